@@ -1,0 +1,63 @@
+"""The answer model: one shape for every surface (CLI, JSON, Slack).
+
+Handlers build an :class:`Answer`; the CLI prints it, ``--json`` dumps it and
+the Slack layer renders it as Block Kit. Keeping one model means a fact that is
+right in the terminal is right in Slack too.
+
+``text`` is light Markdown: ``*bold*`` role names, ``[label](url)`` links,
+``•`` bullets and ``1.`` numbers, indented two spaces per nesting level.
+``bot.render`` turns it into plain text or Slack mrkdwn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["answered", "not_documented", "ambiguous", "not_found", "unknown"]
+STATUSES: tuple[str, ...] = ("answered", "not_documented", "ambiguous", "not_found", "unknown")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a fact was read: the page, the heading it sat under and a link to it."""
+
+    page: str
+    heading: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One candidate offered when a role name is ambiguous."""
+
+    role: str
+    family: str
+    page: str
+
+
+@dataclass
+class Answer:
+    """What Rolecall says back, independent of where it is said."""
+
+    intent: str
+    status: Status
+    text: str
+    roles: list[str] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)
+    # The question as asked; surfaces use it to re-ask for a chosen role.
+    question: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form documented in the README (stable field names)."""
+        data = asdict(self)
+        return {
+            "intent": data["intent"],
+            "status": data["status"],
+            "roles": data["roles"],
+            "text": data["text"],
+            "sources": data["sources"],
+            "choices": data["choices"],
+            "question": data["question"],
+        }

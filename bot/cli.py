@@ -1,0 +1,148 @@
+"""The ``rolecall`` command: ask, chat, index, serve.
+
+``rolecall`` alone starts the bot the way a new user expects: in Slack when
+the Slack tokens are set, otherwise as a local chat on the bundled pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.answer import Answer
+from bot.engine import Engine, default_seeds_dir
+from bot.render import to_plain
+
+PROMPT = "you> "
+
+
+def build_engine(args: argparse.Namespace) -> Engine:
+    seeds = getattr(args, "seeds", None)
+    db = getattr(args, "db", None)
+    return Engine(Path(seeds) if seeds else default_seeds_dir(), Path(db) if db else None)
+
+
+def print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        out.write(to_plain(answer.text) + "\n")
+    out.flush()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """One question from the arguments, or (with --json and no question) one per stdin line."""
+    engine = build_engine(args)
+    question = " ".join(args.question).strip()
+    if question:
+        print_answer(engine.ask(question), args.json, sys.stdout)
+        return 0
+    if not args.json and sys.stdin.isatty():
+        print('usage: rolecall ask "QUESTION"  (or pipe questions with --json)', file=sys.stderr)
+        return 2
+    for line in sys.stdin:
+        if line.strip():
+            print_answer(engine.ask(line.strip()), args.json, sys.stdout)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """A conversation: each answer's role becomes the context for the next question."""
+    engine = build_engine(args)
+    interactive = sys.stdin.isatty() and not args.json
+    if interactive:
+        stats = engine.stats()
+        print(f"Rolecall: {stats['roles']} roles from {stats['pages']} pages in {engine.seeds_dir}. Ask away; 'help' for examples, Ctrl-D to quit.")
+    last_role: str | None = None
+    while True:
+        if interactive:
+            try:
+                line = input(PROMPT)
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return 0
+        else:
+            raw = sys.stdin.readline()
+            if not raw:
+                return 0
+            line = raw
+        line = line.strip()
+        if not line:
+            continue
+        if interactive and line.lower() in ("quit", "exit", "bye"):
+            return 0
+        answer = engine.ask(line, last_role=last_role)
+        if len(answer.roles) == 1:
+            last_role = answer.roles[0]
+        print_answer(answer, args.json, sys.stdout)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """Build or refresh the index and report counts and every problem found."""
+    engine = build_engine(args)
+    stats = engine.stats()
+    sync = engine.last_sync
+    print(f"index: {engine.db_path}")
+    print(f"pages: {stats['pages']}  roles: {stats['roles']}  grades: {stats['grades']}  "
+          f"reports-to: {stats['reports_to']}  hiring processes: {stats['hiring_processes']}")
+    print(f"re-parsed: {len(sync.parsed)}  reused: {sync.reused}  removed: {len(sync.removed)}")
+    problems = stats["problems"]
+    print(f"problems: {len(problems)}")
+    for problem in problems:
+        print(f"  {problem}")
+    return 1 if args.strict and problems else 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.slack.server import serve
+
+    return serve()
+
+
+def cmd_default(args: argparse.Namespace) -> int:
+    """Slack when configured, otherwise a local chat on the bundled pages."""
+    if os.environ.get("SLACK_BOT_TOKEN"):
+        return cmd_serve(args)
+    return cmd_chat(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: "--seeds X" before or after the subcommand both count, neither resets the other
+    common.add_argument("--seeds", default=argparse.SUPPRESS, help="folder of handbook pages (default: $ROLECALL_SEEDS or seeds/)")
+    common.add_argument("--db", default=argparse.SUPPRESS, help="index file (default: $ROLECALL_DB or a file in ~/.cache/rolecall)")
+    p = argparse.ArgumentParser(prog="rolecall", description="Answers hiring questions from handbook job-family pages.", parents=[common])
+    p.set_defaults(func=cmd_default, json=False)
+    sub = p.add_subparsers(dest="command")
+    ask = sub.add_parser("ask", parents=[common], help="answer one question")
+    ask.add_argument("question", nargs="*")
+    ask.add_argument("--json", action="store_true", help="print the answer model as JSON")
+    ask.set_defaults(func=cmd_ask)
+    chat = sub.add_parser("chat", parents=[common], help="a conversation that remembers the last role")
+    chat.add_argument("--json", action="store_true", help="one JSON answer per line")
+    chat.set_defaults(func=cmd_chat)
+    index = sub.add_parser("index", parents=[common], help="build the index and report problems")
+    index.add_argument("--strict", action="store_true", help="exit 1 when any page has a problem")
+    index.set_defaults(func=cmd_index)
+    serve = sub.add_parser("serve", parents=[common], help="run the Slack app (Socket Mode or HTTP)")
+    serve.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except FileNotFoundError as exc:
+        print(f"rolecall: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

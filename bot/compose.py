@@ -1,0 +1,162 @@
+"""Building blocks handlers share to word their answers the same way.
+
+Every answer names the role it is about in bold, quotes the page's own words,
+and ends with a link to where they were read. Asking "which one?" and saying
+"I don't know that role" are worded here once, so every intent behaves alike.
+"""
+
+from __future__ import annotations
+
+from bot.answer import Answer, Choice, Source
+from bot.knowledge import Line, SectionView
+from bot.query import Query
+from bot.render import defuse_mentions
+from bot.resolve import Resolution, RoleRef
+
+MAX_ECHO = 80
+KIND_NAMES = {
+    "responsibilities": "responsibilities",
+    "requirements": "requirements",
+    "hiring_process": "hiring process",
+    "performance_indicators": "performance indicators",
+    "career_ladder": "career ladder",
+    "grade": "job grade",
+    "overview": "overview",
+}
+
+
+def echo(text: str) -> str:
+    """User text repeated back: one line, bounded, unable to ping anyone."""
+    text = " ".join(text.split())
+    if len(text) > MAX_ECHO:
+        text = text[: MAX_ECHO - 1].rstrip() + "…"
+    return defuse_mentions(text.replace("*", "").replace("[", "(").replace("]", ")"))
+
+
+def bold(role: RoleRef) -> str:
+    return f"*{role.name}*"
+
+
+def link(label: str, url: str) -> str:
+    label = label.replace("[", "(").replace("]", ")")
+    return f"[{label}]({url})"
+
+
+def role_source(role: RoleRef, heading: str | None = None, url: str | None = None) -> Source:
+    return Source(page=role.page, heading=heading or role.name, url=url or role.url)
+
+
+def view_source(view: SectionView, role: RoleRef | None) -> Source:
+    page = role.page if role else view.page
+    return Source(page=page, heading=view.heading, url=view.url)
+
+
+def source_footer(sources: list[Source], titles: dict[str, str] | None = None) -> str:
+    """"Source: <link>" lines, one per distinct URL."""
+    seen: list[str] = []
+    parts: list[str] = []
+    for s in sources:
+        if s.url in seen:
+            continue
+        seen.append(s.url)
+        parts.append(link(s.heading, s.url))
+    return ("Source: " + ", ".join(parts)) if parts else ""
+
+
+def lines_text(lines: list[Line]) -> str:
+    """Section lines as bullets/numbers, nesting shown by indentation, in page order."""
+    out: list[str] = []
+    for line in lines:
+        indent = "    " * line.depth
+        if line.note or line.paragraph:
+            out.append(f"{indent}{line.text}")
+        elif line.number is not None:
+            out.append(f"{indent}{line.number}. {line.text}")
+        else:
+            out.append(f"{indent}• {line.text}")
+    return "\n".join(out)
+
+
+def section_answer(query: Query, role: RoleRef, view: SectionView | None, kind: str) -> Answer:
+    """The standard answer for "<kind> of <role>": the lines, where they came from, or what is missing."""
+    name = KIND_NAMES.get(kind, kind)
+    if view is None or not view.lines:
+        return not_documented(query, role, f"The handbook page for {bold(role)} has no {name} section.")
+    if view.family_wide:
+        intro = f"{bold(role)} has no {name} of its own; the *{role.family}* family's {name} applies to it:"
+    elif view.from_overview:
+        intro = f"The page lists no separate {name} for {bold(role)}; under its heading it says:"
+    else:
+        intro = f"{name[0].upper() + name[1:]} of {bold(role)}:"
+    source = view_source(view, role)
+    text = "\n".join([intro, lines_text(view.lines), source_footer([source])])
+    return Answer(query.intent, "answered", text, roles=[role.name], sources=[source], question=query.text)
+
+
+def not_documented(query: Query, role: RoleRef, sentence: str) -> Answer:
+    """The role exists but the page does not say: say which role and what is missing, link the page."""
+    source = role_source(role)
+    text = f"{sentence}\n{source_footer([source])}"
+    return Answer(query.intent, "not_documented", text, roles=[role.name], sources=[source], question=query.text)
+
+
+def clarify(query: Query, res: Resolution) -> Answer:
+    """Several roles fit equally well: ask, offering them as choices."""
+    choices = [Choice(role=r.name, family=r.family, page=r.page) for r in res.choices]
+    listing = "\n".join(f"• {r.name} ({r.family})" for r in res.choices)
+    more = f"\n…and {res.too_many - len(res.choices)} more; add a word or two to narrow it down." if res.too_many else ""
+    asked = f" “{echo(res.span)}”" if res.span and res.span != "(follow-up)" else ""
+    text = f"Which role do you mean by{asked}? Several match:\n{listing}{more}"
+    return Answer(query.intent, "ambiguous", text, choices=choices, question=query.text)
+
+
+def unknown_role(query: Query, res: Resolution) -> Answer:
+    """No role matched: say so, offer close names if any; never guess."""
+    if res.span:
+        text = f"I couldn't find a role matching “{echo(res.span)}” in the handbook."
+    else:
+        text = "Which role do you mean? I couldn't tell from the question."
+    if res.suggestions:
+        text += "\nDid you mean: " + ", ".join(f"*{r.name}*" for r in res.suggestions) + "?"
+    text += "\nTry `list roles` to see every role I know."
+    choices = [Choice(role=r.name, family=r.family, page=r.page) for r in res.suggestions]
+    return Answer(query.intent, "not_found", text, choices=choices, question=query.text)
+
+
+def need_role(query: Query) -> RoleRef | Answer:
+    """The one role a question is about, or the answer that asks for it / says it is unknown."""
+    res = query.resolution
+    if res.status == "one" and res.role:
+        return res.role
+    if res.status == "ambiguous":
+        return clarify(query, res)
+    if res.status == "family" and res.family:
+        roles = query.kb.family_roles(res.family)
+        return clarify(query, Resolution("ambiguous", choices=roles[:8], span=res.span, too_many=len(roles) if len(roles) > 8 else 0))
+    return unknown_role(query, res)
+
+
+def family_section_answer(query: Query, res: Resolution, kind: str) -> Answer:
+    """A section asked of a whole family ("interview steps for Sales Operations")."""
+    family = res.family
+    assert family is not None
+    view = query.kb.family_section(family, kind)
+    if view is None or not view.lines:
+        roles = query.kb.family_roles(family)
+        return clarify(query, Resolution("ambiguous", choices=roles[:8], span=res.span, too_many=len(roles) if len(roles) > 8 else 0))
+    name = KIND_NAMES.get(kind, kind)
+    source = Source(page=family.page, heading=view.heading, url=view.url)
+    text = "\n".join([f"{name[0].upper() + name[1:]} for the *{family.name}* family (every role on that page):",
+                      lines_text(view.lines), source_footer([source])])
+    return Answer(query.intent, "answered", text, roles=[], sources=[source], question=query.text)
+
+
+def section_intent(query: Query, kind: str) -> Answer:
+    """The whole behaviour of a "show me section X of role Y" intent."""
+    res = query.resolution
+    if res.status == "family" and res.family:
+        return family_section_answer(query, res, kind)
+    role = need_role(query)
+    if isinstance(role, Answer):
+        return role
+    return section_answer(query, role, query.kb.section(role, kind), kind)

@@ -1,0 +1,364 @@
+"""The SQLite index of pages, roles, sections and facts (built with sqlite-utils).
+
+Parsing is per page; linking is global. ``sync`` re-parses only the files whose
+content hash changed, then re-links every cross-page reference (reports-to
+targets, "Extends that of ..." sources), which is cheap, so an index built
+incrementally is identical to one built from scratch.
+
+The database lives in a cache directory, never beside the pages, which may be
+read-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+from rapidfuzz import fuzz
+
+from bot.names import norm
+from bot.parse import DEFAULT_BASE_URL, Page, Problem, parse_page
+
+SCHEMA_VERSION = "3"
+PAGE_PATTERNS = ("*.md", "*.md.erb", "*.markdown")
+
+
+def default_db_path(seeds_dir: Path) -> Path:
+    """One cache file per pages folder, so two folders never share (or clobber) an index."""
+    env = os.environ.get("ROLECALL_DB")
+    if env:
+        return Path(env).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rolecall"
+    key = hashlib.sha1(str(seeds_dir.resolve()).encode()).hexdigest()[:12]
+    return cache / f"index-{key}.sqlite"
+
+
+def page_files(seeds_dir: Path) -> list[Path]:
+    """Every page file in the folder (recursively), in a stable order."""
+    found: set[Path] = set()
+    for pattern in PAGE_PATTERNS:
+        found.update(p for p in seeds_dir.rglob(pattern) if p.is_file())
+    return sorted(found)
+
+
+def file_sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class SyncReport:
+    """What a sync did; printed by ``rolecall index``."""
+
+    parsed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    reused: int = 0
+    full_rebuild: bool = False
+
+
+class IndexStore:
+    """Owns the database file: schema, incremental sync and the global link pass."""
+
+    def __init__(self, db_path: Path, seeds_dir: Path, base_url: str = DEFAULT_BASE_URL) -> None:
+        self.db_path = db_path
+        self.seeds_dir = seeds_dir
+        self.base_url = base_url
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = self._open()
+
+    def _open(self) -> sqlite_utils.Database:
+        """Open the file; a corrupt or foreign file is replaced, never served."""
+        try:
+            conn = sqlite3.connect(self.db_path, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            db = sqlite_utils.Database(conn)
+            if "meta" in db.table_names():
+                db["meta"].count  # noqa: B018 - touches the table to detect corruption
+            return db
+        except sqlite3.DatabaseError:
+            try:
+                conn.close()
+            except Exception:
+                pass
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(self.db_path) + suffix).unlink(missing_ok=True)
+            conn = sqlite3.connect(self.db_path, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            return sqlite_utils.Database(conn)
+
+    # --- schema --------------------------------------------------------------
+
+    def _meta(self, key: str) -> str | None:
+        if "meta" not in self.db.table_names():
+            return None
+        rows = list(self.db.query("select value from meta where key = ?", [key]))
+        return rows[0]["value"] if rows else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    def _create_schema(self) -> None:
+        """Start from an empty file: simpler and safer than migrating a cache."""
+        self.db.conn.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(self.db_path) + suffix).unlink(missing_ok=True)
+        self.db = self._open()
+        db = self.db
+        db["meta"].create({"key": str, "value": str}, pk="key")
+        db["files"].create({"path": str, "sha256": str, "page_id": int}, pk="path")
+        db["pages"].create(
+            {"id": int, "path": str, "title": str, "family": str, "url": str, "sha256": str,
+             "description": str, "single_role": int},
+            pk="id",
+        )
+        db["roles"].create(
+            {"id": int, "page_id": int, "name": str, "norm": str, "family": str, "group_name": str,
+             "line": int, "url": str},
+            pk="id", foreign_keys=[("page_id", "pages")],
+        )
+        db["aliases"].create({"role_id": int, "alias": str, "norm": str}, foreign_keys=[("role_id", "roles")])
+        db["sections"].create(
+            {"id": int, "page_id": int, "role_id": int, "kind": str, "heading": str, "line": int,
+             "url": str, "items": str, "text": str},
+            pk="id", foreign_keys=[("page_id", "pages")],
+        )
+        db["grades"].create({"page_id": int, "role_id": int, "grade": int, "line": int, "sentence": str})
+        db["reports"].create(
+            {"id": int, "page_id": int, "role_id": int, "target": str, "target_url": str,
+             "target_role_id": int, "line": int, "sentence": str},
+            pk="id",
+        )
+        db["extends"].create(
+            {"id": int, "page_id": int, "role_id": int, "section_kind": str, "target": str,
+             "target_kind": str, "target_role_id": int, "target_family": int, "line": int, "text": str},
+            pk="id",
+        )
+        db["problems"].create({"path": str, "line": int, "message": str, "stage": str})
+        db["roles"].create_index(["page_id"])
+        db["roles"].create_index(["norm"])
+        db["sections"].create_index(["role_id", "kind"])
+        db["sections"].create_index(["page_id", "kind"])
+        db["grades"].create_index(["grade"])
+        db["grades"].create_index(["role_id"])
+        db["reports"].create_index(["role_id"])
+        db["reports"].create_index(["target_role_id"])
+        db["extends"].create_index(["role_id", "section_kind"])
+        db["aliases"].create_index(["role_id"])
+        db["sections"].enable_fts(["heading", "text"], create_triggers=True, tokenize="porter")
+        self._set_meta("schema", SCHEMA_VERSION)
+        self._set_meta("base_url", self.base_url)
+
+    # --- sync ----------------------------------------------------------------
+
+    def sync(self) -> SyncReport:
+        """Bring the index in line with the folder, re-parsing only what changed."""
+        report = SyncReport()
+        if self._meta("schema") != SCHEMA_VERSION or self._meta("base_url") != self.base_url:
+            self._create_schema()
+            report.full_rebuild = True
+        files = {self._display(p): p for p in page_files(self.seeds_dir)}
+        known = {row["path"]: row for row in self.db["files"].rows}
+        changed: list[tuple[str, Path, str]] = []
+        for shown, path in files.items():
+            try:
+                sha = file_sha(path)
+            except OSError:
+                sha = ""
+            if shown in known and known[shown]["sha256"] == sha and sha:
+                report.reused += 1
+            else:
+                changed.append((shown, path, sha))
+        removed = [p for p in known if p not in files]
+        if not changed and not removed:
+            return report
+        with self.db.conn:
+            for shown in removed + [c[0] for c in changed]:
+                self._delete_file(shown)
+            report.removed = removed
+            for shown, path, sha in changed:
+                page, problems = parse_page(path, base_url=self.base_url, display_path=shown)
+                page_id = self._insert_page(page) if page else None
+                self.db["files"].insert({"path": shown, "sha256": sha, "page_id": page_id}, replace=True)
+                self._insert_problems(problems, "parse")
+                report.parsed.append(shown)
+            self._link()
+            self._set_meta("indexed_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        return report
+
+    def _display(self, path: Path) -> str:
+        """Paths as people know them: relative to the pages folder."""
+        try:
+            return str(path.relative_to(self.seeds_dir))
+        except ValueError:
+            return str(path)
+
+    def _delete_file(self, shown: str) -> None:
+        rows = list(self.db.query("select page_id from files where path = ?", [shown]))
+        page_id = rows[0]["page_id"] if rows else None
+        if page_id is not None:
+            role_ids = [r["id"] for r in self.db.query("select id from roles where page_id = ?", [page_id])]
+            for table in ("sections", "grades", "reports", "extends", "roles"):
+                self.db.execute(f"delete from {table} where page_id = ?", [page_id])
+            if role_ids:
+                marks = ",".join("?" * len(role_ids))
+                self.db.execute(f"delete from aliases where role_id in ({marks})", role_ids)
+            self.db.execute("delete from pages where id = ?", [page_id])
+        self.db.execute("delete from problems where path = ?", [shown])
+        self.db.execute("delete from files where path = ?", [shown])
+
+    def _insert_page(self, page: Page) -> int:
+        db = self.db
+        page_id = db["pages"].insert(
+            {"path": page.path, "title": page.title, "family": page.family, "url": page.url,
+             "sha256": page.sha256, "description": page.description, "single_role": int(page.single_role)}
+        ).last_pk
+        role_ids: dict[str, int] = {}
+        for role in page.roles.values():
+            url = page.url + (f"#{role.anchor}" if role.anchor else "")
+            role_ids[role.name] = db["roles"].insert(
+                {"page_id": page_id, "name": role.name, "norm": norm(role.name), "family": page.family,
+                 "group_name": role.group, "line": role.line, "url": url}
+            ).last_pk
+            aliases = {role.name, *role.aliases}
+            db["aliases"].insert_all(
+                [{"role_id": role_ids[role.name], "alias": a, "norm": norm(a)} for a in sorted(aliases)]
+            )
+        db["sections"].insert_all(
+            [
+                {
+                    "page_id": page_id,
+                    "role_id": role_ids.get(s.owner) if s.owner else None,
+                    "kind": s.kind,
+                    "heading": s.heading,
+                    "line": s.line,
+                    "url": page.url + (f"#{s.anchor}" if s.anchor else ""),
+                    "items": json.dumps([item.__dict__ for item in s.items]),
+                    "text": "\n".join(i.text for i in s.items),
+                }
+                for s in page.sections
+            ]
+        )
+        db["grades"].insert_all(
+            [{"page_id": page_id, "role_id": role_ids[g.role], "grade": g.grade, "line": g.line,
+              "sentence": g.sentence} for g in page.grades if g.role in role_ids]
+        )
+        db["reports"].insert_all(
+            [{"page_id": page_id, "role_id": role_ids[r.role], "target": r.target, "target_url": r.target_url,
+              "target_role_id": None, "line": r.line, "sentence": r.sentence}
+             for r in page.reports if r.role in role_ids]
+        )
+        db["extends"].insert_all(
+            [{"page_id": page_id, "role_id": role_ids.get(e.role) if e.role else None, "section_kind": e.kind,
+              "target": e.target, "target_kind": e.target_kind, "target_role_id": None, "target_family": 0,
+              "line": e.line, "text": e.text} for e in page.extends]
+        )
+        return int(page_id)
+
+    def _insert_problems(self, problems: list[Problem], stage: str) -> None:
+        self.db["problems"].insert_all(
+            [{"path": p.path, "line": p.line, "message": p.message, "stage": stage} for p in problems]
+        )
+
+    # --- link pass -------------------------------------------------------------
+
+    def _link(self) -> None:
+        """Resolve every cross-role reference against the whole index; report what does not resolve."""
+        self.db.execute("delete from problems where stage = 'link'")
+        roles = list(self.db.query("select r.id, r.name, r.norm, r.page_id, p.url as page_url, p.path from roles r join pages p on p.id = r.page_id"))
+        by_name: dict[str, list[dict]] = {}
+        by_norm: dict[str, list[dict]] = {}
+        for r in roles:
+            by_name.setdefault(r["name"].lower(), []).append(r)
+            by_norm.setdefault(r["norm"], []).append(r)
+        role_by_id = {r["id"]: r for r in roles}
+        alias_norm: dict[str, set[int]] = {}
+        for a in self.db.query("select role_id, norm from aliases"):
+            alias_norm.setdefault(a["norm"], set()).add(a["role_id"])
+        pages_single = {row["url"]: row["id"] for row in self.db.query("select id, url from pages where single_role = 1")}
+        role_of_page = {r["page_id"]: r["id"] for r in roles}
+
+        def resolve(text: str, page_id: int, url: str = "") -> int | None:
+            def prefer(cands: list[dict]) -> int | None:
+                same = [c for c in cands if c["page_id"] == page_id]
+                if len(same) == 1:
+                    return same[0]["id"]
+                if len(cands) == 1:
+                    return cands[0]["id"]
+                return None
+
+            exact = by_name.get(text.strip().lower())
+            if exact:
+                return prefer(exact)
+            key = norm(text)
+            if key in by_norm:
+                return prefer(by_norm[key])
+            if key in alias_norm and len(alias_norm[key]) == 1:
+                return next(iter(alias_norm[key]))
+            if url:
+                for page_url, pid in pages_single.items():
+                    if url.rstrip("/") == page_url.rstrip("/"):
+                        return role_of_page.get(pid)
+            best, score = None, 0.0
+            for r in roles:
+                s = fuzz.ratio(key, r["norm"]) + (2 if r["page_id"] == page_id else 0)
+                if s > score:
+                    best, score = r, s
+            return best["id"] if best and score >= 92 else None
+
+        for row in list(self.db.query("select id, page_id, target, target_url from reports")):
+            target = resolve(row["target"], row["page_id"], row["target_url"])
+            self.db.execute("update reports set target_role_id = ? where id = ?", [target, row["id"]])
+
+        edges: dict[tuple[int | None, str], list[tuple[int, str]]] = {}
+        for row in list(self.db.query("select e.*, p.path from extends e join pages p on p.id = e.page_id")):
+            kind = row["target_kind"] or row["section_kind"]
+            target_text = row["target"]
+            is_general = target_text.lower().strip() in ("general", "general role", "family", "base")
+            target = None if is_general else resolve(target_text, row["page_id"])
+            self.db.execute(
+                "update extends set target_role_id = ?, target_family = ? where id = ?",
+                [target, int(is_general), row["id"]],
+            )
+            if target is None and not is_general:
+                self._insert_problems(
+                    [Problem(row["path"], row["line"], f"'{row['text']}': no role named '{target_text}' to extend")],
+                    "link",
+                )
+            elif target is not None and row["role_id"] is not None:
+                edges.setdefault((row["role_id"], kind), []).append((target, row["path"] + f":{row['line']}"))
+        self._report_cycles(edges, role_by_id)
+
+    def _report_cycles(self, edges: dict[tuple[int | None, str], list[tuple[int, str]]], role_by_id: dict[int, dict]) -> None:
+        """An "Extends" loop (A extends B extends A) is reported once; answers stop at the loop."""
+        seen_cycles: set[frozenset[int]] = set()
+        for (start, kind) in list(edges):
+            stack = [(start, [start])]
+            while stack:
+                node, path = stack.pop()
+                for target, where in edges.get((node, kind), []):
+                    if target == start:
+                        key = frozenset(path)
+                        if key not in seen_cycles:
+                            seen_cycles.add(key)
+                            names = " -> ".join(role_by_id[n]["name"] for n in path + [start] if n in role_by_id)
+                            file, _, line = where.rpartition(":")
+                            self._insert_problems([Problem(file, int(line), f"'Extends' cycle in {kind}: {names}")], "link")
+                    elif target not in path and len(path) < 20:
+                        stack.append((target, path + [target]))
+
+    # --- reading ---------------------------------------------------------------
+
+    def problems(self) -> list[Problem]:
+        return [Problem(r["path"], r["line"], r["message"]) for r in self.db.query("select * from problems order by path, line")]
+
+    def meta(self, key: str) -> str | None:
+        return self._meta(key)
+
+    def close(self) -> None:
+        self.db.conn.close()

@@ -1,0 +1,235 @@
+"""Read-side of the index: the questions handlers ask, answered from SQLite.
+
+Handlers never write SQL; they ask for "the responsibilities of role R" and
+get the role's own items with inherited ones ("Extends that of ...") expanded
+in place, or the family-wide section when the role has none of its own, each
+with the heading and link it came from.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.resolve import FamilyRef, Resolver, RoleRef
+
+SECTION_FALLBACK_KINDS = ("responsibilities", "requirements")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a section as shown to a person; ``inherited_from`` names the source role."""
+
+    text: str
+    depth: int = 0
+    number: int | None = None
+    inherited_from: str = ""
+    note: bool = False  # a line we wrote (e.g. "inherited from"), not a quote
+    paragraph: bool = False  # prose, not a list item
+
+
+@dataclass
+class SectionView:
+    """A section ready to render: where it came from and its lines in order."""
+
+    kind: str
+    heading: str
+    url: str
+    page: str
+    lines: list[Line] = field(default_factory=list)
+    family_wide: bool = False  # the page's section for every role
+    from_overview: bool = False  # the list directly under the role heading
+
+
+@dataclass(frozen=True)
+class Grade:
+    grade: int
+    sentence: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ReportsTo:
+    target: str
+    target_role: RoleRef | None
+    target_url: str
+    sentence: str
+    url: str
+
+
+class Knowledge:
+    """Everything handlers may ask of the index. One instance per index version."""
+
+    def __init__(self, db_path: Path) -> None:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        self.lock = threading.Lock()
+        self.pages = {r["id"]: r for r in self.db.query("select id, path, title, family, url, single_role from pages")}
+        self.roles: dict[int, RoleRef] = {}
+        for r in self.db.query("select id, page_id, name, family, url from roles order by page_id, line, id"):
+            page = self.pages[r["page_id"]]
+            self.roles[r["id"]] = RoleRef(r["id"], r["name"], r["family"], page["path"], page["url"], r["url"], r["page_id"])
+        aliases = [(a["role_id"], a["alias"]) for a in self.db.query("select role_id, alias from aliases")]
+        self.families: list[FamilyRef] = []
+        by_page: dict[int, list[int]] = {}
+        for role in self.roles.values():
+            by_page.setdefault(role.page_id, []).append(role.id)
+        for page_id, page in self.pages.items():
+            if not page["single_role"] and by_page.get(page_id):
+                self.families.append(FamilyRef(page["family"], page["path"], page["url"], page_id, tuple(by_page[page_id])))
+        self.resolver = Resolver(list(self.roles.values()), aliases, self.families)
+        self.grades: dict[int, list[Grade]] = {}
+        for g in self.db.query("select g.role_id, g.grade, g.sentence, r.url from grades g join roles r on r.id = g.role_id order by g.line"):
+            self.grades.setdefault(g["role_id"], []).append(Grade(g["grade"], g["sentence"], g["url"]))
+        self.reports: dict[int, list[ReportsTo]] = {}
+        self.reported_by: dict[int, list[tuple[RoleRef, str]]] = {}
+        for r in self.db.query("select * from reports order by line"):
+            target = self.roles.get(r["target_role_id"]) if r["target_role_id"] else None
+            role = self.roles[r["role_id"]]
+            self.reports.setdefault(r["role_id"], []).append(
+                ReportsTo(r["target"], target, r["target_url"], r["sentence"], role.url)
+            )
+            if target:
+                self.reported_by.setdefault(target.id, []).append((role, r["sentence"]))
+        self.extends = {
+            (e["page_id"], e["line"]): e for e in self.db.query("select * from extends")
+        }
+
+    # --- lookups --------------------------------------------------------------
+
+    def role_named(self, name: str) -> RoleRef | None:
+        """A role by its exact canonical name (used when a Slack button names one)."""
+        for role in self.roles.values():
+            if role.name == name:
+                return role
+        return None
+
+    def family_of(self, role: RoleRef) -> FamilyRef | None:
+        return next((f for f in self.families if f.page_id == role.page_id), None)
+
+    def family_roles(self, family: FamilyRef) -> list[RoleRef]:
+        return [self.roles[i] for i in family.role_ids]
+
+    def grade_of(self, role: RoleRef) -> list[Grade]:
+        return self.grades.get(role.id, [])
+
+    def roles_at_grade(self, grade: int) -> list[RoleRef]:
+        return [self.roles[rid] for rid, grades in self.grades.items() if any(g.grade == grade for g in grades)]
+
+    def all_grades(self) -> list[int]:
+        return sorted({g.grade for grades in self.grades.values() for g in grades})
+
+    def reports_to(self, role: RoleRef) -> list[ReportsTo]:
+        return self.reports.get(role.id, [])
+
+    def direct_reports(self, role: RoleRef) -> list[tuple[RoleRef, str]]:
+        return self.reported_by.get(role.id, [])
+
+    # --- sections -------------------------------------------------------------
+
+    def _rows(self, sql: str, params: list) -> list[dict]:
+        with self.lock:
+            return list(self.db.query(sql, params))
+
+    def section(self, role: RoleRef, kind: str) -> SectionView | None:
+        """The role's own section of this kind, else the list under its heading, else the family's."""
+        own = self._rows("select * from sections where role_id = ? and kind = ? order by line", [role.id, kind])
+        if own:
+            return self._view(own, role, kind)
+        if kind in SECTION_FALLBACK_KINDS:
+            overview = self._rows("select * from sections where role_id = ? and kind = 'overview' order by line", [role.id])
+            if overview and any(i["kind"] == "item" for row in overview for i in json.loads(row["items"])):
+                view = self._view(overview, role, kind)
+                view.from_overview = True
+                return view
+        family = self._rows("select * from sections where page_id = ? and role_id is null and kind = ? order by line", [role.page_id, kind])
+        if family:
+            view = self._view(family, role, kind)
+            view.family_wide = not self.pages[role.page_id]["single_role"]
+            return view
+        return None
+
+    def family_section(self, family: FamilyRef, kind: str) -> SectionView | None:
+        rows = self._rows("select * from sections where page_id = ? and role_id is null and kind = ? order by line", [family.page_id, kind])
+        if not rows:
+            return None
+        view = self._view(rows, None, kind)
+        view.family_wide = True
+        return view
+
+    def overview(self, role: RoleRef) -> SectionView | None:
+        rows = self._rows("select * from sections where role_id = ? and kind = 'overview' order by line", [role.id])
+        if not rows and self.pages[role.page_id]["single_role"]:
+            rows = self._rows("select * from sections where page_id = ? and kind = 'overview' order by line", [role.page_id])
+        return self._view(rows, role, "overview") if rows else None
+
+    def family_overview(self, family: FamilyRef) -> SectionView | None:
+        rows = self._rows("select * from sections where page_id = ? and role_id is null and kind = 'overview' order by line", [family.page_id])
+        return self._view(rows, None, "overview") if rows else None
+
+    def _view(self, rows: list[dict], role: RoleRef | None, kind: str) -> SectionView:
+        first = rows[0]
+        page = self.pages[first["page_id"]]
+        view = SectionView(kind=kind, heading=first["heading"], url=first["url"], page=page["title"])
+        seen = {(role.id, kind)} if role else set()
+        for row in rows:
+            view.lines.extend(self._expand(row, kind, seen, depth=0, inherited_from=""))
+        return view
+
+    def _expand(self, row: dict, kind: str, seen: set[tuple[int, str]], depth: int, inherited_from: str) -> list[Line]:
+        """A section's lines with every "Extends that of X" followed by X's lines, transitively."""
+        lines: list[Line] = []
+        for item in json.loads(row["items"]):
+            is_item = item["kind"] == "item"
+            lines.append(Line(item["text"], depth + (item["depth"] if is_item else 0), item.get("number"), inherited_from, paragraph=not is_item))
+            ext = self.extends.get((row["page_id"], item["line"]))
+            if not ext:
+                continue
+            target_kind = ext["target_kind"] or (kind if kind in SECTION_FALLBACK_KINDS else ext["section_kind"])
+            if ext["target_family"]:
+                rows = self._rows("select * from sections where page_id = ? and role_id is null and kind = ? order by line", [row["page_id"], target_kind])
+                source = self.pages[row["page_id"]]["family"] + " (all roles)"
+            elif ext["target_role_id"]:
+                target = self.roles[ext["target_role_id"]]
+                if (target.id, target_kind) in seen:
+                    lines.append(Line(f"(not repeated: {target.name} extends back to this role)", depth + 1, note=True))
+                    continue
+                rows = self._rows("select * from sections where role_id = ? and kind = ? order by line", [target.id, target_kind])
+                if not rows and target_kind in SECTION_FALLBACK_KINDS:
+                    rows = self._rows("select * from sections where role_id = ? and kind = 'overview' order by line", [target.id])
+                seen = seen | {(target.id, target_kind)}
+                source = target.name
+            else:
+                continue
+            if not rows:
+                lines.append(Line(f"({source} has no {target_kind.replace('_', ' ')} section to inherit)", depth + 1, note=True))
+                continue
+            lines.append(Line(f"Inherited from {source}:", depth + 1, note=True, inherited_from=source))
+            for sub in rows:
+                lines.extend(self._expand(sub, target_kind, seen, depth + 1, source))
+        return lines
+
+    # --- search -----------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 50) -> list[dict]:
+        """Full-text search over section text (FTS5); matches come back with their role and line."""
+        words = re.findall(r"[A-Za-z0-9][A-Za-z0-9+#.-]*", query)
+        if not words:
+            return []
+        fts = " ".join('"' + w.replace('"', "") + '"' for w in words)
+        try:
+            rows = self._rows(
+                "select s.id, s.role_id, s.page_id, s.kind, s.heading, s.url, s.items, bm25(sections_fts) as rank "
+                "from sections_fts join sections s on s.rowid = sections_fts.rowid "
+                "where sections_fts match ? order by rank limit ?",
+                [fts, limit],
+            )
+        except sqlite3.OperationalError:
+            return []
+        return rows

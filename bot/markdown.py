@@ -1,0 +1,172 @@
+"""Markdown structure: turn a page body into a flat list of blocks with line numbers.
+
+markdown-it-py does the real parsing (lists, nesting, tables, links, HTML);
+this module only flattens its token stream into the four kinds of block the
+role parser cares about, rendering inline content as the light Markdown used
+in answers (``[label](absolute-url)`` links, everything else as plain text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+ERB_TAG = re.compile(r"<%.*?%>", re.DOTALL)
+KRAMDOWN_MARKER = re.compile(r"^\s*(\{:[^}\n]*\}|\{::[^}\n]*/?\})\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of page content.
+
+    ``kind`` is ``heading``, ``paragraph``, ``item`` (a list item) or ``row``
+    (a table row, cells joined with `` | ``). ``depth`` is the list nesting
+    level (0 for top-level items), ``number`` the item's number in an ordered
+    list.
+    """
+
+    kind: str
+    text: str
+    line: int
+    level: int = 0
+    depth: int = 0
+    number: int | None = None
+    cells: tuple[str, ...] = ()
+
+
+def _blank_preserving_lines(match: re.Match[str]) -> str:
+    """Replace a fragment with spaces but keep its newlines, so line numbers stay true."""
+    return "".join("\n" if ch == "\n" else " " for ch in match.group(0))
+
+
+def strip_templates(body: str) -> str:
+    """Drop ERB tags and kramdown attribute markers that are not content."""
+    body = ERB_TAG.sub(_blank_preserving_lines, body)
+    return KRAMDOWN_MARKER.sub(_blank_preserving_lines, body)
+
+
+_PARSER = MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+def absolute_url(href: str, base_url: str, page_url: str) -> str:
+    """Make handbook-relative links usable from Slack: ``/handbook/x`` -> ``{base}/handbook/x``."""
+    href = href.strip()
+    if not href:
+        return page_url
+    if href.startswith("#"):
+        return page_url + href
+    if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE):
+        return href
+    if href.startswith("/"):
+        return base_url.rstrip("/") + href
+    return urljoin(page_url, href)
+
+
+def _render_inline(token: Token, base_url: str, page_url: str, links: bool) -> str:
+    """Inline children as light Markdown; HTML tags dropped, images as their alt text."""
+    out: list[str] = []
+    link_stack: list[tuple[str, int]] = []
+    for child in token.children or []:
+        t = child.type
+        if t == "text":
+            out.append(child.content)
+        elif t == "code_inline":
+            out.append(child.content)
+        elif t in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif t == "image":
+            out.append(child.content or "")
+        elif t == "link_open":
+            href = str(child.attrs.get("href", ""))
+            link_stack.append((absolute_url(href, base_url, page_url), len(out)))
+        elif t == "link_close" and link_stack:
+            url, start = link_stack.pop()
+            label = "".join(out[start:]).strip()
+            del out[start:]
+            if links and not link_stack:
+                label = label.replace("[", "(").replace("]", ")")
+                out.append(f"[{label or url}]({url})" if url else label)
+            else:
+                out.append(label)
+        # html_inline, strong/em markers: dropped on purpose (text is kept).
+    return re.sub(r"[ \t]+", " ", "".join(out)).strip()
+
+
+def parse_blocks(body: str, *, base_url: str, page_url: str, line_offset: int = 0) -> list[Block]:
+    """Flatten a Markdown body into headings, paragraphs, list items and table rows.
+
+    ``line_offset`` is the number of file lines before ``body`` (the front
+    matter), so every block's ``line`` is a line number in the file itself.
+    """
+    tokens = _PARSER.parse(strip_templates(body))
+    blocks: list[Block] = []
+    list_stack: list[dict[str, int | bool]] = []  # one entry per open list
+    item_open_at: list[int] = []  # index in blocks of the current item, per list level
+    pending_heading: tuple[int, int] | None = None
+    row: list[str] = []
+    row_line = 0
+
+    def line_of(tok: Token) -> int:
+        return (tok.map[0] if tok.map else 0) + 1 + line_offset
+
+    for i, tok in enumerate(tokens):
+        t = tok.type
+        if t == "heading_open":
+            pending_heading = (int(tok.tag[1]), line_of(tok))
+        elif t in ("bullet_list_open", "ordered_list_open"):
+            start = int(tok.attrs.get("start", 1) or 1) if t == "ordered_list_open" else 0
+            list_stack.append({"ordered": t == "ordered_list_open", "next": start})
+        elif t in ("bullet_list_close", "ordered_list_close"):
+            if list_stack:
+                list_stack.pop()
+        elif t == "list_item_open":
+            current = list_stack[-1] if list_stack else {"ordered": False, "next": 0}
+            number = None
+            if current["ordered"]:
+                number = int(current["next"])
+                current["next"] = number + 1
+            blocks.append(
+                Block("item", "", line_of(tok), depth=max(len(list_stack) - 1, 0), number=number)
+            )
+            item_open_at.append(len(blocks) - 1)
+        elif t == "list_item_close":
+            if item_open_at:
+                item_open_at.pop()
+        elif t == "tr_open":
+            row, row_line = [], line_of(tok)
+        elif t == "tr_close":
+            cells = tuple(row)
+            blocks.append(Block("row", " | ".join(c for c in cells if c), row_line, cells=cells))
+        elif t == "inline":
+            parent = tokens[i - 1].type if i else ""
+            if parent == "heading_open" and pending_heading:
+                level, line = pending_heading
+                text = _render_inline(tok, base_url, page_url, links=False)
+                blocks.append(Block("heading", text, line, level=level))
+                pending_heading = None
+            elif parent in ("th_open", "td_open"):
+                row.append(_render_inline(tok, base_url, page_url, links=True))
+            else:
+                text = _render_inline(tok, base_url, page_url, links=True)
+                if not text:
+                    continue
+                if item_open_at and tokens[i - 1].hidden:
+                    idx = item_open_at[-1]
+                    item = blocks[idx]
+                    if item.text:
+                        # a later paragraph of the same item: keep it with the item
+                        blocks.append(Block("paragraph", text, line_of(tok), depth=item.depth + 1))
+                    else:
+                        blocks[idx] = Block(
+                            "item", text, item.line, depth=item.depth, number=item.number
+                        )
+                else:
+                    depth = len(list_stack)
+                    blocks.append(Block("paragraph", text, line_of(tok), depth=depth))
+        elif t == "html_block":
+            continue
+    return [b for b in blocks if b.kind != "item" or b.text]

@@ -1,0 +1,209 @@
+"""Role-name normalisation shared by the parser (which names roles) and the resolver (which finds them).
+
+Both sides must agree on what "the same name" means, so the rules live here
+once: case, punctuation, word order handled by sorting at match time,
+abbreviations (Sr., Mgr, Ops, VP ...), plurals, and Slack markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# Single-word abbreviations, expanded on both sides of a comparison.
+WORD_ABBREVIATIONS: dict[str, str] = {
+    "sr": "senior",
+    "snr": "senior",
+    "jr": "junior",
+    "mgr": "manager",
+    "mngr": "manager",
+    "mgmt": "management",
+    "ops": "operations",
+    "op": "operations",
+    "assoc": "associate",
+    "asst": "assistant",
+    "eng": "engineer",
+    "engr": "engineer",
+    "engg": "engineering",
+    "dir": "director",
+    "rep": "representative",
+    "reps": "representative",
+    "admin": "administrator",
+    "mktg": "marketing",
+    "mkt": "marketing",
+    "acct": "account",
+    "exec": "executive",
+    "execs": "executive",
+    "intl": "international",
+    "sw": "software",
+    "dev": "development",
+    "devrel": "developer relations",
+    "qa": "quality",
+    "hr": "people",
+    "biz": "business",
+    "int": "intermediate",
+    "ic": "individual contributor",
+    "pr": "public relations",
+    "l&d": "learning development",
+    "ld": "learning development",
+    "svp": "senior vp",
+    "evp": "executive vp",
+    "avp": "associate vp",
+}
+
+# Acronyms that stand for a whole role; expanded only when the acronym is a whole word.
+ROLE_ACRONYMS: dict[str, str] = {
+    "bdr": "business development representative",
+    "sdr": "sales development representative",
+    "isr": "inside sales representative",
+    "ae": "account executive",
+    "sre": "site reliability engineer",
+    "csm": "customer success manager",
+    "cse": "customer success engineer",
+    "tam": "technical account manager",
+    "sa": "solutions architect",
+    "pm": "product manager",
+    "em": "engineering manager",
+    "pmm": "product marketing manager",
+    "sdet": "software engineer in test",
+    "pse": "professional services engineer",
+    "pbp": "people business partner",
+    "ea": "executive assistant",
+    "eba": "executive business administrator",
+    "ceo": "chief executive officer",
+    "cfo": "chief financial officer",
+    "cto": "chief technology officer",
+    "cmo": "chief marketing officer",
+    "cro": "chief revenue officer",
+    "coo": "chief operating officer",
+    "cpo": "chief people officer",
+    "ciso": "chief information security officer",
+    "clo": "chief legal officer",
+    "asm": "area sales manager",
+    "rd": "regional director",
+    "smb": "small medium business",
+    "fmm": "field marketing manager",
+    "tw": "technical writer",
+    "ux": "user experience",
+    "appsec": "application security",
+}
+
+# Words that carry no meaning for telling two role names apart.
+STOPWORDS = frozenset({"the", "a", "an", "of", "and", "to", "for", "at", "in", "on", "&", "with"})
+
+# A bare heading made only of these is a level of the family, e.g. "### Senior".
+LEVEL_WORDS = frozenset(
+    {
+        "junior", "intermediate", "senior", "staff", "principal", "distinguished", "associate",
+        "lead", "fellow", "entry", "sr", "jr", "sr.", "jr.", "mid", "level",
+    }
+)
+
+# Nouns that make a heading look like a job title rather than a topic.
+JOB_NOUNS = frozenset(
+    {
+        "manager", "managers", "director", "directors", "analyst", "analysts", "engineer",
+        "engineers", "specialist", "specialists", "representative", "representatives",
+        "administrator", "administrators", "officer", "president", "vp", "lead", "architect",
+        "architects", "coordinator", "associate", "partner", "counsel", "recruiter", "recruiters",
+        "designer", "designers", "writer", "writers", "researcher", "researchers", "advocate",
+        "advocates", "executive", "executives", "accountant", "accountants", "paralegal", "coach",
+        "evangelist", "consultant", "agent", "developer", "developers", "assistant", "head",
+        "chief", "controller", "sourcer", "secretary", "strategist", "scientist", "programmer",
+        "technician", "operator", "auditor", "buyer", "planner", "generalist", "expert", "fellow",
+        "intern", "apprentice", "clerk", "bookkeeper", "marketer", "producer", "editor", "owner",
+        "ceo", "cfo", "cto", "cmo", "coo", "cro", "ciso", "cpo", "clo", "sre", "bdr", "sdr",
+        "ae", "csm", "tam", "administration", "staff", "principal", "champion", "maintainer",
+        "investigator", "advisor", "adviser", "translator", "instructor", "trainer", "steward",
+    }
+)
+
+SLACK_USER = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+SLACK_CHANNEL = re.compile(r"<#[A-Z0-9]+(?:\|([^>]*))?>")
+SLACK_SPECIAL = re.compile(r"<!(?:subteam\^[A-Z0-9]+(?:\|([^>]*))?|[a-z]+(?:\|([^>]*))?)>")
+SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
+
+
+def clean_slack(text: str) -> str:
+    """Reduce Slack markup to what a person typed: mentions dropped, links to their labels."""
+    text = SLACK_USER.sub(" ", text)
+    text = SLACK_CHANNEL.sub(lambda m: m.group(1) or " ", text)
+    text = SLACK_SPECIAL.sub(lambda m: m.group(1) or m.group(2) or " ", text)
+    text = SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = html.unescape(text)
+    return text
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII-ish form: accents and curly quotes folded, so typing style does not matter."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2013", "-").replace("\u2014", "-")
+    return text.lower()
+
+
+def singular(word: str) -> str:
+    """Crude plural folding; applied to both sides, so it only has to be consistent."""
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ics")):
+        return word[:-1]
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Meaningful tokens of a role name or query: expanded, singular, without stopwords."""
+    text = fold(text)
+    text = text.replace("l&d", " ld ")
+    text = re.sub(r"\bvice[\s-]+president", "vp", text)
+    text = re.sub(r"'s\b", "", text)
+    raw = re.findall(r"[a-z0-9]+", text)
+    out: list[str] = []
+    for word in raw:
+        if word in ROLE_ACRONYMS:
+            out.extend(ROLE_ACRONYMS[word].split())
+            continue
+        expanded = WORD_ABBREVIATIONS.get(word, word)
+        for part in expanded.split():
+            if part in STOPWORDS:
+                continue
+            out.append(singular(part))
+    return out
+
+
+def norm(text: str) -> str:
+    """Canonical, order-preserving key for a role name."""
+    return " ".join(tokens(text))
+
+
+def clean_heading(text: str) -> str:
+    """A heading as a name: no trailing colon, anchors or runs of spaces."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return text.rstrip(":").strip()
+
+
+def is_level_only(text: str) -> bool:
+    """``Senior``, ``Staff``, ``Intermediate`` ... a level of the family, not a full role name."""
+    words = re.findall(r"[a-z.]+", fold(text))
+    return bool(words) and all(w.strip(".") in LEVEL_WORDS or w in LEVEL_WORDS for w in words)
+
+
+def looks_like_role(text: str) -> bool:
+    """Whether a heading reads like a job title ("Manager, Sales Operations") and not a topic."""
+    folded = fold(text).strip()
+    if not folded or "?" in folded or len(folded.split()) > 10:
+        return False
+    if re.match(r"^(about|what|how|why|who|our|your|working|benefits|compensation|overview|apply|the team|as an?|q&a|levels?|general|responsibilities|requirements)\b", folded):
+        return False
+    if re.search(r"\b(you will|you'll|we are|roles?)$|\byou\b", folded):
+        return False
+    words = set(re.findall(r"[a-z]+", folded))
+    return bool(words & JOB_NOUNS)
+
+
+def slug(text: str) -> str:
+    """The anchor kramdown gives a heading, so links land on the right section."""
+    text = fold(text)
+    text = re.sub(r"[^a-z0-9 _-]", "", text)
+    return re.sub(r"\s", "-", text.strip())

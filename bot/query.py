@@ -1,0 +1,61 @@
+"""A question on its way to a handler: the text, the index, and the conversation so far."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from bot.knowledge import Knowledge
+from bot.names import clean_slack
+from bot.resolve import Resolution, RoleRef
+
+# "it", "that role", "they": the question is about the role we just talked about.
+FOLLOW_UP = re.compile(
+    r"\b(it|its|it's|that role|this role|that one|this one|that position|this position|same role|"
+    r"they|them|their|he|she|his|her|the role|the position)\b",
+    re.IGNORECASE,
+)
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}
+
+
+@dataclass
+class Query:
+    """What a handler receives. Resolution is lazy: help and search never need a role."""
+
+    text: str
+    kb: Knowledge
+    intent: str = ""
+    last_role: RoleRef | None = None
+    forced_role: RoleRef | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def clean(self) -> str:
+        """The question without Slack markup, whitespace folded."""
+        return re.sub(r"\s+", " ", clean_slack(self.text)).strip()
+
+    @cached_property
+    def resolution(self) -> Resolution:
+        """Which role the question is about, using the conversation for follow-ups."""
+        if self.forced_role:
+            return Resolution("one", role=self.forced_role)
+        found = self.kb.resolver.resolve(self.clean)
+        if self.last_role and found.status == "none" and (FOLLOW_UP.search(self.clean) or not found.span):
+            return Resolution("one", role=self.last_role, span="(follow-up)")
+        return found
+
+    def number(self, after: str = r"(?:grade|level|band)") -> int | None:
+        """A number after a keyword, in digits or words ("grade 7", "grade seven")."""
+        match = re.search(after + r"\s*(?:#|no\.?|number)?\s*(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")\b", self.clean, re.I)
+        if not match:
+            match = re.search(r"\b(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")\s*" + after, self.clean, re.I)
+        if not match:
+            return None
+        value = match.group(1).lower()
+        return int(value) if value.isdigit() else NUMBER_WORDS[value]

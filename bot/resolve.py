@@ -1,0 +1,265 @@
+"""Find the role a question is about (rapidfuzz), or say honestly that it is unclear.
+
+A recruiter types "sr sales ops analyst", "Assocaite Sales Operations Analyst",
+"the ISR for mid-market" or pastes a Slack link. The resolver corrects each
+word against the vocabulary of role names, then scores every run of words in
+the question against every role name and alias. It returns exactly one role
+only when one is clearly best; several equally good roles come back as
+choices, and a weak match comes back as "not found" with suggestions.
+Never a wild guess: a wrong confident answer is worse than "which one?".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.names import clean_slack, fold, tokens
+
+ACCEPT = 90.0  # a span must match a name at least this well to count
+TIE = 2.0  # candidates this close to the best are equally likely
+SUGGEST = 72.0  # "did you mean" below this is noise
+MAX_CHOICES = 8
+MAX_SPAN = 9
+
+# Question words that also occur in role names are removed before matching,
+# so "who is the manager's manager" does not match a role named "... Who ...".
+QUERY_FILLER = frozenset(
+    """
+    who whom whose what whats which where when why how does do did is are was were be been the a an of
+    to for in on at and or with about tell me us show list give describe explain please pls thanks
+    thank hi hey hello report reports reporting reportee reportees manager's boss grade grades graded
+    level levels leveling role roles job jobs position positions title titles responsibility
+    responsibilities duty duties requirement requirements require required requires need needs needed
+    qualification qualifications skill skills interview interviews interviewing step steps stage stages
+    hiring hire hired process loop career ladder path next promotion promoted kpi kpis metric metrics
+    performance indicator indicators measured overview description summary info information this that
+    it its they them their same one ones these those there here all any every each family families
+    specialty specialties have has get can could would should will my our your we i you expected
+    expectations look like looks day life typical main key top what's who's whos it's
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class RoleRef:
+    """An indexed role as the rest of the bot sees it."""
+
+    id: int
+    name: str
+    family: str
+    page: str
+    page_url: str
+    url: str
+    page_id: int
+
+
+@dataclass(frozen=True)
+class FamilyRef:
+    """A job family (one multi-role page), for "levels of Sales Operations" questions."""
+
+    name: str
+    page: str
+    page_url: str
+    page_id: int
+    role_ids: tuple[int, ...]
+
+
+@dataclass
+class Resolution:
+    """The outcome of resolving a question: one role, a family, a choice, or nothing."""
+
+    status: Literal["one", "family", "ambiguous", "none"]
+    role: RoleRef | None = None
+    family: FamilyRef | None = None
+    choices: list[RoleRef] = field(default_factory=list)
+    suggestions: list[RoleRef] = field(default_factory=list)
+    span: str = ""
+    too_many: int = 0  # how many roles matched when there were too many to offer
+
+
+@dataclass(frozen=True)
+class _Entry:
+    key: str  # normalised name, in its word order
+    bag: str  # its distinct words sorted: word order and repeats do not matter
+    role: RoleRef | None
+    family: FamilyRef | None
+    literal: str  # the name as written, folded, for literal-containment tie breaks
+
+
+class Resolver:
+    """Built once per index version; resolving is read-only and thread-safe."""
+
+    def __init__(self, roles: list[RoleRef], aliases: list[tuple[int, str]], families: list[FamilyRef]) -> None:
+        self.roles = {r.id: r for r in roles}
+        entries: list[_Entry] = []
+        for role_id, alias in aliases:
+            role = self.roles.get(role_id)
+            key = " ".join(tokens(alias))
+            if role and key:
+                entries.append(_Entry(key, _bag(key.split()), role, None, fold(alias)))
+        for fam in families:
+            key = " ".join(tokens(fam.name))
+            if key:
+                entries.append(_Entry(key, _bag(key.split()), None, fam, fold(fam.name)))
+        self.entries = entries
+        self.bags = [e.bag for e in entries]
+        self.vocab = sorted({w for e in entries for w in e.key.split()})
+        self.vocab_set = set(self.vocab)
+        self.by_token: dict[str, list[int]] = {}
+        for i, e in enumerate(entries):
+            for w in set(e.key.split()):
+                self.by_token.setdefault(w, []).append(i)
+
+    # --- words --------------------------------------------------------------
+
+    def correct(self, word: str) -> str | None:
+        """The vocabulary word a typed word stands for, or None if it is not a role word."""
+        if word in self.vocab_set:
+            return word
+        if len(word) < 4 or word.isdigit():
+            return None
+        match = process.extractOne(word, self.vocab, scorer=fuzz.ratio, score_cutoff=80)
+        if match and (match[1] >= 85 or len(word) >= 7):
+            return match[0]
+        return None
+
+    def query_words(self, text: str) -> list[str | None]:
+        """The question's words, corrected; None marks a word that is not part of any role name."""
+        words = tokens(clean_slack(text))
+        out: list[str | None] = []
+        for w in words:
+            if w in QUERY_FILLER and w not in ("manager",):
+                out.append(None)
+                continue
+            out.append(self.correct(w))
+        return out
+
+    # --- resolving ------------------------------------------------------------
+
+    def resolve(self, text: str) -> Resolution:
+        """Resolve the role a question names (see the module docstring for the rules)."""
+        words = self.query_words(text)
+        spans = _spans(words)
+        if not spans:
+            return Resolution("none")
+        candidate_ids: set[int] = set()
+        for w in {w for w in words if w}:
+            candidate_ids.update(self.by_token.get(w, ()))
+        if not candidate_ids:
+            return Resolution("none", span=" ".join(spans[0]))
+        cand = sorted(candidate_ids)
+        cand_bags = [self.bags[i] for i in cand]
+        # best score per entry, with the length of the span that reached it
+        best: dict[int, tuple[float, int, str]] = {}
+        for span in spans:
+            span_text = " ".join(span)
+            for _, score, idx in process.extract(
+                _bag(span), cand_bags, scorer=fuzz.ratio, score_cutoff=SUGGEST - 10, limit=None
+            ):
+                entry_idx = cand[idx]
+                current = best.get(entry_idx)
+                candidate = (float(score), len(span), span_text)
+                if current is None or candidate[:2] > current[:2]:
+                    best[entry_idx] = candidate
+        if not best:
+            return self._partial(words, text)
+        ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
+        top_score, top_len, top_span = ranked[0][1]
+        if top_score < ACCEPT:
+            partial = self._partial(words, text)
+            if partial.status != "none":
+                return partial
+            return Resolution("none", suggestions=self._distinct_roles(e for e, s in ranked if s[0] >= SUGGEST)[:3], span=top_span)
+        tied = [e for e, s in ranked if s[0] >= top_score - TIE]
+        # "associate sales ops analyst" also contains "sales ops analyst": the longer reading wins
+        longest = max(best[e][1] for e in tied)
+        tied = [e for e in tied if best[e][1] == longest]
+        return self._decide(tied, best, text, best[tied[0]][2])
+
+    def _decide(self, tied: list[int], best: dict[int, tuple[float, int, str]], text: str, span: str) -> Resolution:
+        entries = [self.entries[i] for i in tied]
+        families = [e for e in entries if e.family]
+        roles = self._distinct_roles(tied)
+        if len(roles) == 1 and not families:
+            return Resolution("one", role=roles[0], span=span)
+        if families and not roles:
+            return Resolution("family", family=families[0].family, span=span)
+        # Tie breaks, strongest first: the name typed literally, then in the same word order.
+        folded = fold(clean_slack(text))
+        literal = [e for e in entries if e.literal and re.search(r"(?<![a-z0-9])" + re.escape(e.literal) + r"(?![a-z0-9])", folded)]
+        if literal:
+            longest = max(len(e.literal) for e in literal)
+            pick = {(e.role.id if e.role else None, e.family.name if e.family else None) for e in literal if len(e.literal) == longest}
+            if len(pick) == 1:
+                e = next(e for e in literal if len(e.literal) == longest)
+                return Resolution("one", role=e.role, span=span) if e.role else Resolution("family", family=e.family, span=span)
+        ordered = [e for e in entries if e.key == span]
+        ordered_roles = {e.role.id for e in ordered if e.role}
+        if len(ordered_roles) == 1 and not any(e.family for e in ordered):
+            return Resolution("one", role=next(e.role for e in ordered if e.role), span=span)
+        if families and len(roles) == 0:
+            return Resolution("family", family=families[0].family, span=span)
+        if families and all(e.key == families[0].key for e in entries if e.family) and not ordered_roles:
+            # "sales operations" names the family better than any one role in it
+            fam = families[0].family
+            if all(r.page_id == fam.page_id for r in roles):
+                return Resolution("family", family=fam, span=span)
+        return Resolution("ambiguous", choices=roles[:MAX_CHOICES], span=span, too_many=len(roles) if len(roles) > MAX_CHOICES else 0)
+
+    def _partial(self, words: list[str | None], text: str) -> Resolution:
+        """"the channel manager": no name matches well, but the words pick out a few roles."""
+        known = [w for w in words if w]
+        if not known:
+            return Resolution("none")
+        wanted = set(known)
+        containing = [i for i, e in enumerate(self.entries) if e.role and wanted <= set(e.key.split())]
+        fams = [i for i, e in enumerate(self.entries) if e.family and wanted <= set(e.key.split())]
+        roles = self._distinct_roles(containing)
+        span = " ".join(known)
+        if len(roles) == 1 and not fams:
+            return Resolution("one", role=roles[0], span=span)
+        if len(roles) > 1:
+            roles.sort(key=lambda r: fuzz.ratio(_bag(known), _bag(tokens(r.name))), reverse=True)
+            return Resolution("ambiguous", choices=roles[:MAX_CHOICES], span=span, too_many=len(roles) if len(roles) > MAX_CHOICES else 0)
+        if fams:
+            return Resolution("family", family=self.entries[fams[0]].family, span=span)
+        return Resolution("none", span=span)
+
+    def _distinct_roles(self, entry_indexes) -> list[RoleRef]:
+        seen: dict[int, RoleRef] = {}
+        for i in entry_indexes:
+            role = self.entries[i].role
+            if role and role.id not in seen:
+                seen[role.id] = role
+        return list(seen.values())
+
+
+def _bag(words: list[str]) -> str:
+    return " ".join(sorted(set(words)))
+
+
+def _spans(words: list[str | None]) -> list[list[str]]:
+    """Every run of consecutive role words (longest first), the units a role name can occupy."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for w in words + [None]:
+        if w:
+            current.append(w)
+        elif current:
+            runs.append(current)
+            current = []
+    spans: list[list[str]] = []
+    for run in runs:
+        n = len(run)
+        for length in range(min(n, MAX_SPAN), 0, -1):
+            for start in range(0, n - length + 1):
+                spans.append(run[start : start + length])
+    # all role words together too (a name split by a filler word: "manager of sales operations")
+    all_words = [w for w in words if w]
+    if len(runs) > 1 and len(all_words) <= MAX_SPAN:
+        spans.insert(0, all_words)
+    return spans

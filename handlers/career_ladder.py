@@ -1,0 +1,21 @@
+"""Career ladder intent."""
+
+from bot.answer import Answer
+from bot.compose import section_intent
+from bot.query import Query
+from bot.router import intent
+
+
+@intent(
+    "career_ladder",
+    patterns={
+        r"\bcareer\b": 3,
+        r"\bladder\b|\bnext (?:step|level|role|move)\b": 3,
+        r"\bpromot|\bprogress(?:ion)?\b|\bgrow(?:th)? into\b|\bmove up\b|\badvance(?:ment)?\b": 2.5,
+    },
+    examples=["What's the career ladder for Inside Sales, Mid-Market?", "next step after sales ops analyst"],
+    order=45,
+)
+def career_ladder(query: Query) -> Answer:
+    """Where a role leads next: "career ladder for Inside Sales, Mid-Market"."""
+    return section_intent(query, "career_ladder")

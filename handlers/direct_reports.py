@@ -1,0 +1,34 @@
+"""Direct-reports intent."""
+
+from bot.answer import Answer, Source
+from bot.compose import bold, link, need_role, not_documented, source_footer
+from bot.query import Query
+from bot.router import intent
+
+
+@intent(
+    "direct_reports",
+    patterns={
+        r"\bwho (?:reports|report|is reporting|are reporting)\s+(?:in)?to\b": 4,
+        r"\b(?:which|what) (?:roles?|positions?|jobs?|people|titles?)\b.*\breport(?:s|ing)?\s+(?:in)?to\b": 4,
+        r"\bdirect reports?\b|\breportees?\b|\breports of\b|\b(?:his|her|their|its)'? reports\b|'s reports\b": 4,
+        r"\bwho (?:does|do)\b.*\bmanage\b|\bwho works? (?:for|under)\b|\bwho(?:'s| is) (?:on|in) (?:the )?team of\b|\bteam under\b": 3,
+    },
+    examples=["Who reports to the Manager, Sales Operations?", "direct reports of the director of sales ops"],
+    order=15,
+)
+def direct_reports(query: Query) -> Answer:
+    """Which roles report to a role: "who reports to the Director, Sales Operations?"."""
+    role = need_role(query)
+    if isinstance(role, Answer):
+        return role
+    reports = query.kb.direct_reports(role)
+    if not reports:
+        return not_documented(query, role, f"No page in the handbook says that any role reports to {bold(role)}.")
+    lines = [f"These roles report to {bold(role)}:"]
+    sources: list[Source] = []
+    for report, sentence in reports:
+        lines.append(f"• {link(report.name, report.url)}: “{sentence}”")
+        sources.append(Source(page=report.page, heading=report.name, url=report.url))
+    text = "\n".join(lines + [source_footer(sources)])
+    return Answer(query.intent, "answered", text, roles=[role.name], sources=sources, question=query.text)

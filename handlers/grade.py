@@ -1,0 +1,82 @@
+"""Job grade intent: the grade of a role, or the roles at a grade."""
+
+from __future__ import annotations
+
+from bot.answer import Answer, Source
+from bot.compose import bold, link, need_role, not_documented, source_footer
+from bot.query import Query
+from bot.resolve import FamilyRef, RoleRef
+from bot.router import intent
+
+MAX_LISTED = 15
+
+
+@intent(
+    "grade",
+    patterns={
+        r"\bgrades?\b|\bgraded\b": 3,
+        r"\b(?:pay|job|salary) (?:grade|band|level)\b|\bband\b": 2,
+        r"\blevel\s*(?:\d{1,2}|seven|eight|nine|ten|five|six|eleven|twelve)\b|\bwhat level\b": 2,
+        r"\bseniority\b": 1,
+    },
+    examples=["What's grade 7?", "what grade is the Manager, Sales Operations?", "grade 8 in sales operations"],
+    order=25,
+)
+def grade(query: Query) -> Answer:
+    """Job grades: "what's grade 7?", "grade of the Sr. Sales Operations Analyst", "grade 7 in Sales Operations"."""
+    number = query.number()
+    if number is None:
+        return grade_of_role(query)
+    res = query.resolution
+    if res.status == "one" and res.role and res.span != "(follow-up)":
+        return is_role_at_grade(query, res.role, number)
+    family = res.family if res.status == "family" else None
+    return roles_at_grade(query, number, family)
+
+
+def grade_of_role(query: Query) -> Answer:
+    role = need_role(query)
+    if isinstance(role, Answer):
+        return role
+    grades = query.kb.grade_of(role)
+    if not grades:
+        return not_documented(query, role, f"The handbook page for {bold(role)} doesn't state a job grade.")
+    numbers = " or ".join(str(g.grade) for g in grades)
+    quotes = "\n".join(f"> {g.sentence}" for g in grades)
+    source = Source(page=role.page, heading=f"{role.name} Job Grade", url=role.url)
+    text = f"{bold(role)} is grade {numbers}.\n{quotes}\n{source_footer([source])}"
+    return Answer(query.intent, "answered", text, roles=[role.name], sources=[source], question=query.text)
+
+
+def is_role_at_grade(query: Query, role: RoleRef, number: int) -> Answer:
+    """"Is the Sr. Sales Operations Analyst a grade 7?": yes or no, with the page's sentence."""
+    grades = query.kb.grade_of(role)
+    if not grades:
+        return not_documented(query, role, f"The handbook page for {bold(role)} doesn't state a job grade.")
+    actual = " or ".join(str(g.grade) for g in grades)
+    verdict = "Yes" if any(g.grade == number for g in grades) else "No"
+    source = Source(page=role.page, heading=f"{role.name} Job Grade", url=role.url)
+    quotes = "\n".join(f"> {g.sentence}" for g in grades)
+    text = f"{verdict}: {bold(role)} is grade {actual}.\n{quotes}\n{source_footer([source])}"
+    return Answer(query.intent, "answered", text, roles=[role.name], sources=[source], question=query.text)
+
+
+def roles_at_grade(query: Query, number: int, family: FamilyRef | None) -> Answer:
+    roles = query.kb.roles_at_grade(number)
+    scope = ""
+    if family:
+        roles = [r for r in roles if r.page_id == family.page_id]
+        scope = f" in the *{family.name}* family"
+    if not roles:
+        known = query.kb.all_grades()
+        listed = ", ".join(str(g) for g in known) if known else "none"
+        text = f"No role{scope} is documented at grade {number}. Grades stated in the handbook: {listed}."
+        return Answer(query.intent, "not_found", text, question=query.text)
+    count = len(roles)
+    header = f"{count} role{'s are' if count != 1 else ' is'} at grade {number}{scope}:"
+    shown = roles[:MAX_LISTED]
+    lines = [header] + [f"• {link(r.name, r.url)} ({r.family})" for r in shown]
+    if count > MAX_LISTED:
+        lines.append(f"…and {count - MAX_LISTED} more. Narrow it down, e.g. “grade {number} in {shown[0].family}”.")
+    sources = [Source(page=r.page, heading=f"{r.name} Job Grade", url=r.url) for r in shown]
+    return Answer(query.intent, "answered", "\n".join(lines), roles=[r.name for r in roles], sources=sources, question=query.text)

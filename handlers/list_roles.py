@@ -1,0 +1,56 @@
+"""List-roles intent: every role, or the levels of one family."""
+
+from __future__ import annotations
+
+from bot.answer import Answer, Source
+from bot.compose import link, source_footer
+from bot.query import Query
+from bot.router import intent
+
+MAX_FAMILIES_EXPANDED = 12
+
+
+@intent(
+    "list_roles",
+    patterns={
+        r"\b(?:list|show|all|every|which|what)\b.*\b(?:roles|jobs|positions|titles|families|openings)\b": 2.5,
+        r"\blevels? (?:of|in|for|within)\b|\bwhat levels\b|\blevels\b": 3,
+        r"\broles (?:in|of|on|within)\b|\bjob famil(?:y|ies)\b|\bfamil(?:y|ies)\b": 2.5,
+        r"^\s*(?:list|roles|list roles|all roles)\s*[?.!]*\s*$": 5,
+    },
+    examples=["list roles", "what levels are there in Sales Operations?", "roles in the sales ops family"],
+    order=55,
+)
+def list_roles(query: Query) -> Answer:
+    """Roles I know: "list roles", "levels of Sales Operations"."""
+    kb = query.kb
+    res = query.resolution
+    family = res.family if res.status == "family" else None
+    if family is None and res.status == "one" and res.role and res.span != "(follow-up)":
+        family = kb.family_of(res.role)
+    if family:
+        roles = kb.family_roles(family)
+        lines = [f"The *{family.name}* family has {len(roles)} roles:"]
+        for role in roles:
+            grades = kb.grade_of(role)
+            grade = f" (grade {' or '.join(str(g.grade) for g in grades)})" if grades else ""
+            lines.append(f"• {link(role.name, role.url)}{grade}")
+        source = Source(page=family.page, heading=family.name, url=family.page_url)
+        lines.append(source_footer([source]))
+        return Answer(query.intent, "answered", "\n".join(lines), roles=[r.name for r in roles], sources=[source], question=query.text)
+    by_family: dict[str, list] = {}
+    for role in kb.roles.values():
+        by_family.setdefault(role.family, []).append(role)
+    total = len(kb.roles)
+    lines = [f"I know {total} roles in {len(by_family)} job families:"]
+    if len(by_family) <= MAX_FAMILIES_EXPANDED:
+        for fam, roles in by_family.items():
+            if len(roles) == 1 and roles[0].name == fam:
+                lines.append(f"• {link(fam, roles[0].url)}")
+            else:
+                lines.append(f"• *{fam}*: " + ", ".join(r.name for r in roles))
+    else:
+        for fam, roles in sorted(by_family.items()):
+            lines.append(f"• *{fam}* ({len(roles)})")
+        lines.append("Ask “roles in <family>” for the levels of one family.")
+    return Answer(query.intent, "answered", "\n".join(lines), roles=[], sources=[], question=query.text)

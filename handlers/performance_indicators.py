@@ -1,0 +1,21 @@
+"""Performance indicators intent."""
+
+from bot.answer import Answer
+from bot.compose import section_intent
+from bot.query import Query
+from bot.router import intent
+
+
+@intent(
+    "performance_indicators",
+    patterns={
+        r"\bperformance indicators?\b|\bkpis?\b|\bpis?\b": 4,
+        r"\bmetrics?\b|\bmeasured\b|\bmeasure(?:s|d)? (?:on|by)\b|\bevaluated\b|\bsuccess\b": 2.5,
+        r"\bperformance\b|\btargets?\b|\bquota\b|\bgoals?\b": 1.5,
+    },
+    examples=["KPIs for the Sales Operations Analyst", "how is an ISR measured?"],
+    order=40,
+)
+def performance_indicators(query: Query) -> Answer:
+    """How a role is measured: "performance indicators for Inside Sales, Mid-Market"."""
+    return section_intent(query, "performance_indicators")

@@ -1,0 +1,41 @@
+"""Reports-to intent."""
+
+from bot.answer import Answer, Source
+from bot.compose import bold, link, need_role, not_documented, source_footer
+from bot.query import Query
+from bot.router import intent
+
+
+@intent(
+    "reports_to",
+    patterns={
+        r"\bwho (?:does|do|will|would|should|did)\b.*\breport(?:s|ing)?\b": 3,
+        r"\breports?\s+(?:in)?to\s+(?:whom|who)\b|\bto whom\b": 3,
+        r"\b(?:manager|boss|supervisor|line manager|lead) (?:of|for)\b|'s (?:manager|boss|supervisor)\b": 2,
+        r"\breporting (?:line|structure|chain|to)\b|\breports? up\b|\bwho manages\b|\bwho supervises\b|\bwho oversees\b": 2.5,
+        r"\breport(?:s|ing)?\s+(?:in)?to\b|\breport\b": 1,
+    },
+    examples=["Who does the Associate Sales Operations Analyst report to?", "sr sales ops analyst's manager?"],
+    order=10,
+)
+def reports_to(query: Query) -> Answer:
+    """Who a role reports to: "who does the Associate Sales Operations Analyst report to?"."""
+    role = need_role(query)
+    if isinstance(role, Answer):
+        return role
+    edges = query.kb.reports_to(role)
+    if not edges:
+        return not_documented(query, role, f"The handbook page for {bold(role)} doesn't say who it reports to.")
+    lines: list[str] = []
+    sources = [Source(page=role.page, heading=role.name, url=role.url)]
+    for edge in edges:
+        if edge.target_role:
+            target = link(edge.target_role.name, edge.target_role.url)
+        elif edge.target_url:
+            target = link(edge.target, edge.target_url)
+        else:
+            target = f"*{edge.target}*"
+        lines.append(f"{bold(role)} reports to {target}.")
+        lines.append(f"> {edge.sentence}")
+    text = "\n".join(lines + [source_footer(sources)])
+    return Answer(query.intent, "answered", text, roles=[role.name], sources=sources, question=query.text)

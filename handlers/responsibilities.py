@@ -1,0 +1,24 @@
+"""Responsibilities intent."""
+
+from bot.answer import Answer
+from bot.compose import section_intent
+from bot.query import Query
+from bot.router import intent
+
+
+@intent(
+    "responsibilities",
+    patterns={
+        r"\bresponsib": 3,
+        r"\bduties\b": 3,
+        r"\bwhat (?:does|do|will|would) (?:a|an|the|our)?\b.*\b(?:do|doing)\b": 2.5,
+        r"\bday[- ]to[- ]day\b|\bday in the life\b": 2.5,
+        r"\bjob description\b|\bjd\b": 2,
+        r"\btasks?\b|\bin charge of\b|\bown(?:s)?\b|\bexpected to do\b|\bwork on\b": 1.5,
+    },
+    examples=["What are the responsibilities of a Sales Operations Analyst?", "what does the sr sales ops manager do"],
+    order=30,
+)
+def responsibilities(query: Query) -> Answer:
+    """What a role does: "responsibilities of the Senior Manager, Sales Operations"."""
+    return section_intent(query, "responsibilities")

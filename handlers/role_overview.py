@@ -1,0 +1,71 @@
+"""Role overview intent: what the handbook says about a role, in brief."""
+
+from __future__ import annotations
+
+from bot.answer import Answer, Source
+from bot.compose import KIND_NAMES, bold, clarify, lines_text, link, need_role, source_footer
+from bot.query import Query
+from bot.resolve import Resolution
+from bot.router import intent
+
+MAX_OVERVIEW_LINES = 6
+ASKABLE = ("responsibilities", "requirements", "hiring_process", "performance_indicators", "career_ladder")
+
+
+@intent(
+    "role_overview",
+    patterns={
+        r"\btell me (?:about|more)\b|\boverview\b|\bdescribe\b|\bsummar(?:y|ise|ize)\b|\bexplain\b": 2.5,
+        r"\bwhat(?:'s| is) (?:a|an|the)\b|\bwho is (?:a|an)\b|\babout the\b|\binfo\b|\bdetails\b": 1,
+    },
+    examples=["Tell me about the Sales Operations Analyst - Sales Tech Stack role", "overview of BDR"],
+    order=60,
+)
+def role_overview(query: Query) -> Answer:
+    """A role in brief: family, grade, reporting line, intro and what else you can ask."""
+    res = query.resolution
+    if res.status == "family" and res.family:
+        return family_overview(query, res)
+    role = need_role(query)
+    if isinstance(role, Answer):
+        return role
+    kb = query.kb
+    lines = [f"{bold(role)} ({role.family})"]
+    grades = kb.grade_of(role)
+    if grades:
+        lines.append("• Job grade: " + " or ".join(str(g.grade) for g in grades))
+    for edge in kb.reports_to(role):
+        target = link(edge.target_role.name, edge.target_role.url) if edge.target_role else edge.target
+        lines.append(f"• Reports to: {target}")
+    reports = kb.direct_reports(role)
+    if reports:
+        lines.append("• Direct reports: " + ", ".join(r.name for r, _ in reports))
+    intro = kb.overview(role)
+    if intro and intro.lines:
+        paragraphs = [ln for ln in intro.lines if not ln.note][:MAX_OVERVIEW_LINES]
+        lines.append(lines_text(paragraphs))
+    available = [KIND_NAMES[k] for k in ASKABLE if kb.section(role, k)]
+    if available:
+        lines.append("You can ask about its " + ", ".join(available) + ".")
+    source = Source(page=role.page, heading=role.name, url=role.url)
+    lines.append(source_footer([source]))
+    return Answer(query.intent, "answered", "\n".join(lines), roles=[role.name], sources=[source], question=query.text)
+
+
+def family_overview(query: Query, res: Resolution) -> Answer:
+    family = res.family
+    assert family is not None
+    roles = query.kb.family_roles(family)
+    if not roles:
+        return clarify(query, Resolution("ambiguous", span=res.span))
+    lines = [f"The *{family.name}* family has {len(roles)} roles:"]
+    for role in roles:
+        grades = query.kb.grade_of(role)
+        grade = f", grade {' or '.join(str(g.grade) for g in grades)}" if grades else ""
+        lines.append(f"• {link(role.name, role.url)}{grade}")
+    intro = query.kb.family_overview(family)
+    if intro and intro.lines:
+        lines.insert(0, lines_text([ln for ln in intro.lines if not ln.note][:2]))
+    source = Source(page=family.page, heading=family.name, url=family.page_url)
+    lines.append(source_footer([source]))
+    return Answer(query.intent, "answered", "\n".join(lines), roles=[r.name for r in roles], sources=[source], question=query.text)

@@ -1,0 +1,76 @@
+"""Search intent: full-text search over every section (SQLite FTS5)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from bot.answer import Answer, Source
+from bot.compose import echo, link, source_footer
+from bot.query import Query
+from bot.router import intent
+
+MAX_ROLES = 12
+TERM = re.compile(
+    r"\b(?:need|needs|needed|require|requires|required|requiring|mention|mentions|mentioning|use|uses|using|"
+    r"involve|involves|ask for|asks for|work with|works with|experience with|experience in|knowledge of|"
+    r"know|knows|search(?: for)?|find|look(?:ing)? for|with|about)\s+(?P<term>.+)$",
+    re.IGNORECASE,
+)
+
+
+@intent(
+    "search",
+    patterns={
+        r"\b(?:which|what|any|list)\b.*\b(?:roles?|jobs?|positions?|people|pages?|titles?)\b.*\b(?:need|require|mention|use|involve|ask for|work with|experience with|knowledge of|know)": 4.5,
+        r"^\s*(?:search|find)\b": 5,
+        r"\bwho (?:needs|uses|works with|knows|requires)\b|\bwhere (?:is|are|does)\b.*\bmention": 3.5,
+        r"\bmentions?\b": 2,
+    },
+    examples=["Which roles need Zuora?", "search Salesforce"],
+    order=70,
+)
+def search(query: Query) -> Answer:
+    """Find roles whose pages mention something: "which roles need Zuora?"."""
+    term = extract_term(query.clean)
+    if not term:
+        return Answer(query.intent, "unknown", "What should I search for? For example: “which roles need Zuora?”", question=query.text)
+    rows = query.kb.search(term)
+    kb = query.kb
+    hits: dict[str, tuple[str, str, str, str]] = {}  # role or family -> (url, heading, quote, page)
+    words = [w.lower() for w in re.findall(r"[A-Za-z0-9+#]+", term)]
+    for row in rows:
+        role = kb.roles.get(row["role_id"]) if row["role_id"] else None
+        page = kb.pages[row["page_id"]]
+        name = role.name if role else f"{page['family']} (all roles)"
+        if name in hits:
+            continue
+        quote = next(
+            (i["text"] for i in json.loads(row["items"]) if all(w in i["text"].lower() for w in words)),
+            next((i["text"] for i in json.loads(row["items"]) if any(w in i["text"].lower() for w in words)), ""),
+        )
+        hits[name] = (role.url if role else page["url"], row["heading"], quote, page["path"])
+        if len(hits) >= MAX_ROLES * 4:
+            break
+    if not hits:
+        text = f"No role's page mentions “{echo(term)}”."
+        return Answer(query.intent, "not_found", text, question=query.text)
+    total = len(hits)
+    lines = [f"{total} role{'s' if total != 1 else ''} mention “{echo(term)}”:"]
+    sources: list[Source] = []
+    for name, (url, heading, quote, page) in list(hits.items())[:MAX_ROLES]:
+        short = quote if len(quote) <= 160 else quote[:157].rstrip() + "…"
+        lines.append(f"• {link(name, url)} ({heading}): “{short}”")
+        sources.append(Source(page=page, heading=heading, url=url))
+    if total > MAX_ROLES:
+        lines.append(f"…and {total - MAX_ROLES} more. Add a word to narrow the search.")
+    roles = [n for n in hits if n in {r.name for r in kb.roles.values()}]
+    return Answer(query.intent, "answered", "\n".join(lines), roles=roles, sources=sources, question=query.text)
+
+
+def extract_term(text: str) -> str:
+    """The thing searched for: "which roles need Zuora?" -> "Zuora"."""
+    match = TERM.search(text)
+    term = match.group("term") if match else text
+    term = re.sub(r"^(?:a|an|the|experience (?:with|in)|knowledge of)\s+", "", term.strip(), flags=re.I)
+    return term.strip(" ?!.\"'“”")
