@@ -88,6 +88,8 @@ class Engine:
             query.intent = "help"
             return REGISTRY["help"].handle(query)
         ranked = score(query.clean)
+        if ranked and ranked[0][1].name == "role_overview" and ranked[0][0] < 2.5 and query.resolution.status == "none":
+            return self.unknown(query)  # "what's the weather like?" is not about a role
         if ranked:
             best = ranked[0][1]
             query.intent = best.name

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,10 +23,19 @@ from pathlib import Path
 import sqlite_utils
 from rapidfuzz import fuzz
 
-from bot.names import norm
+from bot.names import norm, ranks
 from bot.parse import DEFAULT_BASE_URL, Page, Problem, parse_page
 
-SCHEMA_VERSION = "3"
+def _code_version() -> str:
+    """A hash of the code that decides what goes into the index: a new parser means a new index."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("parse.py", "markdown.py", "names.py", "index.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+SCHEMA_VERSION = _code_version()
 PAGE_PATTERNS = ("*.md", "*.md.erb", "*.markdown")
 
 
@@ -274,14 +284,18 @@ class IndexStore:
         by_name: dict[str, list[dict]] = {}
         by_norm: dict[str, list[dict]] = {}
         for r in roles:
+            r["bag"] = " ".join(sorted(set(r["norm"].split())))
             by_name.setdefault(r["name"].lower(), []).append(r)
             by_norm.setdefault(r["norm"], []).append(r)
         role_by_id = {r["id"]: r for r in roles}
         alias_norm: dict[str, set[int]] = {}
+        alias_bag: dict[str, set[int]] = {}
         for a in self.db.query("select role_id, norm from aliases"):
             alias_norm.setdefault(a["norm"], set()).add(a["role_id"])
+            alias_bag.setdefault(" ".join(sorted(set(a["norm"].split()))), set()).add(a["role_id"])
         pages_single = {row["url"]: row["id"] for row in self.db.query("select id, url from pages where single_role = 1")}
         role_of_page = {r["page_id"]: r["id"] for r in roles}
+        family_of_page = {row["id"]: row["family"] for row in self.db.query("select id, family from pages")}
 
         def resolve(text: str, page_id: int, url: str = "") -> int | None:
             def prefer(cands: list[dict]) -> int | None:
@@ -292,6 +306,9 @@ class IndexStore:
                     return cands[0]["id"]
                 return None
 
+            alternatives = re.split(r"\s+or\s+", text.strip())
+            if len(alternatives) > 1:  # "Area Sales Manager (Intermediate) or Senior Area Sales Manager"
+                return resolve(alternatives[0], page_id, url)
             exact = by_name.get(text.strip().lower())
             if exact:
                 return prefer(exact)
@@ -304,12 +321,21 @@ class IndexStore:
                 for page_url, pid in pages_single.items():
                     if url.rstrip("/") == page_url.rstrip("/"):
                         return role_of_page.get(pid)
+            bag = " ".join(sorted(set(key.split())))
+            same_bag = [r for r in roles if r["bag"] == bag]
+            if same_bag:
+                return prefer(same_bag)
+            via_alias = [role_by_id[i] for i in alias_bag.get(bag, ())]
+            if via_alias:
+                return prefer(via_alias)
             best, score = None, 0.0
             for r in roles:
-                s = fuzz.ratio(key, r["norm"]) + (2 if r["page_id"] == page_id else 0)
-                if s > score:
+                if ranks(r["norm"]) != ranks(key):
+                    continue  # "Junior X" is never "Senior X", however close the spelling
+                s = fuzz.ratio(bag, r["bag"])
+                if s > score or (s == score and best is not None and r["page_id"] == page_id):
                     best, score = r, s
-            return best["id"] if best and score >= 92 else None
+            return best["id"] if best and score >= 93 else None
 
         for row in list(self.db.query("select id, page_id, target, target_url from reports")):
             target = resolve(row["target"], row["page_id"], row["target_url"])
@@ -319,7 +345,10 @@ class IndexStore:
         for row in list(self.db.query("select e.*, p.path from extends e join pages p on p.id = e.page_id")):
             kind = row["target_kind"] or row["section_kind"]
             target_text = row["target"]
-            is_general = target_text.lower().strip() in ("general", "general role", "family", "base")
+            family = family_of_page.get(row["page_id"], "")
+            is_general = target_text.lower().strip() in ("general", "general role", "family", "base") or (
+                norm(target_text) == norm(family) and resolve(target_text, row["page_id"]) is None
+            )
             target = None if is_general else resolve(target_text, row["page_id"])
             self.db.execute(
                 "update extends set target_role_id = ?, target_family = ? where id = ?",

@@ -128,7 +128,7 @@ SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
 def clean_slack(text: str) -> str:
     """Reduce Slack markup to what a person typed: mentions dropped, links to their labels."""
     text = SLACK_USER.sub(" ", text)
-    text = SLACK_CHANNEL.sub(lambda m: m.group(1) or " ", text)
+    text = SLACK_CHANNEL.sub(" ", text)  # a channel name is where, not who: keep it out of role matching
     text = SLACK_SPECIAL.sub(lambda m: m.group(1) or m.group(2) or " ", text)
     text = SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = html.unescape(text)
@@ -177,6 +177,30 @@ def norm(text: str) -> str:
     return " ".join(tokens(text))
 
 
+def key(text: str) -> str:
+    """Ordered key with repeats dropped: "Associate CSM" = "Associate Customer Success Manager (CSM)".
+
+    Word order is kept on purpose: "Sr. Sales Operations Manager" and "Senior
+    Manager, Sales Operations" are different roles with the same words.
+    """
+    return " ".join(dict.fromkeys(tokens(text)))
+
+
+def bag(text: str) -> str:
+    """Order-free key: "Manager, Sales Operations" and "Sales Operations Manager" share it."""
+    return " ".join(sorted(set(tokens(text))))
+
+
+def plain_level_variants(name: str) -> set[str]:
+    """"Recruiter (Intermediate)" is what people call "Recruiter": the implied level is dropped."""
+    variants = set()
+    stripped = re.sub(r"\s*\((?:intermediate|mid-level)\)\s*$", "", name, flags=re.I).strip()
+    stripped = re.sub(r"^intermediate\s+", "", stripped, flags=re.I).strip()
+    if stripped and stripped != name:
+        variants.add(stripped)
+    return variants
+
+
 def clean_heading(text: str) -> str:
     """A heading as a name: no trailing colon, anchors or runs of spaces."""
     text = re.sub(r"\s+", " ", text).strip()
@@ -200,6 +224,19 @@ def looks_like_role(text: str) -> bool:
         return False
     words = set(re.findall(r"[a-z]+", folded))
     return bool(words & JOB_NOUNS)
+
+
+RANK_WORDS = frozenset(
+    {"junior", "senior", "staff", "principal", "distinguished", "associate", "lead", "director",
+     "vp", "manager", "chief", "head", "intern", "fellow", "executive"}
+)
+
+
+def ranks(words: list[str] | str) -> frozenset[str]:
+    """The seniority words of a name: two names that differ here are different roles, however similar."""
+    if isinstance(words, str):
+        words = words.split()
+    return frozenset(w for w in words if w in RANK_WORDS)
 
 
 def slug(text: str) -> str:

@@ -22,7 +22,7 @@ import yaml
 from rapidfuzz import fuzz
 
 from bot.markdown import Block, parse_blocks
-from bot.names import clean_heading, fold, is_level_only, looks_like_role, norm, slug
+from bot.names import bag, clean_heading, key as name_key, fold, is_level_only, looks_like_role, norm, plain_level_variants, slug
 
 DEFAULT_BASE_URL = "https://about.gitlab.com"
 
@@ -75,7 +75,7 @@ EXTENDS_ITEM = re.compile(
     r"(?:(?P<k1>responsibilities|requirements)\s+of\s+(?:the\s+)?)?"
     r"(?P<x>.+?)"
     r"(?:\s+(?P<k2>responsibilit\w*|requirements?))?"
-    r"(?:\s+(?:in|with|by)\b.*)?[\s.:]*$",
+    r"(?:\s+(?:in|with|by)\b.*|,?\s*plus\b.*)?[\s.:;,]*$",
     re.I,
 )
 LINK_MD = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
@@ -359,26 +359,30 @@ class _PageReader:
         return any(SPECIALTIES.match(f.name) for f in self.stack if f.kind == "group")
 
     def add_role(self, name: str, line: int) -> str:
-        key = norm(name)
+        wanted = name_key(name)
         for existing in self.page.roles.values():
-            if norm(existing.name) == key:
+            if name_key(existing.name) == wanted:
                 return existing.name
-        self.page.roles[name] = Role(name=name, line=line, anchor=slug(name), group=self.current_group())
+        self.page.roles[name] = Role(name=name, line=line, anchor=slug(name), group=self.current_group(),
+                                     aliases=plain_level_variants(name))
         return name
 
     def find_role(self, name: str, threshold: float = 90) -> str | None:
         """A role of this page by (near-)identical name: headings and sentences disagree by typos."""
-        key = norm(name)
-        if not key:
+        wanted, wanted_bag = name_key(name), bag(name)
+        if not wanted:
             return None
+        same_words = [r.name for r in self.page.roles.values() if bag(r.name) == wanted_bag or any(bag(a) == wanted_bag for a in r.aliases)]
         best, best_score = None, 0.0
         for role in self.page.roles.values():
-            other = norm(role.name)
-            if other == key:
+            other = name_key(role.name)
+            if other == wanted or any(name_key(a) == wanted for a in role.aliases):
                 return role.name
-            score = fuzz.ratio(key, other)
+            score = fuzz.ratio(wanted, other)
             if score > best_score:
                 best, best_score = role.name, score
+        if len(same_words) == 1:
+            return same_words[0]
         return best if best_score >= threshold else None
 
     def level_base(self) -> str:
@@ -550,12 +554,15 @@ class _PageReader:
             n = int(match.group("n"))
             subject = unshield(match.group("subj").strip(), links)
             owner = section.owner if section.kind == "grade" else None
-            whole = self.resolve_subject(subject, None)
-            names = [whole] if whole else []
-            if not names:
-                parts = re.split(r"\s+(?:&|and)\s+|\s*,\s+(?=the\b)", LINK_MD.sub(r"\1", subject))
-                if len(parts) > 1:
-                    names = [r for r in (self.resolve_subject(p, None) for p in parts) if r]
+            # "The A & B are a grade 7": two roles, if both parts name one ("Learning & Development
+            # Manager" is one role whose name has an "&", and its parts name none).
+            parts = re.split(r"\s+(?:&|and)\s+|\s*,\s+(?=the\b)", LINK_MD.sub(r"\1", subject))
+            split = [self.resolve_subject(p, None) for p in parts] if len(parts) > 1 else []
+            if split and all(split):
+                names = [r for r in split if r]
+            else:
+                whole = self.resolve_subject(subject, None)
+                names = [whole] if whole else []
             if owner and (len(names) <= 1) and owner not in names:
                 names = [owner]
             if not names and section.owner:

@@ -17,7 +17,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.names import clean_slack, fold, tokens
+from bot.names import clean_slack, fold, singular, tokens
 
 ACCEPT = 90.0  # a span must match a name at least this well to count
 TIE = 2.0  # candidates this close to the best are equally likely
@@ -42,6 +42,7 @@ QUERY_FILLER = frozenset(
     expectations look like looks day life typical main key top what's who's whos it's
     """.split()
 )
+QUERY_FILLER = QUERY_FILLER | {singular(w) for w in QUERY_FILLER}
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ class Resolver:
         words = self.query_words(text)
         spans = _spans(words)
         if not spans:
-            return Resolution("none")
+            return Resolution("none", span=asked_phrase(text))
         candidate_ids: set[int] = set()
         for w in {w for w in words if w}:
             candidate_ids.update(self.by_token.get(w, ()))
@@ -236,6 +237,11 @@ class Resolver:
             if role and role.id not in seen:
                 seen[role.id] = role
         return list(seen.values())
+
+
+def asked_phrase(text: str) -> str:
+    """What the question names when no word of it is a role word ("chief happiness officer")."""
+    return " ".join(w for w in tokens(clean_slack(text)) if w not in QUERY_FILLER and not w.isdigit())
 
 
 def _bag(words: list[str]) -> str:

@@ -17,5 +17,5 @@ from bot.router import intent
     order=45,
 )
 def career_ladder(query: Query) -> Answer:
-    """Where a role leads next: "career ladder for Inside Sales, Mid-Market"."""
+    """Career ladder: where a role leads next."""
     return section_intent(query, "career_ladder")

@@ -18,7 +18,7 @@ from bot.router import intent
     order=15,
 )
 def direct_reports(query: Query) -> Answer:
-    """Which roles report to a role: "who reports to the Director, Sales Operations?"."""
+    """Direct reports: which roles report to a role."""
     role = need_role(query)
     if isinstance(role, Answer):
         return role

@@ -23,7 +23,7 @@ MAX_LISTED = 15
     order=25,
 )
 def grade(query: Query) -> Answer:
-    """Job grades: "what's grade 7?", "grade of the Sr. Sales Operations Analyst", "grade 7 in Sales Operations"."""
+    """Job grades: a role's grade, or every role at a grade (optionally in one family)."""
     number = query.number()
     if number is None:
         return grade_of_role(query)

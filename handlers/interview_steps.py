@@ -19,5 +19,5 @@ from bot.router import intent
     order=20,
 )
 def interview_steps(query: Query) -> Answer:
-    """The hiring process, in order: "interview steps for Inside Sales, Mid-Market"."""
+    """Interview steps: the hiring process, in order."""
     return section_intent(query, "hiring_process")

@@ -22,7 +22,7 @@ MAX_FAMILIES_EXPANDED = 12
     order=55,
 )
 def list_roles(query: Query) -> Answer:
-    """Roles I know: "list roles", "levels of Sales Operations"."""
+    """Roles: every role I know, or the levels of one family."""
     kb = query.kb
     res = query.resolution
     family = res.family if res.status == "family" else None

@@ -17,5 +17,5 @@ from bot.router import intent
     order=40,
 )
 def performance_indicators(query: Query) -> Answer:
-    """How a role is measured: "performance indicators for Inside Sales, Mid-Market"."""
+    """Performance indicators: how a role is measured."""
     return section_intent(query, "performance_indicators")

@@ -19,7 +19,7 @@ from bot.router import intent
     order=10,
 )
 def reports_to(query: Query) -> Answer:
-    """Who a role reports to: "who does the Associate Sales Operations Analyst report to?"."""
+    """Reports to: who a role reports to."""
     role = need_role(query)
     if isinstance(role, Answer):
         return role

@@ -21,5 +21,5 @@ from bot.router import intent
     order=35,
 )
 def requirements(query: Query) -> Answer:
-    """What a role asks of candidates: "requirements for the Director, Sales Operations"."""
+    """Requirements: what a role asks of candidates."""
     return section_intent(query, "requirements")

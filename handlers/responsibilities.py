@@ -20,5 +20,5 @@ from bot.router import intent
     order=30,
 )
 def responsibilities(query: Query) -> Answer:
-    """What a role does: "responsibilities of the Senior Manager, Sales Operations"."""
+    """Responsibilities: what a role does."""
     return section_intent(query, "responsibilities")

@@ -22,7 +22,7 @@ ASKABLE = ("responsibilities", "requirements", "hiring_process", "performance_in
     order=60,
 )
 def role_overview(query: Query) -> Answer:
-    """A role in brief: family, grade, reporting line, intro and what else you can ask."""
+    """Overview: a role in brief (grade, reporting line, what the page covers)."""
     res = query.resolution
     if res.status == "family" and res.family:
         return family_overview(query, res)

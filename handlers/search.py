@@ -31,7 +31,7 @@ TERM = re.compile(
     order=70,
 )
 def search(query: Query) -> Answer:
-    """Find roles whose pages mention something: "which roles need Zuora?"."""
+    """Search: roles whose pages mention a word or tool."""
     term = extract_term(query.clean)
     if not term:
         return Answer(query.intent, "unknown", "What should I search for? For example: “which roles need Zuora?”", question=query.text)

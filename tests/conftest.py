@@ -1,0 +1,38 @@
+"""Shared fixtures: an engine over the bundled seeds, and a way to ask it questions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Answer
+from bot.engine import Engine
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus" / "gitlab-handbook"
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """One index of the seeds for the whole run (in a temp dir, never in the seeds folder)."""
+    return Engine(SEEDS, tmp_path_factory.mktemp("index") / "seeds.sqlite")
+
+
+@pytest.fixture(scope="session")
+def ask(engine: Engine):
+    """ask("question") -> Answer, the way every surface calls the engine."""
+
+    def _ask(question: str, **kwargs: str) -> Answer:
+        return engine.ask(question, **kwargs)
+
+    return _ask
+
+
+def write_page(folder: Path, name: str, text: str) -> Path:
+    """A page file for tests that need their own folder of pages."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
