@@ -220,6 +220,12 @@ def looks_like_role(text: str) -> bool:
         return False
     if re.match(r"^(about|what|how|why|who|our|your|working|benefits|compensation|overview|apply|the team|as an?|q&a|levels?|general|responsibilities|requirements)\b", folded):
         return False
+    if re.search(r"\b(candidates?|interviews?|screening|call|initiatives?|process|assessment)$", folded):
+        return False
+    if re.fullmatch(r"[a-z]+(?: [a-z]+)? (?:and|&) [a-z]+(?: [a-z]+)?", folded) and all(
+        w in JOB_NOUNS or w in LEVEL_WORDS or w in ("and", "&") for w in folded.split()
+    ):
+        return False  # "Manager and Senior Manager": a heading shared by levels
     if re.search(r"\b(you will|you'll|we are|roles?)$|\byou\b", folded):
         return False
     words = set(re.findall(r"[a-z]+", folded))

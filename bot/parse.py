@@ -42,8 +42,10 @@ FAMILY_WIDE_KINDS = ("hiring_process", "performance_indicators", "career_ladder"
 
 _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("nice_to_have", re.compile(r"\bnice[\s-]*to[\s-]*haves?\b.*$", re.I)),
-    ("responsibilities", re.compile(r"\b(?:job\s+)?(?:responsib\w*|responsibilties|duties|what you('|’)?ll do)\b(?P<rest>.*)$", re.I)),
-    ("requirements", re.compile(r"\b(?:requirements?|qualifications|what you('|’)?ll need)\b(?P<rest>.*)$", re.I)),
+    ("responsibilities", re.compile(r"\b(?:job\s+)?(?:responsib\w*|responsibilties|duties|what you('|’)?ll do|what you will do)\b(?P<rest>.*)$|^as an? .{1,60}? you will$", re.I)),
+    ("requirements", re.compile(
+        r"\b(?:requirements?|qualifications|what you('|’)?ll need|what you bring|about you|who you are|ideal candidate)\b(?P<rest>.*)$"
+        r"|^you (?:may|might|could|would|will) be a (?:good |great )?fit\b.*$|^you should apply if\b.*$", re.I)),
     ("grade", re.compile(r"\b(?:job\s+)?grades?\b(?P<rest>.*)$", re.I)),
     ("hiring_process", re.compile(r"\b(?:hiring|interview(?:ing)?|recruiting)\s+process\b(?P<rest>.*)$", re.I)),
     ("performance_indicators", re.compile(r"\b(?:performance\s+indicators?|kpis?)\b(?P<rest>.*)$", re.I)),
@@ -283,6 +285,10 @@ def parse_page(path: Path, *, base_url: str = DEFAULT_BASE_URL, display_path: st
         p.path = shown
     if text is None:
         return None, problems
+    if not FRONT_MATTER.match(text):
+        # handbook pages always start with front matter; a README or notes file does not
+        problems.append(Problem(shown, 1, "no front matter (---/title/---): not a job page, skipped"))
+        return None, problems
     meta, body, offset = split_front_matter(Path(shown), text, problems)
     url = page_url_for(path, base_url, meta)
     try:
@@ -424,6 +430,9 @@ class _PageReader:
         prefix = prefix.strip(" -–:,")
         if not prefix or re.fullmatch(r"(job|the|role|position|additional|general|our|key|core)", prefix, re.I):
             return self.current_role() or self.specialty_role(), False
+        if re.search(r"\s(?:and|&)\s", prefix) and not self.find_role(prefix):
+            # "Coordinator and Intermediate Performance Indicators": shared by several levels
+            return self.current_role(), self.current_role() is None
         current = self.current_role()
         for frame in reversed(self.stack):
             if norm(frame.name) == norm(prefix) or fuzz.ratio(norm(frame.name), norm(prefix)) >= 92:
@@ -445,6 +454,11 @@ class _PageReader:
     def on_heading(self, block: Block) -> None:
         heading = clean_heading(block.text)
         if not heading:
+            return
+        top = self.stack[-1] if self.stack else None
+        if top and top.kind == "section" and block.level > top.level and self.section and self.section.kind == "hiring_process":
+            # "### Recruiter Screening" under "## Hiring Process" is a step, not a role
+            self.section.items.append(Item(text=heading, line=block.line, kind="item", depth=0))
             return
         kind, prefix = match_kind(heading)
         if kind:
@@ -611,7 +625,8 @@ class _PageReader:
                 continue
             if any(r.role == role and norm(r.target) == norm(obj) for r in self.page.reports):
                 continue
-            self.page.reports.append(ReportsFact(role, obj, url, item.line, LINK_MD.sub(r"\1", item.text)))
+            quote = unshield(sentence_around(text, match.start("obj"), match.end("obj")), links)
+            self.page.reports.append(ReportsFact(role, obj, url, item.line, LINK_MD.sub(r"\1", quote)))
 
     def read_extends(self, section: Section, item: Item) -> None:
         match = EXTENDS_ITEM.match(LINK_MD.sub(r"\1", item.text))
@@ -623,6 +638,19 @@ class _PageReader:
         self.page.extends.append(
             ExtendsFact(section.owner, section.kind, target, target_kind, item.line, item.text)
         )
+
+
+SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` that contains ``[start, end)``: quotes stay short and on topic."""
+    begin = 0
+    for match in SENTENCE_END.finditer(text, 0, start):
+        begin = match.end()
+    after = SENTENCE_END.search(text, end)
+    stop = after.end() if after else len(text)
+    return text[begin:stop].strip()
 
 
 def shield(text: str) -> tuple[str, list[str]]:
@@ -652,7 +680,7 @@ def match_kind(heading: str) -> tuple[str | None, str]:
         rest = (match.groupdict().get("rest") or "").strip(" :-–")
         prefix = heading[: match.start()].strip()
         for_role = re.fullmatch(r"(?:for|of)\s+(?:the\s+|all\s+)?(.+?)(?:\s+roles?)?", rest, re.I)
-        if for_role and not prefix:
+        if for_role and (not prefix or re.fullmatch(r"additional|general|key|core|other", prefix, re.I)):
             return kind, for_role.group(1)
         if rest and not re.fullmatch(r"(for applicants|(?:and|&) (?:qualifications|requirements)|s)", rest, re.I):
             if kind != "requirements" or len(rest.split()) > 3:

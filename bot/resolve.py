@@ -17,8 +17,10 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.names import clean_slack, fold, singular, tokens
+from bot.names import clean_slack, fold, key as name_key, singular, tokens
 
+POSSESSIVE_OF_ROLE = re.compile(r"(\w)['’]s\s+(?:line\s+)?(?:manager|boss|supervisor|lead|reports?|team|direct reports)\b", re.I)
+UNUSED_WORD_PENALTY = 6.0  # per role word next to the matched name that the name does not explain
 ACCEPT = 90.0  # a span must match a name at least this well to count
 TIE = 2.0  # candidates this close to the best are equally likely
 SUGGEST = 72.0  # "did you mean" below this is noise
@@ -40,6 +42,7 @@ QUERY_FILLER = frozenset(
     it its they them their same one ones these those there here all any every each family families
     specialty specialties have has get can could would should will my our your we i you expected
     expectations look like looks day life typical main key top what's who's whos it's
+    two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
     """.split()
 )
 QUERY_FILLER = QUERY_FILLER | {singular(w) for w in QUERY_FILLER}
@@ -99,11 +102,11 @@ class Resolver:
         entries: list[_Entry] = []
         for role_id, alias in aliases:
             role = self.roles.get(role_id)
-            key = " ".join(tokens(alias))
+            key = name_key(alias)
             if role and key:
                 entries.append(_Entry(key, _bag(key.split()), role, None, fold(alias)))
         for fam in families:
-            key = " ".join(tokens(fam.name))
+            key = name_key(fam.name)
             if key:
                 entries.append(_Entry(key, _bag(key.split()), None, fam, fold(fam.name)))
         self.entries = entries
@@ -130,7 +133,8 @@ class Resolver:
 
     def query_words(self, text: str) -> list[str | None]:
         """The question's words, corrected; None marks a word that is not part of any role name."""
-        words = tokens(clean_slack(text))
+        text = POSSESSIVE_OF_ROLE.sub(r"\1", clean_slack(text))
+        words = tokens(text)
         out: list[str | None] = []
         for w in words:
             if w in QUERY_FILLER and w not in ("manager",):
@@ -151,30 +155,33 @@ class Resolver:
         for w in {w for w in words if w}:
             candidate_ids.update(self.by_token.get(w, ()))
         if not candidate_ids:
-            return Resolution("none", span=" ".join(spans[0]))
+            return Resolution("none", span=" ".join(spans[0][0]))
         cand = sorted(candidate_ids)
         cand_bags = [self.bags[i] for i in cand]
         # best score per entry, with the length of the span that reached it
         best: dict[int, tuple[float, int, str]] = {}
-        for span in spans:
+        for span, run_length in spans:
             span_text = " ".join(span)
+            # "director security operations" must not resolve to a role named "Director"
+            penalty = UNUSED_WORD_PENALTY * (run_length - len(span))
             for _, score, idx in process.extract(
                 _bag(span), cand_bags, scorer=fuzz.ratio, score_cutoff=SUGGEST - 10, limit=None
             ):
                 entry_idx = cand[idx]
                 current = best.get(entry_idx)
-                candidate = (float(score), len(span), span_text)
+                candidate = (float(score) - penalty, len(span), span_text)
                 if current is None or candidate[:2] > current[:2]:
                     best[entry_idx] = candidate
         if not best:
             return self._partial(words, text)
         ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
-        top_score, top_len, top_span = ranked[0][1]
+        top_score = ranked[0][1][0]
         if top_score < ACCEPT:
             partial = self._partial(words, text)
             if partial.status != "none":
                 return partial
-            return Resolution("none", suggestions=self._distinct_roles(e for e, s in ranked if s[0] >= SUGGEST)[:3], span=top_span)
+            asked = " ".join(w for w in words if w)
+            return Resolution("none", suggestions=self._distinct_roles(e for e, s in ranked if s[0] >= SUGGEST)[:3], span=asked)
         tied = [e for e, s in ranked if s[0] >= top_score - TIE]
         # "associate sales ops analyst" also contains "sales ops analyst": the longer reading wins
         longest = max(best[e][1] for e in tied)
@@ -185,7 +192,8 @@ class Resolver:
         entries = [self.entries[i] for i in tied]
         families = [e for e in entries if e.family]
         roles = self._distinct_roles(tied)
-        if len(roles) == 1 and not families:
+        if len(roles) == 1 and (not families or all(f.key == e.key for f in families for e in entries if e.role)):
+            # a role named like its family ("Paralegal" on the Paralegal page) is the role meant
             return Resolution("one", role=roles[0], span=span)
         if families and not roles:
             return Resolution("family", family=families[0].family, span=span)
@@ -248,7 +256,7 @@ def _bag(words: list[str]) -> str:
     return " ".join(sorted(set(words)))
 
 
-def _spans(words: list[str | None]) -> list[list[str]]:
+def _spans(words: list[str | None]) -> list[tuple[list[str], int]]:
     """Every run of consecutive role words (longest first), the units a role name can occupy."""
     runs: list[list[str]] = []
     current: list[str] = []
@@ -258,14 +266,14 @@ def _spans(words: list[str | None]) -> list[list[str]]:
         elif current:
             runs.append(current)
             current = []
-    spans: list[list[str]] = []
+    spans: list[tuple[list[str], int]] = []
     for run in runs:
         n = len(run)
         for length in range(min(n, MAX_SPAN), 0, -1):
             for start in range(0, n - length + 1):
-                spans.append(run[start : start + length])
+                spans.append((run[start : start + length], min(n, MAX_SPAN)))
     # all role words together too (a name split by a filler word: "manager of sales operations")
     all_words = [w for w in words if w]
     if len(runs) > 1 and len(all_words) <= MAX_SPAN:
-        spans.insert(0, all_words)
+        spans.insert(0, (all_words, len(all_words)))
     return spans

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.answer import Answer, Source
-from bot.compose import bold, link, need_role, not_documented, source_footer
+from bot.compose import bold, clarify, link, need_role, not_documented, source_footer, unknown_role
 from bot.query import Query
 from bot.resolve import FamilyRef, RoleRef
 from bot.router import intent
@@ -31,6 +31,13 @@ def grade(query: Query) -> Answer:
     if res.status == "one" and res.role and res.span != "(follow-up)":
         return is_role_at_grade(query, res.role, number)
     family = res.family if res.status == "family" else None
+    if family is None and res.status == "ambiguous":
+        families = {c.page_id for c in res.choices}
+        if len(families) == 1:  # "grade 8 in sales ops": any role of one family names the family
+            family = query.kb.family_of(res.choices[0])
+    if family is None and res.status in ("none", "ambiguous") and res.span:
+        # "grade 7 in Marketing" when there is no such family: say so rather than list everything
+        return unknown_role(query, res) if res.status == "none" else clarify(query, res)
     return roles_at_grade(query, number, family)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.answer import Answer, Source
-from bot.compose import link, source_footer
+from bot.compose import clarify, link, source_footer
 from bot.query import Query
 from bot.router import intent
 
@@ -28,6 +28,10 @@ def list_roles(query: Query) -> Answer:
     family = res.family if res.status == "family" else None
     if family is None and res.status == "one" and res.role and res.span != "(follow-up)":
         family = kb.family_of(res.role)
+    if family is None and res.status == "ambiguous" and len({c.page_id for c in res.choices}) == 1:
+        family = kb.family_of(res.choices[0])
+    if family is None and res.status == "ambiguous":
+        return clarify(query, res)
     if family:
         roles = kb.family_roles(family)
         lines = [f"The *{family.name}* family has {len(roles)} roles:"]
