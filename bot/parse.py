@@ -262,7 +262,8 @@ def split_front_matter(path: Path, text: str, problems: list[Problem]) -> tuple[
         meta = dict(post.metadata)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = (mark.line + 2) if mark is not None else 2
+        last_yaml_line = offset - 1  # the line before the closing ---
+        line = min(mark.line + 2, last_yaml_line) if mark is not None else 2
         reason = getattr(exc, "problem", None) or "invalid YAML"
         problems.append(Problem(str(path), line, f"front matter is not valid YAML ({reason})"))
         title = re.search(r"^title:\s*[\"']?(.*?)[\"']?\s*$", match.group("yaml"), re.M)

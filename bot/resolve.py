@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from bot.names import clean_slack, fold, key as name_key, singular, tokens
 
 POSSESSIVE_OF_ROLE = re.compile(r"(\w)['’]s\s+(?:line\s+)?(?:manager|boss|supervisor|lead|reports?|team|direct reports)\b", re.I)
+UNKNOWN = ""  # marks a word of the question that no role name contains
 UNUSED_WORD_PENALTY = 6.0  # per role word next to the matched name that the name does not explain
 ACCEPT = 90.0  # a span must match a name at least this well to count
 TIE = 2.0  # candidates this close to the best are equally likely
@@ -132,7 +133,11 @@ class Resolver:
         return None
 
     def query_words(self, text: str) -> list[str | None]:
-        """The question's words, corrected; None marks a word that is not part of any role name."""
+        """The question's words, corrected.
+
+        None marks a question word ("who", "grade"); UNKNOWN ("") a word that is
+        neither a question word nor part of any role name ("happiness").
+        """
         text = POSSESSIVE_OF_ROLE.sub(r"\1", clean_slack(text))
         words = tokens(text)
         out: list[str | None] = []
@@ -140,7 +145,8 @@ class Resolver:
             if w in QUERY_FILLER and w not in ("manager",):
                 out.append(None)
                 continue
-            out.append(self.correct(w))
+            corrected = self.correct(w)
+            out.append(corrected if corrected else (None if w.isdigit() else UNKNOWN))
         return out
 
     # --- resolving ------------------------------------------------------------
@@ -155,15 +161,15 @@ class Resolver:
         for w in {w for w in words if w}:
             candidate_ids.update(self.by_token.get(w, ()))
         if not candidate_ids:
-            return Resolution("none", span=" ".join(spans[0][0]))
+            return Resolution("none", span=asked_phrase(text))
         cand = sorted(candidate_ids)
         cand_bags = [self.bags[i] for i in cand]
         # best score per entry, with the length of the span that reached it
         best: dict[int, tuple[float, int, str]] = {}
-        for span, run_length in spans:
+        for span, unexplained in spans:
             span_text = " ".join(span)
             # "director security operations" must not resolve to a role named "Director"
-            penalty = UNUSED_WORD_PENALTY * (run_length - len(span))
+            penalty = UNUSED_WORD_PENALTY * unexplained
             for _, score, idx in process.extract(
                 _bag(span), cand_bags, scorer=fuzz.ratio, score_cutoff=SUGGEST - 10, limit=None
             ):
@@ -173,15 +179,14 @@ class Resolver:
                 if current is None or candidate[:2] > current[:2]:
                     best[entry_idx] = candidate
         if not best:
-            return self._partial(words, text)
+            return self._partial(words, text, spans)
         ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
         top_score = ranked[0][1][0]
         if top_score < ACCEPT:
-            partial = self._partial(words, text)
+            partial = self._partial(words, text, spans)
             if partial.status != "none":
                 return partial
-            asked = " ".join(w for w in words if w)
-            return Resolution("none", suggestions=self._distinct_roles(e for e, s in ranked if s[0] >= SUGGEST)[:3], span=asked)
+            return Resolution("none", suggestions=self._distinct_roles(e for e, s in ranked if s[0] >= SUGGEST)[:3], span=asked_phrase(text))
         tied = [e for e, s in ranked if s[0] >= top_score - TIE]
         # "associate sales ops analyst" also contains "sales ops analyst": the longer reading wins
         longest = max(best[e][1] for e in tied)
@@ -219,11 +224,14 @@ class Resolver:
                 return Resolution("family", family=fam, span=span)
         return Resolution("ambiguous", choices=roles[:MAX_CHOICES], span=span, too_many=len(roles) if len(roles) > MAX_CHOICES else 0)
 
-    def _partial(self, words: list[str | None], text: str) -> Resolution:
+    def _partial(self, words: list[str | None], text: str, spans: list[tuple[list[str], int]]) -> Resolution:
         """"the channel manager": no name matches well, but the words pick out a few roles."""
         known = [w for w in words if w]
         if not known:
             return Resolution("none")
+        if UNKNOWN in words:
+            # "chief happiness officer": a word no role has; the rest must not be read as a role
+            return Resolution("none", span=asked_phrase(text))
         wanted = set(known)
         containing = [i for i, e in enumerate(self.entries) if e.role and wanted <= set(e.key.split())]
         fams = [i for i, e in enumerate(self.entries) if e.family and wanted <= set(e.key.split())]
@@ -236,7 +244,7 @@ class Resolver:
             return Resolution("ambiguous", choices=roles[:MAX_CHOICES], span=span, too_many=len(roles) if len(roles) > MAX_CHOICES else 0)
         if fams:
             return Resolution("family", family=self.entries[fams[0]].family, span=span)
-        return Resolution("none", span=span)
+        return Resolution("none", span=asked_phrase(text))
 
     def _distinct_roles(self, entry_indexes) -> list[RoleRef]:
         seen: dict[int, RoleRef] = {}
@@ -258,22 +266,27 @@ def _bag(words: list[str]) -> str:
 
 def _spans(words: list[str | None]) -> list[tuple[list[str], int]]:
     """Every run of consecutive role words (longest first), the units a role name can occupy."""
-    runs: list[list[str]] = []
+    runs: list[tuple[list[str], int]] = []  # a run of role words and how many unknown words touch it
     current: list[str] = []
-    for w in words + [None]:
+    padded = [None] + words + [None]
+    start_index = 0
+    for i, w in enumerate(padded):
         if w:
+            if not current:
+                start_index = i
             current.append(w)
         elif current:
-            runs.append(current)
+            touching = int(padded[start_index - 1] == UNKNOWN) + int(w == UNKNOWN)
+            runs.append((current, touching))
             current = []
     spans: list[tuple[list[str], int]] = []
-    for run in runs:
+    for run, touching in runs:
         n = len(run)
         for length in range(min(n, MAX_SPAN), 0, -1):
             for start in range(0, n - length + 1):
-                spans.append((run[start : start + length], min(n, MAX_SPAN)))
+                spans.append((run[start : start + length], n - length + touching))
     # all role words together too (a name split by a filler word: "manager of sales operations")
     all_words = [w for w in words if w]
     if len(runs) > 1 and len(all_words) <= MAX_SPAN:
-        spans.insert(0, (all_words, len(all_words)))
+        spans.insert(0, (all_words, sum(1 for w in words if w == UNKNOWN)))
     return spans
