@@ -164,7 +164,7 @@ def tokens(text: str) -> list[str]:
         if word in ROLE_ACRONYMS:
             out.extend(ROLE_ACRONYMS[word].split())
             continue
-        expanded = WORD_ABBREVIATIONS.get(word, word)
+        expanded = WORD_ABBREVIATIONS.get(word) or WORD_ABBREVIATIONS.get(singular(word), word)
         for part in expanded.split():
             if part in STOPWORDS:
                 continue

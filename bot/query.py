@@ -50,7 +50,21 @@ class Query:
             return Resolution("one", role=self.last_role, span="(follow-up)")
         return found
 
-    def number(self, after: str = r"(?:grade|level|band)") -> int | None:
+    def numbers(self) -> list[int]:
+        """Every grade number asked about: "grade 6 and 7", "grades 5, 6 or 8"."""
+        first = self.number()
+        if first is None:
+            return []
+        tail = re.search(r"\bgrades?\b(.*)$", self.clean, re.I)
+        found = [first]
+        if tail:
+            for word in re.findall(r"\b(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")\b", tail.group(1), re.I):
+                value = int(word) if word.isdigit() else NUMBER_WORDS[word.lower()]
+                if value not in found:
+                    found.append(value)
+        return found
+
+    def number(self, after: str = r"(?:grades?|levels?|bands?)") -> int | None:
         """A number after a keyword, in digits or words ("grade 7", "grade seven")."""
         match = re.search(after + r"\s*(?:#|no\.?|number)?\s*(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")\b", self.clean, re.I)
         if not match:

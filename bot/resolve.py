@@ -46,7 +46,19 @@ QUERY_FILLER = frozenset(
     two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
     """.split()
 )
+# Everyday words that are ignored unless some role name uses them ("User Experience Researcher").
+SOFT_FILLER = frozenset(
+    """
+    line chain structure org chart experience experienced candidate candidates person someone
+    anyone people applicant applicants new hire hires opening openings vacancy req reqs quals
+    currently now today again also just really actually exactly more less most much many some
+    need know want wondering curious quick question q asap please thx ty cheers ok okay so then
+    like as into from by up down out over under after before between than gitlab company
+    handbook page pages doc docs link work working works team
+    """.split()
+)
 QUERY_FILLER = QUERY_FILLER | {singular(w) for w in QUERY_FILLER}
+SOFT_FILLER = SOFT_FILLER | {singular(w) for w in SOFT_FILLER}
 
 
 @dataclass(frozen=True)
@@ -127,8 +139,9 @@ class Resolver:
             return word
         if len(word) < 4 or word.isdigit():
             return None
-        match = process.extractOne(word, self.vocab, scorer=fuzz.ratio, score_cutoff=80)
-        if match and (match[1] >= 85 or len(word) >= 7):
+        # 85: "assocaite" -> "associate" (89), but not "marketing" -> "market" (80)
+        match = process.extractOne(word, self.vocab, scorer=fuzz.ratio, score_cutoff=85)
+        if match:
             return match[0]
         return None
 
@@ -142,7 +155,7 @@ class Resolver:
         words = tokens(text)
         out: list[str | None] = []
         for w in words:
-            if w in QUERY_FILLER and w not in ("manager",):
+            if (w in QUERY_FILLER and w != "manager") or (w in SOFT_FILLER and w not in self.vocab_set):
                 out.append(None)
                 continue
             corrected = self.correct(w)
@@ -229,8 +242,8 @@ class Resolver:
         known = [w for w in words if w]
         if not known:
             return Resolution("none")
-        if UNKNOWN in words:
-            # "chief happiness officer": a word no role has; the rest must not be read as a role
+        if any(touching for _, touching in _runs(words)):
+            # "chief happiness officer": a word no role has, inside the name; the rest is no role
             return Resolution("none", span=asked_phrase(text))
         wanted = set(known)
         containing = [i for i, e in enumerate(self.entries) if e.role and wanted <= set(e.key.split())]
@@ -257,16 +270,16 @@ class Resolver:
 
 def asked_phrase(text: str) -> str:
     """What the question names when no word of it is a role word ("chief happiness officer")."""
-    return " ".join(w for w in tokens(clean_slack(text)) if w not in QUERY_FILLER and not w.isdigit())
+    return " ".join(w for w in tokens(clean_slack(text)) if w not in QUERY_FILLER and w not in SOFT_FILLER and not w.isdigit())
 
 
 def _bag(words: list[str]) -> str:
     return " ".join(sorted(set(words)))
 
 
-def _spans(words: list[str | None]) -> list[tuple[list[str], int]]:
-    """Every run of consecutive role words (longest first), the units a role name can occupy."""
-    runs: list[tuple[list[str], int]] = []  # a run of role words and how many unknown words touch it
+def _runs(words: list[str | None]) -> list[tuple[list[str], int]]:
+    """Runs of consecutive role words, each with how many unknown words touch it (0-2)."""
+    runs: list[tuple[list[str], int]] = []
     current: list[str] = []
     padded = [None] + words + [None]
     start_index = 0
@@ -279,6 +292,12 @@ def _spans(words: list[str | None]) -> list[tuple[list[str], int]]:
             touching = int(padded[start_index - 1] == UNKNOWN) + int(w == UNKNOWN)
             runs.append((current, touching))
             current = []
+    return runs
+
+
+def _spans(words: list[str | None]) -> list[tuple[list[str], int]]:
+    """Every run of consecutive role words (longest first), the units a role name can occupy."""
+    runs = _runs(words)
     spans: list[tuple[list[str], int]] = []
     for run, touching in runs:
         n = len(run)

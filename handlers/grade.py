@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.answer import Answer, Source
 from bot.compose import bold, clarify, link, need_role, not_documented, source_footer, unknown_role
 from bot.query import Query
@@ -9,6 +11,7 @@ from bot.resolve import FamilyRef, RoleRef
 from bot.router import intent
 
 MAX_LISTED = 15
+LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\bgrades\b.*\b(?:are there|exist)\b", re.I)
 
 
 @intent(
@@ -24,9 +27,14 @@ MAX_LISTED = 15
 )
 def grade(query: Query) -> Answer:
     """Job grades: a role's grade, or every role at a grade (optionally in one family)."""
-    number = query.number()
-    if number is None:
+    numbers = query.numbers()
+    if not numbers:
+        if query.resolution.status == "none" and LIST_GRADES.search(query.clean):
+            return grade_overview(query)
         return grade_of_role(query)
+    if len(numbers) > 1:
+        return several_grades(query, numbers)
+    number = numbers[0]
     res = query.resolution
     if res.status == "one" and res.role and res.span != "(follow-up)":
         return is_role_at_grade(query, res.role, number)
@@ -87,3 +95,27 @@ def roles_at_grade(query: Query, number: int, family: FamilyRef | None) -> Answe
         lines.append(f"…and {count - MAX_LISTED} more. Narrow it down, e.g. “grade {number} in {shown[0].family}”.")
     sources = [Source(page=r.page, heading=f"{r.name} Job Grade", url=r.url) for r in shown]
     return Answer(query.intent, "answered", "\n".join(lines), roles=[r.name for r in roles], sources=sources, question=query.text)
+
+
+def grade_overview(query: Query) -> Answer:
+    """"List all the grades": each grade with how many roles are at it."""
+    kb = query.kb
+    grades = kb.all_grades()
+    if not grades:
+        return Answer(query.intent, "not_found", "No page states a job grade.", question=query.text)
+    lines = [f"Grades stated in the handbook ({len(grades)}):"]
+    for number in grades:
+        roles = kb.roles_at_grade(number)
+        names = ", ".join(r.name for r in roles[:4]) + (f", …and {len(roles) - 4} more" if len(roles) > 4 else "")
+        lines.append(f"• Grade {number}: {len(roles)} role{'s' if len(roles) != 1 else ''} ({names})")
+    lines.append("Ask “what's grade N?” for the roles at one grade.")
+    return Answer(query.intent, "answered", "\n".join(lines), question=query.text)
+
+
+def several_grades(query: Query, numbers: list[int]) -> Answer:
+    """"What's grade 6 and 7?": one list per grade, in the order asked."""
+    parts = [roles_at_grade(query, n, None) for n in numbers]
+    status = "answered" if any(p.status == "answered" for p in parts) else "not_found"
+    roles = [r for p in parts for r in p.roles]
+    sources = [s for p in parts for s in p.sources]
+    return Answer(query.intent, status, "\n\n".join(p.text for p in parts), roles=roles, sources=sources, question=query.text)

@@ -9,7 +9,7 @@ from bot.router import intent
 @intent(
     "requirements",
     patterns={
-        r"\brequirements?\b": 3,
+        r"\brequirements?\b|\breqs?\b|\bquals\b": 3,
         r"\bqualifications?\b|\bqualified\b": 3,
         r"\bskills?\b|\bskillset\b": 2.5,
         r"\bexperience\b.*\b(?:need|needed|required|necessary)\b": 2.5,

@@ -373,3 +373,47 @@ def test_a_follow_up_without_context_asks_which_role(ask):
     answer = ask("and what grade is it?")
     assert answer.status == "not_found"
     assert "Which role" in answer.text
+
+
+# --- more phrasings users type --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, intent, status, role",
+    [
+        ("sr sales ops analyst's manager?", "reports_to", "not_documented", "Sr. Sales Operations Analyst"),
+        ("who manages the ISR", "reports_to", "answered", "Inside Sales, Mid-Market"),
+        ("whats the reporting line for the sales tech stack analyst", "reports_to", "not_documented", "Sales Operations Analyst - Sales Tech Stack"),
+        ("What are the reqs for the BDR?", "requirements", "answered", "Business Development Representative"),
+        ("What experience do I need for the inside sales role?", "requirements", "answered", "Inside Sales, Mid-Market"),
+        ("Is there a career ladder for sales admins?", "career_ladder", "not_documented", "Sales Administrator- North America"),
+        ("What level is the Director, Sales Operations?", "grade", "answered", "Director, Sales Operations"),
+        ("what's the job grade of the mgr, sales ops", "grade", "answered", "Manager, Sales Operations"),
+        ("Show me the interview process for a Sales Operations Analyst (Channel)", "interview_steps", "answered", "Sales Operations Analyst (Channel)"),
+        ("who does the partner ops project manager report to", "reports_to", "not_documented", "Partner Operations Project Manager"),
+        ("senior director sales ops channel responsibilities", "responsibilities", "answered", "Senior Director, Sales Operations (Channel)"),
+        ("isr requirements", "requirements", "answered", "Inside Sales, Mid-Market"),
+        ("bdr", "role_overview", "answered", "Business Development Representative"),
+        ("Sales Administrator - North America requirements", "requirements", "answered", "Sales Administrator- North America"),
+    ],
+)
+def test_paraphrases(ask, question, intent, status, role):
+    answer = ask(question)
+    assert (answer.intent, answer.status, answer.roles) == (intent, status, [role])
+
+
+def test_several_grades_at_once(ask):
+    answer = ask("what's grade 6 and grade 7")
+    assert answer.roles == ["Sales Operations Analyst", "Sr. Sales Operations Analyst", "Sr. Sales Operations Manager"]
+    assert ask("grades 5, 6 or 8?").roles == ["Associate Sales Operations Analyst", "Sales Operations Analyst", "Manager, Sales Operations"]
+
+
+def test_list_all_grades(ask):
+    answer = ask("list all the grades")
+    assert answer.text.startswith("Grades stated in the handbook (7):")
+    assert "• Grade 7: 2 roles (Sr. Sales Operations Analyst, Sr. Sales Operations Manager)" in answer.text
+
+
+def test_a_word_that_is_not_a_role_is_not_silently_dropped(ask):
+    assert ask("grade 7 in marketing").status == "not_found"
+    assert ask("who does the senior happiness engineer report to").status == "not_found"
