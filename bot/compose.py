@@ -103,7 +103,11 @@ def not_documented(query: Query, role: RoleRef, sentence: str) -> Answer:
 def clarify(query: Query, res: Resolution) -> Answer:
     """Several roles fit equally well: ask, offering them as choices."""
     choices = [Choice(role=r.name, family=r.family, page=r.page) for r in res.choices]
-    listing = "\n".join(f"• {r.name} ({r.family})" for r in res.choices)
+    names = [r.name for r in res.choices]
+    # two pages may define the same title: then the page tells them apart
+    listing = "\n".join(
+        f"• {r.name} ({r.family}{', ' + r.page if names.count(r.name) > 1 else ''})" for r in res.choices
+    )
     more = f"\n…and {res.too_many - len(res.choices)} more; add a word or two to narrow it down." if res.too_many else ""
     asked = f" “{echo(res.span)}”" if res.span and res.span != "(follow-up)" else ""
     text = f"Which role do you mean by{asked}? Several match:\n{listing}{more}"

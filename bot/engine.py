@@ -67,15 +67,16 @@ class Engine:
 
     # --- asking ------------------------------------------------------------------
 
-    def ask(self, question: str, *, last_role: str | None = None, role: str | None = None) -> Answer:
-        """Answer one question. ``last_role``: the conversation's role; ``role``: a chosen role."""
+    def ask(self, question: str, *, last_role: str | None = None, role: str | None = None, role_page: str | None = None) -> Answer:
+        """Answer one question. ``last_role``: the conversation's role; ``role`` (and its
+        ``role_page`` when two pages share a title): the role the user picked from choices."""
         kb = self.kb  # one consistent view for the whole question
         text = (question or "")[:MAX_QUESTION]
         query = Query(
             text=text,
             kb=kb,
             last_role=kb.role_named(last_role) if last_role else None,
-            forced_role=kb.role_named(role) if role else None,
+            forced_role=kb.role_named(role, role_page) if role else None,
         )
         try:
             return self._route(query)

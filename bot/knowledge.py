@@ -103,10 +103,11 @@ class Knowledge:
 
     # --- lookups --------------------------------------------------------------
 
-    def role_named(self, name: str) -> RoleRef | None:
-        """A role by its exact canonical name (used when a Slack button names one)."""
+    def role_named(self, name: str, page: str | None = None) -> RoleRef | None:
+        """A role by its exact canonical name (a Slack button's choice); ``page`` tells apart two
+        pages that define the same title."""
         for role in self.roles.values():
-            if role.name == name:
+            if role.name == name and (page is None or role.page == page):
                 return role
         return None
 

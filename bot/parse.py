@@ -42,7 +42,8 @@ FAMILY_WIDE_KINDS = ("hiring_process", "performance_indicators", "career_ladder"
 
 _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("nice_to_have", re.compile(r"\bnice[\s-]*to[\s-]*haves?\b.*$", re.I)),
-    ("responsibilities", re.compile(r"\b(?:job\s+)?(?:responsib\w*|responsibilties|duties|what you('|’)?ll do|what you will do)\b(?P<rest>.*)$|^as an? .{1,60}? you will$", re.I)),
+    ("responsibilities", re.compile(r"\b(?:job\s+)?(?:responsib\w*|responsibilties|duties|what you('|’)?ll do|what you will do)\b(?P<rest>.*)$|^as an? .{1,60}? you will$"
+        r"|^what you can expect\b.*$|^(?:in this role|on this team),? you(?:'ll| will)\b.*$", re.I)),
     ("requirements", re.compile(
         r"\b(?:requirements?|qualifications|what you('|’)?ll need|what you bring|about you|who you are|ideal candidate)\b(?P<rest>.*)$"
         r"|^you (?:may|might|could|would|will) be a (?:good |great )?fit\b.*$|^you should apply if\b.*$", re.I)),

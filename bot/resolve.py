@@ -105,6 +105,7 @@ class _Entry:
     role: RoleRef | None
     family: FamilyRef | None
     literal: str  # the name as written, folded, for literal-containment tie breaks
+    canonical: bool = True  # the role's own name, not an alias
 
 
 class Resolver:
@@ -117,7 +118,7 @@ class Resolver:
             role = self.roles.get(role_id)
             key = name_key(alias)
             if role and key:
-                entries.append(_Entry(key, _bag(key.split()), role, None, fold(alias)))
+                entries.append(_Entry(key, _bag(key.split()), role, None, fold(alias), alias == role.name))
         for fam in families:
             key = name_key(fam.name)
             if key:
@@ -220,6 +221,10 @@ class Resolver:
         literal = [e for e in entries if e.literal and re.search(r"(?<![a-z0-9])" + re.escape(e.literal) + r"(?![a-z0-9])", folded)]
         if literal:
             longest = max(len(e.literal) for e in literal)
+            # "Area Sales Manager" typed: the role with that name, not the one it is an alias of
+            own = [e for e in literal if len(e.literal) == longest and e.canonical and e.role]
+            if len({e.role.id for e in own}) == 1:
+                return Resolution("one", role=own[0].role, span=span)
             pick = {(e.role.id if e.role else None, e.family.name if e.family else None) for e in literal if len(e.literal) == longest}
             if len(pick) == 1:
                 e = next(e for e in literal if len(e.literal) == longest)

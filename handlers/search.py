@@ -71,6 +71,8 @@ def search(query: Query) -> Answer:
 def extract_term(text: str) -> str:
     """The thing searched for: "which roles need Zuora?" -> "Zuora"."""
     match = TERM.search(text)
+    if not match and re.search(r"\b(?:need|needs|require|requires|mention|mentions|use|uses|search|find)\W*$", text, re.I):
+        return ""  # "which roles need" with nothing after: ask what to look for
     term = match.group("term") if match else text
     term = re.sub(r"^(?:a|an|the|experience (?:with|in)|knowledge of)\s+", "", term.strip(), flags=re.I)
     return term.strip(" ?!.\"'“”")
