@@ -5,7 +5,8 @@ the Slack layer renders it as Block Kit. Keeping one model means a fact that is
 right in the terminal is right in Slack too.
 
 ``text`` is light Markdown: ``*bold*`` role names, ``[label](url)`` links,
-``•`` bullets and ``1.`` numbers, indented two spaces per nesting level.
+``•`` bullets and ``1.`` numbers, indented four spaces per nesting level,
+and ``> `` lines quoting the page's own sentence.
 ``bot.render`` turns it into plain text or Slack mrkdwn.
 """
 

@@ -100,14 +100,20 @@ def not_documented(query: Query, role: RoleRef, sentence: str) -> Answer:
     return Answer(query.intent, "not_documented", text, roles=[role.name], sources=[source], question=query.text)
 
 
+def choice_note(role: RoleRef, names: list[str]) -> str:
+    """"(Sales Operations)" after a choice; the page too when two pages share the title."""
+    parts = [role.family] if role.family != role.name else []
+    if names.count(role.name) > 1:
+        parts.append(role.page)
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def clarify(query: Query, res: Resolution) -> Answer:
     """Several roles fit equally well: ask, offering them as choices."""
     choices = [Choice(role=r.name, family=r.family, page=r.page) for r in res.choices]
     names = [r.name for r in res.choices]
     # two pages may define the same title: then the page tells them apart
-    listing = "\n".join(
-        f"• {r.name} ({r.family}{', ' + r.page if names.count(r.name) > 1 else ''})" for r in res.choices
-    )
+    listing = "\n".join(f"• {r.name}{choice_note(r, names)}" for r in res.choices)
     more = f"\n…and {res.too_many - len(res.choices)} more; add a word or two to narrow it down." if res.too_many else ""
     asked = f" “{echo(res.span)}”" if res.span and res.span != "(follow-up)" else ""
     text = f"Which role do you mean by{asked}? Several match:\n{listing}{more}"

@@ -16,12 +16,13 @@ import json
 import os
 import re
 import sqlite3
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.names import norm, ranks
 from bot.parse import DEFAULT_BASE_URL, Page, Problem, parse_page
@@ -59,6 +60,96 @@ def page_files(seeds_dir: Path) -> list[Path]:
 
 def file_sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+PARALLEL_FROM = 48  # below this many changed files, a process pool costs more than it saves
+
+
+def _parse_one(args: tuple[Path, str, str]) -> tuple[Page | None, list[Problem]]:
+    path, shown, base_url = args
+    return parse_page(path, base_url=base_url, display_path=shown)
+
+
+def parse_many(files: list[tuple[Path, str]], base_url: str) -> list[tuple[Page | None, list[Problem]]]:
+    """Parse pages, on every core when there are many (parsing is pure and per page)."""
+    jobs = [(path, shown, base_url) for path, shown in files]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        return [_parse_one(job) for job in jobs]
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(_parse_one, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+    except (OSError, RuntimeError):  # no multiprocessing here (sandbox, frozen app): parse serially
+        return [_parse_one(job) for job in jobs]
+
+
+class _Rows:
+    """Rows of a batch of parsed pages, with ids assigned up front."""
+
+    def __init__(self, next_ids: dict[str, int]) -> None:
+        self.next = dict(next_ids)
+        self.pages: list[dict] = []
+        self.roles: list[dict] = []
+        self.aliases: list[dict] = []
+        self.sections: list[dict] = []
+        self.grades: list[dict] = []
+        self.reports: list[dict] = []
+        self.extends: list[dict] = []
+        self.problems: list[dict] = []
+        self.files: list[dict] = []
+
+    def _id(self, table: str) -> int:
+        value = self.next[table]
+        self.next[table] = value + 1
+        return value
+
+    def add_page(self, page: Page) -> int:
+        page_id = self._id("pages")
+        self.pages.append(
+            {"id": page_id, "path": page.path, "title": page.title, "family": page.family, "url": page.url,
+             "sha256": page.sha256, "description": page.description, "single_role": int(page.single_role)}
+        )
+        role_ids: dict[str, int] = {}
+        for role in page.roles.values():
+            role_id = role_ids[role.name] = self._id("roles")
+            url = page.url + (f"#{role.anchor}" if role.anchor else "")
+            self.roles.append(
+                {"id": role_id, "page_id": page_id, "name": role.name, "norm": norm(role.name), "family": page.family,
+                 "group_name": role.group, "line": role.line, "url": url}
+            )
+            self.aliases.extend(
+                {"role_id": role_id, "alias": a, "norm": norm(a)} for a in sorted({role.name, *role.aliases})
+            )
+        for s in page.sections:
+            self.sections.append(
+                {
+                    "id": self._id("sections"),
+                    "page_id": page_id,
+                    "role_id": role_ids.get(s.owner) if s.owner else None,
+                    "kind": s.kind,
+                    "heading": s.heading,
+                    "line": s.line,
+                    "url": page.url + (f"#{s.anchor}" if s.anchor else ""),
+                    "items": json.dumps([item.__dict__ for item in s.items]),
+                    "text": "\n".join(i.text for i in s.items),
+                }
+            )
+        self.grades.extend(
+            {"page_id": page_id, "role_id": role_ids[g.role], "grade": g.grade, "line": g.line, "sentence": g.sentence}
+            for g in page.grades if g.role in role_ids
+        )
+        self.reports.extend(
+            {"page_id": page_id, "role_id": role_ids[r.role], "target": r.target, "target_url": r.target_url,
+             "target_role_id": None, "line": r.line, "sentence": r.sentence}
+            for r in page.reports if r.role in role_ids
+        )
+        self.extends.extend(
+            {"page_id": page_id, "role_id": role_ids.get(e.role) if e.role else None, "section_kind": e.kind,
+             "target": e.target, "target_kind": e.target_kind, "target_role_id": None, "target_family": 0,
+             "line": e.line, "text": e.text}
+            for e in page.extends
+        )
+        return page_id
 
 
 @dataclass
@@ -160,7 +251,8 @@ class IndexStore:
         db["reports"].create_index(["target_role_id"])
         db["extends"].create_index(["role_id", "section_kind"])
         db["aliases"].create_index(["role_id"])
-        db["sections"].enable_fts(["heading", "text"], create_triggers=True, tokenize="porter")
+        # maintained by _write/_delete_file in bulk: triggers would cost a statement per row
+        db["sections"].enable_fts(["heading", "text"], create_triggers=False, tokenize="porter")
         self._set_meta("schema", SCHEMA_VERSION)
         self._set_meta("base_url", self.base_url)
 
@@ -187,19 +279,43 @@ class IndexStore:
         removed = [p for p in known if p not in files]
         if not changed and not removed:
             return report
+        parsed = parse_many([(path, shown) for shown, path, _ in changed], self.base_url)
         with self.db.conn:
             for shown in removed + [c[0] for c in changed]:
                 self._delete_file(shown)
             report.removed = removed
-            for shown, path, sha in changed:
-                page, problems = parse_page(path, base_url=self.base_url, display_path=shown)
-                page_id = self._insert_page(page) if page else None
-                self.db["files"].insert({"path": shown, "sha256": sha, "page_id": page_id}, replace=True)
-                self._insert_problems(problems, "parse")
+            rows = _Rows(self._next_ids())
+            for (shown, _path, sha), (page, problems) in zip(changed, parsed):
+                page_id = rows.add_page(page) if page else None
+                rows.files.append({"path": shown, "sha256": sha, "page_id": page_id})
+                rows.problems.extend({"path": p.path, "line": p.line, "message": p.message, "stage": "parse"} for p in problems)
                 report.parsed.append(shown)
+            self._write(rows)
             self._link()
             self._set_meta("indexed_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
         return report
+
+    def _next_ids(self) -> dict[str, int]:
+        """Ids are assigned here, not by SQLite, so a whole batch can be written in one insert per table."""
+        return {
+            table: (next(iter(self.db.query(f"select coalesce(max(id), 0) as m from {table}")))["m"] + 1)
+            for table in ("pages", "roles", "sections")
+        }
+
+    def _write(self, rows: "_Rows") -> None:
+        db = self.db
+        for table, data in (("pages", rows.pages), ("roles", rows.roles), ("aliases", rows.aliases),
+                            ("sections", rows.sections), ("grades", rows.grades), ("reports", rows.reports),
+                            ("extends", rows.extends), ("problems", rows.problems)):
+            if data:
+                db[table].insert_all(data, batch_size=1000)
+        if rows.files:
+            db["files"].insert_all(rows.files, replace=True, batch_size=1000)
+        if rows.sections:
+            db.execute(
+                "insert into sections_fts(rowid, heading, text) select id, heading, text from sections where id >= ?",
+                [rows.sections[0]["id"]],
+            )
 
     def _display(self, path: Path) -> str:
         """Paths as people know them: relative to the pages folder."""
@@ -213,6 +329,12 @@ class IndexStore:
         page_id = rows[0]["page_id"] if rows else None
         if page_id is not None:
             role_ids = [r["id"] for r in self.db.query("select id from roles where page_id = ?", [page_id])]
+            # the FTS table mirrors sections by rowid; tell it what leaves
+            self.db.execute(
+                "insert into sections_fts(sections_fts, rowid, heading, text) "
+                "select 'delete', id, heading, text from sections where page_id = ?",
+                [page_id],
+            )
             for table in ("sections", "grades", "reports", "extends", "roles"):
                 self.db.execute(f"delete from {table} where page_id = ?", [page_id])
             if role_ids:
@@ -221,54 +343,6 @@ class IndexStore:
             self.db.execute("delete from pages where id = ?", [page_id])
         self.db.execute("delete from problems where path = ?", [shown])
         self.db.execute("delete from files where path = ?", [shown])
-
-    def _insert_page(self, page: Page) -> int:
-        db = self.db
-        page_id = db["pages"].insert(
-            {"path": page.path, "title": page.title, "family": page.family, "url": page.url,
-             "sha256": page.sha256, "description": page.description, "single_role": int(page.single_role)}
-        ).last_pk
-        role_ids: dict[str, int] = {}
-        for role in page.roles.values():
-            url = page.url + (f"#{role.anchor}" if role.anchor else "")
-            role_ids[role.name] = db["roles"].insert(
-                {"page_id": page_id, "name": role.name, "norm": norm(role.name), "family": page.family,
-                 "group_name": role.group, "line": role.line, "url": url}
-            ).last_pk
-            aliases = {role.name, *role.aliases}
-            db["aliases"].insert_all(
-                [{"role_id": role_ids[role.name], "alias": a, "norm": norm(a)} for a in sorted(aliases)]
-            )
-        db["sections"].insert_all(
-            [
-                {
-                    "page_id": page_id,
-                    "role_id": role_ids.get(s.owner) if s.owner else None,
-                    "kind": s.kind,
-                    "heading": s.heading,
-                    "line": s.line,
-                    "url": page.url + (f"#{s.anchor}" if s.anchor else ""),
-                    "items": json.dumps([item.__dict__ for item in s.items]),
-                    "text": "\n".join(i.text for i in s.items),
-                }
-                for s in page.sections
-            ]
-        )
-        db["grades"].insert_all(
-            [{"page_id": page_id, "role_id": role_ids[g.role], "grade": g.grade, "line": g.line,
-              "sentence": g.sentence} for g in page.grades if g.role in role_ids]
-        )
-        db["reports"].insert_all(
-            [{"page_id": page_id, "role_id": role_ids[r.role], "target": r.target, "target_url": r.target_url,
-              "target_role_id": None, "line": r.line, "sentence": r.sentence}
-             for r in page.reports if r.role in role_ids]
-        )
-        db["extends"].insert_all(
-            [{"page_id": page_id, "role_id": role_ids.get(e.role) if e.role else None, "section_kind": e.kind,
-              "target": e.target, "target_kind": e.target_kind, "target_role_id": None, "target_family": 0,
-              "line": e.line, "text": e.text} for e in page.extends]
-        )
-        return int(page_id)
 
     def _insert_problems(self, problems: list[Problem], stage: str) -> None:
         self.db["problems"].insert_all(
@@ -283,8 +357,10 @@ class IndexStore:
         roles = list(self.db.query("select r.id, r.name, r.norm, r.page_id, p.url as page_url, p.path from roles r join pages p on p.id = r.page_id"))
         by_name: dict[str, list[dict]] = {}
         by_norm: dict[str, list[dict]] = {}
+        by_ranks: dict[frozenset[str], list[dict]] = {}
         for r in roles:
             r["bag"] = " ".join(sorted(set(r["norm"].split())))
+            by_ranks.setdefault(ranks(r["norm"]), []).append(r)
             by_name.setdefault(r["name"].lower(), []).append(r)
             by_norm.setdefault(r["norm"], []).append(r)
         role_by_id = {r["id"]: r for r in roles}
@@ -328,14 +404,12 @@ class IndexStore:
             via_alias = [role_by_id[i] for i in alias_bag.get(bag, ())]
             if via_alias:
                 return prefer(via_alias)
-            best, score = None, 0.0
-            for r in roles:
-                if ranks(r["norm"]) != ranks(key):
-                    continue  # "Junior X" is never "Senior X", however close the spelling
-                s = fuzz.ratio(bag, r["bag"])
-                if s > score or (s == score and best is not None and r["page_id"] == page_id):
-                    best, score = r, s
-            return best["id"] if best and score >= 93 else None
+            # "Junior X" is never "Senior X", however close the spelling: compare like ranks only
+            group = by_ranks.get(ranks(key), [])
+            if not group:
+                return None
+            match = process.extractOne(bag, [r["bag"] for r in group], scorer=fuzz.ratio, score_cutoff=93)
+            return group[match[2]]["id"] if match else None
 
         for row in list(self.db.query("select id, page_id, target, target_url from reports")):
             target = resolve(row["target"], row["page_id"], row["target_url"])

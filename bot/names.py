@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 # Single-word abbreviations, expanded on both sides of a comparison.
 WORD_ABBREVIATIONS: dict[str, str] = {
@@ -154,6 +155,12 @@ def singular(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Meaningful tokens of a role name or query: expanded, singular, without stopwords."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[str, ...]:
+    """Cached: the parser and the linker normalise the same few thousand names over and over."""
     text = fold(text)
     text = text.replace("l&d", " ld ")
     text = re.sub(r"\bvice[\s-]+president", "vp", text)
@@ -169,14 +176,16 @@ def tokens(text: str) -> list[str]:
             if part in STOPWORDS:
                 continue
             out.append(singular(part))
-    return out
+    return tuple(out)
 
 
+@lru_cache(maxsize=65536)
 def norm(text: str) -> str:
     """Canonical, order-preserving key for a role name."""
     return " ".join(tokens(text))
 
 
+@lru_cache(maxsize=65536)
 def key(text: str) -> str:
     """Ordered key with repeats dropped: "Associate CSM" = "Associate Customer Success Manager (CSM)".
 
@@ -186,6 +195,7 @@ def key(text: str) -> str:
     return " ".join(dict.fromkeys(tokens(text)))
 
 
+@lru_cache(maxsize=65536)
 def bag(text: str) -> str:
     """Order-free key: "Manager, Sales Operations" and "Sales Operations Manager" share it."""
     return " ".join(sorted(set(tokens(text))))

@@ -550,6 +550,8 @@ class _PageReader:
         return self.find_role(subject, threshold=85) or fallback
 
     def read_grades(self, section: Section, item: Item) -> None:
+        if "grade" not in item.text.lower():
+            return  # cheap test first: the sentence patterns are costly on long paragraphs
         text, links = shield(LINK_MD.sub(r"\1", item.text))
         if item.kind == "row" and PLAIN_GRADE.search(text):
             cells = [unshield(c, links).strip() for c in text.split(" | ")]
@@ -596,6 +598,8 @@ class _PageReader:
         self.page.grades.append(GradeFact(role, grade, item.line, LINK_MD.sub(r"\1", item.text)))
 
     def read_reports(self, section: Section, item: Item) -> None:
+        if "report" not in item.text.lower():
+            return
         text, links = shield(item.text)
         for match in REPORTS_SENTENCE.finditer(text):
             subject = re.sub(r"\s+(will|shall|would|directly|currently|also|to)\s*$", "", match.group("subj").strip(), flags=re.I)
@@ -631,6 +635,8 @@ class _PageReader:
             self.page.reports.append(ReportsFact(role, obj, url, item.line, LINK_MD.sub(r"\1", quote)))
 
     def read_extends(self, section: Section, item: Item) -> None:
+        if not item.text[:12].lower().lstrip().startswith("extend"):
+            return
         match = EXTENDS_ITEM.match(LINK_MD.sub(r"\1", item.text))
         if not match or item.depth > 1:
             return

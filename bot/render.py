@@ -37,6 +37,14 @@ def to_plain(text: str) -> str:
 
 
 def to_mrkdwn(text: str) -> str:
+    """Slack mrkdwn, line by line: a leading "> " stays a quote marker, the rest is escaped."""
+    return "\n".join(
+        ">" + _line_to_mrkdwn(line[1:]) if line.startswith("> ") else _line_to_mrkdwn(line)
+        for line in text.split("\n")
+    )
+
+
+def _line_to_mrkdwn(text: str) -> str:
     """Slack mrkdwn: every character of page or user text escaped, links as ``<url|label>``.
 
     Escaping happens piecewise so that the link syntax we add is the only

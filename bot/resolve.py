@@ -22,6 +22,7 @@ from bot.names import clean_slack, fold, key as name_key, singular, tokens
 POSSESSIVE_OF_ROLE = re.compile(r"(\w)['’]s\s+(?:line\s+)?(?:manager|boss|supervisor|lead|reports?|team|direct reports)\b", re.I)
 UNKNOWN = ""  # marks a word of the question that no role name contains
 UNUSED_WORD_PENALTY = 6.0  # per role word next to the matched name that the name does not explain
+UNKNOWN_WORD_PENALTY = 12.0  # per unknown word touching it: "sales operations *wizard*" is no known role
 ACCEPT = 90.0  # a span must match a name at least this well to count
 TIE = 2.0  # candidates this close to the best are equally likely
 SUGGEST = 72.0  # "did you mean" below this is noise
@@ -167,6 +168,12 @@ class Resolver:
 
     def resolve(self, text: str) -> Resolution:
         """Resolve the role a question names (see the module docstring for the rules)."""
+        found = self._resolve(text)
+        if found.status == "none" and found.span and not found.suggestions:
+            found.suggestions = self.suggest(text)
+        return found
+
+    def _resolve(self, text: str) -> Resolution:
         words = self.query_words(text)
         spans = _spans(words)
         if not spans:
@@ -180,10 +187,9 @@ class Resolver:
         cand_bags = [self.bags[i] for i in cand]
         # best score per entry, with the length of the span that reached it
         best: dict[int, tuple[float, int, str]] = {}
-        for span, unexplained in spans:
+        for span, penalty in spans:
             span_text = " ".join(span)
             # "director security operations" must not resolve to a role named "Director"
-            penalty = UNUSED_WORD_PENALTY * unexplained
             for _, score, idx in process.extract(
                 _bag(span), cand_bags, scorer=fuzz.ratio, score_cutoff=SUGGEST - 10, limit=None
             ):
@@ -264,6 +270,14 @@ class Resolver:
             return Resolution("family", family=self.entries[fams[0]].family, span=span)
         return Resolution("none", span=asked_phrase(text))
 
+    def suggest(self, text: str, limit: int = 3) -> list[RoleRef]:
+        """Close role names for a "did you mean", from the words asked (corrected where possible)."""
+        words = [w for w in self.query_words(text) if w] or tokens(asked_phrase(text))
+        if not words:
+            return []
+        found = process.extract(_bag(words), self.bags, scorer=fuzz.ratio, score_cutoff=50, limit=limit * 4)
+        return self._distinct_roles(idx for _, _, idx in found)[:limit]
+
     def _distinct_roles(self, entry_indexes) -> list[RoleRef]:
         seen: dict[int, RoleRef] = {}
         for i in entry_indexes:
@@ -275,7 +289,12 @@ class Resolver:
 
 def asked_phrase(text: str) -> str:
     """What the question names when no word of it is a role word ("chief happiness officer")."""
-    return " ".join(w for w in tokens(clean_slack(text)) if w not in QUERY_FILLER and w not in SOFT_FILLER and not w.isdigit())
+    kept = []
+    for word in re.findall(r"[\w&][\w&.'’-]*", clean_slack(text)):
+        meaningful = [t for t in tokens(word) if t not in QUERY_FILLER and t not in SOFT_FILLER and not t.isdigit()]
+        if meaningful:
+            kept.append(word.strip(".'’-"))
+    return " ".join(kept)
 
 
 def _bag(words: list[str]) -> str:
@@ -300,17 +319,18 @@ def _runs(words: list[str | None]) -> list[tuple[list[str], int]]:
     return runs
 
 
-def _spans(words: list[str | None]) -> list[tuple[list[str], int]]:
-    """Every run of consecutive role words (longest first), the units a role name can occupy."""
+def _spans(words: list[str | None]) -> list[tuple[list[str], float]]:
+    """Every run of consecutive role words (longest first) with the points it loses for what it leaves out."""
     runs = _runs(words)
-    spans: list[tuple[list[str], int]] = []
+    spans: list[tuple[list[str], float]] = []
     for run, touching in runs:
         n = len(run)
         for length in range(min(n, MAX_SPAN), 0, -1):
             for start in range(0, n - length + 1):
-                spans.append((run[start : start + length], n - length + touching))
+                penalty = UNUSED_WORD_PENALTY * (n - length) + UNKNOWN_WORD_PENALTY * touching
+                spans.append((run[start : start + length], penalty))
     # all role words together too (a name split by a filler word: "manager of sales operations")
     all_words = [w for w in words if w]
     if len(runs) > 1 and len(all_words) <= MAX_SPAN:
-        spans.insert(0, (all_words, sum(1 for w in words if w == UNKNOWN)))
+        spans.insert(0, (all_words, UNKNOWN_WORD_PENALTY * sum(1 for w in words if w == UNKNOWN)))
     return spans
