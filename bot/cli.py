@@ -100,7 +100,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.slack.server import serve
 
-    return serve()
+    return serve(lambda: build_engine(args))
 
 
 def cmd_default(args: argparse.Namespace) -> int:

@@ -1,0 +1,387 @@
+"""Block Kit for Rolecall: answers, help and the App Home view.
+
+Every message carries a plain ``text`` fallback (notifications, screen readers,
+old clients) next to its blocks. All page and user text goes through
+``bot.render.to_mrkdwn`` so nothing can ping a channel or a person, and Slack's
+limits are respected here, in one place: 3,000 characters a section, 50 blocks
+a message, 25 buttons an actions block, 75 characters a button label and 2,000
+characters a button value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.answer import Answer, Source
+from bot.render import LINK, to_mrkdwn, to_plain
+
+Block = dict[str, Any]
+Message = dict[str, Any]
+
+SECTION_LIMIT = 3000
+MESSAGE_BLOCK_LIMIT = 50
+HOME_BLOCK_LIMIT = 100
+# Beyond this much answer text a Slack message stops being readable: summarise instead.
+ANSWER_CHAR_BUDGET = 12_000
+FALLBACK_LIMIT = 3000
+ACTIONS_LIMIT = 25
+BUTTON_LABEL_LIMIT = 75
+BUTTON_VALUE_LIMIT = 2000
+CONTEXT_ELEMENT_LIMIT = 10
+
+CHOOSE_ROLE = "choose_role"  # action ids are "choose_role:<n>": ids must be unique in a block
+SHARE = "share_answer"
+FEEDBACK_HELPFUL = "feedback:helpful"
+FEEDBACK_NOT_HELPFUL = "feedback:not_helpful"
+FEEDBACK_PREFIX = "feedback:"
+
+CHOOSE_ROLE_PATTERN = re.compile(rf"^{CHOOSE_ROLE}:\d+$")
+FEEDBACK_PATTERN = re.compile(rf"^{FEEDBACK_PREFIX}(helpful|not_helpful)$")
+WORD = re.compile(rf"{LINK.pattern}|\S+")
+LIST_ITEM = re.compile(r"^\s*(•|\d+\.)\s")
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+NARROW_HINT = "Ask a narrower question to see the rest, e.g. name one role or one job family."
+
+
+# --------------------------------------------------------------------------- button values
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The exact inputs of one ``engine.ask`` call, carried in a button so a click can repeat it.
+
+    Repeating the call (rather than storing the answer) keeps the value small and
+    needs no server-side state, so any replica can handle the click.
+    """
+
+    question: str
+    last_role: str | None = None
+    role: str | None = None
+    role_page: str | None = None  # tells apart two pages that define the same title
+
+    def to_value(self) -> str:
+        """JSON for a button value, shortened to fit Slack's 2,000-character limit."""
+        data = {"q": self.question, "l": self.last_role, "r": self.role, "p": self.role_page}
+        encoded = _compact(data)
+        question = self.question
+        while len(encoded) > BUTTON_VALUE_LIMIT and question:
+            question = question[: max(0, len(question) - (len(encoded) - BUTTON_VALUE_LIMIT) - 8)]
+            encoded = _compact({**data, "q": question})
+        return encoded
+
+    @classmethod
+    def from_value(cls, value: str | None) -> Asked | None:
+        """Parse a button value; None for anything malformed (values come back from the client)."""
+        data = decode_value(value)
+        question = data.get("q")
+        if not isinstance(question, str) or not question.strip():
+            return None
+        return cls(question=question, last_role=_opt_str(data.get("l")), role=_opt_str(data.get("r")),
+                   role_page=_opt_str(data.get("p")))
+
+
+def feedback_value(answer: Answer) -> str:
+    """What a feedback click records: the question and what was answered."""
+    data: dict[str, Any] = {
+        "q": answer.question,
+        "i": answer.intent,
+        "s": answer.status,
+        "r": answer.roles[:5],
+    }
+    encoded = _compact(data)
+    if len(encoded) > BUTTON_VALUE_LIMIT:
+        data["q"] = answer.question[: BUTTON_VALUE_LIMIT // 2]
+        data["r"] = answer.roles[:1]
+        encoded = _compact(data)
+    return encoded
+
+
+def decode_value(value: str | None) -> dict[str, Any]:
+    """A button value as a dict, or {} when it is not one of ours."""
+    try:
+        data = json.loads(value or "")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _compact(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _opt_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+# --------------------------------------------------------------------------- text
+
+
+def fallback_text(text: str, limit: int = FALLBACK_LIMIT) -> str:
+    """The message's ``text``: readable without markup, yet still escaped, at most ``limit`` characters.
+
+    Slack parses ``text`` as mrkdwn for notifications too, so it gets the same
+    escaping as the blocks (a ``<!channel>`` here would ping). Long answers are
+    cut between lines; the blocks carry the full answer.
+    """
+    lines = to_mrkdwn(to_plain(text).strip()).split("\n")
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) > limit - 1:
+            if not kept:  # a single huge line: cut it, but not inside an entity like &amp;
+                kept.append(re.sub(r"&[a-z]*$", "", line[: limit - 1]))
+            return "\n".join(kept) + "…"
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
+
+
+def split_sections(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Split light-Markdown text into pieces whose mrkdwn form fits one section.
+
+    Splits between lines when it can, then between words; a link is never cut.
+    """
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in text.split("\n"):
+        for piece in _fit_line(line, limit):
+            cost = len(to_mrkdwn(piece))
+            if current and size + 1 + cost > limit:
+                chunks.append("\n".join(current))
+                current, size = [], 0
+            size += cost + (1 if current else 0)
+            current.append(piece)
+    if current:
+        chunks.append("\n".join(current))
+    return [chunk for chunk in (c.strip("\n") for c in chunks) if chunk.strip()]
+
+
+def _fit_line(line: str, limit: int) -> list[str]:
+    """One line as pieces that each fit ``limit`` once rendered."""
+    if len(to_mrkdwn(line)) <= limit:
+        return [line]
+    pieces: list[str] = []
+    current = ""
+    for word in _words(line):
+        candidate = f"{current} {word}" if current else word
+        if len(to_mrkdwn(candidate)) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        if len(to_mrkdwn(word)) <= limit:
+            current = word
+        else:
+            # A single "word" longer than a section: cut it; escaping grows text at most 5x.
+            step = limit // 5
+            pieces.extend(word[i : i + step] for i in range(0, len(word), step))
+            current = ""
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _words(line: str) -> list[str]:
+    """Space-separated words, with each [label](url) link kept whole even if its label has spaces."""
+    return [match.group(0) for match in WORD.finditer(line)]
+
+
+def section(mrkdwn: str) -> Block:
+    """A section block from already-rendered mrkdwn."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
+
+
+def context(mrkdwn_items: Iterable[str]) -> Block:
+    """A context block (small grey text) from already-rendered mrkdwn items."""
+    items = list(mrkdwn_items)[:CONTEXT_ELEMENT_LIMIT]
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": item[:SECTION_LIMIT]} for item in items]}
+
+
+def text_blocks(text: str, *, max_blocks: int, char_budget: int = ANSWER_CHAR_BUDGET) -> list[Block]:
+    """Sections for ``text`` within ``max_blocks`` blocks and ``char_budget`` characters."""
+    return fit_text(text, max_blocks=max_blocks, char_budget=char_budget)[0]
+
+
+def fit_text(text: str, *, max_blocks: int, char_budget: int = ANSWER_CHAR_BUDGET) -> tuple[list[Block], str]:
+    """Sections for ``text``, and the part of ``text`` they show.
+
+    When the text does not fit, its tail is replaced by one section that says how
+    much was left out (list items when it is a list) and how to narrow the question.
+    """
+    chunks = split_sections(text)
+    rendered = [to_mrkdwn(chunk) for chunk in chunks]
+    if len(chunks) <= max_blocks and sum(map(len, rendered)) <= char_budget:
+        return [section(r) for r in rendered], text
+    kept = 0
+    used = 0
+    while kept < len(chunks) and kept + 2 <= max_blocks and used + len(rendered[kept]) <= char_budget:
+        used += len(rendered[kept])
+        kept += 1
+    left_out = [line for line in "\n".join(chunks[kept:]).split("\n") if line.strip()]
+    items = sum(1 for line in left_out if LIST_ITEM.match(line))
+    what = f"{items} more items" if items else f"{len(left_out)} more lines"
+    summary = section(to_mrkdwn(f"_…and {what} not shown._ {NARROW_HINT}"))
+    return [section(r) for r in rendered[:kept]] + [summary], "\n".join(chunks[:kept])
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def button(label: str, action_id: str, value: str, *, style: str | None = None) -> Block:
+    """A button; the label is plain text (never parsed for mentions) and shortened to fit."""
+    if len(label) > BUTTON_LABEL_LIMIT:
+        label = label[: BUTTON_LABEL_LIMIT - 1] + "…"
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(elements: Sequence[Block], block_id: str | None = None) -> list[Block]:
+    """Actions blocks holding ``elements``, 25 to a block."""
+    blocks: list[Block] = []
+    for start in range(0, len(elements), ACTIONS_LIMIT):
+        block: Block = {"type": "actions", "elements": list(elements[start : start + ACTIONS_LIMIT])}
+        if block_id:
+            block["block_id"] = f"{block_id}{start // ACTIONS_LIMIT or ''}"
+        blocks.append(block)
+    return blocks
+
+
+def source_items(sources: Sequence[Source], text: str = "") -> list[str]:
+    """ "Source: <url|heading>" items for sources the answer text does not already link to.
+
+    Every answer must name its source with a link; the engine's text usually
+    does, and saying it twice would only add noise.
+    """
+    linked = {match.group(2) for match in LINK.finditer(text)}
+    seen: set[str] = set()
+    missing: list[Source] = []
+    for source in sources:
+        key = source.url or f"{source.page}#{source.heading}"
+        if key not in seen and source.url not in linked:
+            seen.add(key)
+            missing.append(source)
+    items: list[str] = []
+    for source in missing[: CONTEXT_ELEMENT_LIMIT - 1]:
+        label = (source.heading or source.page).replace("[", "(").replace("]", ")")
+        items.append(to_mrkdwn(f"Source: [{label}]({source.url})" if source.url else f"Source: {label}"))
+    if len(missing) > len(items):
+        items.append(to_mrkdwn(f"…and {len(missing) - len(items)} more sources"))
+    return items
+
+
+def choice_buttons(answer: Answer, asked: Asked) -> list[Block]:
+    """One button per candidate role; a click re-asks the original question for that role."""
+    names = [choice.role for choice in answer.choices]
+    elements = []
+    for index, choice in enumerate(answer.choices):
+        label = choice.role if names.count(choice.role) == 1 else f"{choice.role} ({choice.family})"
+        value = Asked(question=asked.question, role=choice.role, role_page=choice.page).to_value()
+        elements.append(button(label, f"{CHOOSE_ROLE}:{index}", value))
+    return elements
+
+
+def feedback_buttons(answer: Answer) -> list[Block]:
+    """ "Helpful" / "Not helpful", each carrying the question and what was answered."""
+    value = feedback_value(answer)
+    return [
+        button("👍 Helpful", FEEDBACK_HELPFUL, value),
+        button("👎 Not helpful", FEEDBACK_NOT_HELPFUL, value),
+    ]
+
+
+def answer_message(
+    answer: Answer,
+    asked: Asked,
+    *,
+    share: bool = False,
+    shared_by: str | None = None,
+) -> Message:
+    """Block Kit for one answer.
+
+    ``share`` adds the "Share in channel" button (ephemeral slash-command
+    answers); ``shared_by`` (a Slack user id) heads a public copy with who shared
+    it and what was asked.
+    """
+    head: list[Block] = []
+    if shared_by:
+        who = f"<@{shared_by}>" if SLACK_USER_ID.match(shared_by) else "Someone"
+        head.append(context([f"{who} asked: {to_mrkdwn(unescape_slack(asked.question))}"]))
+    buttons: list[Block] = []
+    if answer.status != "ambiguous":
+        buttons.extend(feedback_buttons(answer))
+    if share and answer.status != "ambiguous":
+        buttons.append(button("Share in channel", SHARE, asked.to_value(), style="primary"))
+    tail = actions(choice_buttons(answer, asked), block_id="choices") + actions(buttons, block_id="answer_actions")
+    # One block is kept back for the sources, which depend on how much text is shown.
+    room = MESSAGE_BLOCK_LIMIT - len(head) - len(tail) - 1
+    body, shown = fit_text(answer.text or "(no answer)", max_blocks=max(1, room))
+    sources = source_items(answer.sources, shown)
+    if sources:
+        tail.insert(0, context(sources))
+    return {"text": fallback_text(answer.text or "(no answer)"), "blocks": head + body + tail}
+
+
+def help_message(help_text: str) -> Message:
+    """How to ask, with examples (the engine's help text)."""
+    return {"text": fallback_text(help_text), "blocks": text_blocks(help_text, max_blocks=MESSAGE_BLOCK_LIMIT)}
+
+
+def notice_message(text: str) -> Message:
+    """A one-line message of our own (errors, thanks)."""
+    return {"text": fallback_text(text), "blocks": [section(to_mrkdwn(text))]}
+
+
+def home_view(stats: Mapping[str, Any], help_text: str, examples: Sequence[str]) -> dict[str, Any]:
+    """The App Home tab: what the bot knows, how to ask, examples to copy."""
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Rolecall", "emoji": True}},
+        section(to_mrkdwn("I answer hiring questions about job roles, straight from the handbook's job-family pages.")),
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": to_mrkdwn(f"*{label}*\n{stats.get(key, 0)}")}
+                for key, label in (
+                    ("pages", "Pages"),
+                    ("roles", "Roles"),
+                    ("grades", "Grades"),
+                    ("reports_to", "Reporting lines"),
+                    ("hiring_processes", "Hiring processes"),
+                )
+            ],
+        },
+        context([to_mrkdwn(f"Last indexed: {stats.get('indexed_at') or 'not yet'}")]),
+    ]
+    problems = [str(problem) for problem in stats.get("problems") or []]
+    if problems:
+        shown = "\n".join(f"• {problem}" for problem in problems[:10])
+        more = f"\n…and {len(problems) - 10} more" if len(problems) > 10 else ""
+        blocks.extend(text_blocks(f"*{len(problems)} problem(s) found while indexing*\n{shown}{more}", max_blocks=4))
+    blocks.append({"type": "divider"})
+    blocks.append(section(to_mrkdwn("*How to ask*\n• `/hiring <question>` anywhere (only you see the answer)\n"
+                                    "• mention me in a channel: I answer in a thread\n"
+                                    "• or send me a direct message from the Messages tab")))
+    if examples:
+        blocks.append(section(to_mrkdwn("*Examples*\n" + "\n".join(f"• {example}" for example in examples[:15]))))
+    room = HOME_BLOCK_LIMIT - len(blocks) - 1
+    if help_text.strip():
+        blocks.append({"type": "divider"})
+        blocks.extend(text_blocks(help_text, max_blocks=room))
+    return {"type": "home", "blocks": blocks[:HOME_BLOCK_LIMIT]}
+
+
+def unescape_slack(text: str) -> str:
+    """Undo Slack's own entity encoding of user text (it encodes only &, < and >)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

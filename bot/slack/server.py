@@ -1,0 +1,236 @@
+"""``rolecall serve``: run the Slack app in Socket Mode or HTTP mode.
+
+Socket Mode (``SLACK_APP_TOKEN`` set) needs no public URL, which suits a laptop
+or a private network. HTTP mode serves ``POST /slack/events`` (events, the
+slash command and interactivity share it) through Bolt's WSGI adapter behind
+waitress, a production-grade WSGI server, plus ``GET /healthz`` for load
+balancers. Bolt's own ``app.start()`` is a development server bound to every
+interface; waitress listens on ``HOST`` (default 0.0.0.0, right for a container).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.slack.app import EngineLike, build_app
+from bot.slack.config import ConfigError, SlackConfig
+
+if TYPE_CHECKING:
+    from waitress.server import BaseWSGIServer, MultiSocketServer
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+# Slack's payloads are a few kilobytes; refuse anything absurd before Bolt parses it.
+MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_THREADS = 8
+
+logger = logging.getLogger("rolecall.slack")
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+
+
+def make_wsgi_app(app: App, engine: EngineLike) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
+    """WSGI entry: Slack requests to Bolt, ``GET /healthz`` answered here, anything else 404."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            status, body = health(engine)
+            return _reply(start_response, status, body)
+        if path == EVENTS_PATH:
+            return slack(environ, start_response)
+        return _reply(start_response, "404 Not Found", {"error": "not found"})
+
+    return wsgi
+
+
+def health(engine: EngineLike) -> tuple[str, dict[str, Any]]:
+    """Healthy when the engine can report on its index (what a load balancer should route on)."""
+    try:
+        stats = engine.stats()
+    except Exception:
+        logger.exception("Health check failed")
+        return "503 Service Unavailable", {"status": "unavailable"}
+    return "200 OK", {
+        "status": "ok",
+        "pages": stats.get("pages"),
+        "roles": stats.get("roles"),
+        "indexed_at": stats.get("indexed_at"),
+    }
+
+
+def _reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+class HttpServer:
+    """waitress serving the WSGI app on ``host:port`` (port 0 picks a free one), stoppable from another thread."""
+
+    def __init__(self, wsgi: Callable[..., Any], host: str, port: int, threads: int | None = None) -> None:
+        from waitress.server import create_server
+
+        threads = threads or http_threads()
+        self._server: BaseWSGIServer | MultiSocketServer = create_server(
+            wsgi,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="rolecall",
+            max_request_body_size=MAX_BODY_BYTES,
+        )
+        self.host = host
+        self.port: int = self._server.effective_port  # type: ignore[union-attr]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """Where Slack (or a test) should send requests."""
+        return f"http://{self.host}:{self.port}{EVENTS_PATH}"
+
+    def serve_forever(self) -> None:
+        """Block serving requests until :meth:`stop`."""
+        self._server.run()
+
+    def start_in_thread(self) -> HttpServer:
+        """Serve from a daemon thread (tests, embedding)."""
+        self._thread = threading.Thread(target=self.serve_forever, name="rolecall-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Close the listening socket and the worker threads.
+
+        When serving from a thread, the close runs inside waitress's own loop
+        (through its trigger): closing sockets under a running select() fails.
+        """
+        trigger = getattr(self._server, "trigger", None)
+        if self._thread is not None and self._thread.is_alive() and trigger is not None:
+            trigger.pull_trigger(self._server.close)
+            self._thread.join(timeout=5)
+        else:
+            self._server.close()
+
+
+def http_threads() -> int:
+    """``ROLECALL_HTTP_THREADS`` (worker threads answering Slack's HTTP requests), default 8."""
+    raw = os.environ.get("ROLECALL_HTTP_THREADS", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_THREADS
+
+
+def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
+    """Entry point of ``rolecall serve``; returns the process exit code.
+
+    ``make_engine`` builds the engine (e.g. from the CLI's --seeds/--db); by
+    default ``Engine.from_env()``. It is called after the Slack configuration
+    was checked, so a missing token is reported before any indexing.
+    """
+    configure_logging()
+    try:
+        config = SlackConfig.from_env()
+    except ConfigError as error:
+        print(f"rolecall serve: {error}", file=sys.stderr)
+        return 2
+    try:
+        if make_engine is None:
+            from bot.engine import Engine
+
+            make_engine = Engine.from_env
+        engine = make_engine()
+    except Exception as error:
+        logger.exception("Could not load the handbook pages")
+        print(f"rolecall serve: could not load the handbook pages: {error}", file=sys.stderr)
+        return 1
+    try:
+        app = build_app(engine, config)
+    except (BoltError, SlackApiError, SlackClientError, OSError) as error:
+        print(f"rolecall serve: {describe_start_error(error, config)}", file=sys.stderr)
+        return 1
+    previous_sigterm = _stop_on_sigterm()
+    try:
+        if config.socket_mode:
+            run_socket_mode(app, config)
+        else:
+            run_http(app, engine, config)
+    except (KeyboardInterrupt, SystemExit):
+        logger.info("Rolecall stopped")
+    except SlackApiError as error:  # Socket Mode: apps.connections.open refused the app token
+        print(f"rolecall serve: Slack rejected SLACK_APP_TOKEN (apps.connections.open: {error.response.get('error')})", file=sys.stderr)
+        return 1
+    except OSError as error:  # HTTP mode: e.g. the port is taken
+        print(f"rolecall serve: cannot listen on {config.host}:{config.port} ({error.strerror or error})", file=sys.stderr)
+        return 1
+    finally:
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
+    return 0
+
+
+def configure_logging() -> None:
+    """INFO to stderr; ``ROLECALL_LOG_LEVEL`` (e.g. DEBUG) applies to Rolecall, Bolt and slack_sdk only.
+
+    Raising the root logger instead would drown the output in the Markdown
+    parser's debug trace. Neither Rolecall nor slack_sdk logs token values.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = os.environ.get("ROLECALL_LOG_LEVEL", "").strip().upper()
+    if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        for name in ("rolecall", "bot", "handlers", "slack_bolt", "slack_sdk"):
+            logging.getLogger(name).setLevel(level)
+
+
+def describe_start_error(error: Exception, config: SlackConfig) -> str:
+    """A start-up failure in words an operator can act on, without any secret in it."""
+    cause = error.__context__ if isinstance(error, BoltError) else error
+    if isinstance(cause, SlackApiError):
+        return f"Slack rejected SLACK_BOT_TOKEN (auth.test: {cause.response.get('error')})"
+    where = config.api_url or "https://slack.com/api/"
+    return f"could not reach the Slack Web API at {where} ({type(cause).__name__})"
+
+
+def run_http(app: App, engine: EngineLike, config: SlackConfig) -> None:
+    """HTTP mode: block serving Slack's requests on HOST:PORT."""
+    server = HttpServer(make_wsgi_app(app, engine), config.host, config.port)
+    logger.info("Rolecall listening on http://%s:%s%s (HTTP mode)", config.host, server.port, EVENTS_PATH)
+    try:
+        server.serve_forever()
+    finally:
+        server.stop()
+
+
+def run_socket_mode(app: App, config: SlackConfig) -> None:
+    """Socket Mode: connect out to Slack over a WebSocket and block."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(app, app_token=config.app_token)
+    logger.info("Rolecall connecting to Slack (Socket Mode)")
+    try:
+        handler.start()
+    finally:
+        handler.close()
+
+
+def _stop_on_sigterm() -> Any:
+    """Containers stop with SIGTERM: turn it into a clean exit. Returns the handler it replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    return signal.signal(signal.SIGTERM, stop)

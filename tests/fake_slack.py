@@ -1,0 +1,786 @@
+"""A fake Slack for offline end-to-end tests, in both directions.
+
+* :class:`FakeSlack` is the Web API (and ``response_url``) the bot talks to: an
+  HTTP server on 127.0.0.1 that records every call, checks messages against
+  Slack's Block Kit limits the way Slack would (``invalid_blocks``), and can be
+  told to answer the next calls with 429 + Retry-After or 500. It also speaks
+  just enough WebSocket to deliver Socket Mode envelopes.
+* :class:`SlackSender` is Slack calling the bot: requests signed with the
+  signing secret and shaped like Slack's (slash command form bodies,
+  ``event_callback`` JSON, ``block_actions`` payloads, ``url_verification``).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import socket
+import struct
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BOT_TOKEN = "xoxb-test-0000-not-a-real-token"
+APP_TOKEN = "xapp-1-test-not-a-real-token"
+SIGNING_SECRET = "test-signing-secret-not-real"
+TEAM_ID = "T0TEST"
+BOT_USER_ID = "U0BOT"
+BOT_ID = "B0BOT"
+
+
+@dataclass
+class Call:
+    """One request the bot made: a Web API method ("chat.postMessage") or "response_url"."""
+
+    method: str
+    params: dict[str, Any]
+    path: str
+    status: int = 200
+    authorization: str = ""
+    # Why Slack would have refused it (bad token, Block Kit limits); None when accepted.
+    rejected: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The message's fallback text."""
+        return str(self.params.get("text") or "")
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        blocks = self.params.get("blocks") or (self.params.get("view") or {}).get("blocks") or []
+        return blocks if isinstance(blocks, list) else []
+
+    def mrkdwn(self) -> str:
+        """Every mrkdwn/plain string in the message or view, joined: what a reader could see."""
+        return "\n".join([self.text, *_strings(self.blocks)])
+
+    def buttons(self) -> list[dict[str, Any]]:
+        """Every button element, in order."""
+        return [
+            element
+            for block in self.blocks
+            if block.get("type") == "actions"
+            for element in block.get("elements", [])
+            if element.get("type") == "button"
+        ]
+
+    def button(self, label_start: str) -> dict[str, Any]:
+        """The first button whose label starts with ``label_start`` (emoji prefixes ignored)."""
+        for element in self.buttons():
+            label = element["text"]["text"]
+            if label.startswith(label_start) or label.split(" ", 1)[-1].startswith(label_start):
+                return element
+        raise AssertionError(f"no button {label_start!r} in {[b['text']['text'] for b in self.buttons()]}")
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        out = [value["text"]] if isinstance(value.get("text"), str) else []
+        for key, item in value.items():
+            if key != "text" or not isinstance(item, str):
+                out.extend(_strings(item))
+        return out
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def block_kit_problems(params: dict[str, Any]) -> list[str]:
+    """What Slack would reject in a message (a subset of Block Kit's documented limits)."""
+    problems: list[str] = []
+    blocks = params.get("blocks")
+    if blocks is None:
+        blocks = (params.get("view") or {}).get("blocks", [])
+        limit = 100
+    else:
+        limit = 50
+        if not params.get("text") and not params.get("delete_original"):
+            problems.append("no text fallback")
+    if len(blocks) > limit:
+        problems.append(f"{len(blocks)} blocks > {limit}")
+    for block in blocks:
+        text = block.get("text") or {}
+        if block.get("type") == "section" and len(text.get("text", "")) > 3000:
+            problems.append("section text > 3000")
+        if block.get("type") == "section" and "text" in block and not text.get("text", "").strip():
+            problems.append("empty section")
+        if block.get("type") == "actions":
+            elements = block.get("elements", [])
+            ids = [e.get("action_id") for e in elements]
+            if len(elements) > 25:
+                problems.append("actions > 25 elements")
+            if len(set(ids)) != len(ids):
+                problems.append("duplicate action_id in a block")
+            for element in elements:
+                if len(element.get("value", "")) > 2000:
+                    problems.append("button value > 2000")
+                if len(element.get("text", {}).get("text", "")) > 75:
+                    problems.append("button label > 75")
+        if block.get("type") == "context" and len(block.get("elements", [])) > 10:
+            problems.append("context > 10 elements")
+    return problems
+
+
+@dataclass
+class _Failure:
+    status: int
+    retry_after: int | None
+    method: str | None
+
+
+@dataclass
+class FakeSlack:
+    """The fake Web API server. Use as a context manager or call start()/stop()."""
+
+    bot_token: str = BOT_TOKEN
+    calls_: list[Call] = field(default_factory=list)
+    attempts: list[tuple[str, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Condition()
+        self._failures: list[_Failure] = []
+        self._ts = itertools.count(1)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server API)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                status, headers, body = fake._handle(self.path, self.headers, raw)
+                data = body.encode()
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server API)
+                if self.path.startswith("/socket") and self.headers.get("Upgrade", "").lower() == "websocket":
+                    fake._serve_socket(self)
+                else:
+                    self.send_error(404)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._sockets: list[_WebSocket] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def api_url(self) -> str:
+        """What SLACK_API_URL should be set to."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str = "r") -> str:
+        """A ``response_url`` as Slack would put in a command or action payload."""
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    def start(self) -> FakeSlack:
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        for websocket in list(self._sockets):
+            websocket.close()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ test controls
+
+    def reset(self) -> None:
+        """Forget recorded calls and pending failures."""
+        with self._lock:
+            self.calls_.clear()
+            self.attempts.clear()
+            self._failures.clear()
+
+    def fail_next(self, count: int, *, status: int = 500, retry_after: int | None = None, method: str | None = None) -> None:
+        """Answer the next ``count`` calls (of ``method``, or any) with ``status``."""
+        with self._lock:
+            self._failures.extend(_Failure(status, retry_after, method) for _ in range(count))
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        """Calls (past any injected failure), oldest first, optionally of one method."""
+        with self._lock:
+            return [c for c in self.calls_ if method is None or c.method == method]
+
+    def rejected(self) -> list[Call]:
+        """Calls Slack would have refused (bad token, broken Block Kit)."""
+        return [c for c in self.calls() if c.rejected]
+
+    def wait_for(
+        self,
+        method: str | None = None,
+        count: int = 1,
+        *,
+        where: Callable[[Call], bool] = lambda call: True,
+        timeout: float = 10.0,
+    ) -> list[Call]:
+        """Block until ``count`` matching calls were recorded; they are returned. Fails after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [c for c in self.calls_ if (method is None or c.method == method) and where(c)]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [(c.method, c.text[:60]) for c in self.calls_]
+                    raise AssertionError(f"waited {timeout}s for {count} x {method}; recorded: {seen}")
+                self._lock.wait(remaining)
+
+    # ------------------------------------------------------------------ Socket Mode
+
+    def wait_for_socket(self, timeout: float = 10.0) -> None:
+        """Block until the app has opened its Socket Mode WebSocket."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not self._sockets:
+                remaining = deadline - time.monotonic()
+                assert remaining > 0, "the app never connected in Socket Mode"
+                self._lock.wait(remaining)
+
+    def send_envelope(self, kind: str, payload: dict[str, Any], *, retry_attempt: int = 0) -> str:
+        """Deliver an envelope (events_api, slash_commands, interactive) over the WebSocket; returns its id."""
+        envelope_id = f"env-{next(self._ts)}"
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+            "retry_attempt": retry_attempt,
+            "retry_reason": "timeout" if retry_attempt else "",
+        }
+        with self._lock:
+            websocket = self._sockets[-1]
+        websocket.send_text(json.dumps(envelope))
+        return envelope_id
+
+    def ping_sockets(self) -> None:
+        """Ping every open WebSocket, as Slack does now and then (it also wakes a client blocked reading)."""
+        with self._lock:
+            sockets = list(self._sockets)
+        for websocket in sockets:
+            with contextlib.suppress(OSError):
+                websocket.ping()
+
+    def _serve_socket(self, handler: BaseHTTPRequestHandler) -> None:
+        key = handler.headers.get("Sec-WebSocket-Key", "")
+        accept = base64.b64encode(hashlib.sha1((key + WEBSOCKET_GUID).encode()).digest()).decode()
+        handler.send_response(101, "Switching Protocols")
+        handler.send_header("Upgrade", "websocket")
+        handler.send_header("Connection", "Upgrade")
+        handler.send_header("Sec-WebSocket-Accept", accept)
+        handler.end_headers()
+        handler.wfile.flush()
+        websocket = _WebSocket(handler.connection)
+        with self._lock:
+            self._sockets.append(websocket)
+            self._lock.notify_all()
+        websocket.send_text(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0ROLECALL"}}))
+        try:
+            for text in websocket.messages():
+                data = json.loads(text)
+                self._record(Call("socket_ack", data, "/socket"), 200, "")
+        finally:
+            with self._lock:
+                if websocket in self._sockets:
+                    self._sockets.remove(websocket)
+        handler.close_connection = True
+
+    # ------------------------------------------------------------------ request handling
+
+    def _handle(self, path: str, headers: Any, raw: str) -> tuple[int, dict[str, str], str]:
+        if path.startswith("/api/"):
+            method = path[len("/api/") :].split("?")[0]
+        elif path.startswith("/response/"):
+            method = "response_url"
+        else:
+            return 404, {}, "not found"
+        params = _parse_body(headers.get("Content-Type", ""), raw)
+        with self._lock:
+            failure = next((f for f in self._failures if f.method in (None, method)), None)
+            if failure is not None:
+                self._failures.remove(failure)
+                self.attempts.append((method, failure.status))
+                extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+                return failure.status, extra, json.dumps({"ok": False, "error": "ratelimited" if failure.status == 429 else "fatal_error"})
+            self.attempts.append((method, 200))
+        authorization = headers.get("Authorization", "")
+        if method == "response_url":
+            body = "ok"
+            problems = block_kit_problems(params)
+            if problems:
+                return self._record(Call(method, params, path, 400, rejected=str(problems)), 400, json.dumps({"ok": False, "error": problems}))
+            return self._record(Call(method, params, path), 200, body)
+        expected = APP_TOKEN if method == "apps.connections.open" else self.bot_token
+        if authorization != f"Bearer {expected}":
+            call = Call(method, params, path, 200, authorization, rejected="invalid_auth")
+            return self._record(call, 200, json.dumps({"ok": False, "error": "invalid_auth"}))
+        result = self._result(method, params)
+        rejected = None if result["ok"] else str(result.get("errors") or result["error"])
+        return self._record(Call(method, params, path, 200, authorization, rejected), 200, json.dumps(result))
+
+    def _record(self, call: Call, status: int, body: str) -> tuple[int, dict[str, str], str]:
+        with self._lock:
+            self.calls_.append(call)
+            self._lock.notify_all()
+        return status, {"Content-Type": "application/json" if body.startswith("{") else "text/plain"}, body
+
+    def _result(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://rolecall-test.slack.com/",
+                "team": "Rolecall Test",
+                "user": "rolecall",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
+        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.publish"):
+            problems = block_kit_problems(params)
+            if problems:
+                return {"ok": False, "error": "invalid_blocks", "errors": problems}
+        ts = f"1800000000.{next(self._ts):06d}"
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"text": params.get("text"), "ts": ts}}
+        if method == "chat.update":
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts"), "text": params.get("text")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method == "views.publish":
+            return {"ok": True, "view": {"id": "V0HOME", **(params.get("view") or {})}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket?ticket=test"}
+        return {"ok": False, "error": "unknown_method"}
+
+
+WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+class _WebSocket:
+    """The server side of one RFC 6455 connection: just enough for slack_sdk's Socket Mode client."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._send_lock = threading.Lock()
+        self._closed = False
+
+    def send_text(self, text: str) -> None:
+        self._send(0x1, text.encode())
+
+    def ping(self) -> None:
+        self._send(0x9, b"ping")
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(OSError):
+                self._send(0x8, b"")
+                self.sock.shutdown(socket.SHUT_RDWR)
+
+    def messages(self) -> Iterator[str]:
+        """Text frames from the client, answering pings, until it closes."""
+        while not self._closed:
+            frame = self._read_frame()
+            if frame is None:
+                return
+            opcode, payload = frame
+            if opcode == 0x1:
+                yield payload.decode()
+            elif opcode == 0x9:
+                self._send(0xA, payload)
+            elif opcode == 0x8:
+                self.close()
+                return
+
+    def _send(self, opcode: int, payload: bytes) -> None:
+        length = len(payload)
+        if length < 126:
+            header = struct.pack("!BB", 0x80 | opcode, length)
+        elif length < 65536:
+            header = struct.pack("!BBH", 0x80 | opcode, 126, length)
+        else:
+            header = struct.pack("!BBQ", 0x80 | opcode, 127, length)
+        with self._send_lock:
+            self.sock.sendall(header + payload)
+
+    def _read_frame(self) -> tuple[int, bytes] | None:
+        try:
+            head = self._read_exactly(2)
+            if head is None:
+                return None
+            opcode, length = head[0] & 0x0F, head[1] & 0x7F
+            if length == 126:
+                length = struct.unpack("!H", self._read_exactly(2) or b"\0\0")[0]
+            elif length == 127:
+                length = struct.unpack("!Q", self._read_exactly(8) or b"\0" * 8)[0]
+            mask = self._read_exactly(4) if head[1] & 0x80 else b"\0\0\0\0"
+            data = self._read_exactly(length) if length else b""
+            if mask is None or data is None:
+                return None
+            return opcode, bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+        except OSError:
+            return None
+
+    def _read_exactly(self, count: int) -> bytes | None:
+        chunks = b""
+        while len(chunks) < count:
+            chunk = self.sock.recv(count - len(chunks))
+            if not chunk:
+                return None
+            chunks += chunk
+        return chunks
+
+
+def _parse_body(content_type: str, raw: str) -> dict[str, Any]:
+    if "json" in content_type:
+        try:
+            data = json.loads(raw or "{}")
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+    params: dict[str, Any] = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
+    for key in ("blocks", "view"):
+        if isinstance(params.get(key), str):
+            params[key] = json.loads(params[key])
+    return params
+
+
+# --------------------------------------------------------------------------- Slack -> bot
+
+
+@dataclass
+class Reply:
+    """The bot's HTTP answer to one request from "Slack"."""
+
+    status: int
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class SlackSender:
+    """Sends requests to the bot the way Slack does, signed with ``signing_secret``."""
+
+    def __init__(self, url: str, *, signing_secret: str = SIGNING_SECRET, fake: FakeSlack | None = None) -> None:
+        self.url = url
+        self.signing_secret = signing_secret
+        self.fake = fake
+        self._ids = itertools.count(1)
+
+    # ------------------------------------------------------------------ ids
+
+    def new_id(self, prefix: str) -> str:
+        """A fresh Slack-looking id ("C0000007"), so tests never share a channel or thread."""
+        return f"{prefix}{next(self._ids):07d}"
+
+    def new_ts(self) -> str:
+        return f"1700000000.{next(self._ids):06d}"
+
+    # ------------------------------------------------------------------ raw
+
+    def sign(self, body: str, timestamp: str) -> str:
+        base = f"v0:{timestamp}:{body}".encode()
+        return "v0=" + hmac.new(self.signing_secret.encode(), base, hashlib.sha256).hexdigest()
+
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: str | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        """POST ``body`` signed like Slack (override ``timestamp``/``signature`` to forge)."""
+        timestamp = str(int(time.time())) if timestamp is None else timestamp
+        request = urllib.request.Request(
+            self.url,
+            data=body.encode(),
+            method="POST",
+            headers={
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": timestamp,
+                "X-Slack-Signature": self.sign(body, timestamp) if signature is None else signature,
+                **(headers or {}),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return Reply(response.status, response.read().decode())
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read().decode())
+
+    # ------------------------------------------------------------------ shaped requests
+
+    def command(self, text: str, *, user: str = "U0ALICE", channel: str | None = None, **post: Any) -> Reply:
+        """``/hiring <text>`` as a slash command form body (``post``: forged timestamp or signature)."""
+        channel = channel or self.new_id("C")
+        form = {
+            "token": "legacy-verification-token",
+            "team_id": TEAM_ID,
+            "team_domain": "rolecall-test",
+            "channel_id": channel,
+            "channel_name": "hiring",
+            "user_id": user,
+            "user_name": "alice",
+            "command": "/hiring",
+            "text": text,
+            "api_app_id": "A0ROLECALL",
+            "is_enterprise_install": "false",
+            "response_url": self._response_url(f"cmd-{channel}"),
+            "trigger_id": "1.2.3",
+        }
+        return self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **post)
+
+    def event(self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None, **kwargs: Any) -> Reply:
+        """An Events API ``event_callback`` wrapping ``event``."""
+        body = {
+            "token": "legacy-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0ROLECALL",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or self.new_id("Ev"),
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+        }
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+        return self.post(json.dumps(body), "application/json", headers=headers, **kwargs)
+
+    def mention(self, text: str, *, channel: str | None = None, ts: str | None = None, thread_ts: str | None = None, user: str = "U0ALICE", **kwargs: Any) -> tuple[Reply, dict[str, Any]]:
+        """A user @-mentioning the bot in a channel; returns the reply and the event sent."""
+        ts = ts or self.new_ts()
+        event = {
+            "type": "app_mention",
+            "user": user,
+            "text": f"<@{BOT_USER_ID}> {text}",
+            "ts": ts,
+            "channel": channel or self.new_id("C"),
+            "event_ts": ts,
+        }
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        return self.event(event, **kwargs), event
+
+    def dm(self, text: str, *, channel: str | None = None, user: str = "U0ALICE", **extra: Any) -> tuple[Reply, dict[str, Any]]:
+        """A direct message to the bot (``message`` with channel_type im)."""
+        ts = self.new_ts()
+        event = {
+            "type": "message",
+            "channel_type": "im",
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "event_ts": ts,
+            "channel": channel or self.new_id("D"),
+            **extra,
+        }
+        return self.event(event), event
+
+    def click(self, button: dict[str, Any], *, origin: Call, user: str = "U0ALICE", channel: str | None = None) -> Reply:
+        """A ``block_actions`` click on ``button`` of the message recorded as ``origin``.
+
+        A message posted through ``response_url`` is ephemeral (Slack gives the
+        click a new response_url); one posted with chat.postMessage is a normal
+        message with a ts and maybe a thread.
+        """
+        ephemeral = origin.method == "response_url"
+        channel = channel or origin.params.get("channel") or self.new_id("C")
+        container: dict[str, Any] = {"type": "message", "channel_id": channel, "is_ephemeral": ephemeral}
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "rolecall-test"},
+            "user": {"id": user, "username": "alice", "team_id": TEAM_ID},
+            "api_app_id": "A0ROLECALL",
+            "token": "legacy-verification-token",
+            "container": container,
+            "trigger_id": "1.2.3",
+            "channel": {"id": channel, "name": "hiring"},
+            "response_url": self._response_url(f"click-{channel}"),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": button["action_id"],
+                    "block_id": "b",
+                    "text": button["text"],
+                    "value": button.get("value", ""),
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        if not ephemeral:
+            message_ts = origin.params.get("ts") or self.new_ts()
+            container["message_ts"] = message_ts
+            message = {"type": "message", "ts": message_ts, "text": origin.text, "blocks": origin.blocks, "bot_id": BOT_ID}
+            if origin.params.get("thread_ts"):
+                container["thread_ts"] = origin.params["thread_ts"]
+                message["thread_ts"] = origin.params["thread_ts"]
+            payload["message"] = message
+        form = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return self.post(form, "application/x-www-form-urlencoded")
+
+    def url_verification(self, challenge: str) -> Reply:
+        body = {"token": "legacy-verification-token", "challenge": challenge, "type": "url_verification"}
+        return self.post(json.dumps(body), "application/json")
+
+    def _response_url(self, name: str) -> str:
+        return self.fake.response_url(name) if self.fake else f"http://127.0.0.1:9/response/{name}"
+
+
+# --------------------------------------------------------------------------- pytest fixtures
+# They build on the session-wide ``engine`` fixture of tests/conftest.py (the real engine over seeds/).
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+class IdleAwareExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, counting unfinished listeners so a test can wait for the app to be idle.
+
+    Listeners run after the ack, so a test's last request may still be posting
+    when the next test starts; waiting here keeps tests from seeing each other's posts.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=8, thread_name_prefix="listener")
+        self._busy = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        with self._idle:
+            self._busy += 1
+
+        def run() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._idle:
+                    self._busy -= 1
+                    self._idle.notify_all()
+
+        return super().submit(run)
+
+    def wait_idle(self, timeout: float = 15.0) -> None:
+        with self._idle:
+            assert self._idle.wait_for(lambda: self._busy == 0, timeout), "listeners still running"
+
+
+@dataclass
+class Rolecall:
+    """A running Rolecall in HTTP mode, the fake Slack it talks to, and a signed sender."""
+
+    fake: FakeSlack
+    slack: SlackSender
+    server: Any
+    app: Any
+    feedback_db: Any
+    listeners: IdleAwareExecutor
+
+    def settle(self) -> None:
+        """Wait until every listener started so far has finished (so "nothing was posted" is a fact)."""
+        self.listeners.wait_idle()
+
+    def reply_to(self, event: dict[str, Any], *, timeout: float = 10.0) -> Call:
+        """The one chat.postMessage answering ``event`` (same channel)."""
+        return self.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == event["channel"], timeout=timeout)[0]
+
+    def response(self, *, count: int = 1, timeout: float = 10.0) -> Call:
+        """The ``count``-th response_url post."""
+        return self.fake.wait_for("response_url", count, timeout=timeout)[count - 1]
+
+
+@contextlib.contextmanager
+def serving(engine: Any, fake: FakeSlack, workdir: Path, **config: Any) -> Iterator[Rolecall]:
+    """Build the app for ``engine`` against ``fake`` and serve it in HTTP mode on a free 127.0.0.1 port."""
+    from bot.slack.app import build_app
+    from bot.slack.config import SlackConfig
+    from bot.slack.server import HttpServer, make_wsgi_app
+
+    feedback_db = workdir / "feedback.sqlite"
+    settings = SlackConfig(
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        api_url=fake.api_url,
+        feedback_db=feedback_db,
+        **config,
+    )
+    listeners = IdleAwareExecutor()
+    app = build_app(engine, settings, listener_executor=listeners)
+    server = HttpServer(make_wsgi_app(app, engine), "127.0.0.1", 0, threads=4).start_in_thread()
+    try:
+        yield Rolecall(fake, SlackSender(server.url, fake=fake), server, app, feedback_db, listeners)
+    finally:
+        server.stop()
+        listeners.wait_idle()
+        listeners.shutdown()
+
+
+@pytest.fixture(scope="session")
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def running(engine: Any, fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rolecall]:
+    """One app for the whole session: tests use fresh channel ids, so they cannot see each other's context."""
+    with serving(engine, fake_slack, tmp_path_factory.mktemp("rolecall")) as rolecall:
+        yield rolecall
+
+
+@pytest.fixture
+def rolecall(running: Rolecall) -> Iterator[Rolecall]:
+    """The running app, idle, with a clean record of Web API calls; afterwards, Slack accepted every call."""
+    running.listeners.wait_idle()
+    running.fake.reset()
+    yield running
+    running.listeners.wait_idle()
+    assert [(c.method, c.rejected) for c in running.fake.rejected()] == []
+
+
+BROADCAST = re.compile(r"<!(channel|here|everyone)|@(channel|here|everyone)\b|<@U(?!0ALICE)")
+
+
+def assert_cannot_ping(text: str) -> None:
+    """No broadcast (<!channel>, a live @here) and no user mention other than the asker's."""
+    found = BROADCAST.search(text)
+    assert found is None, f"message could ping: {found.group(0)!r} in {text!r}"

@@ -1,0 +1,208 @@
+"""app.yaml and the code agree, and Socket Mode runs the very same listeners.
+
+The manifest is what a workspace admin installs; if it subscribes to an event
+the app does not handle, Slack retries it forever, and every scope it asks
+for must be one the app needs (admins review them).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from slack_sdk import WebClient
+
+from fake_slack import (  # noqa: F401  (pytest fixtures)
+    APP_TOKEN,
+    BOT_USER_ID,
+    TEAM_ID,
+    fake_slack,
+    rolecall,
+    running,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+MANIFEST = yaml.safe_load((ROOT / "app.yaml").read_text())
+SLACK_CODE = sorted((ROOT / "bot" / "slack").glob("*.py"))
+
+# What Slack requires (from the Web API and Events API reference pages).
+SCOPE_OF_METHOD = {
+    "auth.test": None,
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "views.publish": None,
+}
+SCOPE_OF_EVENT = {"app_mention": "app_mentions:read", "message.im": "im:history", "app_home_opened": None}
+SCOPE_OF_FEATURE = {"slash_commands": "commands"}
+
+
+def web_api_methods_in_code() -> set[str]:
+    """Every Web API method the Slack code calls, found by reading it: client.chat_postMessage -> chat.postMessage."""
+    methods = set()
+    for path in SLACK_CODE:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and callable(getattr(WebClient, node.attr, None)):
+                name = node.attr
+                if "_" in name and not name.startswith("_") and name not in ("api_call",):
+                    methods.add(name.replace("_", ".", 1))
+    return methods
+
+
+def test_the_manifest_declares_the_surfaces_of_issue_3():
+    features, settings = MANIFEST["features"], MANIFEST["settings"]
+    assert [c["command"] for c in features["slash_commands"]] == ["/hiring"]
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_home_opened", "app_mention", "message.im"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is True
+    assert features["app_home"]["home_tab_enabled"] is True
+    assert features["app_home"]["messages_tab_enabled"] is True
+    assert features["app_home"]["messages_tab_read_only_enabled"] is False  # users can DM the bot
+    assert features["bot_user"]["display_name"]
+    assert 175 <= len(MANIFEST["display_information"]["long_description"]) <= 4000
+
+
+def test_every_command_and_event_in_the_manifest_has_a_listener(rolecall):
+    from bot.slack.app import COMMAND, SlackBot
+
+    commands = [c["command"] for c in MANIFEST["features"]["slash_commands"]]
+    assert commands == [COMMAND]
+    listened = set(SlackBot(None, context_ttl=1).event_listeners())  # type: ignore[arg-type]
+    for event in MANIFEST["settings"]["event_subscriptions"]["bot_events"]:
+        assert event.split(".")[0] in listened, event  # message.im arrives as a "message" event
+
+
+def test_every_scope_is_needed_and_every_needed_scope_is_declared(rolecall):
+    used_methods = web_api_methods_in_code() | {"auth.test"}  # Bolt calls auth.test at start-up
+    assert used_methods <= set(SCOPE_OF_METHOD), f"add the scope of {used_methods - set(SCOPE_OF_METHOD)} here"
+    needed = {SCOPE_OF_METHOD[m] for m in used_methods}
+    needed |= {SCOPE_OF_EVENT[e] for e in MANIFEST["settings"]["event_subscriptions"]["bot_events"]}
+    needed |= {SCOPE_OF_FEATURE[f] for f in MANIFEST["features"] if f in SCOPE_OF_FEATURE}
+    needed.discard(None)
+
+    assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == sorted(needed)
+    assert "user" not in MANIFEST["oauth_config"]["scopes"]  # no user token, no user scopes
+
+
+def test_the_methods_called_at_run_time_are_the_ones_found_in_the_code(rolecall):
+    """Drive every surface once and compare with the static list (so neither misses a method)."""
+    slack = rolecall.slack
+    _, mention = slack.mention("who does the director of sales ops report to")
+    question = rolecall.reply_to(mention)
+    question.params["ts"] = "1800000000.000777"
+    slack.click(question.button("Director, Sales Operations"), origin=question)
+    answer = rolecall.fake.wait_for("chat.update")[0]
+    answer.params["thread_ts"] = mention["ts"]
+    slack.click(answer.button("Helpful"), origin=answer)
+    slack.event({"type": "app_home_opened", "user": "U0ALICE", "channel": "D0HOME", "tab": "home", "event_ts": slack.new_ts()})
+    slack.command("what's grade 7?")
+    for method in ("chat.postEphemeral", "views.publish", "response_url"):
+        rolecall.fake.wait_for(method)
+
+    called = {call.method for call in rolecall.fake.calls()} - {"response_url", "auth.test"}  # Bolt calls auth.test
+    assert called == web_api_methods_in_code()
+
+
+def test_every_event_type_in_the_manifest_is_acknowledged(rolecall):
+    """A 404 ("unhandled request") would make Slack retry: every subscribed event gets 200."""
+    samples = {
+        "app_mention": {"type": "app_mention", "user": "U0ALICE", "text": f"<@{BOT_USER_ID}> help", "channel": rolecall.slack.new_id("C")},
+        "message.im": {"type": "message", "channel_type": "im", "user": "U0ALICE", "text": "help", "channel": rolecall.slack.new_id("D")},
+        "app_home_opened": {"type": "app_home_opened", "user": "U0ALICE", "channel": "D0HOME", "tab": "home"},
+    }
+    for name in MANIFEST["settings"]["event_subscriptions"]["bot_events"]:
+        event = {**samples[name], "ts": rolecall.slack.new_ts(), "event_ts": rolecall.slack.new_ts()}
+        assert rolecall.slack.event(event).status == 200, name
+    assert rolecall.slack.command("help").status == 200
+
+
+# --------------------------------------------------------------------------- Socket Mode
+
+
+class RecordingSocketClient:
+    """Stands in for the WebSocket: records the acknowledgements Bolt sends back."""
+
+    def __init__(self, logger):
+        self.logger = logger
+        self.responses = []
+
+    def send_socket_mode_response(self, response):
+        self.responses.append(response)
+
+
+@pytest.fixture
+def socket_mode(rolecall):
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(rolecall.app, app_token=APP_TOKEN)  # the same App object as HTTP mode
+    try:
+        yield handler
+    finally:
+        handler.close()
+
+
+def envelope(kind: str, payload: dict, *, retry_attempt: int | None = None):
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    return SocketModeRequest(type=kind, envelope_id=f"env-{time.monotonic_ns()}", payload=payload, retry_attempt=retry_attempt)
+
+
+def test_socket_mode_answers_a_mention_and_a_slash_command_with_the_same_listeners(rolecall, socket_mode):
+    client = RecordingSocketClient(socket_mode.app.logger)
+    channel = rolecall.slack.new_id("C")
+    ts = rolecall.slack.new_ts()
+    text = f"<@{BOT_USER_ID}> who does the Associate Sales Operations Analyst report to?"
+    event = {"type": "app_mention", "user": "U0ALICE", "text": text, "channel": channel, "ts": ts, "event_ts": ts}
+    events_api = {"type": "event_callback", "team_id": TEAM_ID, "event": event, "event_id": "Ev0SOCKET", "event_time": int(time.time())}
+
+    socket_mode.handle(client, envelope("events_api", events_api))
+    socket_mode.handle(client, envelope("events_api", events_api, retry_attempt=1))  # a retry: deduped
+
+    reply = rolecall.reply_to(event)
+    assert reply.params["thread_ts"] == ts
+    assert "Manager, Sales Operations" in reply.mrkdwn()
+    assert len(client.responses) == 2  # both envelopes acknowledged
+
+    command = {
+        "team_id": TEAM_ID,
+        "channel_id": channel,
+        "user_id": "U0ALICE",
+        "command": "/hiring",
+        "text": "what's grade 10?",
+        "response_url": rolecall.fake.response_url("socket-cmd"),
+    }
+    socket_mode.handle(client, envelope("slash_commands", command))
+
+    answer = rolecall.response()
+    assert answer.params["response_type"] == "ephemeral"
+    assert "Director, Sales Operations" in answer.mrkdwn()
+    assert len(client.responses) == 3
+    rolecall.settle()
+    assert len(rolecall.fake.calls("chat.postMessage")) == 1
+
+
+def test_socket_mode_clicks_reach_the_button_listeners(rolecall, socket_mode):
+    client = RecordingSocketClient(socket_mode.app.logger)
+    rolecall.slack.command("who does the director of sales ops report to")
+    question = rolecall.response()
+    button = question.button("Director, Sales Operations")
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM_ID},
+        "user": {"id": "U0ALICE"},
+        "container": {"type": "message", "is_ephemeral": True, "channel_id": "C0SOCKET"},
+        "channel": {"id": "C0SOCKET"},
+        "response_url": rolecall.fake.response_url("socket-click"),
+        "actions": [{"type": "button", "action_id": button["action_id"], "value": button["value"], "block_id": "b"}],
+    }
+
+    socket_mode.handle(client, envelope("interactive", payload))
+
+    answer = rolecall.response(count=2)
+    assert answer.params["replace_original"] is True
+    assert "*Director, Sales Operations* reports to" in answer.mrkdwn()
+    assert json.loads(button["value"])["r"] == "Director, Sales Operations"
