@@ -49,11 +49,13 @@ class Answer:
     choices: list[Choice] = field(default_factory=list)
     # The question as asked; surfaces use it to re-ask for a chosen role.
     question: str = ""
+    # Row of the question log, for feedback; not part of the JSON form.
+    log_id: int | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form documented in the README (stable field names)."""
         data = asdict(self)
-        return {
+        return {  # log_id is deliberately left out: it identifies a log row, not the answer
             "intent": data["intent"],
             "status": data["status"],
             "roles": data["roles"],

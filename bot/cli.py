@@ -39,14 +39,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     engine = build_engine(args)
     question = " ".join(args.question).strip()
     if question:
-        print_answer(engine.ask(question), args.json, sys.stdout)
+        print_answer(engine.ask(question, surface="cli"), args.json, sys.stdout)
         return 0
     if not args.json and sys.stdin.isatty():
         print('usage: rolecall ask "QUESTION"  (or pipe questions with --json)', file=sys.stderr)
         return 2
     for line in sys.stdin:
         if line.strip():
-            print_answer(engine.ask(line.strip()), args.json, sys.stdout)
+            print_answer(engine.ask(line.strip(), surface="cli"), args.json, sys.stdout)
     return 0
 
 
@@ -75,7 +75,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             continue
         if interactive and line.lower() in ("quit", "exit", "bye"):
             return 0
-        answer = engine.ask(line, last_role=last_role)
+        answer = engine.ask(line, last_role=last_role, surface="chat")
         if len(answer.roles) == 1:
             last_role = answer.roles[0]
         print_answer(answer, args.json, sys.stdout)
@@ -95,6 +95,13 @@ def cmd_index(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"  {problem}")
     return 1 if args.strict and problems else 0
+
+
+def cmd_gaps(args: argparse.Namespace) -> int:
+    """What the handbook owners should write next, from the question log."""
+    engine = build_engine(args)
+    print(to_plain(engine.gaps(limit=args.limit, days=args.days)))
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -128,6 +135,10 @@ def parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", parents=[common], help="build the index and report problems")
     index.add_argument("--strict", action="store_true", help="exit 1 when any page has a problem")
     index.set_defaults(func=cmd_index)
+    gaps = sub.add_parser("gaps", parents=[common], help="most-asked questions without a good answer")
+    gaps.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    gaps.add_argument("--days", type=float, default=None, help="only the last N days")
+    gaps.set_defaults(func=cmd_gaps)
     serve = sub.add_parser("serve", parents=[common], help="run the Slack app (Socket Mode or HTTP)")
     serve.set_defaults(func=cmd_serve)
     return p

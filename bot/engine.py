@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from bot.answer import Answer
@@ -17,6 +19,7 @@ from bot.index import IndexStore, SyncReport, default_db_path
 from bot.knowledge import Knowledge
 from bot.parse import DEFAULT_BASE_URL
 from bot.query import Query
+from bot.questionlog import QuestionLog, gaps_text
 from bot.router import REGISTRY, load_handlers, score
 
 log = logging.getLogger(__name__)
@@ -36,19 +39,35 @@ def default_seeds_dir() -> Path:
     return PROJECT_SEEDS
 
 
+def default_log_path(db_path: Path) -> Path:
+    """``$ROLECALL_QUESTION_LOG``, else a file beside the index."""
+    env = os.environ.get("ROLECALL_QUESTION_LOG")
+    return Path(env).expanduser() if env else db_path.with_name(db_path.stem + "-questions.sqlite")
+
+
 class Engine:
     """An index of one pages folder and the handlers that answer from it."""
 
-    def __init__(self, seeds_dir: Path, db_path: Path | None = None, base_url: str | None = None) -> None:
+    def __init__(
+        self,
+        seeds_dir: Path,
+        db_path: Path | None = None,
+        base_url: str | None = None,
+        question_log: QuestionLog | None | bool = True,
+    ) -> None:
         self.seeds_dir = Path(seeds_dir)
         if not self.seeds_dir.is_dir():
             raise FileNotFoundError(f"pages folder not found: {self.seeds_dir}")
         self.db_path = Path(db_path) if db_path else default_db_path(self.seeds_dir)
         self.base_url = base_url or os.environ.get("ROLECALL_HANDBOOK_URL") or DEFAULT_BASE_URL
         self._lock = threading.Lock()
-        self.store = IndexStore(self.db_path, self.seeds_dir, self.base_url)
-        self.last_sync: SyncReport = self.store.sync()
+        self._watcher: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.last_sync: SyncReport = self._update_index()
         self.kb = Knowledge(self.db_path)
+        if question_log is True:
+            question_log = QuestionLog(default_log_path(self.db_path))
+        self.log: QuestionLog | None = question_log or None
         load_handlers()
 
     @classmethod
@@ -56,20 +75,99 @@ class Engine:
         db = os.environ.get("ROLECALL_DB")
         return cls(default_seeds_dir(), Path(db) if db else None)
 
+    # --- keeping the index current -------------------------------------------------
+
+    def _update_index(self) -> SyncReport:
+        """Sync the index file with the pages without disturbing anyone reading it.
+
+        Readers (``Knowledge``) hold the file open. An update is made on a copy
+        that then replaces the file in one ``os.replace``: open readers finish
+        on the old file, new ones see the new one, nobody sees half an update.
+        A new, corrupt or outdated file has no readers and is built in place.
+        """
+        store = IndexStore(self.db_path, self.seeds_dir, self.base_url)
+        try:
+            if store.needs_schema():
+                return store.sync()
+            changed, removed, unchanged = store.pending()
+            if not changed and not removed:
+                return SyncReport(reused=unchanged)
+            building = self.db_path.with_name(self.db_path.name + ".building")
+            building.unlink(missing_ok=True)
+            target = sqlite3.connect(building)
+            with target:
+                store.db.conn.backup(target)
+            target.close()
+        finally:
+            store.close()
+        copy = IndexStore(building, self.seeds_dir, self.base_url)
+        try:
+            report = copy.sync()
+        finally:
+            copy.close()
+        os.replace(building, self.db_path)
+        return report
+
     def refresh(self) -> SyncReport:
-        """Re-read changed pages; swap in a new read view only when something changed."""
+        """Pick up added, changed and removed pages; swap in the new index when anything changed."""
         with self._lock:
-            report = self.store.sync()
-            if report.parsed or report.removed:
+            report = self._update_index()
+            if report.parsed or report.removed or report.full_rebuild:
                 self.kb = Knowledge(self.db_path)
+                log.info("index updated: %d page(s) re-read, %d removed", len(report.parsed), len(report.removed))
+                for problem in self.kb.problems():
+                    log.warning("page problem: %s", problem)
             self.last_sync = report
             return report
 
+    def watch(self, interval: float | None = None) -> None:
+        """Poll the pages folder in a daemon thread (``ROLECALL_RELOAD_SECONDS``, default 5 s; 0 turns it off)."""
+        if interval is None:
+            interval = float(os.environ.get("ROLECALL_RELOAD_SECONDS", "5"))
+        if interval <= 0 or self._watcher is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    self.refresh()
+                except Exception:  # a bad moment on disk must not stop future reloads
+                    log.exception("reloading the pages failed; still serving the previous index")
+
+        self._watcher = threading.Thread(target=loop, name="rolecall-reload", daemon=True)
+        self._watcher.start()
+
+    def stop_watching(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+            self._watcher = None
+
     # --- asking ------------------------------------------------------------------
 
-    def ask(self, question: str, *, last_role: str | None = None, role: str | None = None, role_page: str | None = None) -> Answer:
-        """Answer one question. ``last_role``: the conversation's role; ``role`` (and its
-        ``role_page`` when two pages share a title): the role the user picked from choices."""
+    def ask(
+        self,
+        question: str,
+        *,
+        last_role: str | None = None,
+        role: str | None = None,
+        role_page: str | None = None,
+        surface: str = "api",
+        user: str | None = None,
+    ) -> Answer:
+        """Answer one question and log it. ``last_role``: the conversation's role; ``role`` (and
+        its ``role_page`` when two pages share a title): the role picked from choices;
+        ``surface``/``user``: where it was asked and by whom (stored hashed)."""
+        started = time.perf_counter()
+        answer = self._answer(question, last_role, role, role_page)
+        if self.log is not None:
+            try:
+                answer.log_id = self.log.record(answer, surface=surface, user=user, latency_ms=(time.perf_counter() - started) * 1000)
+            except sqlite3.Error:
+                log.exception("could not log a question; the answer is still given")
+        return answer
+
+    def _answer(self, question: str, last_role: str | None, role: str | None, role_page: str | None) -> Answer:
         kb = self.kb  # one consistent view for the whole question
         text = (question or "")[:MAX_QUESTION]
         query = Query(
@@ -119,15 +217,11 @@ class Engine:
         return help_text()
 
     def stats(self) -> dict:
-        """Counts for `rolecall index` and the Slack App Home."""
-        db = self.store.db
-        count = lambda sql: next(iter(db.query(sql).__iter__()))["n"]  # noqa: E731
-        return {
-            "pages": count("select count(*) as n from pages"),
-            "roles": count("select count(*) as n from roles"),
-            "grades": count("select count(distinct role_id) as n from grades"),
-            "reports_to": count("select count(distinct role_id) as n from reports"),
-            "hiring_processes": count("select count(distinct page_id) as n from sections where kind = 'hiring_process'"),
-            "problems": [str(p) for p in self.store.problems()],
-            "indexed_at": self.store.meta("indexed_at") or "",
-        }
+        """Counts for `rolecall index` and the Slack App Home, from the index being served."""
+        return self.kb.stats()
+
+    def gaps(self, limit: int = 20, days: float | None = None) -> str:
+        """The most-asked questions without a good answer, as light Markdown."""
+        if self.log is None:
+            return "The question log is turned off."
+        return gaps_text(self.log.gaps(limit=limit, days=days))

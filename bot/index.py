@@ -173,24 +173,29 @@ class IndexStore:
         self.db = self._open()
 
     def _open(self) -> sqlite_utils.Database:
-        """Open the file; a corrupt or foreign file is replaced, never served."""
+        """Open the file; a corrupt or foreign file is replaced, never served.
+
+        Rollback journal, not WAL: an updated index is written to a copy and
+        moved over this path (see ``bot.engine``), and WAL side files are tied
+        to a path rather than to the file that readers still hold open.
+        """
+        conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(self.db_path, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            conn.execute("PRAGMA journal_mode=DELETE")
             db = sqlite_utils.Database(conn)
-            if "meta" in db.table_names():
-                db["meta"].count  # noqa: B018 - touches the table to detect corruption
+            tables = db.table_names()
+            if "meta" in tables:
+                conn.execute("SELECT count(*) FROM meta").fetchone()
+            if "files" in tables:
+                conn.execute("SELECT count(*) FROM files").fetchone()
             return db
         except sqlite3.DatabaseError:
-            try:
+            if conn is not None:
                 conn.close()
-            except Exception:
-                pass
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(str(self.db_path) + suffix).unlink(missing_ok=True)
             conn = sqlite3.connect(self.db_path, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
             return sqlite_utils.Database(conn)
 
     # --- schema --------------------------------------------------------------
@@ -258,36 +263,55 @@ class IndexStore:
 
     # --- sync ----------------------------------------------------------------
 
-    def sync(self) -> SyncReport:
-        """Bring the index in line with the folder, re-parsing only what changed."""
-        report = SyncReport()
-        if self._meta("schema") != SCHEMA_VERSION or self._meta("base_url") != self.base_url:
-            self._create_schema()
-            report.full_rebuild = True
+    def needs_schema(self) -> bool:
+        """True when the file is new, or was built by other code or for another base URL."""
+        return self._meta("schema") != SCHEMA_VERSION or self._meta("base_url") != self.base_url
+
+    def pending(self) -> tuple[list[tuple[str, Path, str]], list[str], int]:
+        """Files changed or added since the last sync, files removed, and how many are unchanged."""
         files = {self._display(p): p for p in page_files(self.seeds_dir)}
-        known = {row["path"]: row for row in self.db["files"].rows}
+        known = {row["path"]: row["sha256"] for row in self.db["files"].rows} if "files" in self.db.table_names() else {}
         changed: list[tuple[str, Path, str]] = []
+        unchanged = 0
         for shown, path in files.items():
             try:
                 sha = file_sha(path)
             except OSError:
                 sha = ""
-            if shown in known and known[shown]["sha256"] == sha and sha:
-                report.reused += 1
+            if sha and known.get(shown) == sha:
+                unchanged += 1
             else:
                 changed.append((shown, path, sha))
-        removed = [p for p in known if p not in files]
+        return changed, [p for p in known if p not in files], unchanged
+
+    def sync(self) -> SyncReport:
+        """Bring the index in line with the folder, re-parsing only what changed."""
+        report = SyncReport()
+        if self.needs_schema():
+            self._create_schema()
+            report.full_rebuild = True
+        changed, removed, report.reused = self.pending()
         if not changed and not removed:
             return report
         parsed = parse_many([(path, shown) for shown, path, _ in changed], self.base_url)
+        last_good = {row["path"]: row["page_id"] for row in self.db["files"].rows if row["page_id"] is not None}
         with self.db.conn:
-            for shown in removed + [c[0] for c in changed]:
+            keep: set[str] = set()
+            for (shown, _path, _sha), (page, _problems) in zip(changed, parsed):
+                if page is None and shown in last_good:
+                    keep.add(shown)  # a page that no longer parses keeps its last good version
+            for shown in removed + [c[0] for c in changed if c[0] not in keep]:
                 self._delete_file(shown)
             report.removed = removed
             rows = _Rows(self._next_ids())
             for (shown, _path, sha), (page, problems) in zip(changed, parsed):
-                page_id = rows.add_page(page) if page else None
-                rows.files.append({"path": shown, "sha256": sha, "page_id": page_id})
+                if shown in keep:
+                    self.db.execute("update files set sha256 = ? where path = ?", [sha, shown])
+                    self.db.execute("delete from problems where path = ? and stage = 'parse'", [shown])
+                    problems = [Problem(p.path, p.line, p.message + "; the last good version of this page is still served") for p in problems]
+                else:
+                    page_id = rows.add_page(page) if page else None
+                    rows.files.append({"path": shown, "sha256": sha, "page_id": page_id})
                 rows.problems.extend({"path": p.path, "line": p.line, "message": p.message, "stage": "parse"} for p in problems)
                 report.parsed.append(shown)
             self._write(rows)

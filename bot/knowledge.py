@@ -17,6 +17,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot.parse import Problem
 from bot.resolve import FamilyRef, Resolver, RoleRef
 
 SECTION_FALLBACK_KINDS = ("responsibilities", "requirements")
@@ -67,7 +68,8 @@ class Knowledge:
     """Everything handlers may ask of the index. One instance per index version."""
 
     def __init__(self, db_path: Path) -> None:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
+        # immutable: this file is never written while open (updates replace it), so no locking
+        conn = sqlite3.connect(Path(db_path).resolve().as_uri() + "?mode=ro&immutable=1", uri=True, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.Lock()
         self.pages = {r["id"]: r for r in self.db.query("select id, path, title, family, url, single_role from pages")}
@@ -100,6 +102,25 @@ class Knowledge:
         self.extends = {
             (e["page_id"], e["line"]): e for e in self.db.query("select * from extends")
         }
+
+    def stats(self) -> dict:
+        """Counts and problems of this index version."""
+        def count(sql: str) -> int:
+            return int(next(iter(self._rows(sql, [])))["n"])
+
+        meta = {r["key"]: r["value"] for r in self._rows("select key, value from meta", [])}
+        return {
+            "pages": len(self.pages),
+            "roles": len(self.roles),
+            "grades": len(self.grades),
+            "reports_to": len(self.reports),
+            "hiring_processes": count("select count(distinct page_id) as n from sections where kind = 'hiring_process'"),
+            "problems": [str(p) for p in self.problems()],
+            "indexed_at": meta.get("indexed_at", ""),
+        }
+
+    def problems(self) -> list[Problem]:
+        return [Problem(r["path"], r["line"], r["message"]) for r in self._rows("select * from problems order by path, line", [])]
 
     # --- lookups --------------------------------------------------------------
 

@@ -161,6 +161,9 @@ def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
     except (BoltError, SlackApiError, SlackClientError, OSError) as error:
         print(f"rolecall serve: {describe_start_error(error, config)}", file=sys.stderr)
         return 1
+    watch = getattr(engine, "watch", None)
+    if callable(watch):
+        watch()  # hot reload: pages added, changed or removed are picked up without a restart
     previous_sigterm = _stop_on_sigterm()
     try:
         if config.socket_mode:

@@ -1,0 +1,186 @@
+"""The question log: every question asked, what it got, and what people thought of it.
+
+Handbook owners read it through ``rolecall gaps`` (and ``/hiring gaps``) to
+learn what to write next: the most-asked questions that found no role, found
+an undocumented fact, were not understood, or were marked "Not helpful".
+
+User ids are stored as salted hashes: the log can count distinct askers but
+cannot say who asked what. Writes go through one lock-guarded connection in
+WAL mode, so many threads may record at once and no row is lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answer import Answer
+
+GAP_STATUSES = ("not_found", "not_documented", "unknown")
+DEFAULT_RETENTION_DAYS = 180
+
+SCHEMA = """
+create table if not exists questions (
+    id integer primary key,
+    asked_at real not null,
+    surface text not null,
+    user_hash text,
+    question text not null,
+    normalized text not null,
+    intent text not null,
+    status text not null,
+    roles text not null,
+    latency_ms real not null
+);
+create index if not exists questions_asked_at on questions(asked_at);
+create index if not exists questions_status on questions(status);
+create table if not exists feedback (
+    id integer primary key,
+    question_id integer references questions(id) on delete cascade,
+    given_at real not null,
+    helpful integer not null,
+    user_hash text
+);
+create index if not exists feedback_question on feedback(question_id);
+"""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A question people keep asking that Rolecall could not answer well."""
+
+    question: str  # the most recent wording
+    times: int
+    askers: int
+    reason: str  # not_found | not_documented | unknown | not_helpful
+    roles: list[str]
+    last_asked: float
+
+
+def normalize_question(text: str) -> str:
+    """Group "Who does the BDR report to?" with "who does the bdr report to": case, spacing, punctuation."""
+    return re.sub(r"[^\w]+", " ", text.lower()).strip()
+
+
+def hash_user(user: str | None) -> str | None:
+    """A salted hash of a user id (salt: ``ROLECALL_LOG_SALT``), so counts work without identities."""
+    if not user:
+        return None
+    salt = os.environ.get("ROLECALL_LOG_SALT", "rolecall")
+    return hashlib.sha256(f"{salt}:{user}".encode()).hexdigest()[:16]
+
+
+class QuestionLog:
+    """Append-only log of questions and feedback, in its own SQLite file."""
+
+    def __init__(self, path: Path, retention_days: int | None = None) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.retention_days = retention_days if retention_days is not None else int(
+            os.environ.get("ROLECALL_LOG_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
+        )
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        self._conn.execute("pragma journal_mode=wal")
+        self._conn.execute("pragma synchronous=normal")
+        self._conn.execute("pragma foreign_keys=on")
+        self._conn.executescript(SCHEMA)
+        self._last_prune = 0.0
+
+    def record(self, answer: Answer, *, surface: str, user: str | None, latency_ms: float) -> int:
+        """Store one question and its answer; returns the row id feedback refers to."""
+        now = time.time()
+        row = (
+            now, surface, hash_user(user), answer.question, normalize_question(answer.question),
+            answer.intent, answer.status, json.dumps(answer.roles[:20]), round(latency_ms, 3),
+        )
+        with self._lock, self._conn:
+            cursor = self._conn.execute(
+                "insert into questions (asked_at, surface, user_hash, question, normalized, intent, status, roles, latency_ms)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            self._prune_if_due(now)
+            return int(cursor.lastrowid)
+
+    def feedback(self, question_id: int, helpful: bool, user: str | None = None) -> bool:
+        """Record a Helpful / Not helpful click; False when the question is unknown (pruned or forged)."""
+        with self._lock, self._conn:
+            exists = self._conn.execute("select 1 from questions where id = ?", (question_id,)).fetchone()
+            if not exists:
+                return False
+            self._conn.execute(
+                "insert into feedback (question_id, given_at, helpful, user_hash) values (?, ?, ?, ?)",
+                (question_id, time.time(), int(helpful), hash_user(user)),
+            )
+            return True
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("select count(*) from questions").fetchone()[0])
+
+    def gaps(self, limit: int = 20, days: float | None = None) -> list[Gap]:
+        """The most-asked questions that got a gap status or a "Not helpful", grouped by wording."""
+        since = time.time() - days * 86400 if days else 0.0
+        sql = """
+            select q.normalized,
+                   count(distinct q.id) as times,
+                   count(distinct q.user_hash) as askers,
+                   max(q.asked_at) as last_asked,
+                   (select q2.question from questions q2 where q2.normalized = q.normalized order by q2.asked_at desc limit 1) as wording,
+                   (select q3.status from questions q3 where q3.normalized = q.normalized order by q3.asked_at desc limit 1) as status,
+                   (select q4.roles from questions q4 where q4.normalized = q.normalized order by q4.asked_at desc limit 1) as roles,
+                   sum(case when f.helpful = 0 then 1 else 0 end) as unhelpful
+            from questions q left join feedback f on f.question_id = q.id
+            where q.asked_at >= ?
+              and (q.status in ('not_found', 'not_documented', 'unknown') or f.helpful = 0)
+            group by q.normalized
+            order by times desc, last_asked desc
+            limit ?
+        """
+        with self._lock:
+            rows = self._conn.execute(sql, (since, limit)).fetchall()
+        gaps = []
+        for normalized, times, askers, last_asked, wording, status, roles, unhelpful in rows:
+            reason = status if status in GAP_STATUSES else "not_helpful"
+            gaps.append(Gap(wording, int(times), int(askers), reason, json.loads(roles or "[]"), float(last_asked)))
+        return gaps
+
+    def _prune_if_due(self, now: float) -> None:
+        """Drop rows past the retention period, at most once an hour (called under the lock)."""
+        if self.retention_days <= 0 or now - self._last_prune < 3600:
+            return
+        self._last_prune = now
+        cutoff = now - self.retention_days * 86400
+        self._conn.execute("delete from feedback where question_id in (select id from questions where asked_at < ?)", (cutoff,))
+        self._conn.execute("delete from questions where asked_at < ?", (cutoff,))
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def gaps_text(gaps: list[Gap]) -> str:
+    """Light-Markdown list of gaps for the CLI and Slack (user wording is echoed, so it is escaped there)."""
+    if not gaps:
+        return "No gaps: every logged question found its answer (or nobody has asked anything yet)."
+    reasons = {
+        "not_found": "no such role",
+        "not_documented": "not in the handbook",
+        "unknown": "not understood",
+        "not_helpful": "marked not helpful",
+    }
+    lines = ["Most-asked questions without a good answer:"]
+    for gap in gaps:
+        who = f", {gap.askers} people" if gap.askers > 1 else ""
+        about = f" ({', '.join(gap.roles[:2])})" if gap.roles else ""
+        question = " ".join(gap.question.split())[:120]
+        lines.append(f"• {gap.times}× “{question}”{about}: {reasons[gap.reason]}{who}")
+    return "\n".join(lines)
