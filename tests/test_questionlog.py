@@ -1,0 +1,97 @@
+"""The question log and the gaps report built from it."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from bot.engine import Engine
+from bot.questionlog import QuestionLog
+
+from conftest import SEEDS
+
+
+def make_engine(tmp_path: Path) -> Engine:
+    return Engine(SEEDS, tmp_path / "index.sqlite", question_log=QuestionLog(tmp_path / "questions.sqlite"))
+
+
+def test_every_question_is_logged_with_a_hashed_user(tmp_path: Path):
+    engine = make_engine(tmp_path)
+    answer = engine.ask("who does the BDR report to?", surface="slack:command", user="U024BE7LH")
+    assert answer.log_id is not None
+    row = sqlite3.connect(tmp_path / "questions.sqlite").execute(
+        "select surface, user_hash, question, intent, status, roles, latency_ms from questions where id = ?", (answer.log_id,)
+    ).fetchone()
+    surface, user_hash, question, intent, status, roles, latency = row
+    assert (surface, question, intent, status) == ("slack:command", "who does the BDR report to?", "reports_to", "not_documented")
+    assert roles == '["Business Development Representative"]'
+    assert user_hash and "U024BE7LH" not in user_hash and latency >= 0
+    assert "log_id" not in answer.to_dict()
+
+
+def test_gaps_group_the_questions_people_keep_asking(tmp_path: Path):
+    engine = make_engine(tmp_path)
+    for user in ("U1", "U2", "U3"):
+        engine.ask("Who does the Chief Happiness Officer report to?", user=user)
+    engine.ask("who does the chief happiness officer report to", user="U1")
+    engine.ask("who does the Sr. Sales Operations Analyst report to?", user="U2")
+    engine.ask("what's the weather like?", user="U2")
+    good = engine.ask("what's grade 7?", user="U3")
+    engine.log.feedback(good.log_id, helpful=False, user="U3")
+    engine.ask("who reports to the manager, sales ops?", user="U1")  # answered, no feedback: not a gap
+    gaps = engine.log.gaps()
+    # most asked first; equally asked: most recent first
+    assert [(g.times, g.askers, g.reason) for g in gaps] == [
+        (4, 3, "not_found"), (1, 1, "not_helpful"), (1, 1, "unknown"), (1, 1, "not_documented"),
+    ]
+    text = engine.gaps()
+    assert text.splitlines()[1] == "• 4× “who does the chief happiness officer report to”: no such role, 3 people"
+    assert "“who does the Sr. Sales Operations Analyst report to?” (Sr. Sales Operations Analyst): not in the handbook" in text
+    assert "“what's grade 7?”" in text and "marked not helpful" in text
+    assert "manager, sales ops" not in text
+
+
+def test_feedback_for_an_unknown_question_is_refused(tmp_path: Path):
+    engine = make_engine(tmp_path)
+    assert engine.log.feedback(999_999, helpful=True) is False
+
+
+def test_nothing_is_lost_when_many_questions_arrive_at_once(tmp_path: Path):
+    engine = make_engine(tmp_path)
+    per_thread, threads = 40, 8
+
+    def ask_many(n: int) -> None:
+        for i in range(per_thread):
+            engine.ask(f"what grade is the manager, sales ops? #{n}-{i}", user=f"U{n}")
+
+    workers = [threading.Thread(target=ask_many, args=(n,)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert engine.log.count() == per_thread * threads
+
+
+def test_old_rows_are_pruned_after_the_retention_period(tmp_path: Path):
+    log = QuestionLog(tmp_path / "q.sqlite", retention_days=1)
+    engine = Engine(SEEDS, tmp_path / "index.sqlite", question_log=log)
+    old = engine.ask("who does the bdr report to")
+    conn = sqlite3.connect(tmp_path / "q.sqlite")
+    with conn:
+        conn.execute("update questions set asked_at = asked_at - 3 * 86400 where id = ?", (old.log_id,))
+    log._last_prune = 0
+    engine.ask("who does the bdr report to")
+    assert log.count() == 1
+
+
+def test_the_cli_prints_gaps(tmp_path: Path):
+    import subprocess
+    import sys
+
+    env_db = tmp_path / "index.sqlite"
+    run = lambda *a: subprocess.run([sys.executable, "-m", "bot.cli", *a, "--db", str(env_db)], capture_output=True, text=True, cwd=SEEDS.parent, timeout=60)  # noqa: E731
+    run("ask", "who does the chief happiness officer report to?")
+    result = run("gaps")
+    assert result.returncode == 0
+    assert "1× “who does the chief happiness officer report to?”: no such role" in result.stdout
