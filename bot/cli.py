@@ -58,6 +58,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         stats = engine.stats()
         print(f"Rolecall: {stats['roles']} roles from {stats['pages']} pages in {engine.seeds_dir}. Ask away; 'help' for examples, Ctrl-D to quit.")
     last_role: str | None = None
+    previous: Answer | None = None
     while True:
         if interactive:
             try:
@@ -75,9 +76,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
             continue
         if interactive and line.lower() in ("quit", "exit", "bye"):
             return 0
-        answer = engine.ask(line, last_role=last_role, surface="chat")
+        chosen = engine.choose(previous, line, surface="chat") if previous else None
+        answer = chosen or engine.ask(line, last_role=last_role, surface="chat")
         if len(answer.roles) == 1:
             last_role = answer.roles[0]
+        previous = answer
         print_answer(answer, args.json, sys.stdout)
 
 

@@ -11,7 +11,7 @@ from bot.answer import Answer, Choice, Source
 from bot.knowledge import Line, SectionView
 from bot.query import Query
 from bot.render import defuse_mentions
-from bot.resolve import Resolution, RoleRef
+from bot.resolve import Resolution, RoleRef, asked_phrase
 
 MAX_ECHO = 80
 KIND_NAMES = {
@@ -113,10 +113,11 @@ def clarify(query: Query, res: Resolution) -> Answer:
     choices = [Choice(role=r.name, family=r.family, page=r.page) for r in res.choices]
     names = [r.name for r in res.choices]
     # two pages may define the same title: then the page tells them apart
-    listing = "\n".join(f"• {r.name}{choice_note(r, names)}" for r in res.choices)
+    listing = "\n".join(f"{i}. {r.name}{choice_note(r, names)}" for i, r in enumerate(res.choices, 1))
     more = f"\n…and {res.too_many - len(res.choices)} more; add a word or two to narrow it down." if res.too_many else ""
-    asked = f" “{echo(res.span)}”" if res.span and res.span != "(follow-up)" else ""
-    text = f"Which role do you mean by{asked}? Several match:\n{listing}{more}"
+    words = asked_phrase(query.clean) if res.span and res.span != "(follow-up)" else ""
+    asked = f" “{echo(words)}”" if words else ""
+    text = f"Which role do you mean by{asked}? Several match:\n{listing}{more}\nReply with a number or the role's name."
     return Answer(query.intent, "ambiguous", text, choices=choices, question=query.text)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -166,6 +167,34 @@ class Engine:
             except sqlite3.Error:
                 log.exception("could not log a question; the answer is still given")
         return answer
+
+    def choose(self, previous: Answer, reply: str, **log: str | None) -> Answer | None:
+        """Answer a reply to "Which role do you mean?": "2", "the second one" or a choice's name.
+
+        Returns None when the reply does not pick one of the offered roles, so it is
+        treated as a new question.
+        """
+        if previous.status != "ambiguous" or not previous.choices:
+            return None
+        text = reply.strip().lower().rstrip(".!?")
+        ordinals = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"]
+        index = None
+        if text.isdigit():
+            index = int(text) - 1
+        else:
+            for i, word in enumerate(ordinals):
+                if re.fullmatch(rf"(?:the )?{word}(?: one)?", text):
+                    index = i
+        if index is None:
+            found = self.kb.resolver.resolve(reply)
+            names = {(c.role, c.page) for c in previous.choices}
+            if found.status == "one" and found.role and (found.role.name, found.role.page) in names:
+                return self.ask(previous.question, role=found.role.name, role_page=found.role.page, **log)
+            return None
+        if 0 <= index < len(previous.choices):
+            choice = previous.choices[index]
+            return self.ask(previous.question, role=choice.role, role_page=choice.page, **log)
+        return None
 
     def _answer(self, question: str, last_role: str | None, role: str | None, role_page: str | None) -> Answer:
         kb = self.kb  # one consistent view for the whole question

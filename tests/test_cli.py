@@ -92,3 +92,13 @@ def test_missing_pages_folder_is_a_clear_error(tmp_path: Path):
     result = rolecall("ask", "--seeds", str(tmp_path / "nope"), "help", tmp_db=tmp_path / "i.sqlite")
     assert result.returncode == 2
     assert "pages folder not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_chat_answers_a_numbered_choice_with_the_original_question(db: Path):
+    script = "who does the director of sales ops report to\n2\nwho does the director of sales ops report to\nDirector of Sales Operations\n"
+    answers = [json.loads(line) for line in rolecall("chat", "--json", stdin=script, tmp_db=db).stdout.splitlines()]
+    assert [a["status"] for a in answers] == ["ambiguous", "answered", "ambiguous", "not_documented"]
+    assert answers[0]["text"].splitlines()[1:3] == ["1. Director of Sales Operations", "2. Director, Sales Operations (Sales Operations)"]
+    assert answers[1]["roles"] == ["Director, Sales Operations"]
+    assert "reports to [Senior Director, Sales Operations](" in answers[1]["text"]
+    assert answers[3]["roles"] == ["Director of Sales Operations"]
