@@ -110,11 +110,17 @@ class QuestionLog:
             self._prune_if_due(now)
             return int(cursor.lastrowid)
 
-    def feedback(self, question_id: int, helpful: bool, user: str | None = None) -> bool:
-        """Record a Helpful / Not helpful click; False when the question is unknown (pruned or forged)."""
+    def feedback(self, question_id: int, helpful: bool, user: str | None = None, question: str | None = None) -> bool:
+        """Record a Helpful / Not helpful click; False when the question is unknown (pruned or forged).
+
+        ``question`` (the start of the question the button was under) guards against a click
+        reaching a replica whose log has another question under the same row id.
+        """
         with self._lock, self._conn:
-            exists = self._conn.execute("select 1 from questions where id = ?", (question_id,)).fetchone()
-            if not exists:
+            row = self._conn.execute("select question from questions where id = ?", (question_id,)).fetchone()
+            if not row:
+                return False
+            if question is not None and not row[0].startswith(question[:200]):
                 return False
             self._conn.execute(
                 "insert into feedback (question_id, given_at, helpful, user_hash) values (?, ?, ?, ?)",
@@ -140,6 +146,7 @@ class QuestionLog:
                    sum(case when f.helpful = 0 then 1 else 0 end) as unhelpful
             from questions q left join feedback f on f.question_id = q.id
             where q.asked_at >= ?
+              and q.surface != 'slack:share'  -- a shared answer repeats a question already counted
               and (q.status in ('not_found', 'not_documented', 'unknown') or f.helpful = 0)
             group by q.normalized
             order by times desc, last_asked desc

@@ -3,7 +3,9 @@
 * :class:`FakeSlack` is the Web API (and ``response_url``) the bot talks to: an
   HTTP server on 127.0.0.1 that records every call, checks messages against
   Slack's Block Kit limits the way Slack would (``invalid_blocks``), and can be
-  told to answer the next calls with 429 + Retry-After or 500. It also speaks
+  told to answer the next calls with 429 + Retry-After or 500, to accept a call
+  and then answer too late (``stall_next``: longer than the client waits), or
+  to accept it and hang up without answering (``drop_next``). It also speaks
   just enough WebSocket to deliver Socket Mode envelopes.
 * :class:`SlackSender` is Slack calling the bot: requests signed with the
   signing secret and shaped like Slack's (slash command form bodies,
@@ -54,6 +56,8 @@ class Call:
     authorization: str = ""
     # Why Slack would have refused it (bad token, Block Kit limits); None when accepted.
     rejected: str | None = None
+    # When the fake received it (time.monotonic()), for latency measurements.
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def text(self) -> str:
@@ -141,6 +145,14 @@ class _Failure:
     status: int
     retry_after: int | None
     method: str | None
+    # "status": answer with ``status``; "stall": accept, then answer after ``seconds``;
+    # "drop": accept, then close the connection without an answer.
+    kind: str = "status"
+    seconds: float = 0.0
+
+
+# What ``FakeSlack.attempts`` records for a call the bot got no HTTP answer to in time.
+NO_ANSWER = 0
 
 
 @dataclass
@@ -163,14 +175,23 @@ class FakeSlack:
             def do_POST(self) -> None:  # noqa: N802 (http.server API)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
-                status, headers, body = fake._handle(self.path, self.headers, raw)
+                fault = fake._take_fault(self.path)
+                status, headers, body = fake._handle(self.path, self.headers, raw, faulted=fault is not None)
+                if fault is not None and fault.kind == "drop":
+                    self.close_connection = True  # accepted, but the answer never comes
+                    return
+                if fault is not None and fault.kind == "stall":
+                    fake._stopping.wait(fault.seconds)  # the client has given up by now
                 data = body.encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    self.close_connection = True  # the client hung up (after a stall)
 
             def do_GET(self) -> None:  # noqa: N802 (http.server API)
                 if self.path.startswith("/socket") and self.headers.get("Upgrade", "").lower() == "websocket":
@@ -182,6 +203,7 @@ class FakeSlack:
                 pass
 
         self._sockets: list[_WebSocket] = []
+        self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -207,6 +229,7 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()  # releases stalled answers
         for websocket in list(self._sockets):
             websocket.close()
         self._server.shutdown()
@@ -231,6 +254,17 @@ class FakeSlack:
         """Answer the next ``count`` calls (of ``method``, or any) with ``status``."""
         with self._lock:
             self._failures.extend(_Failure(status, retry_after, method) for _ in range(count))
+
+    def stall_next(self, count: int, *, seconds: float, method: str | None = None) -> None:
+        """Accept the next ``count`` calls (the message is posted, the call recorded) but answer
+        only after ``seconds``: longer than the client's timeout, it is a timeout that succeeded."""
+        with self._lock:
+            self._failures.extend(_Failure(200, None, method, "stall", seconds) for _ in range(count))
+
+    def drop_next(self, count: int, *, method: str | None = None) -> None:
+        """Accept the next ``count`` calls, then close the connection without answering."""
+        with self._lock:
+            self._failures.extend(_Failure(200, None, method, "drop") for _ in range(count))
 
     def calls(self, method: str | None = None) -> list[Call]:
         """Calls (past any injected failure), oldest first, optionally of one method."""
@@ -323,22 +357,39 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ request handling
 
-    def _handle(self, path: str, headers: Any, raw: str) -> tuple[int, dict[str, str], str]:
+    @staticmethod
+    def _method(path: str) -> str | None:
         if path.startswith("/api/"):
-            method = path[len("/api/") :].split("?")[0]
-        elif path.startswith("/response/"):
-            method = "response_url"
-        else:
+            return path[len("/api/") :].split("?")[0]
+        if path.startswith("/response/"):
+            return "response_url"
+        return None
+
+    def _take_fault(self, path: str) -> _Failure | None:
+        """The stall or drop this call gets, if one is pending (it is then processed normally first)."""
+        method = self._method(path)
+        with self._lock:
+            failure = next((f for f in self._failures if f.method in (None, method)), None)
+            if failure is None or failure.kind == "status":
+                return None
+            self._failures.remove(failure)
+            self.attempts.append((method or path, NO_ANSWER))
+            return failure
+
+    def _handle(self, path: str, headers: Any, raw: str, *, faulted: bool = False) -> tuple[int, dict[str, str], str]:
+        method = self._method(path)
+        if method is None:
             return 404, {}, "not found"
         params = _parse_body(headers.get("Content-Type", ""), raw)
         with self._lock:
-            failure = next((f for f in self._failures if f.method in (None, method)), None)
-            if failure is not None:
+            failure = next((f for f in self._failures if f.method in (None, method) and f.kind == "status"), None)
+            if failure is not None and not faulted:
                 self._failures.remove(failure)
                 self.attempts.append((method, failure.status))
                 extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
                 return failure.status, extra, json.dumps({"ok": False, "error": "ratelimited" if failure.status == 429 else "fatal_error"})
-            self.attempts.append((method, 200))
+            if not faulted:
+                self.attempts.append((method, 200))
         authorization = headers.get("Authorization", "")
         if method == "response_url":
             body = "ok"
@@ -550,12 +601,12 @@ class SlackSender:
 
     # ------------------------------------------------------------------ shaped requests
 
-    def command(self, text: str, *, user: str = "U0ALICE", channel: str | None = None, **post: Any) -> Reply:
+    def command(self, text: str, *, user: str = "U0ALICE", channel: str | None = None, team: str = TEAM_ID, **post: Any) -> Reply:
         """``/hiring <text>`` as a slash command form body (``post``: forged timestamp or signature)."""
         channel = channel or self.new_id("C")
         form = {
             "token": "legacy-verification-token",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "team_domain": "rolecall-test",
             "channel_id": channel,
             "channel_name": "hiring",
@@ -570,17 +621,17 @@ class SlackSender:
         }
         return self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **post)
 
-    def event(self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None, **kwargs: Any) -> Reply:
-        """An Events API ``event_callback`` wrapping ``event``."""
+    def event(self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None, team: str = TEAM_ID, **kwargs: Any) -> Reply:
+        """An Events API ``event_callback`` wrapping ``event`` (from workspace ``team``)."""
         body = {
             "token": "legacy-verification-token",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "api_app_id": "A0ROLECALL",
             "event": event,
             "type": "event_callback",
             "event_id": event_id or self.new_id("Ev"),
             "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+            "authorizations": [{"team_id": team, "user_id": BOT_USER_ID, "is_bot": True}],
         }
         headers = {}
         if retry_num is not None:
@@ -602,7 +653,7 @@ class SlackSender:
             event["thread_ts"] = thread_ts
         return self.event(event, **kwargs), event
 
-    def dm(self, text: str, *, channel: str | None = None, user: str = "U0ALICE", **extra: Any) -> tuple[Reply, dict[str, Any]]:
+    def dm(self, text: str, *, channel: str | None = None, user: str = "U0ALICE", team: str = TEAM_ID, **extra: Any) -> tuple[Reply, dict[str, Any]]:
         """A direct message to the bot (``message`` with channel_type im)."""
         ts = self.new_ts()
         event = {
@@ -615,9 +666,9 @@ class SlackSender:
             "channel": channel or self.new_id("D"),
             **extra,
         }
-        return self.event(event), event
+        return self.event(event, team=team), event
 
-    def click(self, button: dict[str, Any], *, origin: Call, user: str = "U0ALICE", channel: str | None = None) -> Reply:
+    def click(self, button: dict[str, Any], *, origin: Call, user: str = "U0ALICE", channel: str | None = None, team: str = TEAM_ID) -> Reply:
         """A ``block_actions`` click on ``button`` of the message recorded as ``origin``.
 
         A message posted through ``response_url`` is ephemeral (Slack gives the
@@ -629,8 +680,8 @@ class SlackSender:
         container: dict[str, Any] = {"type": "message", "channel_id": channel, "is_ephemeral": ephemeral}
         payload: dict[str, Any] = {
             "type": "block_actions",
-            "team": {"id": TEAM_ID, "domain": "rolecall-test"},
-            "user": {"id": user, "username": "alice", "team_id": TEAM_ID},
+            "team": {"id": team, "domain": "rolecall-test"},
+            "user": {"id": user, "username": "alice", "team_id": team},
             "api_app_id": "A0ROLECALL",
             "token": "legacy-verification-token",
             "container": container,
@@ -712,7 +763,7 @@ class Rolecall:
     slack: SlackSender
     server: Any
     app: Any
-    feedback_db: Any
+    engine: Any  # what it answers from; ``engine.log`` is the question log
     listeners: IdleAwareExecutor
 
     def settle(self) -> None:
@@ -729,25 +780,26 @@ class Rolecall:
 
 
 @contextlib.contextmanager
-def serving(engine: Any, fake: FakeSlack, workdir: Path, **config: Any) -> Iterator[Rolecall]:
-    """Build the app for ``engine`` against ``fake`` and serve it in HTTP mode on a free 127.0.0.1 port."""
+def serving(engine: Any, fake: FakeSlack, **config: Any) -> Iterator[Rolecall]:
+    """Build the app for ``engine`` against ``fake`` and serve it in HTTP mode on a free 127.0.0.1 port.
+
+    ``config``: SlackConfig fields, e.g. ``access=Access(...)``, ``http_timeout=0.5``, ``context_ttl=0.3``.
+    """
     from bot.slack.app import build_app
     from bot.slack.config import SlackConfig
     from bot.slack.server import HttpServer, make_wsgi_app
 
-    feedback_db = workdir / "feedback.sqlite"
     settings = SlackConfig(
         bot_token=BOT_TOKEN,
         signing_secret=SIGNING_SECRET,
         api_url=fake.api_url,
-        feedback_db=feedback_db,
         **config,
     )
     listeners = IdleAwareExecutor()
     app = build_app(engine, settings, listener_executor=listeners)
     server = HttpServer(make_wsgi_app(app, engine), "127.0.0.1", 0, threads=4).start_in_thread()
     try:
-        yield Rolecall(fake, SlackSender(server.url, fake=fake), server, app, feedback_db, listeners)
+        yield Rolecall(fake, SlackSender(server.url, fake=fake), server, app, engine, listeners)
     finally:
         server.stop()
         listeners.wait_idle()
@@ -761,9 +813,9 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture(scope="session")
-def running(engine: Any, fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rolecall]:
+def running(engine: Any, fake_slack: FakeSlack) -> Iterator[Rolecall]:
     """One app for the whole session: tests use fresh channel ids, so they cannot see each other's context."""
-    with serving(engine, fake_slack, tmp_path_factory.mktemp("rolecall")) as rolecall:
+    with serving(engine, fake_slack) as rolecall:
         yield rolecall
 
 

@@ -95,3 +95,17 @@ def test_the_cli_prints_gaps(tmp_path: Path):
     result = run("gaps")
     assert result.returncode == 0
     assert "1× “who does the chief happiness officer report to?”: no such role" in result.stdout
+
+
+def test_feedback_must_match_the_question_it_was_given_under(tmp_path: Path):
+    engine = make_engine(tmp_path)
+    answer = engine.ask("what's grade 7?")
+    assert engine.log.feedback(answer.log_id, helpful=False, question="who does the bdr report to") is False
+    assert engine.log.feedback(answer.log_id, helpful=False, question="what's grade 7?") is True
+
+
+def test_shared_answers_are_not_counted_twice_in_gaps(tmp_path: Path):
+    engine = make_engine(tmp_path)
+    engine.ask("who does the chief happiness officer report to?", surface="slack:command")
+    engine.ask("who does the chief happiness officer report to?", surface="slack:share")
+    assert [g.times for g in engine.log.gaps()] == [1]

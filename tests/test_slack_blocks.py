@@ -9,6 +9,7 @@ from bot.slack.blocks import (
     Asked,
     answer_message,
     fallback_text,
+    feedback_log_id,
     help_message,
     home_view,
     split_sections,
@@ -24,22 +25,41 @@ def message_call(message: dict) -> Call:
 
 def long_list(count: int) -> Answer:
     lines = [f"• [Role number {i} & friends](https://example.com/roles/{i}) (Some Family)" for i in range(count)]
-    return Answer("list_roles", "answered", f"{count} roles:\n" + "\n".join(lines), [], [Source("all.md", "All roles", URL)], [], "list roles")
+    return Answer("list_roles", "answered", f"{count} roles:\n" + "\n".join(lines), [], [Source("all.md", "All roles", URL)], [], "list roles", log_id=7)
 
 
 def test_a_short_answer_is_one_section_with_a_fallback_and_feedback_buttons():
-    answer = Answer("grade", "answered", "*Sales Operations Analyst* is grade 6.", ["Sales Operations Analyst"], [Source("sales.md", "Job Grade", URL)], [], "grade of sales ops analyst")
+    answer = Answer("grade", "answered", "*Sales Operations Analyst* is grade 6.", ["Sales Operations Analyst"], [Source("sales.md", "Job Grade", URL)], [], "grade of sales ops analyst", log_id=42)
 
     message = answer_message(answer, Asked(answer.question))
 
     assert message["text"] == "Sales Operations Analyst is grade 6."
     assert message["blocks"][0] == {"type": "section", "text": {"type": "mrkdwn", "text": "*Sales Operations Analyst* is grade 6."}}
     assert message["blocks"][1]["elements"][0]["text"] == f"Source: <{URL}|Job Grade>"  # the text did not link it
+    helpful, not_helpful = message_call(message).buttons()
+    assert feedback_log_id(helpful["value"]) == feedback_log_id(not_helpful["value"]) == 42  # the question log row
     assert block_kit_problems(message) == []
 
 
+def test_an_answer_that_was_not_logged_has_no_feedback_buttons():
+    """With the question log turned off (or a failed write) a click would have nowhere to go."""
+    answer = Answer("grade", "answered", "*Sales Operations Analyst* is grade 6.", ["Sales Operations Analyst"], [], [], "q")
+
+    buttons = message_call(answer_message(answer, Asked("q"), share=True)).buttons()
+
+    assert [b["text"]["text"] for b in buttons] == ["Share in channel"]
+
+
+def test_feedback_values_that_are_not_a_log_row_are_refused():
+    assert feedback_log_id('{"id": 42, "q": "what\'s grade 7?"}') == 42
+    assert feedback_log_id('{"q": "what\'s grade 7?", "i": "grade", "s": "answered"}') is None  # a button from before the log
+    for forged in ('{"id": "42"}', '{"id": true}', '{"id": -1}', '{"id": 0}', '{"id": 4.2}', '{"id": 99999999999999999999999}',
+                   '{"id": null}', "[42]", "42", "not json", "", None):
+        assert feedback_log_id(forged) is None, forged
+
+
 def test_a_source_already_linked_in_the_text_is_not_repeated():
-    answer = Answer("grade", "answered", f"X is grade 6.\nSource: [Job Grade]({URL})", ["X"], [Source("sales.md", "Job Grade", URL)], [], "q")
+    answer = Answer("grade", "answered", f"X is grade 6.\nSource: [Job Grade]({URL})", ["X"], [Source("sales.md", "Job Grade", URL)], [], "q", log_id=1)
 
     blocks = answer_message(answer, Asked("q"))["blocks"]
 
@@ -154,6 +174,7 @@ def test_not_found_with_close_candidates_offers_them_as_did_you_mean_buttons():
     answer = Answer(
         "reports_to", "not_found", "I couldn't find “sales opps analyst”. Did you mean one of these?", [], [],
         [Choice("Sales Operations Analyst", "Sales Operations", "sales--sales-operations.md")], "who does the sales opps analyst report to?",
+        log_id=3,
     )
 
     buttons = message_call(answer_message(answer, Asked(answer.question))).buttons()

@@ -40,7 +40,7 @@ def test_grade_seven_lists_both_senior_roles(rolecall):
     assert "Sr. Sales Operations Manager" in text
 
 
-def test_ack_comes_first_even_while_the_engine_is_busy(engine, tmp_path):
+def test_ack_comes_first_even_while_the_engine_is_busy(engine):
     """Slack wants the ack within 3 s; a slow answer (e.g. an index rebuild) must not delay it."""
     release = threading.Event()
 
@@ -52,7 +52,7 @@ def test_ack_comes_first_even_while_the_engine_is_busy(engine, tmp_path):
             release.wait(timeout=10)  # held until the test has seen the ack
             return engine.ask(question, **kwargs)
 
-    with FakeSlack() as fake, serving(BusyEngine(), fake, tmp_path) as rolecall:
+    with FakeSlack() as fake, serving(BusyEngine(), fake) as rolecall:
         started = time.monotonic()
         reply = rolecall.slack.command("what's grade 7?")
         acked_after = time.monotonic() - started
@@ -151,7 +151,7 @@ def test_broadcasts_in_the_question_cannot_ping(rolecall):
 
 
 
-def test_an_engine_failure_gets_an_apology_not_silence(engine, tmp_path):
+def test_an_engine_failure_gets_an_apology_not_silence(engine):
     class BrokenEngine:
         def __getattr__(self, name):
             return getattr(engine, name)
@@ -159,7 +159,7 @@ def test_an_engine_failure_gets_an_apology_not_silence(engine, tmp_path):
         def ask(self, question, **kwargs):
             raise RuntimeError("index is corrupt")
 
-    with FakeSlack() as fake, serving(BrokenEngine(), fake, tmp_path) as rolecall:
+    with FakeSlack() as fake, serving(BrokenEngine(), fake) as rolecall:
         assert rolecall.slack.command("what's grade 7?").status == 200
         _, event = rolecall.slack.mention("what's grade 7?")
 

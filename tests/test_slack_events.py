@@ -6,11 +6,20 @@ they check is what the bot posted to the fake Web API.
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import time
 
+import pytest
+
+from bot.engine import Engine
+from bot.questionlog import QuestionLog, hash_user
+from bot.slack.blocks import feedback_log_id, indexed_at
+from bot.slack.config import Access
 from fake_slack import (  # noqa: F401  (pytest fixtures)
     BOT_ID,
     BOT_USER_ID,
+    SEEDS,
     FakeSlack,
     assert_cannot_ping,
     fake_slack,
@@ -66,8 +75,8 @@ def test_context_belongs_to_its_thread_only(rolecall):
     assert "Associate Sales Operations Analyst* is grade 5" not in other_thread.mrkdwn()
 
 
-def test_context_expires(engine, tmp_path):
-    with FakeSlack() as fake, serving(engine, fake, tmp_path, context_ttl=0.3) as rolecall:
+def test_context_expires(engine):
+    with FakeSlack() as fake, serving(engine, fake, context_ttl=0.3) as rolecall:
         rolecall.slack.dm("who does the Associate Sales Operations Analyst report to?", channel="D0EXPIRE")
         fake.wait_for("chat.postMessage")
         time.sleep(0.5)
@@ -184,9 +193,7 @@ def test_ambiguity_in_a_thread_is_resolved_by_a_click_that_replaces_the_question
     assert "*Director, Sales Operations* is grade 10" in follow_up.mrkdwn()
 
 
-def test_feedback_is_recorded_with_the_question_and_acknowledged_privately(rolecall):
-    import sqlite3
-
+def test_feedback_is_recorded_in_the_question_log_and_acknowledged_privately(rolecall):
     channel = rolecall.slack.new_id("C")
     _, event = rolecall.slack.mention("what's grade 7?", channel=channel)
     answer = rolecall.reply_to(event)
@@ -197,10 +204,85 @@ def test_feedback_is_recorded_with_the_question_and_acknowledged_privately(rolec
     assert thanks.params["user"] == "U0BOB"
     assert thanks.params["channel"] == channel
     assert thanks.params["thread_ts"] == event["ts"]
-    with sqlite3.connect(rolecall.feedback_db) as db:
-        rows = db.execute("select question, intent, status, helpful, user_hash from feedback").fetchall()
-    assert ("what's grade 7?", "grade", "answered", 0) in [row[:4] for row in rows]
-    assert all("U0BOB" not in row[4] for row in rows)  # only a hash of the user is kept
+    log_id = feedback_log_id(answer.button("Not helpful")["value"])
+    assert feedback_rows(rolecall, log_id) == [("what's grade 7?", "slack:mention", "grade", "answered", 0, hash_user("U0BOB"))]
+    assert "“what's grade 7?”" in rolecall.engine.gaps() and "marked not helpful" in rolecall.engine.gaps()
+
+
+def test_a_helpful_click_on_a_private_answer_is_recorded_and_thanked_privately(rolecall):
+    rolecall.slack.command("who does the Associate Sales Operations Analyst report to?", user="U0CAROL")
+    answer = rolecall.response()
+
+    rolecall.slack.click(answer.button("Helpful"), origin=answer, user="U0CAROL")
+
+    thanks = rolecall.response(count=2)
+    assert thanks.params["response_type"] == "ephemeral" and thanks.params["replace_original"] is False
+    assert "Thanks, glad it helped!" in thanks.mrkdwn()
+    log_id = feedback_log_id(answer.button("Helpful")["value"])
+    assert feedback_rows(rolecall, log_id) == [
+        ("who does the Associate Sales Operations Analyst report to?", "slack:command", "reports_to", "answered", 1, hash_user("U0CAROL")),
+    ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '{"id": 987654321}',  # no such row (pruned, or another replica's log)
+        '{"id": "1"}',
+        '{"id": 99999999999999999999999}',
+        '{"q": "what\'s grade 7?", "i": "grade", "s": "answered", "r": []}',  # a button from before the question log
+        "not json",
+    ],
+)
+def test_forged_or_unknown_feedback_is_acknowledged_and_records_nothing(rolecall, value):
+    _, event = rolecall.slack.mention("what's grade 7?")
+    answer = rolecall.reply_to(event)
+    before = feedback_count(rolecall)
+
+    reply = rolecall.slack.click({**answer.button("Helpful"), "value": value}, origin=answer)
+
+    assert reply.status == 200
+    rolecall.settle()
+    assert feedback_count(rolecall) == before
+    assert rolecall.fake.calls("chat.postEphemeral") == []  # no thanks for feedback that went nowhere
+
+
+def test_every_slack_surface_logs_its_questions_with_a_hashed_user(rolecall):
+    rolecall.slack.command("what's grade 7?", user="U0DAVE")
+    rolecall.response()
+    _, mention = rolecall.slack.mention("what's grade 7?", user="U0DAVE")
+    rolecall.reply_to(mention)
+    _, dm = rolecall.slack.dm("what's grade 7?", user="U0DAVE")
+    rolecall.reply_to(dm)
+    rolecall.slack.command("who does the director of sales ops report to", user="U0DAVE")
+    question = rolecall.response(count=2)
+    rolecall.slack.click(question.button("Director, Sales Operations"), origin=question, user="U0DAVE")
+    rolecall.response(count=3)
+
+    with sqlite3.connect(rolecall.engine.log.path) as db:
+        rows = db.execute("select surface, question, status from questions where user_hash = ? order by id", (hash_user("U0DAVE"),)).fetchall()
+    assert rows == [
+        ("slack:command", "what's grade 7?", "answered"),
+        ("slack:mention", "what's grade 7?", "answered"),
+        ("slack:dm", "what's grade 7?", "answered"),
+        ("slack:command", "who does the director of sales ops report to", "ambiguous"),
+        ("slack:choice", "who does the director of sales ops report to", "answered"),
+    ]
+
+
+def feedback_rows(rolecall, log_id: int) -> list[tuple]:
+    """What the question log holds for the clicks on one answer."""
+    with sqlite3.connect(rolecall.engine.log.path) as db:
+        return db.execute(
+            "select q.question, q.surface, q.intent, q.status, f.helpful, f.user_hash"
+            " from feedback f join questions q on q.id = f.question_id where q.id = ? order by f.id",
+            (log_id,),
+        ).fetchall()
+
+
+def feedback_count(rolecall) -> int:
+    with sqlite3.connect(rolecall.engine.log.path) as db:
+        return db.execute("select count(*) from feedback").fetchone()[0]
 
 
 def test_app_home_shows_what_the_bot_knows_and_examples(rolecall):
@@ -213,6 +295,40 @@ def test_app_home_shows_what_the_bot_knows_and_examples(rolecall):
     assert "*Pages*\n5" in text
     assert "Last indexed:" in text
     assert "Who does the Associate Sales Operations Analyst report to?" in text
+
+
+def test_app_home_shows_a_reload_the_next_time_it_is_opened(tmp_path):
+    """Pages change under the running bot; after the engine's reload, Home shows the new index."""
+    pages = tmp_path / "pages"
+    shutil.copytree(SEEDS, pages)
+    engine = Engine(pages, tmp_path / "index.sqlite", question_log=QuestionLog(tmp_path / "questions.sqlite"))
+    with FakeSlack() as fake, serving(engine, fake) as rolecall:
+        before = open_home(rolecall)
+        assert "*Pages*\n5" in before and "*Roles*\n21" in before
+        assert "problem(s) found while indexing" not in before
+
+        (pages / "people--recruiter.md").write_text("---\ntitle: Recruiter\n---\n\nThe Recruiter is a grade 6.\n")
+        (pages / "sales--sales-operations.md").write_bytes(b"\x00\x00 not a page any more")
+        engine.refresh()
+
+        after = open_home(rolecall, count=2)
+        assert "*Pages*\n6" in after and "*Roles*\n22" in after
+        assert "*1 problem(s) found while indexing*" in after
+        assert "sales--sales-operations.md:1: binary file, not a Markdown page; the last good version of this page is still served" in after
+        assert f"Last indexed: {indexed_at(engine.stats()['indexed_at'])}" in after
+
+
+def test_app_home_in_a_workspace_that_is_not_allowed_says_so(engine):
+    with FakeSlack() as fake, serving(engine, fake, access=Access(teams=frozenset({"T0OTHER"}))) as rolecall:
+        home = open_home(rolecall)
+    assert "Rolecall isn't enabled in this workspace." in home
+    assert "Pages" not in home
+
+
+def open_home(rolecall, count: int = 1) -> str:
+    """Open the Home tab as Slack reports it, and return what the published view shows."""
+    rolecall.slack.event({"type": "app_home_opened", "user": "U0ALICE", "channel": "D0HOME", "tab": "home", "event_ts": rolecall.slack.new_ts()})
+    return rolecall.fake.wait_for("views.publish", count)[count - 1].mrkdwn()
 
 
 def test_opening_the_messages_tab_is_acknowledged_without_publishing(rolecall):

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,7 +20,8 @@ from bot.slack.server import serve
 from fake_slack import APP_TOKEN, BOT_TOKEN, SEEDS, SIGNING_SECRET, FakeSlack, SlackSender
 
 ROOT = Path(__file__).resolve().parents[1]
-SLACK_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "HOST", "PORT")
+SLACK_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "HOST", "PORT",
+                   "ROLECALL_ALLOWED_TEAMS", "ROLECALL_ALLOWED_CHANNELS", "ROLECALL_ADMINS")
 
 
 @pytest.fixture
@@ -114,7 +116,7 @@ def test_serve_runs_http_mode_on_host_and_port_until_sigterm(tmp_path):
             "PORT": str(port),
             "ROLECALL_SEEDS": str(SEEDS),
             "ROLECALL_DB": str(tmp_path / "index.sqlite"),
-            "ROLECALL_FEEDBACK_DB": str(tmp_path / "feedback.sqlite"),
+            "ROLECALL_QUESTION_LOG": str(tmp_path / "questions.sqlite"),
             "ROLECALL_LOG_LEVEL": "DEBUG",
         }
         process = subprocess.Popen(
@@ -129,6 +131,10 @@ def test_serve_runs_http_mode_on_host_and_port_until_sigterm(tmp_path):
             assert slack.command("who does the Associate Sales Operations Analyst report to?").status == 200
             assert "Manager, Sales Operations" in fake.wait_for("response_url")[0].mrkdwn()
             assert slack.command("who reports to whom?", signature="v0=forged").status == 401
+            with sqlite3.connect(tmp_path / "questions.sqlite") as log:  # ROLECALL_QUESTION_LOG
+                assert log.execute("select surface, question from questions").fetchall() == [
+                    ("slack:command", "who does the Associate Sales Operations Analyst report to?"),
+                ]
         finally:
             process.send_signal(signal.SIGTERM)
             output, _ = process.communicate(timeout=10)
@@ -175,7 +181,7 @@ def test_serve_runs_socket_mode_when_the_app_token_is_set(tmp_path):
             "SLACK_API_URL": fake.api_url,
             "ROLECALL_SEEDS": str(SEEDS),
             "ROLECALL_DB": str(tmp_path / "index.sqlite"),
-            "ROLECALL_FEEDBACK_DB": str(tmp_path / "feedback.sqlite"),
+            "ROLECALL_QUESTION_LOG": str(tmp_path / "questions.sqlite"),
         }
         process = subprocess.Popen(
             [sys.executable, "-c", "from bot.slack.server import serve; raise SystemExit(serve())"],

@@ -2,8 +2,10 @@
 
 Surfaces: ``/hiring`` (ephemeral, with "Share in channel"), @-mentions
 (answered in a thread), direct messages, the App Home tab and the buttons under
-answers (role choices, feedback, share). The engine does the answering; this
-module only decides where an answer goes and what conversation it belongs to.
+answers (role choices, feedback, share), plus ``/hiring gaps`` for admins. The
+engine does the answering and logs every question; this module only decides
+where an answer goes, what conversation it belongs to, and whether Rolecall
+may answer there at all (``bot.slack.config.Access``).
 
 Slack-specific rules handled here:
 
@@ -13,7 +15,14 @@ Slack-specific rules handled here:
 * slow work (the engine, Web API calls) happens after ``ack()``, so Slack gets
   its answer well inside 3 seconds even while the index is being rebuilt;
 * Web API and ``response_url`` calls retry on 429 (honouring Retry-After) and
-  5xx, and a call that still fails is logged, never raised into Bolt.
+  5xx, and a call that still fails is logged, never raised into Bolt;
+* posts are at most once: a post that timed out or lost its reply may have
+  reached Slack, so it is not sent again (see :class:`UnsentRequestRetryHandler`).
+
+Outside the allowlists: ``/hiring`` answers privately that Rolecall is not
+enabled there, mentions get no answer (still acknowledged), a DM from a
+workspace that is not allowed gets the same polite note as ``/hiring``, App
+Home shows that note, and clicks on old buttons are acknowledged and ignored.
 """
 
 from __future__ import annotations
@@ -22,8 +31,10 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
-from pathlib import Path
+from http.client import HTTPException
 from typing import Any, Protocol
+from urllib.error import URLError
+from urllib.parse import urlparse
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -32,7 +43,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
@@ -44,16 +54,36 @@ from slack_sdk.webhook import WebhookClient
 from bot.answer import Answer
 from bot.slack import blocks
 from bot.slack.blocks import Asked, Message
-from bot.slack.config import SlackConfig
-from bot.slack.feedback import Feedback, FeedbackStore, default_path
+from bot.slack.config import DEFAULT_HTTP_TIMEOUT, Access, SlackConfig
 from bot.slack.state import ExpiringMap
 
 COMMAND = "/hiring"
 # Slack retries an event for about an hour at most; remembering ids for longer is pointless.
 EVENT_DEDUPE_TTL = 60 * 60.0
 HELP_WORDS = frozenset({"", "help", "?"})
-HTTP_TIMEOUT = 10
 MAX_RETRIES = 2
+# Methods whose repetition changes nothing (same message edited, same view published):
+# only these are sent again after a timeout or a lost reply.
+IDEMPOTENT_METHODS = frozenset({"auth.test", "apps.connections.open", "chat.update", "views.publish"})
+
+# Where each surface's questions are logged (``surface`` in the question log).
+SURFACE_COMMAND = "slack:command"
+SURFACE_MENTION = "slack:mention"
+SURFACE_DM = "slack:dm"
+SURFACE_CHOICE = "slack:choice"  # a role picked from the buttons of an ambiguous answer
+SURFACE_SHARE = "slack:share"  # "Share in channel" asks again to post the answer publicly
+
+# "/hiring gaps" and "/hiring gaps 7" (the last 7 days); admins only.
+GAPS = re.compile(r"^gaps\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+GAPS_DAYS = re.compile(r"^(\d{1,5})\s*(?:d|days?)?$", re.IGNORECASE)
+GAPS_LIMIT = 20
+
+NOT_ENABLED_TEAM = "Rolecall isn't enabled in this workspace."
+NOT_ENABLED_CHANNEL = ("Rolecall isn't enabled in this channel. You can ask it in a direct message, "
+                       "or in a channel where it is enabled.")
+ADMINS_ONLY = "Sorry, only Rolecall admins can see the gaps report."
+NO_ADMINS = " No admins are set up yet (`ROLECALL_ADMINS`)."
+GAPS_USAGE = "Usage: `/hiring gaps` (everything logged) or `/hiring gaps 7` (the last 7 days)."
 
 logger = logging.getLogger("rolecall.slack")
 bolt_logger = logging.getLogger("rolecall.slack.bolt")
@@ -70,17 +100,28 @@ class _DropClientTokenWarning(logging.Filter):
 bolt_logger.addFilter(_DropClientTokenWarning())
 
 
+class FeedbackLog(Protocol):
+    """The part of ``bot.questionlog.QuestionLog`` feedback clicks use."""
+
+    def feedback(self, question_id: int, helpful: bool, user: str | None = None) -> bool: ...
+
+
 class EngineLike(Protocol):
     """The part of ``bot.engine.Engine`` the Slack layer uses."""
 
+    # The question log (None when turned off): feedback clicks are recorded there.
+    log: FeedbackLog | None
+
     def ask(self, question: str, *, last_role: str | None = None, role: str | None = None,
-            role_page: str | None = None) -> Answer: ...
+            role_page: str | None = None, surface: str = "api", user: str | None = None) -> Answer: ...
 
     def stats(self) -> dict[str, Any]: ...
 
     def examples(self) -> list[str]: ...
 
     def help_text(self) -> str: ...
+
+    def gaps(self, limit: int = 20, days: float | None = None) -> str: ...
 
 
 # --------------------------------------------------------------------------- Web API plumbing
@@ -100,10 +141,53 @@ class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
         return response is not None and 500 <= response.status_code < 600
 
 
-def retry_handlers() -> list[RetryHandler]:
-    """Connection errors, 429 (after Retry-After) and 5xx are retried a couple of times."""
+class UnsentRequestRetryHandler(RetryHandler):
+    """Retry a connection problem only when Slack cannot have acted on the request.
+
+    urllib raises ``URLError`` while connecting or sending, before Slack has the
+    whole request: always safe to send again. A timeout waiting for the reply,
+    or a connection dropped before it, leaves the outcome unknown: Slack may
+    have posted the message. Sending it again could post it twice, so that is
+    done only for methods in ``idempotent`` (editing a message, publishing a
+    view). slack_sdk's own handler retries dropped connections for every
+    method, which is why it is not used.
+    """
+
+    def __init__(self, max_retry_count: int = MAX_RETRIES, *, idempotent: frozenset[str] = frozenset()) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.idempotent = idempotent
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if error is None or response is not None:
+            return False  # an HTTP answer (429, 5xx) is for the other handlers
+        if isinstance(error, URLError):
+            return True
+        if isinstance(error, (TimeoutError, ConnectionError, HTTPException)):
+            return api_method(request.url) in self.idempotent
+        return False
+
+
+def api_method(url: str) -> str:
+    """ "https://slack.com/api/chat.postMessage" -> "chat.postMessage" (a response_url gives its last segment)."""
+    return urlparse(url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def retry_handlers(idempotent: frozenset[str] = frozenset()) -> list[RetryHandler]:
+    """Unsent requests, 429 (after Retry-After) and 5xx are retried a couple of times.
+
+    ``idempotent``: the methods that may also be repeated after a timeout or a
+    lost reply. Posts (chat.postMessage, chat.postEphemeral, response_url) are
+    not among them: they are sent at most once.
+    """
     return [
-        ConnectionErrorRetryHandler(max_retry_count=MAX_RETRIES),
+        UnsentRequestRetryHandler(MAX_RETRIES, idempotent=idempotent),
         RateLimitErrorRetryHandler(max_retry_count=MAX_RETRIES),
         AnyServerErrorRetryHandler(max_retry_count=MAX_RETRIES),
     ]
@@ -111,7 +195,11 @@ def retry_handlers() -> list[RetryHandler]:
 
 def make_web_client(config: SlackConfig) -> WebClient:
     """The bot's Web API client; ``SLACK_API_URL`` (config.api_url) replaces slack.com/api/."""
-    options: dict[str, Any] = {"token": config.bot_token, "timeout": HTTP_TIMEOUT, "retry_handlers": retry_handlers()}
+    options: dict[str, Any] = {
+        "token": config.bot_token,
+        "timeout": config.http_timeout,
+        "retry_handlers": retry_handlers(IDEMPOTENT_METHODS),
+    }
     if config.api_url:
         options["base_url"] = config.api_url
     return WebClient(**options)
@@ -187,10 +275,12 @@ class SlackBot:
         engine: EngineLike,
         *,
         context_ttl: float,
-        feedback: FeedbackStore | None = None,
+        access: Access | None = None,
+        http_timeout: float = DEFAULT_HTTP_TIMEOUT,
     ) -> None:
         self.engine = engine
-        self.feedback = feedback
+        self.access = access or Access()
+        self.http_timeout = http_timeout
         # Conversation key -> role of the last answer there, for follow-ups ("and what grade is it?").
         self.contexts: ExpiringMap[str] = ExpiringMap(context_ttl)
         # (channel, ts) of messages already answered: one message can arrive as two events
@@ -220,22 +310,66 @@ class SlackBot:
             "app_home_opened": self.on_home_opened,
         }
 
+    # ------------------------------------------------------------------ access
+
+    def refusal(self, team: str | None, channel: str | None, enterprise: str | None = None) -> str | None:
+        """Why Rolecall may not answer in this channel of this workspace, or None when it may."""
+        if not self.access.team_allowed(team, enterprise):
+            return NOT_ENABLED_TEAM
+        if not self.access.channel_allowed(channel):
+            return NOT_ENABLED_CHANNEL
+        return None
+
     # ------------------------------------------------------------------ slash command
 
     def on_command(self, ack: Callable[..., None], command: dict[str, Any]) -> None:
-        """``/hiring <question>``: acknowledge at once, then answer only to the asker."""
+        """``/hiring <question>``: acknowledge at once, then answer only to the asker.
+
+        Outside the allowlists the acknowledgement itself says so (privately):
+        no engine call, no Web API call.
+        """
+        team, channel, user = command.get("team_id"), command.get("channel_id"), command.get("user_id")
+        refusal = self.refusal(team, channel, command.get("enterprise_id"))
+        if refusal is not None:
+            logger.info("/hiring refused outside the allowlists (team %s, channel %s)", team, channel)
+            ack(text=refusal, response_type="ephemeral")
+            return
         ack()
         response_url = command.get("response_url")
         question = (command.get("text") or "").strip()
         if question.lower() in HELP_WORDS:
-            self.respond(response_url, {**self.help_message(), "response_type": "ephemeral"})
+            self.respond(response_url, {**self.help_message(admin=self.access.is_admin(user)), "response_type": "ephemeral"})
             return
-        key = ("command", command.get("team_id"), command.get("channel_id"), command.get("user_id"))
+        gaps = GAPS.match(question)
+        if gaps is not None:
+            self.respond(response_url, {**self.gaps_message(user, gaps.group(1)), "response_type": "ephemeral"})
+            return
+        key = ("command", team, channel, user)
         asked = Asked(question, last_role=self.contexts.get(key))
-        answer = self.ask(asked)
+        answer = self.ask(asked, surface=SURFACE_COMMAND, user=user)
         message = self.error_message() if answer is None else blocks.answer_message(answer, asked, share=True)
         self.remember(key, answer)
         self.respond(response_url, {**message, "response_type": "ephemeral"})
+
+    def gaps_message(self, user: str | None, argument: str) -> Message:
+        """``/hiring gaps [days]``: the engine's gaps report for admins, a polite no for everyone else."""
+        if not self.access.is_admin(user):
+            logger.info("/hiring gaps refused: %s is not an admin", user)
+            return blocks.notice_message(ADMINS_ONLY + ("" if self.access.admins else NO_ADMINS))
+        argument = argument.strip()
+        days: int | None = None
+        if argument:
+            match = GAPS_DAYS.match(argument)
+            if match is None or int(match.group(1)) == 0:
+                return blocks.notice_message(GAPS_USAGE)
+            days = int(match.group(1))
+        try:
+            report = self.engine.gaps(limit=GAPS_LIMIT, days=days)
+        except Exception:
+            logger.exception("The engine failed to produce the gaps report")
+            return self.error_message()
+        period = f"the last {days} day{'s' if days != 1 else ''}" if days else "everything logged"
+        return blocks.report_message(f"*Gaps report* ({period})\n{report}")
 
     # ------------------------------------------------------------------ events
 
@@ -244,18 +378,23 @@ class SlackBot:
         channel = event.get("channel") or ""
         if _is_dm(channel, event) or _is_from_bot(event) or event.get("subtype"):
             return  # DMs are answered by on_message; bots (ourselves included) are never answered
+        if not self.access.allows(body.get("team_id"), channel, body.get("enterprise_id")):
+            logger.info("Mention ignored outside the allowlists (team %s, channel %s)", body.get("team_id"), channel)
+            return  # silent: a public "not enabled here" in someone's channel would be noise
         if not self.answered.add_new((channel, event.get("ts")), True):
             return
         thread_ts = event.get("thread_ts") or event.get("ts")
         key = ("thread", body.get("team_id"), channel, thread_ts)
         question = strip_mention(event.get("text") or "", context.bot_user_id)
-        self.answer_in_conversation(client, channel=channel, thread_ts=thread_ts, key=key, question=question)
+        self.answer_in_conversation(client, channel=channel, thread_ts=thread_ts, key=key, question=question,
+                                    surface=SURFACE_MENTION, user=event.get("user"))
 
     def on_message(self, event: dict[str, Any], body: dict[str, Any], context: Any, client: WebClient) -> None:
         """A direct message: answer in the DM (in its thread if the user wrote in one).
 
         Everything else that arrives as a message event is acknowledged and ignored:
         bot messages (our own included), edits, deletions, joins and other subtypes.
+        DMs follow the team allowlist only (see ``bot.slack.config``).
         """
         channel = event.get("channel") or ""
         if event.get("channel_type") != "im" or event.get("subtype") or _is_from_bot(event):
@@ -265,19 +404,29 @@ class SlackBot:
             return
         if not self.answered.add_new((channel, event.get("ts")), True):
             return
+        if not self.access.team_allowed(body.get("team_id"), body.get("enterprise_id")):
+            logger.info("DM answered with a refusal outside the team allowlist (team %s)", body.get("team_id"))
+            call_web_api(client.chat_postMessage, channel=channel, thread_ts=event.get("thread_ts"),
+                         **blocks.notice_message(NOT_ENABLED_TEAM))
+            return
         key = ("dm", body.get("team_id"), channel)
         question = strip_mention(event.get("text") or "", context.bot_user_id)
-        self.answer_in_conversation(client, channel=channel, thread_ts=event.get("thread_ts"), key=key, question=question)
+        self.answer_in_conversation(client, channel=channel, thread_ts=event.get("thread_ts"), key=key, question=question,
+                                    surface=SURFACE_DM, user=user)
 
-    def on_home_opened(self, event: dict[str, Any], client: WebClient) -> None:
-        """Publish the App Home tab each time it is opened, so it shows the current index."""
+    def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        """Publish the App Home tab each time it is opened, so it shows the index being served now
+        (after a reload: its new counts, problems and time)."""
         if event.get("tab") != "home" or not event.get("user"):
             return
-        try:
-            view = blocks.home_view(self.engine.stats(), self.engine.help_text(), self.engine.examples())
-        except Exception:
-            logger.exception("Could not build the App Home view")
-            return
+        if not self.access.team_allowed(body.get("team_id"), body.get("enterprise_id")):
+            view = blocks.disabled_home_view(NOT_ENABLED_TEAM)
+        else:
+            try:
+                view = blocks.home_view(self.engine.stats(), self.engine.help_text(), self.engine.examples())
+            except Exception:
+                logger.exception("Could not build the App Home view")
+                return
         call_web_api(client.views_publish, user_id=event["user"], view=view)
 
     def on_other_event(self, event: dict[str, Any]) -> None:
@@ -290,10 +439,10 @@ class SlackBot:
         """A role picked from an ambiguity: answer the original question for it, replacing the question."""
         ack()
         chosen = Asked.from_value(action.get("value"))
-        if chosen is None or chosen.role is None:
-            return
-        answer = self.ask(chosen)
         where = Container(body)
+        if chosen is None or chosen.role is None or not self.click_allowed(where):
+            return
+        answer = self.ask(chosen, surface=SURFACE_CHOICE, user=where.user)
         self.remember(where.context_key, answer)
         if answer is None:
             message = self.error_message()
@@ -308,14 +457,16 @@ class SlackBot:
         """Post an ephemeral answer publicly, then remove the private copy.
 
         It goes through the command's ``response_url``, which works in any channel
-        the command was used in, even ones the bot is not a member of.
+        the command was used in, even ones the bot is not a member of. The
+        question is asked again (an ephemeral message cannot be read back), and
+        logged as ``slack:share``.
         """
         ack()
         asked = Asked.from_value(action.get("value"))
         where = Container(body)
-        if asked is None:
+        if asked is None or not self.click_allowed(where):
             return
-        answer = self.ask(asked)
+        answer = self.ask(asked, surface=SURFACE_SHARE, user=where.user)
         if answer is None:
             self.respond(where.response_url, {**self.error_message(), "response_type": "ephemeral", "replace_original": False})
             return
@@ -324,27 +475,22 @@ class SlackBot:
             self.respond(where.response_url, {"delete_original": True})
 
     def on_feedback(self, ack: Callable[..., None], body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        """Record "Helpful" / "Not helpful" with the question, and thank the clicker privately."""
+        """Record "Helpful" / "Not helpful" against the answer's question log row, and thank the clicker privately.
+
+        A click that records nothing (a button from before the question log, a
+        row pruned or unknown to this log, a forged value) is acknowledged and
+        otherwise ignored: no thanks for feedback that went nowhere.
+        """
         ack()
-        data = blocks.decode_value(action.get("value"))
         where = Container(body)
+        if not self.click_allowed(where):
+            return
         helpful = action.get("action_id") == blocks.FEEDBACK_HELPFUL
-        if self.feedback is not None and isinstance(data.get("q"), str):
-            try:
-                self.feedback.record(
-                    Feedback(
-                        surface=where.surface,
-                        team_id=where.team or "",
-                        user_id=where.user or "",
-                        question=data["q"],
-                        intent=str(data.get("i") or ""),
-                        status=str(data.get("s") or ""),
-                        roles=tuple(str(role) for role in data.get("r") or [] if isinstance(role, str)),
-                        helpful=helpful,
-                    )
-                )
-            except Exception:
-                logger.exception("Could not record feedback")
+        log_id = blocks.feedback_log_id(action.get("value"))
+        question = blocks.decode_value(action.get("value")).get("q")
+        if not self.record_feedback(log_id, helpful, where.user, question if isinstance(question, str) else None):
+            logger.info("Feedback click not recorded (no such question in the log)")
+            return
         thanks = blocks.notice_message(
             "Thanks, glad it helped!" if helpful else "Thanks for telling us. The handbook owners will see this question."
         )
@@ -364,6 +510,28 @@ class SlackBot:
         ack()
         logger.debug("Ignoring action %s", action.get("action_id"))
 
+    def click_allowed(self, where: Container) -> bool:
+        """Buttons follow the rules of the place they are in (an allowlist may have changed since)."""
+        if self.access.allows(where.team, where.channel, where.enterprise):
+            return True
+        logger.info("Click ignored outside the allowlists (team %s, channel %s)", where.team, where.channel)
+        return False
+
+    def record_feedback(self, log_id: int | None, helpful: bool, user: str | None, question: str | None = None) -> bool:
+        """Store a click in the question log; False when there is no log or no such row.
+
+        The question carried by the button must match the row's, so a click that reaches
+        another replica's log (same row id, other question) records nothing.
+        """
+        log = getattr(self.engine, "log", None)
+        if log is None or log_id is None:
+            return False
+        try:
+            return bool(log.feedback(log_id, helpful, user=user, question=question))
+        except Exception:
+            logger.exception("Could not record feedback")
+            return False
+
     # ------------------------------------------------------------------ helpers
 
     def answer_in_conversation(
@@ -374,13 +542,15 @@ class SlackBot:
         thread_ts: str | None,
         key: tuple[Any, ...],
         question: str,
+        surface: str,
+        user: str | None,
     ) -> None:
         """Answer ``question`` in a thread or DM, using and updating that conversation's context."""
         if question.lower() in HELP_WORDS:
             message = self.help_message()
         else:
             asked = Asked(question, last_role=self.contexts.get(key))
-            answer = self.ask(asked)
+            answer = self.ask(asked, surface=surface, user=user)
             self.remember(key, answer)
             message = self.error_message() if answer is None else blocks.answer_message(answer, asked)
         call_web_api(
@@ -392,10 +562,12 @@ class SlackBot:
             **message,
         )
 
-    def ask(self, asked: Asked) -> Answer | None:
-        """The engine's answer, or None when it failed (logged; the user gets an apology)."""
+    def ask(self, asked: Asked, *, surface: str, user: str | None) -> Answer | None:
+        """The engine's answer (logged under ``surface`` and ``user``), or None when it failed
+        (logged; the user gets an apology)."""
         try:
-            return self.engine.ask(asked.question, last_role=asked.last_role, role=asked.role, role_page=asked.role_page)
+            return self.engine.ask(asked.question, last_role=asked.last_role, role=asked.role, role_page=asked.role_page,
+                                   surface=surface, user=user)
         except Exception:
             logger.exception("The engine failed to answer a question")
             return None
@@ -405,22 +577,24 @@ class SlackBot:
         if answer is not None and len(answer.roles) == 1:
             self.contexts.set(key, answer.roles[0])
 
-    def help_message(self) -> Message:
-        """The engine's help text (an apology if even that fails)."""
+    def help_message(self, *, admin: bool = False) -> Message:
+        """The engine's help text (an apology if even that fails); admins also learn about ``/hiring gaps``."""
         try:
-            return blocks.help_message(self.engine.help_text())
+            text = self.engine.help_text()
         except Exception:
             logger.exception("The engine failed to produce help")
             return self.error_message()
+        if admin:
+            text += "\n*For admins:* `/hiring gaps` lists the most-asked questions without a good answer (`/hiring gaps 7`: the last 7 days)."
+        return blocks.help_message(text)
 
     @staticmethod
     def error_message() -> Message:
         """What the user sees when the engine failed."""
         return blocks.notice_message("Sorry, I couldn't answer that just now. Please try again in a minute.")
 
-    @staticmethod
-    def respond(response_url: str | None, payload: Mapping[str, Any]) -> bool:
-        """Post to a ``response_url`` with the same retries as the Web API; False if it failed.
+    def respond(self, response_url: str | None, payload: Mapping[str, Any]) -> bool:
+        """Post to a ``response_url`` with the same retries as Web API posts (at most once); False if it failed.
 
         Bolt's own ``respond()`` has no retry handlers, hence this. The URL is a
         capability (anyone holding it can post), so it is never logged.
@@ -428,10 +602,10 @@ class SlackBot:
         if not response_url:
             logger.warning("No response_url to answer on")
             return False
-        client = WebhookClient(url=response_url, timeout=HTTP_TIMEOUT, retry_handlers=retry_handlers())
+        client = WebhookClient(url=response_url, timeout=self.http_timeout, retry_handlers=retry_handlers())
         try:
             response = client.send_dict(dict(payload))
-        except (SlackClientError, OSError) as error:
+        except (SlackClientError, OSError, HTTPException) as error:
             logger.error("Posting to response_url failed: %s", type(error).__name__)
             return False
         if response.status_code != 200:
@@ -441,25 +615,19 @@ class SlackBot:
 
 
 class Container:
-    """Where a clicked button lives: channel, message, thread, and whether it was ephemeral."""
+    """Where a clicked button lives: workspace, channel, message, thread, and whether it was ephemeral."""
 
     def __init__(self, body: Mapping[str, Any]) -> None:
         container = body.get("container") or {}
         message = body.get("message") or {}
         self.team: str | None = (body.get("team") or {}).get("id") or body.get("team_id")
+        self.enterprise: str | None = (body.get("enterprise") or {}).get("id")
         self.user: str | None = (body.get("user") or {}).get("id")
         self.channel: str | None = (body.get("channel") or {}).get("id") or container.get("channel_id")
         self.message_ts: str | None = container.get("message_ts") or message.get("ts")
         self.thread_ts: str | None = container.get("thread_ts") or message.get("thread_ts")
         self.is_ephemeral: bool = bool(container.get("is_ephemeral"))
         self.response_url: str | None = body.get("response_url")
-
-    @property
-    def surface(self) -> str:
-        """Which surface the click came from (recorded with feedback)."""
-        if self.is_ephemeral:
-            return "command"
-        return "dm" if (self.channel or "").startswith("D") else "channel"
 
     @property
     def context_key(self) -> tuple[Any, ...]:
@@ -481,7 +649,7 @@ def call_web_api(method: Callable[..., Any], **kwargs: Any) -> bool:
     except SlackApiError as error:
         logger.error("Slack Web API %s failed: %s", _method_name(method), error.response.get("error"))
         return False
-    except (SlackClientError, OSError) as error:
+    except (SlackClientError, OSError, HTTPException) as error:  # e.g. a timeout: the post is not sent again
         logger.error("Slack Web API %s failed: %s", _method_name(method), type(error).__name__)
         return False
     return True
@@ -517,7 +685,6 @@ def build_app(
     config: SlackConfig,
     *,
     client: WebClient | None = None,
-    feedback: FeedbackStore | None = None,
     listener_executor: Executor | None = None,
 ) -> App:
     """The Bolt app for ``engine``; calls ``auth.test`` once to learn the bot's own ids.
@@ -525,9 +692,6 @@ def build_app(
     ``listener_executor`` runs the listeners after their ack (Bolt's default
     thread pool when None); tests pass one that can tell when the app is idle.
     """
-    if feedback is None:
-        index_db = getattr(engine, "db_path", None)
-        feedback = FeedbackStore(config.feedback_db or default_path(Path(index_db) if index_db else None))
     app = App(
         # The token travels inside the client (Bolt warns when both are given).
         client=client or make_web_client(config),
@@ -538,5 +702,6 @@ def build_app(
         listener_executor=listener_executor,
     )
     app.use(DedupeEvents())
-    SlackBot(engine, context_ttl=config.context_ttl, feedback=feedback).register(app)
+    bot = SlackBot(engine, context_ttl=config.context_ttl, access=config.access, http_timeout=config.http_timeout)
+    bot.register(app)
     return app

@@ -25,6 +25,7 @@ Message = dict[str, Any]
 SECTION_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
 HOME_BLOCK_LIMIT = 100
+HOME_PROBLEMS = 10  # the App Home lists this many index problems, then a count of the rest
 # Beyond this much answer text a Slack message stops being readable: summarise instead.
 ANSWER_CHAR_BUDGET = 12_000
 FALLBACK_LIMIT = 3000
@@ -32,6 +33,7 @@ ACTIONS_LIMIT = 25
 BUTTON_LABEL_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
 CONTEXT_ELEMENT_LIMIT = 10
+FEEDBACK_QUESTION_LIMIT = 200
 
 CHOOSE_ROLE = "choose_role"  # action ids are "choose_role:<n>": ids must be unique in a block
 SHARE = "share_answer"
@@ -86,19 +88,25 @@ class Asked:
 
 
 def feedback_value(answer: Answer) -> str:
-    """What a feedback click records: the question and what was answered."""
-    data: dict[str, Any] = {
-        "q": answer.question,
-        "i": answer.intent,
-        "s": answer.status,
-        "r": answer.roles[:5],
-    }
-    encoded = _compact(data)
-    if len(encoded) > BUTTON_VALUE_LIMIT:
-        data["q"] = answer.question[: BUTTON_VALUE_LIMIT // 2]
-        data["r"] = answer.roles[:1]
-        encoded = _compact(data)
-    return encoded
+    """What a feedback click needs: the question log row of the answer (``answer.log_id``).
+
+    The question rides along (shortened) so a report can tell what a click was
+    about even when the row is gone; only the id is used to record the click.
+    """
+    return _compact({"id": answer.log_id, "q": answer.question[:FEEDBACK_QUESTION_LIMIT]})
+
+
+def feedback_log_id(value: str | None) -> int | None:
+    """The question log row a feedback button refers to, or None for anything else.
+
+    Values come back from the client, so anything odd is refused here: no id
+    (buttons from before the question log), a non-integer, or one SQLite could
+    not even look up.
+    """
+    log_id = decode_value(value).get("id")
+    if isinstance(log_id, bool) or not isinstance(log_id, int) or not 0 < log_id < 2**63:
+        return None
+    return log_id
 
 
 def decode_value(value: str | None) -> dict[str, Any]:
@@ -294,7 +302,13 @@ def choice_buttons(answer: Answer, asked: Asked) -> list[Block]:
 
 
 def feedback_buttons(answer: Answer) -> list[Block]:
-    """ "Helpful" / "Not helpful", each carrying the question and what was answered."""
+    """ "Helpful" / "Not helpful", each carrying the answer's question log row.
+
+    An answer that was not logged (log turned off, or the write failed) gets no
+    buttons: a click would have nowhere to go.
+    """
+    if answer.log_id is None:
+        return []
     value = feedback_value(answer)
     return [
         button("👍 Helpful", FEEDBACK_HELPFUL, value),
@@ -339,6 +353,11 @@ def help_message(help_text: str) -> Message:
     return {"text": fallback_text(help_text), "blocks": text_blocks(help_text, max_blocks=MESSAGE_BLOCK_LIMIT)}
 
 
+def report_message(text: str) -> Message:
+    """A longer text of our own with user wording in it (the gaps report), escaped and fitted to Slack."""
+    return {"text": fallback_text(text), "blocks": text_blocks(text, max_blocks=MESSAGE_BLOCK_LIMIT)}
+
+
 def notice_message(text: str) -> Message:
     """A one-line message of our own (errors, thanks)."""
     return {"text": fallback_text(text), "blocks": [section(to_mrkdwn(text))]}
@@ -362,12 +381,12 @@ def home_view(stats: Mapping[str, Any], help_text: str, examples: Sequence[str])
                 )
             ],
         },
-        context([to_mrkdwn(f"Last indexed: {stats.get('indexed_at') or 'not yet'}")]),
+        context([to_mrkdwn(f"Last indexed: {indexed_at(stats.get('indexed_at'))}")]),
     ]
     problems = [str(problem) for problem in stats.get("problems") or []]
     if problems:
-        shown = "\n".join(f"• {problem}" for problem in problems[:10])
-        more = f"\n…and {len(problems) - 10} more" if len(problems) > 10 else ""
+        shown = "\n".join(f"• {problem}" for problem in problems[:HOME_PROBLEMS])
+        more = f"\n…and {len(problems) - HOME_PROBLEMS} more (`rolecall index` lists them all)" if len(problems) > HOME_PROBLEMS else ""
         blocks.extend(text_blocks(f"*{len(problems)} problem(s) found while indexing*\n{shown}{more}", max_blocks=4))
     blocks.append({"type": "divider"})
     blocks.append(section(to_mrkdwn("*How to ask*\n• `/hiring <question>` anywhere (only you see the answer)\n"
@@ -380,6 +399,26 @@ def home_view(stats: Mapping[str, Any], help_text: str, examples: Sequence[str])
         blocks.append({"type": "divider"})
         blocks.extend(text_blocks(help_text, max_blocks=room))
     return {"type": "home", "blocks": blocks[:HOME_BLOCK_LIMIT]}
+
+
+def disabled_home_view(notice: str) -> dict[str, Any]:
+    """The App Home tab in a workspace Rolecall is not enabled in."""
+    return {
+        "type": "home",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": "Rolecall", "emoji": True}},
+            section(to_mrkdwn(notice)),
+        ],
+    }
+
+
+def indexed_at(value: Any) -> str:
+    """ "2025-01-01T08:00:00+00:00" as "2025-01-01 08:00:00 UTC" (anything else as it is)."""
+    text = str(value or "")
+    if not text:
+        return "not yet"
+    match = re.fullmatch(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?(?:\+00:00|Z)", text)
+    return f"{match.group(1)} {match.group(2)} UTC" if match else text
 
 
 def unescape_slack(text: str) -> str:

@@ -3,22 +3,84 @@
 Tokens and the signing secret never come from files or flags, so they cannot end
 up in shell history or a committed config; they are also kept out of ``repr`` so
 that a logged config object cannot leak them.
+
+Access control lives here too (:class:`Access`): which workspaces and channels
+Rolecall answers in, and who may run admin commands. The rules, in one place:
+
+* ``ROLECALL_ALLOWED_TEAMS`` (workspace ids ``T…``, or a Grid org id ``E…`` for
+  all its workspaces) and ``ROLECALL_ALLOWED_CHANNELS`` (channel ids ``C…``/``G…``)
+  are allowlists; unset means allowed everywhere.
+* A direct message (channel id ``D…``) is checked against the team allowlist
+  only: DM channel ids are per person and cannot be listed in advance, and an
+  answer in a DM is seen by the asker alone, which is what the channel list
+  is there to limit.
+* A request without a team or channel id is refused when a list is set (fail closed).
+* ``ROLECALL_ADMINS`` (user ids ``U…``/``W…``) may run ``/hiring gaps``; unset
+  means nobody may.
+* Entries must be ids, not names ("#hiring", "alice"): a name would never
+  match and silently lock everyone out, so it stops start-up instead.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 DEFAULT_CONTEXT_TTL = 30 * 60.0
 DEFAULT_PORT = 3000
 DEFAULT_HOST = "0.0.0.0"
+# Seconds a Web API or response_url call may take before it is given up (see bot.slack.app).
+DEFAULT_HTTP_TIMEOUT = 10.0
+
+TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,}$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 class ConfigError(Exception):
     """A start-up problem the operator must fix; the message names the variable, never its value."""
+
+
+@dataclass(frozen=True)
+class Access:
+    """Where Rolecall answers and who is an admin. ``None`` for a list means "everywhere"."""
+
+    teams: frozenset[str] | None = None
+    channels: frozenset[str] | None = None
+    admins: frozenset[str] = frozenset()
+
+    def team_allowed(self, team: str | None, enterprise: str | None = None) -> bool:
+        """The workspace (or its Enterprise Grid org) is on the team allowlist, or there is none."""
+        if self.teams is None:
+            return True
+        return bool(team and team in self.teams) or bool(enterprise and enterprise in self.teams)
+
+    def channel_allowed(self, channel: str | None) -> bool:
+        """The channel is on the channel allowlist, there is none, or it is a DM (team rule only)."""
+        if self.channels is None or is_dm_channel(channel):
+            return True
+        return bool(channel and channel in self.channels)
+
+    def allows(self, team: str | None, channel: str | None, enterprise: str | None = None) -> bool:
+        """Both rules at once: may Rolecall answer in this channel of this workspace?"""
+        return self.team_allowed(team, enterprise) and self.channel_allowed(channel)
+
+    def is_admin(self, user: str | None) -> bool:
+        return bool(user and user in self.admins)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Access:
+        teams = _id_list(env, "ROLECALL_ALLOWED_TEAMS", TEAM_ID, "workspace id (like T0123ABCD)")
+        channels = _id_list(env, "ROLECALL_ALLOWED_CHANNELS", CHANNEL_ID, "channel id (like C0123ABCD)")
+        admins = _id_list(env, "ROLECALL_ADMINS", USER_ID, "user id (like U0123ABCD)")
+        return cls(teams=teams, channels=channels, admins=admins or frozenset())
+
+
+def is_dm_channel(channel: str | None) -> bool:
+    """Direct-message channel ids start with D."""
+    return bool(channel and channel.startswith("D"))
 
 
 @dataclass(frozen=True)
@@ -32,9 +94,11 @@ class SlackConfig:
     api_url: str | None = None
     # How long a thread or DM remembers the role of its last answer.
     context_ttl: float = DEFAULT_CONTEXT_TTL
-    feedback_db: Path | None = None
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    access: Access = field(default_factory=Access)
+    # Not an environment variable: tests shorten it to provoke timeouts quickly.
+    http_timeout: float = DEFAULT_HTTP_TIMEOUT
 
     @property
     def socket_mode(self) -> bool:
@@ -63,9 +127,9 @@ class SlackConfig:
             app_token=app_token,
             api_url=_api_url(_get(env, "SLACK_API_URL")),
             context_ttl=_positive_float(env, "ROLECALL_CONTEXT_TTL", DEFAULT_CONTEXT_TTL),
-            feedback_db=_path(_get(env, "ROLECALL_FEEDBACK_DB")),
             host=_get(env, "HOST") or DEFAULT_HOST,
             port=_port(env),
+            access=Access.from_env(env),
         )
 
 
@@ -110,5 +174,16 @@ def _port(env: Mapping[str, str]) -> int:
     return int(raw)
 
 
-def _path(value: str | None) -> Path | None:
-    return Path(value).expanduser() if value else None
+def _id_list(env: Mapping[str, str], name: str, pattern: re.Pattern[str], kind: str) -> frozenset[str] | None:
+    """A comma-separated list of Slack ids; None when unset or blank."""
+    raw = _get(env, name)
+    if raw is None:
+        return None
+    ids = [item.strip() for item in raw.split(",")]
+    ids = [item for item in ids if item]
+    if not ids:
+        raise ConfigError(f"{name} lists no ids: unset it to allow everything, or list ids separated by commas")
+    for position, item in enumerate(ids, start=1):
+        if not pattern.match(item):
+            raise ConfigError(f"{name}: entry {position} is not a Slack {kind}; use ids, not names")
+    return frozenset(ids)

@@ -3,7 +3,7 @@
 Both are small, bounded and expire on their own. They live in memory because
 they are only hints (a lost context means the user names the role again; a
 lost dedupe entry only matters for a retry that arrives after it expired); see
-docs/slack.md for what this means with several replicas.
+"Several replicas" in README.md for what this means with several replicas.
 """
 
 from __future__ import annotations
