@@ -327,16 +327,19 @@ class IndexStore:
         }
 
     def _write(self, rows: "_Rows") -> None:
-        db = self.db
+        """One executemany per table: sqlite-utils' insert_all inspects every row, which costs
+        seconds at thousands of pages; the rows here all have the table's exact columns."""
+        conn = self.db.conn
         for table, data in (("pages", rows.pages), ("roles", rows.roles), ("aliases", rows.aliases),
                             ("sections", rows.sections), ("grades", rows.grades), ("reports", rows.reports),
-                            ("extends", rows.extends), ("problems", rows.problems)):
+                            ("extends", rows.extends), ("problems", rows.problems), ("files", rows.files)):
             if data:
-                db[table].insert_all(data, batch_size=1000)
-        if rows.files:
-            db["files"].insert_all(rows.files, replace=True, batch_size=1000)
+                columns = list(data[0])
+                verb = "insert or replace" if table == "files" else "insert"
+                sql = f"{verb} into {table} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
+                conn.executemany(sql, [tuple(row[c] for c in columns) for row in data])
         if rows.sections:
-            db.execute(
+            conn.execute(
                 "insert into sections_fts(rowid, heading, text) select id, heading, text from sections where id >= ?",
                 [rows.sections[0]["id"]],
             )
@@ -388,12 +391,16 @@ class IndexStore:
             by_name.setdefault(r["name"].lower(), []).append(r)
             by_norm.setdefault(r["norm"], []).append(r)
         role_by_id = {r["id"]: r for r in roles}
+        by_bag: dict[str, list[dict]] = {}
+        for r in roles:
+            by_bag.setdefault(r["bag"], []).append(r)
+        group_bags = {rank: [r["bag"] for r in group] for rank, group in by_ranks.items()}
         alias_norm: dict[str, set[int]] = {}
         alias_bag: dict[str, set[int]] = {}
         for a in self.db.query("select role_id, norm from aliases"):
             alias_norm.setdefault(a["norm"], set()).add(a["role_id"])
             alias_bag.setdefault(" ".join(sorted(set(a["norm"].split()))), set()).add(a["role_id"])
-        pages_single = {row["url"]: row["id"] for row in self.db.query("select id, url from pages where single_role = 1")}
+        pages_single = {row["url"].rstrip("/"): row["id"] for row in self.db.query("select id, url from pages where single_role = 1")}
         role_of_page = {r["page_id"]: r["id"] for r in roles}
         family_of_page = {row["id"]: row["family"] for row in self.db.query("select id, family from pages")}
 
@@ -417,12 +424,10 @@ class IndexStore:
                 return prefer(by_norm[key])
             if key in alias_norm and len(alias_norm[key]) == 1:
                 return next(iter(alias_norm[key]))
-            if url:
-                for page_url, pid in pages_single.items():
-                    if url.rstrip("/") == page_url.rstrip("/"):
-                        return role_of_page.get(pid)
+            if url and url.rstrip("/") in pages_single:
+                return role_of_page.get(pages_single[url.rstrip("/")])
             bag = " ".join(sorted(set(key.split())))
-            same_bag = [r for r in roles if r["bag"] == bag]
+            same_bag = by_bag.get(bag, [])
             if same_bag:
                 return prefer(same_bag)
             via_alias = [role_by_id[i] for i in alias_bag.get(bag, ())]
@@ -432,14 +437,18 @@ class IndexStore:
             group = by_ranks.get(ranks(key), [])
             if not group:
                 return None
-            match = process.extractOne(bag, [r["bag"] for r in group], scorer=fuzz.ratio, score_cutoff=93)
+            match = process.extractOne(bag, group_bags[ranks(key)], scorer=fuzz.ratio, score_cutoff=93)
             return group[match[2]]["id"] if match else None
 
-        for row in list(self.db.query("select id, page_id, target, target_url from reports")):
-            target = resolve(row["target"], row["page_id"], row["target_url"])
-            self.db.execute("update reports set target_role_id = ? where id = ?", [target, row["id"]])
+        updates = [
+            (resolve(row["target"], row["page_id"], row["target_url"]), row["id"])
+            for row in self.db.query("select id, page_id, target, target_url from reports")
+        ]
+        self.db.conn.executemany("update reports set target_role_id = ? where id = ?", updates)
 
         edges: dict[tuple[int | None, str], list[tuple[int, str]]] = {}
+        extend_updates: list[tuple[int | None, int, int]] = []
+        link_problems: list[Problem] = []
         for row in list(self.db.query("select e.*, p.path from extends e join pages p on p.id = e.page_id")):
             kind = row["target_kind"] or row["section_kind"]
             target_text = row["target"]
@@ -448,17 +457,13 @@ class IndexStore:
                 norm(target_text) == norm(family) and resolve(target_text, row["page_id"]) is None
             )
             target = None if is_general else resolve(target_text, row["page_id"])
-            self.db.execute(
-                "update extends set target_role_id = ?, target_family = ? where id = ?",
-                [target, int(is_general), row["id"]],
-            )
+            extend_updates.append((target, int(is_general), row["id"]))
             if target is None and not is_general:
-                self._insert_problems(
-                    [Problem(row["path"], row["line"], f"'{row['text']}': no role named '{target_text}' to extend")],
-                    "link",
-                )
+                link_problems.append(Problem(row["path"], row["line"], f"'{row['text']}': no role named '{target_text}' to extend"))
             elif target is not None and row["role_id"] is not None:
                 edges.setdefault((row["role_id"], kind), []).append((target, row["path"] + f":{row['line']}"))
+        self.db.conn.executemany("update extends set target_role_id = ?, target_family = ? where id = ?", extend_updates)
+        self._insert_problems(link_problems, "link")
         self._report_cycles(edges, role_by_id)
 
     def _report_cycles(self, edges: dict[tuple[int | None, str], list[tuple[int, str]]], role_by_id: dict[int, dict]) -> None:

@@ -89,6 +89,11 @@ class Knowledge:
         self.grades: dict[int, list[Grade]] = {}
         for g in self.db.query("select g.role_id, g.grade, g.sentence, r.url from grades g join roles r on r.id = g.role_id order by g.line"):
             self.grades.setdefault(g["role_id"], []).append(Grade(g["grade"], g["sentence"], g["url"]))
+        self.by_grade: dict[int, list[int]] = {}
+        for rid in self.roles:  # page order, so lists read like the handbook
+            for g in self.grades.get(rid, []):
+                if rid not in self.by_grade.setdefault(g.grade, []):
+                    self.by_grade[g.grade].append(rid)
         self.reports: dict[int, list[ReportsTo]] = {}
         self.reported_by: dict[int, list[tuple[RoleRef, str]]] = {}
         for r in self.db.query("select * from reports order by line"):
@@ -142,7 +147,7 @@ class Knowledge:
         return self.grades.get(role.id, [])
 
     def roles_at_grade(self, grade: int) -> list[RoleRef]:
-        return [self.roles[rid] for rid, grades in self.grades.items() if any(g.grade == grade for g in grades)]
+        return [self.roles[rid] for rid in self.by_grade.get(grade, [])]
 
     def all_grades(self) -> list[int]:
         return sorted({g.grade for grades in self.grades.values() for g in grades})

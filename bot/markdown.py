@@ -8,6 +8,8 @@ in answers (``[label](absolute-url)`` links, everything else as plain text).
 
 from __future__ import annotations
 
+import html
+import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -49,7 +51,67 @@ def strip_templates(body: str) -> str:
     return KRAMDOWN_MARKER.sub(_blank_preserving_lines, body)
 
 
-_PARSER = MarkdownIt("commonmark", {"html": True}).enable("table")
+# Block structure comes from markdown-it (lists, nesting, tables, headings). Only the block rules
+# job pages use are on: horizontal rules, block quotes, indented code and setext headings read as
+# ordinary text. Inline markup is rendered by render_inline below rather than by markdown-it's
+# inline parser: answers only need text and links, and this halves parsing time at handbook scale.
+_PARSER = MarkdownIt("zero", {"html": True}).enable(["heading", "list", "paragraph", "table", "fence", "html_block"])
+_PARSER.disable("inline")
+# markdown-it logs every block rule it tries at DEBUG; at thousands of pages that alone costs seconds
+logging.getLogger("markdown_it").setLevel(logging.INFO)
+
+CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
+IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()]*(?:\([^()]*\)[^()]*)*\)")
+INLINE_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
+AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
+HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.S)
+ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
+SHIELD = "\x00"
+INLINE_MARKUP = re.compile(r"[\[\]<>`\\&*_!\x00]")
+
+
+def render_inline(content: str, base_url: str, page_url: str, links: bool) -> str:
+    """Inline Markdown as light Markdown: links kept (absolute) or reduced to labels, markup dropped.
+
+    Code spans are set aside first so nothing inside them is read as markup;
+    backslash escapes likewise.
+    """
+    if not INLINE_MARKUP.search(content):
+        return " ".join(content.split())  # plain text, the common case
+    kept: list[str] = []
+
+    def keep(text: str) -> str:
+        kept.append(text)
+        return f"{SHIELD}{len(kept) - 1}{SHIELD}"
+
+    text = CODE_SPAN.sub(lambda m: keep(m.group(2).strip()), content.replace(SHIELD, ""))
+    text = ESCAPE.sub(lambda m: keep(m.group(1)), text)
+    text = IMAGE.sub(lambda m: m.group(1), text)
+
+    def link(match: re.Match[str]) -> str:
+        label = " ".join(_plain(match.group(1)).split())
+        url = absolute_url(html.unescape(match.group(2)), base_url, page_url).replace("[", "%5B").replace("]", "%5D")
+        if not links:
+            return keep(label or url)
+        label = (label or url).replace("[", "(").replace("]", ")")
+        return keep(f"[{label}]({url})")
+
+    text = INLINE_LINK.sub(link, text)
+    text = AUTOLINK.sub(lambda m: keep(f"[{m.group(1)}]({m.group(1)})" if links else m.group(1)), text)
+    text = _plain(text)
+    while SHIELD in text:
+        text = re.sub(f"{SHIELD}(\\d+){SHIELD}", lambda m: kept[int(m.group(1))], text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _plain(text: str) -> str:
+    """Text without HTML tags, emphasis markers or entities."""
+    text = HTML_TAG.sub("", text)
+    text = STRONG.sub(r"\2", text)
+    text = EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
+    return html.unescape(text)
 
 
 def absolute_url(href: str, base_url: str, page_url: str) -> str:
@@ -64,36 +126,6 @@ def absolute_url(href: str, base_url: str, page_url: str) -> str:
     if href.startswith("/"):
         return base_url.rstrip("/") + href
     return urljoin(page_url, href)
-
-
-def _render_inline(token: Token, base_url: str, page_url: str, links: bool) -> str:
-    """Inline children as light Markdown; HTML tags dropped, images as their alt text."""
-    out: list[str] = []
-    link_stack: list[tuple[str, int]] = []
-    for child in token.children or []:
-        t = child.type
-        if t == "text":
-            out.append(child.content)
-        elif t == "code_inline":
-            out.append(child.content)
-        elif t in ("softbreak", "hardbreak"):
-            out.append(" ")
-        elif t == "image":
-            out.append(child.content or "")
-        elif t == "link_open":
-            href = str(child.attrs.get("href", ""))
-            link_stack.append((absolute_url(href, base_url, page_url), len(out)))
-        elif t == "link_close" and link_stack:
-            url, start = link_stack.pop()
-            label = "".join(out[start:]).strip()
-            del out[start:]
-            if links and not link_stack:
-                label = label.replace("[", "(").replace("]", ")")
-                out.append(f"[{label or url}]({url})" if url else label)
-            else:
-                out.append(label)
-        # html_inline, strong/em markers: dropped on purpose (text is kept).
-    return re.sub(r"[ \t]+", " ", "".join(out)).strip()
 
 
 def parse_blocks(body: str, *, base_url: str, page_url: str, line_offset: int = 0) -> list[Block]:
@@ -145,13 +177,13 @@ def parse_blocks(body: str, *, base_url: str, page_url: str, line_offset: int = 
             parent = tokens[i - 1].type if i else ""
             if parent == "heading_open" and pending_heading:
                 level, line = pending_heading
-                text = _render_inline(tok, base_url, page_url, links=False)
+                text = render_inline(tok.content, base_url, page_url, links=False)
                 blocks.append(Block("heading", text, line, level=level))
                 pending_heading = None
             elif parent in ("th_open", "td_open"):
-                row.append(_render_inline(tok, base_url, page_url, links=True))
+                row.append(render_inline(tok.content, base_url, page_url, links=True))
             else:
-                text = _render_inline(tok, base_url, page_url, links=True)
+                text = render_inline(tok.content, base_url, page_url, links=True)
                 if not text:
                     continue
                 if item_open_at and tokens[i - 1].hidden:

@@ -138,6 +138,8 @@ def clean_slack(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lowercase ASCII-ish form: accents and curly quotes folded, so typing style does not matter."""
+    if text.isascii():
+        return text.lower()  # the common case, without a per-character pass
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2013", "-").replace("\u2014", "-")
@@ -148,7 +150,7 @@ def singular(word: str) -> str:
     """Crude plural folding; applied to both sides, so it only has to be consistent."""
     if len(word) > 3 and word.endswith("ies"):
         return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ics")):
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "cs")):
         return word[:-1]
     return word
 
@@ -228,8 +230,10 @@ def looks_like_role(text: str) -> bool:
     folded = fold(text).strip()
     if not folded or "?" in folded or len(folded.split()) > 10:
         return False
-    if re.match(r"^(about|what|how|why|who|our|your|working|benefits|compensation|overview|apply|the team|as an?|q&a|levels?|general|responsibilities|requirements)\b", folded):
+    if re.match(r"^(about|what|how|why|who|our|your|working|the team|as an?|q&a|levels?|general|responsibilities|requirements)\b", folded):
         return False
+    if re.fullmatch(r"(benefits|compensation|overview|apply|perks|culture)(\s*(&|and)\s*\w+)?", folded):
+        return False  # "## Benefits" is about perks; "Benefits Internal Auditor" is a role
     if re.search(r"\b(candidates?|interviews?|screening|call|initiatives?|process|assessment)$", folded):
         return False
     if re.fullmatch(r"[a-z]+(?: [a-z]+)? (?:and|&) [a-z]+(?: [a-z]+)?", folded) and all(

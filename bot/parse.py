@@ -20,6 +20,7 @@ from pathlib import Path
 import frontmatter
 import yaml
 from rapidfuzz import fuzz
+from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.markdown import Block, parse_blocks
 from bot.names import bag, clean_heading, key as name_key, fold, is_level_only, looks_like_role, norm, plain_level_variants, slug
@@ -386,6 +387,8 @@ class _PageReader:
             other = name_key(role.name)
             if other == wanted or any(name_key(a) == wanted for a in role.aliases):
                 return role.name
+            if not typo_of(wanted, other):
+                continue  # a typo changes letters, not words: "X (APAC)" is not "X (Japan)"
             score = fuzz.ratio(wanted, other)
             if score > best_score:
                 best, best_score = role.name, score
@@ -445,8 +448,11 @@ class _PageReader:
         existing = self.find_role(prefix)
         if existing:
             return existing, False
-        if fuzz.ratio(norm(prefix), norm(self.page.family)) >= 88 or fuzz.ratio(norm(prefix), norm(self.page.title)) >= 88:
-            return None, True
+        if any(
+            len(name_key(prefix).split()) == len(name_key(name).split()) and fuzz.ratio(norm(prefix), norm(name)) >= 88
+            for name in (self.page.family, self.page.title)
+        ):
+            return None, True  # "Backend Engineer Performance Indicators" on the Backend Engineering page
         if is_level_only(prefix):
             return self.add_role(self.level_role_name(prefix), line), False
         if looks_like_role(prefix):
@@ -659,6 +665,14 @@ def sentence_around(text: str, start: int, end: int) -> str:
     after = SENTENCE_END.search(text, end)
     stop = after.end() if after else len(text)
     return text[begin:stop].strip()
+
+
+def typo_of(a: str, b: str) -> bool:
+    """Two normalised names that differ only by misspellings, word for word ("operatios" ~ "operations")."""
+    left, right = a.split(), b.split()
+    return len(left) == len(right) and all(
+        x == y or DamerauLevenshtein.normalized_similarity(x, y) >= 0.75 for x, y in zip(left, right)
+    )
 
 
 def shield(text: str) -> tuple[str, list[str]]:

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.names import clean_slack, fold, key as name_key, singular, tokens
 
+RAW_WORD = re.compile(r"[a-z0-9&][a-z0-9&'.-]*")
 POSSESSIVE_OF_ROLE = re.compile(r"(\w)['’]s\s+(?:line\s+)?(?:manager|boss|supervisor|lead|reports?|team|direct reports)\b", re.I)
 UNKNOWN = ""  # marks a word of the question that no role name contains
 UNUSED_WORD_PENALTY = 6.0  # per role word next to the matched name that the name does not explain
@@ -45,6 +47,7 @@ QUERY_FILLER = frozenset(
     specialty specialties have has get can could would should will my our your we i you expected
     expectations look like looks day life typical main key top what's who's whos it's
     two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+    manage manages managing direct directly supervise supervises oversee oversees
     """.split()
 )
 # Everyday words that are ignored unless some role name uses them ("User Experience Researcher").
@@ -128,6 +131,15 @@ class Resolver:
         self.bags = [e.bag for e in entries]
         self.vocab = sorted({w for e in entries for w in e.key.split()})
         self.vocab_set = set(self.vocab)
+        # role-name words as written ("facilities") -> their token ("facility"), for typo matching
+        self.raw_vocab: dict[str, str] = {}
+        for _, alias in aliases:
+            for raw in RAW_WORD.findall(fold(alias)):
+                word_tokens = tokens(raw)
+                plain = re.sub(r"[^a-z0-9]", "", raw)
+                if len(word_tokens) == 1 and len(plain) >= 5:
+                    self.raw_vocab.setdefault(plain, word_tokens[0])
+        self.raw_vocab_words = list(self.raw_vocab)
         self.by_token: dict[str, list[int]] = {}
         for i, e in enumerate(entries):
             for w in set(e.key.split()):
@@ -135,8 +147,12 @@ class Resolver:
 
     # --- words --------------------------------------------------------------
 
-    def correct(self, word: str) -> str | None:
-        """The vocabulary word a typed word stands for, or None if it is not a role word."""
+    def correct(self, word: str, raw: str = "") -> str | None:
+        """The vocabulary word a typed word stands for, or None if it is not a role word.
+
+        ``raw`` is the word as typed (before plural folding), compared with the role names'
+        own spellings: "faciliteis" is one swap from "facilities", not from "facility".
+        """
         if word in self.vocab_set:
             return word
         if len(word) < 4 or word.isdigit():
@@ -145,6 +161,12 @@ class Resolver:
         match = process.extractOne(word, self.vocab, scorer=fuzz.ratio, score_cutoff=85)
         if match:
             return match[0]
+        typed = re.sub(r"[^a-z0-9]", "", raw) or word
+        if len(typed) >= 6:
+            # swapped letters ("roboitcs", "logisitcs") are one edit for Damerau-Levenshtein, two for ratio
+            swapped = process.extractOne(typed, self.raw_vocab_words, scorer=DamerauLevenshtein.normalized_similarity, score_cutoff=0.85)
+            if swapped:
+                return self.raw_vocab[swapped[0]]
         return None
 
     def query_words(self, text: str) -> list[str | None]:
@@ -154,14 +176,14 @@ class Resolver:
         neither a question word nor part of any role name ("happiness").
         """
         text = POSSESSIVE_OF_ROLE.sub(r"\1", clean_slack(text))
-        words = tokens(text)
         out: list[str | None] = []
-        for w in words:
-            if (w in QUERY_FILLER and w != "manager") or (w in SOFT_FILLER and w not in self.vocab_set):
-                out.append(None)
-                continue
-            corrected = self.correct(w)
-            out.append(corrected if corrected else (None if w.isdigit() else UNKNOWN))
+        for raw in RAW_WORD.findall(fold(text)):
+            for w in tokens(raw):
+                if (w in QUERY_FILLER and w != "manager") or (w in SOFT_FILLER and w not in self.vocab_set):
+                    out.append(None)
+                    continue
+                corrected = self.correct(w, raw)
+                out.append(corrected if corrected else (None if w.isdigit() else UNKNOWN))
         return out
 
     # --- resolving ------------------------------------------------------------
@@ -178,12 +200,16 @@ class Resolver:
         spans = _spans(words)
         if not spans:
             return Resolution("none", span=asked_phrase(text))
-        candidate_ids: set[int] = set()
+        shared: dict[int, int] = {}
         for w in {w for w in words if w}:
-            candidate_ids.update(self.by_token.get(w, ()))
-        if not candidate_ids:
+            for i in self.by_token.get(w, ()):
+                shared[i] = shared.get(i, 0) + 1
+        if not shared:
             return Resolution("none", span=asked_phrase(text))
-        cand = sorted(candidate_ids)
+        # Names sharing the most words with the question are the only ones that can win; scoring
+        # thousands of "... Manager" names for every question would cost milliseconds each.
+        most = max(shared.values())
+        cand = sorted(i for i, n in shared.items() if n >= most - 1)
         cand_bags = [self.bags[i] for i in cand]
         # best score per entry, with the length of the span that reached it
         best: dict[int, tuple[float, int, str]] = {}

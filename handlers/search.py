@@ -22,7 +22,7 @@ TERM = re.compile(
 @intent(
     "search",
     patterns={
-        r"\b(?:which|what|any|list)\b.*\b(?:roles?|jobs?|positions?|people|pages?|titles?)\b.*\b(?:need|require|mention|use|involve|ask for|work with|experience with|knowledge of|know)": 4.5,
+        r"\b(?:which|what|any|list)\b.*\b(?:roles?|jobs?|positions?|people|pages?|titles?)\b.*\b(?:needs?|requires?|mentions?|uses?|involves?|asks? for|works? with|experience with|knowledge of|knows?)\b": 4.5,
         r"^\s*(?:search|find)\b": 5,
         r"\bwho (?:needs|uses|works with|knows|requires)\b|\bwhere (?:is|are|does)\b.*\bmention": 3.5,
         r"\bmentions?\b": 2,
