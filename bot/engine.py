@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import threading
 import time
@@ -93,17 +94,15 @@ class Engine:
             changed, removed, unchanged = store.pending()
             if not changed and not removed:
                 return SyncReport(reused=unchanged)
-            building = self.db_path.with_name(self.db_path.name + ".building")
-            building.unlink(missing_ok=True)
-            target = sqlite3.connect(building)
-            with target:
-                store.db.conn.backup(target)
-            target.close()
         finally:
             store.close()
+        # Nothing writes the index but this method (under self._lock) and it uses a rollback
+        # journal, so a closed index file is consistent and a plain file copy is a snapshot.
+        building = self.db_path.with_name(self.db_path.name + ".building")
+        shutil.copyfile(self.db_path, building)
         copy = IndexStore(building, self.seeds_dir, self.base_url)
         try:
-            report = copy.sync()
+            report = copy.sync(pending=(changed, removed, unchanged))
         finally:
             copy.close()
         os.replace(building, self.db_path)

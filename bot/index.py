@@ -58,6 +58,15 @@ def page_files(seeds_dir: Path) -> list[Path]:
     return sorted(found)
 
 
+def file_stamp(path: Path) -> str:
+    """Size and modification time: a file with the same stamp has not been written since."""
+    try:
+        info = path.stat()
+    except OSError:
+        return ""
+    return f"{info.st_size}:{info.st_mtime_ns}"
+
+
 def file_sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -217,7 +226,7 @@ class IndexStore:
         self.db = self._open()
         db = self.db
         db["meta"].create({"key": str, "value": str}, pk="key")
-        db["files"].create({"path": str, "sha256": str, "page_id": int}, pk="path")
+        db["files"].create({"path": str, "sha256": str, "page_id": int, "stamp": str}, pk="path")
         db["pages"].create(
             {"id": int, "path": str, "title": str, "family": str, "url": str, "sha256": str,
              "description": str, "single_role": int},
@@ -268,29 +277,52 @@ class IndexStore:
         return self._meta("schema") != SCHEMA_VERSION or self._meta("base_url") != self.base_url
 
     def pending(self) -> tuple[list[tuple[str, Path, str]], list[str], int]:
-        """Files changed or added since the last sync, files removed, and how many are unchanged."""
+        """Files changed or added since the last sync, files removed, and how many are unchanged.
+
+        A file whose size and modification time are as recorded is not read again: the
+        watcher polls every few seconds, and hashing thousands of pages each time would
+        cost a core. Content hashes still decide what counts as a change.
+        """
         files = {self._display(p): p for p in page_files(self.seeds_dir)}
-        known = {row["path"]: row["sha256"] for row in self.db["files"].rows} if "files" in self.db.table_names() else {}
+        known: dict[str, tuple[str, str]] = {}
+        if "files" in self.db.table_names():
+            known = {path: (sha, stamp or "") for path, sha, stamp in self.db.conn.execute("select path, sha256, stamp from files")}
         changed: list[tuple[str, Path, str]] = []
         unchanged = 0
+        self._stamps: dict[str, str] = {}
         for shown, path in files.items():
+            stamp = file_stamp(path)
+            self._stamps[shown] = stamp
+            old_sha, old_stamp = known.get(shown, ("", ""))
+            if stamp and stamp == old_stamp:
+                unchanged += 1
+                continue
             try:
                 sha = file_sha(path)
             except OSError:
                 sha = ""
-            if sha and known.get(shown) == sha:
-                unchanged += 1
+            if sha and old_sha == sha:
+                unchanged += 1  # touched, not changed
             else:
                 changed.append((shown, path, sha))
         return changed, [p for p in known if p not in files], unchanged
 
-    def sync(self) -> SyncReport:
-        """Bring the index in line with the folder, re-parsing only what changed."""
+    def sync(self, pending: tuple[list[tuple[str, Path, str]], list[str], int] | None = None) -> SyncReport:
+        """Bring the index in line with the folder, re-parsing only what changed.
+
+        ``pending`` is a result of :meth:`pending` already computed for this folder (on the
+        file this index was copied from), so the folder is not read twice.
+        """
         report = SyncReport()
         if self.needs_schema():
             self._create_schema()
             report.full_rebuild = True
-        changed, removed, report.reused = self.pending()
+            pending = None
+        if pending is None:
+            pending = self.pending()
+        elif not hasattr(self, "_stamps"):
+            self._stamps = {shown: file_stamp(path) for shown, path, _ in pending[0]}
+        changed, removed, report.reused = pending
         if not changed and not removed:
             return report
         parsed = parse_many([(path, shown) for shown, path, _ in changed], self.base_url)
@@ -306,12 +338,12 @@ class IndexStore:
             rows = _Rows(self._next_ids())
             for (shown, _path, sha), (page, problems) in zip(changed, parsed):
                 if shown in keep:
-                    self.db.execute("update files set sha256 = ? where path = ?", [sha, shown])
+                    self.db.execute("update files set sha256 = ?, stamp = ? where path = ?", [sha, self._stamps.get(shown, ""), shown])
                     self.db.execute("delete from problems where path = ? and stage = 'parse'", [shown])
                     problems = [Problem(p.path, p.line, p.message + "; the last good version of this page is still served") for p in problems]
                 else:
                     page_id = rows.add_page(page) if page else None
-                    rows.files.append({"path": shown, "sha256": sha, "page_id": page_id})
+                    rows.files.append({"path": shown, "sha256": sha, "page_id": page_id, "stamp": self._stamps.get(shown, "")})
                 rows.problems.extend({"path": p.path, "line": p.line, "message": p.message, "stage": "parse"} for p in problems)
                 report.parsed.append(shown)
             self._write(rows)
@@ -381,7 +413,7 @@ class IndexStore:
     def _link(self) -> None:
         """Resolve every cross-role reference against the whole index; report what does not resolve."""
         self.db.execute("delete from problems where stage = 'link'")
-        roles = list(self.db.query("select r.id, r.name, r.norm, r.page_id, p.url as page_url, p.path from roles r join pages p on p.id = r.page_id"))
+        roles = [dict(r) for r in self._fetch("select r.id, r.name, r.norm, r.page_id, p.url as page_url, p.path from roles r join pages p on p.id = r.page_id")]
         by_name: dict[str, list[dict]] = {}
         by_norm: dict[str, list[dict]] = {}
         by_ranks: dict[frozenset[str], list[dict]] = {}
@@ -397,12 +429,12 @@ class IndexStore:
         group_bags = {rank: [r["bag"] for r in group] for rank, group in by_ranks.items()}
         alias_norm: dict[str, set[int]] = {}
         alias_bag: dict[str, set[int]] = {}
-        for a in self.db.query("select role_id, norm from aliases"):
+        for a in self._fetch("select role_id, norm from aliases"):
             alias_norm.setdefault(a["norm"], set()).add(a["role_id"])
             alias_bag.setdefault(" ".join(sorted(set(a["norm"].split()))), set()).add(a["role_id"])
-        pages_single = {row["url"].rstrip("/"): row["id"] for row in self.db.query("select id, url from pages where single_role = 1")}
+        pages_single = {row["url"].rstrip("/"): row["id"] for row in self._fetch("select id, url from pages where single_role = 1")}
         role_of_page = {r["page_id"]: r["id"] for r in roles}
-        family_of_page = {row["id"]: row["family"] for row in self.db.query("select id, family from pages")}
+        family_of_page = {row["id"]: row["family"] for row in self._fetch("select id, family from pages")}
 
         def resolve(text: str, page_id: int, url: str = "") -> int | None:
             def prefer(cands: list[dict]) -> int | None:
@@ -442,14 +474,14 @@ class IndexStore:
 
         updates = [
             (resolve(row["target"], row["page_id"], row["target_url"]), row["id"])
-            for row in self.db.query("select id, page_id, target, target_url from reports")
+            for row in self._fetch("select id, page_id, target, target_url from reports")
         ]
         self.db.conn.executemany("update reports set target_role_id = ? where id = ?", updates)
 
         edges: dict[tuple[int | None, str], list[tuple[int, str]]] = {}
         extend_updates: list[tuple[int | None, int, int]] = []
         link_problems: list[Problem] = []
-        for row in list(self.db.query("select e.*, p.path from extends e join pages p on p.id = e.page_id")):
+        for row in self._fetch("select e.*, p.path from extends e join pages p on p.id = e.page_id"):
             kind = row["target_kind"] or row["section_kind"]
             target_text = row["target"]
             family = family_of_page.get(row["page_id"], "")
@@ -483,6 +515,12 @@ class IndexStore:
                             self._insert_problems([Problem(file, int(line), f"'Extends' cycle in {kind}: {names}")], "link")
                     elif target not in path and len(path) < 20:
                         stack.append((target, path + [target]))
+
+    def _fetch(self, sql: str, params: list | tuple = ()) -> list[sqlite3.Row]:
+        """Rows readable by column name, without sqlite-utils' per-row dicts (the link pass reads every role)."""
+        cursor = self.db.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, params).fetchall()
 
     # --- reading ---------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -20,6 +21,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.names import clean_slack, fold, key as name_key, singular, tokens
 
+NOT_ALNUM = re.compile(r"[^a-z0-9]")
 RAW_WORD = re.compile(r"[a-z0-9&][a-z0-9&'.-]*")
 POSSESSIVE_OF_ROLE = re.compile(r"(\w)['’]s\s+(?:line\s+)?(?:manager|boss|supervisor|lead|reports?|team|direct reports)\b", re.I)
 UNKNOWN = ""  # marks a word of the question that no role name contains
@@ -131,19 +133,30 @@ class Resolver:
         self.bags = [e.bag for e in entries]
         self.vocab = sorted({w for e in entries for w in e.key.split()})
         self.vocab_set = set(self.vocab)
-        # role-name words as written ("facilities") -> their token ("facility"), for typo matching
-        self.raw_vocab: dict[str, str] = {}
-        for _, alias in aliases:
-            for raw in RAW_WORD.findall(fold(alias)):
-                word_tokens = tokens(raw)
-                plain = re.sub(r"[^a-z0-9]", "", raw)
-                if len(word_tokens) == 1 and len(plain) >= 5:
-                    self.raw_vocab.setdefault(plain, word_tokens[0])
-        self.raw_vocab_words = list(self.raw_vocab)
+        self._aliases = aliases
         self.by_token: dict[str, list[int]] = {}
         for i, e in enumerate(entries):
             for w in set(e.key.split()):
                 self.by_token.setdefault(w, []).append(i)
+
+    @cached_property
+    def raw_vocab(self) -> dict[str, str]:
+        """Role-name words as written ("facilities") -> their token ("facility"), for typo matching.
+
+        Built on the first typo that needs it, not with every index version.
+        """
+        vocab: dict[str, str] = {}
+        for _, alias in self._aliases:
+            for raw in RAW_WORD.findall(fold(alias)):
+                word_tokens = tokens(raw)
+                plain = NOT_ALNUM.sub("", raw)
+                if len(word_tokens) == 1 and len(plain) >= 5:
+                    vocab.setdefault(plain, word_tokens[0])
+        return vocab
+
+    @cached_property
+    def raw_vocab_words(self) -> list[str]:
+        return list(self.raw_vocab)
 
     # --- words --------------------------------------------------------------
 
@@ -161,7 +174,7 @@ class Resolver:
         match = process.extractOne(word, self.vocab, scorer=fuzz.ratio, score_cutoff=85)
         if match:
             return match[0]
-        typed = re.sub(r"[^a-z0-9]", "", raw) or word
+        typed = NOT_ALNUM.sub("", raw) or word
         if len(typed) >= 6:
             # swapped letters ("roboitcs", "logisitcs") are one edit for Damerau-Levenshtein, two for ratio
             swapped = process.extractOne(typed, self.raw_vocab_words, scorer=DamerauLevenshtein.normalized_similarity, score_cutoff=0.85)

@@ -27,10 +27,14 @@ Home shows that note, and clicks on old buttons are acknowledged and ignored.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
+import os
 import re
+import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from http.client import HTTPException
 from typing import Any, Protocol
 from urllib.error import URLError
@@ -62,6 +66,7 @@ COMMAND = "/hiring"
 EVENT_DEDUPE_TTL = 60 * 60.0
 HELP_WORDS = frozenset({"", "help", "?"})
 MAX_RETRIES = 2
+ACK_WAIT_SECONDS = 2.5  # Slack allows 3 s for an ack; a listener that has not acked by then is left to finish
 # Methods whose repetition changes nothing (same message edited, same view published):
 # only these are sent again after a timeout or a lost reply.
 IDEMPOTENT_METHODS = frozenset({"auth.test", "apps.connections.open", "chat.update", "views.publish"})
@@ -277,6 +282,7 @@ class SlackBot:
         context_ttl: float,
         access: Access | None = None,
         http_timeout: float = DEFAULT_HTTP_TIMEOUT,
+        work_executor: Executor | None = None,
     ) -> None:
         self.engine = engine
         self.access = access or Access()
@@ -286,21 +292,67 @@ class SlackBot:
         # (channel, ts) of messages already answered: one message can arrive as two events
         # (an @-mention in a DM is both message.im and app_mention).
         self.answered: ExpiringMap[bool] = ExpiringMap(EVENT_DEDUPE_TTL, max_items=50_000)
+        # Answering is CPU work under one GIL. Listeners ack first and then answer; letting
+        # only as many answers run at once as there are cores keeps the threads that deliver
+        # acks from queueing behind dozens of answers (50 concurrent commands: ack p99 < 100 ms).
+        self.answering = threading.BoundedSemaphore(answer_slots())
+        # Listeners run here after their ack (see ``deferred``); tests pass one that tells when it is idle.
+        self.work: Executor = work_executor or ThreadPoolExecutor(max_workers=listener_threads(), thread_name_prefix="rolecall-work")
 
     # ------------------------------------------------------------------ registration
 
     def register(self, app: App) -> None:
         """Attach every listener. The same app serves HTTP mode and Socket Mode."""
-        app.command(COMMAND)(self.on_command)
+        app.command(COMMAND)(self.deferred(self.on_command))
         for event_type, listener in self.event_listeners().items():
-            app.event(event_type)(listener)
-        app.action(blocks.CHOOSE_ROLE_PATTERN)(self.on_choose_role)
-        app.action(blocks.SHARE)(self.on_share)
-        app.action(blocks.FEEDBACK_PATTERN)(self.on_feedback)
+            app.event(event_type)(self.deferred(listener))
+        app.action(blocks.CHOOSE_ROLE_PATTERN)(self.deferred(self.on_choose_role))
+        app.action(blocks.SHARE)(self.deferred(self.on_share))
+        app.action(blocks.FEEDBACK_PATTERN)(self.deferred(self.on_feedback))
         # Safety nets, registered last so they only see what nothing above matched:
         # an unacknowledged event or click makes Slack retry it (and show the user an error).
         app.event(re.compile(r".*"))(self.on_other_event)
         app.action(re.compile(r".*"))(self.on_other_action)
+
+    def deferred(self, listener: Callable[..., None]) -> Callable[..., None]:
+        """Run ``listener`` on the work pool and return as soon as it has acked.
+
+        The app runs with ``process_before_response`` so Bolt returns the ack when the
+        registered function returns. Bolt's own asynchronous mode instead polls for the ack
+        every 10 ms from the request thread, which under a burst of requests turns into
+        hundreds of milliseconds; an Event wakes the request thread the moment ack() runs.
+        """
+
+        takes_ack = "ack" in inspect.signature(listener).parameters
+
+        @functools.wraps(listener)  # Bolt reads the wrapped signature to know what to pass
+        def run(**kwargs: Any) -> None:
+            acked = threading.Event()
+            if takes_ack:
+                ack = kwargs["ack"]
+
+                def ack_then_signal(*args: Any, **ack_kwargs: Any) -> None:
+                    try:
+                        ack(*args, **ack_kwargs)
+                    finally:
+                        acked.set()
+
+                kwargs["ack"] = ack_then_signal
+            else:
+                acked.set()  # events are acknowledged by Bolt itself
+
+            def work() -> None:
+                try:
+                    listener(**kwargs)
+                except Exception:
+                    logger.exception("A listener failed")
+                finally:
+                    acked.set()  # never leave the request waiting
+
+            self.work.submit(work)
+            acked.wait(ACK_WAIT_SECONDS)
+
+        return run
 
     def event_listeners(self) -> dict[str, Callable[..., None]]:
         """Event type -> listener; the manifest test checks app.yaml against these keys."""
@@ -566,8 +618,9 @@ class SlackBot:
         """The engine's answer (logged under ``surface`` and ``user``), or None when it failed
         (logged; the user gets an apology)."""
         try:
-            return self.engine.ask(asked.question, last_role=asked.last_role, role=asked.role, role_page=asked.role_page,
-                                   surface=surface, user=user)
+            with self.answering:  # see __init__: acks must not wait behind many answers at once
+                return self.engine.ask(asked.question, last_role=asked.last_role, role=asked.role, role_page=asked.role_page,
+                                       surface=surface, user=user)
         except Exception:
             logger.exception("The engine failed to answer a question")
             return None
@@ -677,6 +730,18 @@ def strip_mention(text: str, bot_user_id: str | None) -> str:
     return " ".join(text.split())
 
 
+def answer_slots() -> int:
+    """``ROLECALL_ANSWER_SLOTS``: answers computed at once (default: the number of cores)."""
+    raw = os.environ.get("ROLECALL_ANSWER_SLOTS", "").strip()
+    return max(1, int(raw)) if raw.isdigit() else max(1, os.cpu_count() or 1)
+
+
+def listener_threads() -> int:
+    """``ROLECALL_LISTENER_THREADS``: listeners running at once after their ack (default 64; most wait to answer)."""
+    raw = os.environ.get("ROLECALL_LISTENER_THREADS", "").strip()
+    return max(1, int(raw)) if raw.isdigit() else 64
+
+
 # --------------------------------------------------------------------------- assembly
 
 
@@ -699,9 +764,11 @@ def build_app(
         logger=bolt_logger,
         request_verification_enabled=False,
         before_authorize=VerifySignature(config.signing_secret),
-        listener_executor=listener_executor,
+        # Listeners ack and hand their work to SlackBot.work themselves (SlackBot.deferred).
+        process_before_response=True,
     )
     app.use(DedupeEvents())
-    bot = SlackBot(engine, context_ttl=config.context_ttl, access=config.access, http_timeout=config.http_timeout)
+    bot = SlackBot(engine, context_ttl=config.context_ttl, access=config.access, http_timeout=config.http_timeout,
+                   work_executor=listener_executor)
     bot.register(app)
     return app

@@ -34,7 +34,7 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 # Slack's payloads are a few kilobytes; refuse anything absurd before Bolt parses it.
 MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_THREADS = 8
+DEFAULT_THREADS = 32
 
 logger = logging.getLogger("rolecall.slack")
 
@@ -128,7 +128,7 @@ class HttpServer:
 
 
 def http_threads() -> int:
-    """``ROLECALL_HTTP_THREADS`` (worker threads answering Slack's HTTP requests), default 8."""
+    """``ROLECALL_HTTP_THREADS`` (worker threads answering Slack's HTTP requests), default 32: each mostly waits for an ack."""
     raw = os.environ.get("ROLECALL_HTTP_THREADS", "").strip()
     return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_THREADS
 
@@ -164,6 +164,9 @@ def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
     watch = getattr(engine, "watch", None)
     if callable(watch):
         watch()  # hot reload: pages added, changed or removed are picked up without a restart
+    # Acks are short and answers are CPU work under one GIL: hand the GIL over every 1 ms
+    # (CPython's default is 5 ms) so a burst of acks does not wait behind answers.
+    sys.setswitchinterval(float(os.environ.get("ROLECALL_GIL_SWITCH_SECONDS", "0.001")))
     previous_sigterm = _stop_on_sigterm()
     try:
         if config.socket_mode:
