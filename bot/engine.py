@@ -67,6 +67,7 @@ class Engine:
         self._stop = threading.Event()
         self.last_sync: SyncReport = self._update_index()
         self.kb = Knowledge(self.db_path)
+        self._warm(self.kb)
         if question_log is True:
             question_log = QuestionLog(default_log_path(self.db_path))
         self.log: QuestionLog | None = question_log or None
@@ -114,11 +115,17 @@ class Engine:
             report = self._update_index()
             if report.parsed or report.removed or report.full_rebuild:
                 self.kb = Knowledge(self.db_path)
+                self._warm(self.kb)
                 log.info("index updated: %d page(s) re-read, %d removed", len(report.parsed), len(report.removed))
                 for problem in self.kb.problems():
                     log.warning("page problem: %s", problem)
             self.last_sync = report
             return report
+
+    @staticmethod
+    def _warm(kb: Knowledge) -> None:
+        """Build the typo vocabulary off the question path, so the first misspelled question is not slow."""
+        threading.Thread(target=lambda: kb.resolver.raw_vocab, name="rolecall-warm", daemon=True).start()
 
     def watch(self, interval: float | None = None) -> None:
         """Poll the pages folder in a daemon thread (``ROLECALL_RELOAD_SECONDS``, default 5 s; 0 turns it off)."""

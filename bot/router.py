@@ -48,13 +48,19 @@ def intent(name: str, *, patterns: dict[str, float], examples: list[str], order:
     return register
 
 
-def load_handlers() -> dict[str, Intent]:
-    """Import every module in ``handlers/`` so that each registers itself."""
-    import handlers
+_LOADED = False
 
-    for module in pkgutil.iter_modules(handlers.__path__):
-        if not module.name.startswith("_"):
-            importlib.import_module(f"handlers.{module.name}")
+
+def load_handlers() -> dict[str, Intent]:
+    """Import every module in ``handlers/`` so that each registers itself (once per process)."""
+    global _LOADED
+    if not _LOADED:
+        import handlers
+
+        for module in pkgutil.iter_modules(handlers.__path__):
+            if not module.name.startswith("_"):
+                importlib.import_module(f"handlers.{module.name}")
+        _LOADED = True
     return REGISTRY
 
 
