@@ -448,10 +448,7 @@ class _PageReader:
         existing = self.find_role(prefix)
         if existing:
             return existing, False
-        if any(
-            len(name_key(prefix).split()) == len(name_key(name).split()) and fuzz.ratio(norm(prefix), norm(name)) >= 88
-            for name in (self.page.family, self.page.title)
-        ):
+        if any(names_the_family(name_key(prefix), name_key(name)) for name in (self.page.family, self.page.title)):
             return None, True  # "Backend Engineer Performance Indicators" on the Backend Engineering page
         if is_level_only(prefix):
             return self.add_role(self.level_role_name(prefix), line), False
@@ -665,6 +662,18 @@ def sentence_around(text: str, start: int, end: int) -> str:
     after = SENTENCE_END.search(text, end)
     stop = after.end() if after else len(text)
     return text[begin:stop].strip()
+
+
+def names_the_family(prefix: str, family: str) -> bool:
+    """"Backend Engineer" names the "Backend Engineering" family; "... Engineer (EMEA)" does not
+    name "... Engineering Roles": word for word, each a typo or a stem of the other."""
+    left, right = prefix.split(), family.split()
+    if right and right[-1] == "role":
+        right = right[:-1]
+    return len(left) == len(right) > 0 and all(
+        x == y or x.startswith(y) or y.startswith(x) or DamerauLevenshtein.normalized_similarity(x, y) >= 0.75
+        for x, y in zip(left, right)
+    )
 
 
 def typo_of(a: str, b: str) -> bool:
