@@ -11,7 +11,6 @@ request to the last answer.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -19,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 from benchmarks.checks import latency_summary
@@ -70,18 +68,6 @@ def cpu_seconds(pid: int) -> float:
         return float("nan")
 
 
-def wait_for_health(url: str, process: subprocess.Popen, timeout: float) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"rolecall serve exited early with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                return json.loads(response.read())
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def run_http_load(pages: Path, db: Path, workdir: Path, questions: list[str], *, concurrency: int = 50,
@@ -125,7 +111,7 @@ def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
-            health = wait_for_health(f"http://127.0.0.1:{port}/healthz", process, start_timeout)
+            health = fake_slack.wait_for_health(f"http://127.0.0.1:{port}/healthz", process, start_timeout)
             ready_s = time.perf_counter() - started
             url = f"http://127.0.0.1:{port}/slack/events"
             sender = fake_slack.SlackSender(url, fake=fake)

@@ -233,7 +233,7 @@ def build_rows(r: dict) -> list[dict]:
     ours_same = r["ours_on_baseline_subset"]
     row(f"baseline FTS5 top section, accuracy (n={b['n']}, lenient / strict)", f"{b['lenient_pct']:.1f} % / {b['strict_pct']:.1f} %",
         key="baseline_accuracy", raw={"lenient": b["lenient_pct"], "strict": b["strict_pct"]})
-    row(f"Rolecall on the same questions (facts only / full check)", f"{ours_same['facts_only_pct']:.1f} % / {ours_same['full_pct']:.1f} %",
+    row("Rolecall on the same questions (facts only / full check)", f"{ours_same['facts_only_pct']:.1f} % / {ours_same['full_pct']:.1f} %",
         key="ours_on_baseline_subset", raw=ours_same)
     row("baseline FTS5 latency p50 / p99", f"{b['latency']['p50_ms']:.2f} / {b['latency']['p99_ms']:.2f} ms "
         f"(index {b['sections']} sections in {b['build_s']:.2f} s)", key="baseline_latency", raw=b["latency"])

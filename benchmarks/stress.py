@@ -33,7 +33,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -279,7 +278,7 @@ def run(seconds: float, concurrency: int, max_requests: int, edit_interval: floa
             server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=env,
                                       stdout=output, stderr=subprocess.STDOUT)
             try:
-                wait_until_healthy(f"http://{HOST}:{port}/healthz", server)
+                fake_slack.wait_for_health(f"http://{HOST}:{port}/healthz", server, timeout=60.0)
                 send_traffic(fake_slack.SlackSender(f"http://{HOST}:{port}/slack/events", fake=fake),
                              pages, report, seconds, concurrency, max_requests, edit_interval)
                 collect_replies(fake, report, drain_seconds)
@@ -298,22 +297,6 @@ def run(seconds: float, concurrency: int, max_requests: int, edit_interval: floa
             report.notes.append("first server traceback:\n" + text[text.index("Traceback"):][:1500])
         report.log_rows = count_log_rows(work / "questions.sqlite")
     return report
-
-
-def wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if server.poll() is not None:
-            raise RuntimeError(f"rolecall serve exited early with {server.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("rolecall serve did not become healthy in time")
-        time.sleep(0.1)
 
 
 def send_traffic(slack: Any, pages: Path, report: Report, seconds: float, concurrency: int,

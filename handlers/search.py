@@ -6,7 +6,7 @@ import json
 import re
 
 from bot.answer import Answer, Source
-from bot.compose import echo, link, source_footer
+from bot.compose import echo, link
 from bot.query import Query
 from bot.router import intent
 

@@ -23,6 +23,7 @@ import json
 import re
 import socket
 import struct
+import subprocess
 import threading
 import time
 import urllib.error
@@ -836,3 +837,22 @@ def assert_cannot_ping(text: str) -> None:
     """No broadcast (<!channel>, a live @here) and no user mention other than the asker's."""
     found = BROADCAST.search(text)
     assert found is None, f"message could ping: {found.group(0)!r} in {text!r}"
+
+
+def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 20.0) -> dict:
+    """Poll ``GET /healthz`` of a ``rolecall serve`` subprocess until it answers; fail if it exits first.
+
+    Shared by the server tests, the HTTP benchmark and the stress script.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise RuntimeError(f"rolecall serve exited early with code {process.returncode}\n{output}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                return json.loads(response.read())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

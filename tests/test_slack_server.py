@@ -17,7 +17,7 @@ import pytest
 
 from bot.slack.config import ConfigError, SlackConfig
 from bot.slack.server import serve
-from fake_slack import APP_TOKEN, BOT_TOKEN, SEEDS, SIGNING_SECRET, FakeSlack, SlackSender
+from fake_slack import APP_TOKEN, BOT_TOKEN, SEEDS, SIGNING_SECRET, FakeSlack, SlackSender, wait_for_health
 
 ROOT = Path(__file__).resolve().parents[1]
 SLACK_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "HOST", "PORT",
@@ -144,18 +144,6 @@ def test_serve_runs_http_mode_on_host_and_port_until_sigterm(tmp_path):
     assert BOT_TOKEN not in output and SIGNING_SECRET not in output
 
 
-def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 20.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise AssertionError(f"serve() exited early:\n{process.stdout.read()}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                return json.loads(response.read())
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def test_a_rejected_app_token_is_a_clear_start_up_error(env, capsys):
