@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from bot.answer import Answer, Source
-from bot.compose import clarify, link, source_footer
+from bot.compose import clarify, echo, link, source_footer
+from bot.names import tokens
 from bot.query import Query
 from bot.router import intent
 
 MAX_FAMILIES_EXPANDED = 12
+
+
+def narrow(query: Query, family_name: str, roles: list) -> list:
+    """The family's roles whose names have every role word of the question beyond the family's own."""
+    extra = {w for w in query.kb.resolver.query_words(query.clean) if w} - set(tokens(family_name))
+    if not extra:
+        return []
+    return [r for r in roles if extra <= set(tokens(r.name))]
 
 
 @intent(
@@ -34,7 +43,14 @@ def list_roles(query: Query) -> Answer:
         return clarify(query, res)
     if family:
         roles = kb.family_roles(family)
-        lines = [f"The *{family.name}* family has {len(roles)} roles:"]
+        header = f"The *{family.name}* family has {len(roles)} roles:"
+        narrowed = narrow(query, family.name, roles)
+        if narrowed and len(narrowed) < len(roles):
+            # "list the sales ops analyst levels": the analysts of the family, not all 17 roles
+            words = " ".join(w for w in query.kb.resolver.query_words(query.clean) if w and w not in tokens(family.name))
+            header = f"{len(narrowed)} of the {len(roles)} roles in the *{family.name}* family match “{echo(words)}”:"
+            roles = narrowed
+        lines = [header]
         for role in roles:
             grades = kb.grade_of(role)
             grade = f" (grade {' or '.join(str(g.grade) for g in grades)})" if grades else ""

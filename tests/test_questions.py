@@ -417,3 +417,20 @@ def test_list_all_grades(ask):
 def test_a_word_that_is_not_a_role_is_not_silently_dropped(ask):
     assert ask("grade 7 in marketing").status == "not_found"
     assert ask("who does the senior happiness engineer report to").status == "not_found"
+
+
+def test_levels_of_one_kind_within_a_family(ask):
+    answer = ask("can u list the sales ops analyst levels")
+    assert answer.intent == "list_roles"
+    assert answer.text.startswith("5 of the 17 roles in the *Sales Operations* family match “analyst”:")
+    assert answer.roles == [
+        "Associate Sales Operations Analyst", "Sales Operations Analyst", "Sales Operations Analyst - Sales Tech Stack",
+        "Sr. Sales Operations Analyst", "Sales Operations Analyst (Channel)",
+    ]
+
+
+def test_a_chatty_question_still_finds_the_role(ask):
+    answer = ask("hey, quick q - whos the hiring mgr for the sr sales ops analyst role?")
+    assert answer.intent == "interview_steps"
+    assert answer.roles == ["Sr. Sales Operations Analyst"]
+    assert "first interview with the Hiring Manager" in answer.text
