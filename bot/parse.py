@@ -328,6 +328,7 @@ class _Frame:
     kind: str  # role | group | section
     name: str
     role: str | None = None
+    line: int = 1
 
 
 class _PageReader:
@@ -423,12 +424,9 @@ class _PageReader:
                 return frame.role
             if frame.kind == "group" and not SPECIALTIES.match(frame.name) and self.in_specialties():
                 frame.kind = "role"
-                frame.role = self.add_role(f"{self.page.family} ({frame.name})", self.page_line(frame))
+                frame.role = self.add_role(f"{self.page.family} ({frame.name})", frame.line)
                 return frame.role
         return None
-
-    def page_line(self, frame: _Frame) -> int:
-        return getattr(frame, "line", 0) or 1
 
     def owner_for_prefix(self, prefix: str, line: int) -> tuple[str | None, bool]:
         """Who a "<prefix> Responsibilities" heading belongs to; second value: family-wide."""
@@ -471,12 +469,12 @@ class _PageReader:
             owner, family_wide = self.owner_for_prefix(prefix, block.line)
             if family_wide:
                 owner = None
-            self.stack.append(_Frame(block.level, "section", heading, owner))
+            self.stack.append(_Frame(block.level, "section", heading, owner, block.line))
             self.open_section(kind, heading, block.line, owner)
             return
         if GROUP_HEADING.search(heading) or SPECIALTIES.match(heading):
             self.pop_to(block.level)
-            self.stack.append(_Frame(block.level, "group", heading))
+            self.stack.append(_Frame(block.level, "group", heading, None, block.line))
             self.section = None
             return
         self.pop_to(block.level)
@@ -486,20 +484,20 @@ class _PageReader:
                 name = self.add_role(self.level_role_name(heading), block.line)
             else:
                 name = self.add_role(self.management_role_name(heading), block.line)
-            self.stack.append(_Frame(block.level, "role", heading, name))
+            self.stack.append(_Frame(block.level, "role", heading, name, block.line))
             self.section = None
             return
         if looks_like_role(heading):
             name = self.add_role(heading, block.line)
-            self.stack.append(_Frame(block.level, "role", heading, name))
+            self.stack.append(_Frame(block.level, "role", heading, name, block.line))
             self.section = None
             return
         if self.in_specialties() and not self.current_role():
-            self.stack.append(_Frame(block.level, "group", heading))
+            self.stack.append(_Frame(block.level, "group", heading, None, block.line))
             self.section = None
             return
         owner = self.current_role()
-        self.stack.append(_Frame(block.level, "section", heading, owner))
+        self.stack.append(_Frame(block.level, "section", heading, owner, block.line))
         self.open_section("other", heading, block.line, owner)
 
     def open_section(self, kind: str, heading: str, line: int, owner: str | None) -> None:
@@ -509,8 +507,6 @@ class _PageReader:
     def on_content(self, block: Block) -> None:
         if self.section is None:
             owner = self.current_role()
-            if owner is None and self.stack and self.stack[-1].kind == "group" and self.in_specialties():
-                owner = None
             heading = self.stack[-1].name if self.stack else self.page.title
             kind = "overview"
             self.section = Section(kind=kind, heading=heading, line=block.line, owner=owner,

@@ -238,11 +238,11 @@ class Resolver:
                 if current is None or candidate[:2] > current[:2]:
                     best[entry_idx] = candidate
         if not best:
-            return self._partial(words, text, spans)
+            return self._partial(words, text)
         ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
         top_score = ranked[0][1][0]
         if top_score < ACCEPT:
-            partial = self._partial(words, text, spans)
+            partial = self._partial(words, text)
             if partial.status != "none":
                 return partial
             return Resolution("none", suggestions=self._distinct_roles(e for e, s in ranked if s[0] >= SUGGEST)[:3], span=asked_phrase(text))
@@ -250,9 +250,10 @@ class Resolver:
         # "associate sales ops analyst" also contains "sales ops analyst": the longer reading wins
         longest = max(best[e][1] for e in tied)
         tied = [e for e in tied if best[e][1] == longest]
-        return self._decide(tied, best, text, best[tied[0]][2])
+        return self._decide(tied, text, best[tied[0]][2])
 
-    def _decide(self, tied: list[int], best: dict[int, tuple[float, int, str]], text: str, span: str) -> Resolution:
+    def _decide(self, tied: list[int], text: str, span: str) -> Resolution:
+        """Several names scored alike: one role if a tie-break singles it out, else a choice."""
         entries = [self.entries[i] for i in tied]
         families = [e for e in entries if e.family]
         roles = self._distinct_roles(tied)
@@ -278,8 +279,6 @@ class Resolver:
         ordered_roles = {e.role.id for e in ordered if e.role}
         if len(ordered_roles) == 1 and not any(e.family for e in ordered):
             return Resolution("one", role=next(e.role for e in ordered if e.role), span=span)
-        if families and len(roles) == 0:
-            return Resolution("family", family=families[0].family, span=span)
         if families and all(e.key == families[0].key for e in entries if e.family) and not ordered_roles:
             # "sales operations" names the family better than any one role in it
             fam = families[0].family
@@ -287,7 +286,7 @@ class Resolver:
                 return Resolution("family", family=fam, span=span)
         return Resolution("ambiguous", choices=roles[:MAX_CHOICES], span=span, too_many=len(roles) if len(roles) > MAX_CHOICES else 0)
 
-    def _partial(self, words: list[str | None], text: str, spans: list[tuple[list[str], int]]) -> Resolution:
+    def _partial(self, words: list[str | None], text: str) -> Resolution:
         """"the channel manager": no name matches well, but the words pick out a few roles."""
         known = [w for w in words if w]
         if not known:
