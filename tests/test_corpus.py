@@ -25,7 +25,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Engine:
 
 def test_every_real_page_parses_without_crashing():
     pages = sorted(CORPUS.glob("*.md"))
-    assert len(pages) == 73  # 72 job pages and SOURCE.md
+    assert len(pages) > FLOORS["pages"]  # the job pages and SOURCE.md; the corpus only grows
     for path in pages:
         page, problems = parse_page(path)
         if path.name == "SOURCE.md":
@@ -54,7 +54,10 @@ def test_corpus_counts_do_not_drop(corpus: Engine):
 )
 def test_real_page_facts(corpus: Engine, question: str, role: str, expected: str):
     answer = corpus.ask(question)
-    assert answer.roles == [role]
+    if answer.status == "ambiguous":  # the same title on several pages: every choice is that title
+        assert {c.role for c in answer.choices} == {role}
+        answer = corpus.ask(question, role=role, role_page=answer.choices[0].page)
+    assert set(answer.roles) == {role}
     assert expected in answer.text
 
 
