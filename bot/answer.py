@@ -12,6 +12,7 @@ and ``> `` lines quoting the page's own sentence.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -37,6 +38,34 @@ class Choice:
     page: str
 
 
+@dataclass(frozen=True)
+class Context:
+    """What a follow-up needs from the previous answer: its one role (page included) and intent.
+
+    Carried as one string (``encode``) in Slack's conversation memory and in button values; a
+    plain role name, as older buttons carry, still decodes.
+    """
+
+    role: str
+    page: str = ""
+    intent: str = ""
+
+    def encode(self) -> str:
+        return json.dumps([self.role, self.page, self.intent], ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, value: "str | Context | None") -> "Context | None":
+        if value is None or isinstance(value, Context):
+            return value
+        if value.startswith("["):
+            try:
+                role, page, intent = json.loads(value)
+                return cls(str(role), str(page), str(intent))
+            except (ValueError, TypeError):
+                return None
+        return cls(value) if value else None
+
+
 @dataclass
 class Answer:
     """What Rolecall says back, independent of where it is said."""
@@ -51,6 +80,10 @@ class Answer:
     question: str = ""
     # Row of the question log, for feedback; not part of the JSON form.
     log_id: int | None = field(default=None, compare=False)
+    # The role and intent a follow-up continues from; not part of the JSON form.
+    context: Context | None = field(default=None, compare=False)
+    # How the question was routed (bot.router.Decision); shown by ``ask --explain``.
+    decision: Any = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form documented in the README (stable field names)."""

@@ -26,11 +26,19 @@ def build_engine(args: argparse.Namespace) -> Engine:
     return Engine(Path(seeds) if seeds else default_seeds_dir(), Path(db) if db else None)
 
 
-def print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:
+def print_answer(answer: Answer, as_json: bool, out: TextIO, explain: bool = False) -> None:
+    """One answer; with ``explain`` also how it was routed and which role was read."""
+    decision = answer.decision if explain else None
     if as_json:
-        out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+        data = answer.to_dict()
+        if decision is not None:
+            data["decision"] = {"intent": decision.intent, "reason": decision.reason, "scores": decision.scores,
+                                "masked": decision.masked, "role_words": decision.role_span, "phrases": decision.phrase}
+        out.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
         out.write(to_plain(answer.text) + "\n")
+        if decision is not None:
+            out.write("--- explain\n" + decision.explain() + "\n")
     out.flush()
 
 
@@ -39,14 +47,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     engine = build_engine(args)
     question = " ".join(args.question).strip()
     if question:
-        print_answer(engine.ask(question, surface="cli"), args.json, sys.stdout)
+        print_answer(engine.ask(question, surface="cli"), args.json, sys.stdout, args.explain)
         return 0
     if not args.json and sys.stdin.isatty():
         print('usage: rolecall ask "QUESTION"  (or pipe questions with --json)', file=sys.stderr)
         return 2
     for line in sys.stdin:
         if line.strip():
-            print_answer(engine.ask(line.strip(), surface="cli"), args.json, sys.stdout)
+            print_answer(engine.ask(line.strip(), surface="cli"), args.json, sys.stdout, args.explain)
     return 0
 
 
@@ -57,7 +65,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if interactive:
         stats = engine.stats()
         print(f"Rolecall: {stats['roles']} roles from {stats['pages']} pages in {engine.seeds_dir}. Ask away; 'help' for examples, Ctrl-D to quit.")
-    last_role: str | None = None
+    context = None
     previous: Answer | None = None
     while True:
         if interactive:
@@ -77,11 +85,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if interactive and line.lower() in ("quit", "exit", "bye"):
             return 0
         chosen = engine.choose(previous, line, surface="chat") if previous else None
-        answer = chosen or engine.ask(line, last_role=last_role, surface="chat")
-        if len(answer.roles) == 1:
-            last_role = answer.roles[0]
+        answer = chosen or engine.ask(line, last_role=context, surface="chat")
+        context = answer.context or context
         previous = answer
-        print_answer(answer, args.json, sys.stdout)
+        print_answer(answer, args.json, sys.stdout, getattr(args, "explain", False))
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -131,9 +138,11 @@ def parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", parents=[common], help="answer one question")
     ask.add_argument("question", nargs="*")
     ask.add_argument("--json", action="store_true", help="print the answer model as JSON")
+    ask.add_argument("--explain", action="store_true", help="also show how the question was routed (intent scores, role words)")
     ask.set_defaults(func=cmd_ask)
     chat = sub.add_parser("chat", parents=[common], help="a conversation that remembers the last role")
     chat.add_argument("--json", action="store_true", help="one JSON answer per line")
+    chat.add_argument("--explain", action="store_true", help="also show how each question was routed")
     chat.set_defaults(func=cmd_chat)
     index = sub.add_parser("index", parents=[common], help="build the index and report problems")
     index.add_argument("--strict", action="store_true", help="exit 1 when any page has a problem")

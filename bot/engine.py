@@ -16,13 +16,13 @@ import threading
 import time
 from pathlib import Path
 
-from bot.answer import Answer
+from bot.answer import Answer, Context
 from bot.index import IndexStore, SyncReport, default_db_path
 from bot.knowledge import Knowledge
 from bot.parse import DEFAULT_BASE_URL
 from bot.query import Query
 from bot.questionlog import QuestionLog, gaps_text
-from bot.router import REGISTRY, load_handlers, score
+from bot.router import REGISTRY, load_handlers, route
 
 log = logging.getLogger(__name__)
 
@@ -156,17 +156,18 @@ class Engine:
         self,
         question: str,
         *,
-        last_role: str | None = None,
+        last_role: str | Context | None = None,
         role: str | None = None,
         role_page: str | None = None,
         surface: str = "api",
         user: str | None = None,
     ) -> Answer:
-        """Answer one question and log it. ``last_role``: the conversation's role; ``role`` (and
-        its ``role_page`` when two pages share a title): the role picked from choices;
-        ``surface``/``user``: where it was asked and by whom (stored hashed)."""
+        """Answer one question and log it. ``last_role``: the conversation so far (a previous answer's
+        ``context``, or a plain role name); ``role`` (and its ``role_page`` when two pages share a
+        title): the role picked from choices; ``surface``/``user``: where it was asked and by whom
+        (stored hashed)."""
         started = time.perf_counter()
-        answer = self._answer(question, last_role, role, role_page)
+        answer = self._answer(question, Context.decode(last_role), role, role_page)
         if self.log is not None:
             try:
                 answer.log_id = self.log.record(answer, surface=surface, user=user, latency_ms=(time.perf_counter() - started) * 1000)
@@ -202,37 +203,38 @@ class Engine:
             return self.ask(previous.question, role=choice.role, role_page=choice.page, **log)
         return None
 
-    def _answer(self, question: str, last_role: str | None, role: str | None, role_page: str | None) -> Answer:
+    def _answer(self, question: str, context: Context | None, role: str | None, role_page: str | None) -> Answer:
         kb = self.kb  # one consistent view for the whole question
         text = (question or "")[:MAX_QUESTION]
         query = Query(
             text=text,
             kb=kb,
-            last_role=kb.role_named(last_role) if last_role else None,
+            last_role=kb.role_named(context.role, context.page or None) or kb.role_named(context.role) if context else None,
+            last_intent=context.intent if context else "",
             forced_role=kb.role_named(role, role_page) if role else None,
         )
         try:
-            return self._route(query)
+            decision = route(query)
+            query.intent = decision.intent
+            answer = self.unknown(query) if decision.intent == "unknown" else REGISTRY[decision.intent].handle(query)
         except Exception:  # a bug must not reach the channel as a traceback
             log.exception("handler failed for question %r", text[:200])
             return Answer("unknown", "unknown", "Sorry, something went wrong answering that. Try rephrasing, or ask `help`.", question=text)
+        answer.decision = decision
+        answer.context = self._context_of(query, answer)
+        return answer
 
-    def _route(self, query: Query) -> Answer:
-        if not query.clean:
-            query.intent = "help"
-            return REGISTRY["help"].handle(query)
-        ranked = score(query.clean)
-        if ranked and ranked[0][1].name == "role_overview" and ranked[0][0] < 2.5 and query.resolution.status == "none":
-            return self.unknown(query)  # "what's the weather like?" is not about a role
-        if ranked:
-            best = ranked[0][1]
-            query.intent = best.name
-            return best.handle(query)
+    @staticmethod
+    def _context_of(query: Query, answer: Answer) -> Context | None:
+        """The role a follow-up continues from: the one role this answer was about, page included."""
+        if len(set(answer.roles)) != 1:
+            return None
         res = query.resolution
-        if res.status in ("one", "ambiguous", "family") and res.span != "(follow-up)":
-            query.intent = "role_overview"
-            return REGISTRY["role_overview"].handle(query)
-        return self.unknown(query)
+        role = res.role if res.status == "one" and res.role and res.role.name == answer.roles[0] else None
+        role = role or query.kb.role_named(answer.roles[0], answer.sources[0].page if answer.sources else None) or query.kb.role_named(answer.roles[0])
+        if role is None:
+            return None
+        return Context(role.name, role.page, answer.intent)
 
     def unknown(self, query: Query) -> Answer:
         examples = "\n".join(f"• {e}" for e in self.examples()[:5])

@@ -91,9 +91,8 @@ class Knowledge:
             self.grades.setdefault(g["role_id"], []).append(Grade(g["grade"], g["sentence"], g["url"]))
         self.by_grade: dict[int, list[int]] = {}
         for rid in self.roles:  # page order, so lists read like the handbook
-            for g in self.grades.get(rid, []):
-                if rid not in self.by_grade.setdefault(g.grade, []):
-                    self.by_grade[g.grade].append(rid)
+            for grade in dict.fromkeys(g.grade for g in self.grades.get(rid, [])):
+                self.by_grade.setdefault(grade, []).append(rid)
         self.reports: dict[int, list[ReportsTo]] = {}
         self.reported_by: dict[int, list[tuple[RoleRef, str]]] = {}
         for r in self._query("select * from reports order by line"):
@@ -139,6 +138,10 @@ class Knowledge:
 
     def family_of(self, role: RoleRef) -> FamilyRef | None:
         return next((f for f in self.families if f.page_id == role.page_id), None)
+
+    def family_roles_of(self, role: RoleRef) -> list[RoleRef]:
+        """The roles on the role's own page: its family, in page order."""
+        return [r for r in self.roles.values() if r.page_id == role.page_id]
 
     def family_roles(self, family: FamilyRef) -> list[RoleRef]:
         return [self.roles[i] for i in family.role_ids]

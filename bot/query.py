@@ -10,6 +10,13 @@ from bot.knowledge import Knowledge
 from bot.names import clean_slack
 from bot.resolve import Resolution, RoleRef
 
+# "and the senior one?", "what about staff?", "same for the director": a follow-up naming a level.
+ELLIPSIS = re.compile(
+    r"^\s*(?:and|also|ok(?:ay)?|so|then)?\s*(?:what|how)\s+about\b|^\s*and\b|^\s*same\s+(?:for|with)\b"
+    r"|^\s*(?:ok(?:ay)?|and)?\s*for\s+the\b|^\s*(?:the\s+)?\w+(?:\s+\w+)?\s+one\s*\??\s*$",
+    re.I,
+)
+
 # "it", "that role", "they": the question is about the role we just talked about.
 FOLLOW_UP = re.compile(
     r"\b(it|its|it's|that role|this role|that one|this one|that position|this position|same role|"
@@ -33,7 +40,18 @@ class Query:
     intent: str = ""
     last_role: RoleRef | None = None
     forced_role: RoleRef | None = None
+    last_intent: str = ""  # the intent of the answer ``last_role`` came from
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def follow_up_intent(self) -> str:
+        """The previous answer's intent, when there is a conversation to follow."""
+        return self.last_intent if self.last_role else ""
+
+    @cached_property
+    def elliptical(self) -> bool:
+        """"and the senior one?", "what about staff?": the question leans on the previous one."""
+        return bool(ELLIPSIS.search(self.clean))
 
     @cached_property
     def clean(self) -> str:
@@ -45,8 +63,14 @@ class Query:
         """Which role the question is about, using the conversation for follow-ups."""
         if self.forced_role:
             return Resolution("one", role=self.forced_role)
-        found = self.kb.resolver.resolve(self.clean)
-        if self.last_role and found.status == "none" and (FOLLOW_UP.search(self.clean) or not found.span):
+        resolver = self.kb.resolver
+        if self.last_role and self.elliptical:
+            # "and the senior one?": another level of the family we were talking about, first
+            sibling = resolver.sibling(self.clean, self.last_role, self.kb.family_roles_of(self.last_role))
+            if sibling is not None:
+                return sibling
+        found = resolver.resolve(self.clean)
+        if self.last_role and found.status == "none" and (FOLLOW_UP.search(resolver.without_role_it(self.clean)) or not found.span):
             return Resolution("one", role=self.last_role, span="(follow-up)")
         return found
 

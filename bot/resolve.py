@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -31,6 +31,11 @@ ACCEPT = 90.0  # a span must match a name at least this well to count
 TIE = 2.0  # candidates this close to the best are equally likely
 SUGGEST = 72.0  # "did you mean" below this is noise
 MAX_CHOICES = 8
+# Words that name a level rather than the work: swapped when a follow-up asks for another level.
+LEVEL_TOKENS = frozenset(
+    "junior intermediate senior staff principal distinguished associate lead manager director vp head "
+    "intern fellow chief executive group".split()
+)
 MAX_SPAN = 9
 
 # Question words that also occur in role names are removed before matching,
@@ -65,6 +70,24 @@ SOFT_FILLER = frozenset(
 )
 QUERY_FILLER = QUERY_FILLER | {singular(w) for w in QUERY_FILLER}
 SOFT_FILLER = SOFT_FILLER | {singular(w) for w in SOFT_FILLER}
+
+
+@lru_cache(maxsize=1)
+def question_vocabulary() -> frozenset[str]:
+    """Words the intents' phrases use ("band", "rounds", "apply"), in the resolver's token form:
+    question words, never role words, unless some role name has them. Derived from the router, so a
+    word added to an intent can never break role resolution."""
+    from bot.router import vocabulary
+
+    return frozenset(t for w in vocabulary() for t in tokens(w))
+
+
+@lru_cache(maxsize=4096)
+def is_question_word_typo(word: str) -> bool:
+    """"reprots", "responsibilites": a misspelled question word, not an unknown role word."""
+    if len(word) < 5:
+        return False
+    return process.extractOne(word, list(question_vocabulary() | QUERY_FILLER), scorer=fuzz.ratio, score_cutoff=85) is not None
 
 
 @dataclass(frozen=True)
@@ -185,18 +208,77 @@ class Resolver:
     def query_words(self, text: str) -> list[str | None]:
         """The question's words, corrected.
 
-        None marks a question word ("who", "grade"); UNKNOWN ("") a word that is
-        neither a question word nor part of any role name ("happiness").
+        None marks a question word ("who", "grade", any word of an intent's phrases that no role
+        name uses); UNKNOWN ("") a word that is neither a question word nor part of any role name
+        ("happiness"). "it" is a role word only beside other role words ("the IT manager").
         """
         text = POSSESSIVE_OF_ROLE.sub(r"\1", clean_slack(text))
         out: list[str | None] = []
+        pronouns: list[int] = []
         for raw in RAW_WORD.findall(fold(text)):
             for w in tokens(raw):
-                if (w in QUERY_FILLER and w != "manager") or (w in SOFT_FILLER and w not in self.vocab_set):
+                if w == "it" and "it" in self.vocab_set:
+                    pronouns.append(len(out))
                     out.append(None)
                     continue
-                corrected = self.correct(w, raw)
-                out.append(corrected if corrected else (None if w.isdigit() else UNKNOWN))
+                out.append(self._word(w, raw))
+        for i in pronouns:  # "manager, it" / "it operations": part of the name, not the pronoun
+            beside = [out[j] for j in (i - 1, i + 1) if 0 <= j < len(out)]
+            if any(b for b in beside):
+                out[i] = "it"
+        return out
+
+    def _word(self, w: str, raw: str) -> str | None:
+        """One question word: a role-name token, None for a question word, UNKNOWN otherwise."""
+        if (w in QUERY_FILLER and w != "manager") or ((w in SOFT_FILLER or w in question_vocabulary()) and w not in self.vocab_set):
+            return None
+        corrected = self.correct(w, raw)
+        if corrected:
+            return corrected
+        if w.isdigit() or is_question_word_typo(w):
+            return None
+        expanded = self.initialisms.get(w)
+        return expanded if expanded else UNKNOWN
+
+    def tokens_of(self, raw: str) -> list[str]:
+        """A typed word's tokens as the resolver reads them (corrected, initialisms expanded)."""
+        out: list[str] = []
+        for w in tokens(raw):
+            out.extend((self._word(w, raw) or "").split())
+        return out
+
+    def without_role_it(self, text: str) -> str:
+        """The question without the "it"s that are part of a role name, for pronoun checks."""
+        if "it" not in self.vocab_set:
+            return text
+
+        def drop_if_role(match: re.Match[str]) -> str:
+            before = RAW_WORD.findall(fold(text[: match.start()]))
+            after = RAW_WORD.findall(fold(text[match.end():]))
+            beside = before[-1:] + after[:1]
+            return "" if any(self._word(t, raw) for raw in beside for t in tokens(raw)) else match.group(0)
+
+        return re.sub(r"(?i)\bit\b", drop_if_role, text)
+
+    @cached_property
+    def initialisms(self) -> dict[str, str]:
+        """"tmm" -> "technical marketing manager": the first letters of a run of words in some role or
+        family name, when only one run has them. Derived from the index, so a page's own titles
+        define its acronyms (plural "sres" too); a word of a name is never read as an initialism."""
+        runs: dict[str, set[str]] = {}
+        for entry in self.entries:
+            words = entry.key.split()
+            for start in range(len(words)):
+                for end in range(start + 2, min(len(words), start + 5) + 1):
+                    run = words[start:end]
+                    letters = "".join(w[0] for w in run)
+                    runs.setdefault(letters, set()).add(" ".join(run))
+        out: dict[str, str] = {}
+        for letters, found in runs.items():
+            if len(found) == 1 and letters not in self.vocab_set and letters not in QUERY_FILLER and letters not in SOFT_FILLER:
+                expansion = next(iter(found))
+                out.setdefault(letters, expansion)
+                out.setdefault(letters + "s", expansion)
         return out
 
     # --- resolving ------------------------------------------------------------
@@ -251,6 +333,25 @@ class Resolver:
         longest = max(best[e][1] for e in tied)
         tied = [e for e in tied if best[e][1] == longest]
         return self._decide(tied, text, best[tied[0]][2])
+
+    def sibling(self, text: str, current: RoleRef, family: list[RoleRef]) -> Resolution | None:
+        """"and the senior one?" after the Sales Strategy Manager: the role of the same family whose
+        name is the current one with the words asked for in place of its level. None when no role
+        of the family has those words, so the question is resolved as usual."""
+        words = {w for w in self.query_words(text) if w}
+        if not words:
+            return None
+        candidates = [r for r in family if r.id != current.id and words <= set(tokens(r.name))]
+        if not candidates:
+            return None
+        want = (set(tokens(current.name)) - LEVEL_TOKENS) | words
+        distance = {r.id: len(set(tokens(r.name)) ^ want) for r in candidates}
+        nearest = min(distance.values())
+        top = [r for r in candidates if distance[r.id] == nearest]
+        span = " ".join(sorted(words))
+        if len(top) == 1:
+            return Resolution("one", role=top[0], span=span)
+        return Resolution("ambiguous", choices=top[:MAX_CHOICES], span=span)
 
     def _decide(self, tied: list[int], text: str, span: str) -> Resolution:
         """Several names scored alike: one role if a tie-break singles it out, else a choice."""

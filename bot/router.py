@@ -1,24 +1,56 @@
-"""Intent routing: every handler declares the phrasings it answers; the best score wins.
+"""Intent routing: every handler declares the phrases it answers; one policy here picks the intent.
 
-A handler module registers itself with ``@intent(...)``; its docstring's first
-line is its help text. Scores are sums of pattern weights, so a question that
-mentions "report" and "who reports to" prefers direct_reports over reports_to
-without any handler knowing about the other.
+A handler module registers itself with ``@intent(...)``, giving
+
+- ``phrases``: whole questions with slots (``{role}``, ``{family}``, ``{n}``,
+  ``{topic}``), the way people type them. A new phrasing is one more line.
+- ``patterns``: weighted regex cues, for words that say a lot on their own
+  ("interview", "KPI") whatever the sentence around them;
+- ``avoid``: phrases that look like this intent but are not.
+
+The router scores the question with the role's words masked (``{role}``), so
+words of a role name ("Performance Marketing Manager", "Interview Coordinator")
+never vote for an intent. Each phrase is compared with the masked question by
+weighted word overlap: words that only one intent uses ("boss", "ladder") weigh
+more than words every intent uses ("who", "the"). ``route()`` returns a
+:class:`Decision` with every intent's score and the reason, which
+``rolecall ask --explain`` prints and the question log keeps.
+
+The whole routing policy lives in :func:`route`: follow-ups that only name
+another level ("and the senior one?") keep the previous intent; a bare role
+name is an overview; a question about nothing known is "unknown".
 """
 
 from __future__ import annotations
 
 import importlib
+import math
 import pkgutil
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
+
+from rapidfuzz import fuzz, process
 
 if TYPE_CHECKING:
     from bot.answer import Answer
     from bot.query import Query
 
 Handler = Callable[["Query"], "Answer"]
+
+SLOTS = ("{role}", "{family}", "{n}", "{topic}")
+ROLE_SLOT = "{role}"  # {family} is matched as {role}: both are what the resolver found
+WORD = re.compile(r"\{[a-z]+\}|[a-z0-9]+")
+# Words that carry no intent at all; they neither count for a phrase nor against it.
+NEUTRAL = frozenset("a an the of for to in on at is are be s this that please pls me i we our my your".split())
+PHRASE_WEIGHT = 5.0  # a perfect phrase match is worth this many cue points
+PHRASE_MIN = 0.62  # below this similarity a phrase says nothing
+MIN_SCORE = 1.0  # a best score below this is no intent at all
+UNKNOWN_WORD_WEIGHT = 1.0  # an unexplained question word this heavy counts against a phrase
+TOPIC_CUE = 1.0  # a {topic} phrase needs at least one telling word matched
+TYPO_CUTOFF = 85  # "reprots" -> "reports", "responsibilites" -> "responsibilities"
+
 
 
 @dataclass(frozen=True)
@@ -28,21 +60,66 @@ class Intent:
     name: str
     handle: Handler
     patterns: tuple[tuple[re.Pattern[str], float], ...]
+    phrases: tuple[tuple[str, ...], ...]
+    avoid: tuple[tuple[str, ...], ...]
     examples: tuple[str, ...]
     help: str
     order: int  # position in help; ties in score go to the lower order
 
 
+@dataclass
+class Decision:
+    """Why a question went where it went: shown by ``--explain`` and kept in the question log."""
+
+    intent: str
+    scores: dict[str, float] = field(default_factory=dict)
+    masked: str = ""
+    role_span: str = ""
+    reason: str = ""
+    phrase: dict[str, str] = field(default_factory=dict)  # intent -> its best phrase
+
+    def explain(self) -> str:
+        """Plain lines for a person debugging a misroute."""
+        lines = [f"intent: {self.intent} ({self.reason})", f"question as scored: {self.masked}"]
+        if self.role_span:
+            lines.append(f"role words (masked): {self.role_span}")
+        for name, value in sorted(self.scores.items(), key=lambda kv: -kv[1]):
+            best = self.phrase.get(name)
+            lines.append(f"  {name:<24}{value:6.2f}" + (f"   ~ “{best}”" if best else ""))
+        return "\n".join(lines)
+
+    def top_scores(self, n: int = 4) -> dict[str, float]:
+        return dict(sorted(self.scores.items(), key=lambda kv: -kv[1])[:n])
+
+
 REGISTRY: dict[str, Intent] = {}
 
 
-def intent(name: str, *, patterns: dict[str, float], examples: list[str], order: int = 50) -> Callable[[Handler], Handler]:
+def phrase_words(phrase: str) -> tuple[str, ...]:
+    """A phrase or question as the words routing compares ({slots} kept whole, {family} as {role})."""
+    words = WORD.findall(phrase.lower().replace("’", "'").replace("'s ", " s "))
+    return tuple(ROLE_SLOT if w == "{family}" else w for w in words)
+
+
+def intent(
+    name: str,
+    *,
+    patterns: dict[str, float],
+    examples: list[str],
+    phrases: list[str] | tuple[str, ...] = (),
+    avoid: list[str] | tuple[str, ...] = (),
+    order: int = 50,
+) -> Callable[[Handler], Handler]:
     """Register a handler under ``name``; ``patterns`` map regexes (case-insensitive) to weights."""
 
     def register(func: Handler) -> Handler:
         doc = (func.__doc__ or name).strip().splitlines()[0]
         compiled = tuple((re.compile(p, re.IGNORECASE), w) for p, w in patterns.items())
-        REGISTRY[name] = Intent(name, func, compiled, tuple(examples), doc, order)
+        REGISTRY[name] = Intent(
+            name, func, compiled, tuple(phrase_words(p) for p in phrases), tuple(phrase_words(p) for p in avoid),
+            tuple(examples), doc, order,
+        )
+        _weights.cache_clear()
         return func
 
     return register
@@ -64,12 +141,154 @@ def load_handlers() -> dict[str, Intent]:
     return REGISTRY
 
 
-def score(text: str) -> list[tuple[float, Intent]]:
-    """All intents with a positive score, best first."""
-    results: list[tuple[float, Intent]] = []
+@lru_cache(maxsize=1)
+def _weights() -> dict[str, float]:
+    """Each phrase word's weight: rare across intents = telling (an inverse document frequency)."""
+    intents = list(load_handlers().values())
+    df: dict[str, int] = {}
+    for item in intents:
+        for word in {w for p in item.phrases for w in p}:
+            df[word] = df.get(word, 0) + 1
+    n = max(len(intents), 1)
+    return {w: math.log(1 + n / d) / math.log(1 + n) for w, d in df.items()}
+
+
+def vocabulary() -> frozenset[str]:
+    """Every word some intent's phrases use: the resolver treats them as question words, not role words."""
+    return frozenset(w for w in _weights() if w not in SLOTS)
+
+
+@lru_cache(maxsize=4096)
+def _corrected(word: str) -> str:
+    if len(word) < 5 or word in _weights():
+        return word
+    match = process.extractOne(word, list(vocabulary()), scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+    return match[0] if match else word
+
+
+def correct_words(words: tuple[str, ...], keep: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Misspelled question words ("reprots") as the phrase word they stand for; role words are kept."""
+    return tuple(w if w in keep or w in SLOTS else _corrected(w) for w in words)
+
+
+def similarity(question: tuple[str, ...], phrase: tuple[str, ...]) -> float:
+    """How well a phrase fits a question, 0..1.
+
+    Without a ``{topic}`` slot: the F-measure of weighted recall (how much of the phrase the
+    question says) and precision (how much of the question the phrase explains). With one, the
+    leftovers are the topic, so recall alone counts, but only when the words it matched are
+    telling ("who handles {topic}" yes, "who does {topic}" no)."""
+    weights = _weights()
+    wanted = [w for w in phrase if w != "{topic}" and w not in NEUTRAL]
+    if not wanted:
+        return 0.0
+    asked = set(question)
+    total = sum(weights.get(w, 1.0) for w in wanted)
+    covered = sum(weights.get(w, 1.0) for w in wanted if w in asked)
+    recall = covered / total
+    leftovers = [w for w in question if w not in phrase and w not in NEUTRAL]
+    if "{topic}" in phrase:
+        telling = min(1.0, sum(weights.get(w, 1.0) for w in wanted if w in asked and w not in SLOTS) / TOPIC_CUE)
+        return recall * telling * (1.0 if leftovers else 0.8)
+    extra = sum(weights.get(w, UNKNOWN_WORD_WEIGHT) for w in leftovers)
+    precision = covered / (covered + extra) if covered + extra else 0.0
+    return 2 * recall * precision / (recall + precision) if recall + precision else 0.0
+
+
+def score_text(masked: str, keep: frozenset[str] = frozenset()) -> tuple[dict[str, float], dict[str, str]]:
+    """Every intent's score for a (masked) question, and the phrase that scored best for it."""
+    words = correct_words(phrase_words(masked), keep)
+    corrected = " ".join(w for w in words)
+    scores: dict[str, float] = {}
+    best_phrase: dict[str, str] = {}
     for item in load_handlers().values():
-        total = sum(weight for pattern, weight in item.patterns if pattern.search(text))
+        cue = sum(weight for pattern, weight in item.patterns if pattern.search(masked) or pattern.search(corrected))
+        best, best_sim = "", 0.0
+        for phrase in item.phrases:
+            sim = similarity(words, phrase)
+            if sim > best_sim:
+                best, best_sim = " ".join(phrase), sim
+        if any(similarity(words, p) >= 0.95 for p in item.avoid):
+            cue, best_sim = 0.0, 0.0
+        total = cue + (PHRASE_WEIGHT * best_sim if best_sim >= PHRASE_MIN else 0.0)
         if total > 0:
-            results.append((total, item))
-    results.sort(key=lambda pair: (-pair[0], pair[1].order))
-    return results
+            scores[item.name] = round(total, 3)
+            if best_sim >= PHRASE_MIN:
+                best_phrase[item.name] = best
+    return scores, best_phrase
+
+
+def ranked(scores: dict[str, float]) -> list[tuple[float, Intent]]:
+    """Intents with a positive score, best first; ties go to the lower ``order``."""
+    registry = load_handlers()
+    pairs = [(value, registry[name]) for name, value in scores.items() if value > 0]
+    pairs.sort(key=lambda pair: (-pair[0], pair[1].order))
+    return pairs
+
+
+def score(text: str) -> list[tuple[float, Intent]]:
+    """All intents with a positive score for unmasked text, best first (for tests and benchmarks)."""
+    return ranked(score_text(text)[0])
+
+
+def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], list[str]]) -> str:
+    """The question with the resolved role's words replaced by ``{role}`` (a run of them by one slot).
+
+    Each word of the role is used up once, so in "the Growth Manager's manager" only the first
+    "manager" is the role's; a possessive ends the name."""
+    if not role_words:
+        return text
+    left = set(role_words)
+    out: list[str] = []
+    ended = False
+    for raw in re.findall(r"[\w&][\w&'’.-]*|\S", text):
+        tokens = token_of(raw) if not ended else []
+        if tokens and all(t in left or (out and out[-1] == ROLE_SLOT and t in role_words) for t in tokens):
+            left -= set(tokens)
+            if not out or out[-1] != ROLE_SLOT:
+                out.append(ROLE_SLOT)
+            if re.search(r"['’]s$", raw):
+                ended = True
+                out.append("s")
+        elif out and out[-1] == ROLE_SLOT and raw in (",", "&", "-"):
+            continue  # "Manager, Sales Operations": the comma is part of the name
+        else:
+            if out and out[-1] == ROLE_SLOT and not left:
+                ended = True
+            out.append(raw)
+    return " ".join(out)
+
+
+NUMBER = re.compile(r"\b(?:\d{1,2}(?:\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen)\b", re.I)
+
+
+def route(query: "Query") -> Decision:
+    """The one routing policy: which intent answers this question, and why."""
+    load_handlers()
+    if not query.clean:
+        return Decision("help", reason="empty question")
+    res = query.resolution
+    role_words = frozenset(res.span.split()) if res.span and res.span != "(follow-up)" and res.status != "none" else frozenset()
+    masked = mask(query.clean, role_words, query.kb.resolver.tokens_of)
+    masked = NUMBER.sub("{n}", masked) if query.number() is not None else masked
+    scores, phrases = score_text(masked, frozenset(query.kb.resolver.vocab_set))
+    order = ranked(scores)
+    decision = Decision("unknown", scores=scores, masked=masked, role_span=" ".join(sorted(role_words)), phrase=phrases)
+    best = order[0] if order else None
+    if query.follow_up_intent and (best is None or best[0] < MIN_SCORE * 2.5 or best[1].name == "role_overview") and query.elliptical:
+        decision.intent, decision.reason = query.follow_up_intent, "a follow-up naming another role keeps the previous intent"
+        return decision
+    if best and best[0] >= MIN_SCORE:
+        name = best[1].name
+        if name == "role_overview" and best[0] < 2.5 and res.status == "none":
+            decision.reason = "only weak overview cues and no role"
+            return decision
+        decision.intent = name
+        runner = order[1][0] if len(order) > 1 else 0.0
+        decision.reason = f"best score {best[0]:.2f}, next {runner:.2f}"
+        return decision
+    if res.status in ("one", "ambiguous", "family") and res.span != "(follow-up)":
+        decision.intent, decision.reason = "role_overview", "a role name and no question about it"
+        return decision
+    decision.reason = "no intent cue and no role"
+    return decision

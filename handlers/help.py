@@ -12,6 +12,13 @@ from bot.router import intent, load_handlers
         r"\bwhat can you (?:do|answer|tell)\b|\bhow (?:do i|to) use\b|\bhow does this work\b": 6,
         r"\bhelp\b": 2,
     },
+    phrases=[
+        'help',
+        'what can you do',
+        'how do i use this',
+        'what can i ask',
+        'how does this work',
+    ],
     examples=["help"],
     order=90,
 )

@@ -18,6 +18,17 @@ ASKABLE = ("responsibilities", "requirements", "hiring_process", "performance_in
         r"\btell me (?:about|more)\b|\boverview\b|\bdescribe\b|\bsummar(?:y|ise|ize)\b|\bexplain\b": 2.5,
         r"\bwhat(?:'s| is) (?:a|an|the)\b|\bwho is (?:a|an)\b|\babout the\b|\binfo\b|\bdetails\b": 1,
     },
+    phrases=[
+        'tell me about {role}',
+        'what is {role}',
+        'who is {role}',
+        'overview of {role}',
+        'describe {role}',
+        'info on {role}',
+        'what is the {role} role',
+        'details of {role}',
+        'summary of {role}',
+    ],
     examples=["Tell me about the Sales Operations Analyst - Sales Tech Stack role", "overview of BDR"],
     order=60,
 )

@@ -627,8 +627,8 @@ class SlackBot:
 
     def remember(self, key: tuple[Any, ...], answer: Answer | None) -> None:
         """An answer about exactly one role makes it the conversation's context."""
-        if answer is not None and len(answer.roles) == 1:
-            self.contexts.set(key, answer.roles[0])
+        if answer is not None and answer.context is not None:
+            self.contexts.set(key, answer.context.encode())
 
     def help_message(self, *, admin: bool = False) -> Message:
         """The engine's help text (an apology if even that fails); admins also learn about ``/hiring gaps``."""
