@@ -7,6 +7,8 @@ and ends with a link to where they were read. Asking "which one?" and saying
 
 from __future__ import annotations
 
+import re
+
 from bot.answer import Answer, Choice, Source
 from bot.knowledge import Line, SectionView
 from bot.query import Query
@@ -14,6 +16,7 @@ from bot.render import defuse_mentions
 from bot.resolve import Resolution, RoleRef, asked_phrase
 
 MAX_ECHO = 80
+FOCUS_STOPWORDS = frozenset("a an the to be of in on for and or with any some have has do does is are it they which what who how".split())
 KIND_NAMES = {
     "responsibilities": "responsibilities",
     "requirements": "requirements",
@@ -89,8 +92,46 @@ def section_answer(query: Query, role: RoleRef, view: SectionView | None, kind: 
     else:
         intro = f"{name[0].upper() + name[1:]} of {bold(role)}:"
     source = view_source(view, role)
-    text = "\n".join([intro, lines_text(view.lines), source_footer([source])])
+    focus = focus_lines(view.lines, query.decision.topic if query.decision else "")
+    body = lines_text(view.lines)
+    if focus is not None:
+        topic = echo(query.decision.topic)
+        if focus:
+            intro = f"Yes, the {name} of {bold(role)} mention “{topic}”:\n{lines_text(focus)}\nAll of its {name}:"
+        else:
+            intro = f"The {name} of {bold(role)} don't mention “{topic}”. All of its {name}:"
+    text = "\n".join([intro, body, source_footer([source])])
     return Answer(query.intent, "answered", text, roles=[role.name], sources=[source], question=query.text)
+
+
+def initialisms(text: str) -> set[str]:
+    """The initials of each run of capitalised words: "Based in San Francisco" has "sf"."""
+    out = set()
+    for run in re.findall(r"(?:[A-Z][\w-]*\s+)+[A-Z][\w-]*", text):
+        out.add("".join(w[0] for w in run.split()).lower())
+    return out
+
+
+def focus_lines(lines: list[Line], topic: str) -> list[Line] | None:
+    """The lines about a topic ("does X need Netsuite?"): each word of the topic, or its stem,
+    occurs in the line. None when there is no topic to look for."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z0-9+#]+", topic) if w.lower() not in FOCUS_STOPWORDS]
+    if not words:
+        return None
+    stems = [w[:5] if len(w) > 5 else w for w in words]
+    scored: list[tuple[int, Line]] = []
+    for line in lines:
+        if line.note:
+            continue
+        text = line.text.lower()
+        initials = initialisms(line.text)
+        hits = sum(1 for stem in stems if re.search(r"(?<![a-z0-9])" + re.escape(stem), text) or stem in initials)
+        if hits:
+            scored.append((hits, Line(line.text, 0, None, line.inherited_from)))
+    best = max((h for h, _ in scored), default=0)
+    if best < max(1, (len(stems) + 1) // 2):  # "live in SF": "San Francisco" is half of it, and enough
+        return []
+    return [line for hits, line in scored if hits == best]
 
 
 def not_documented(query: Query, role: RoleRef, sentence: str) -> Answer:

@@ -215,7 +215,7 @@ class Engine:
         )
         try:
             decision = route(query)
-            query.intent = decision.intent
+            query.intent, query.decision = decision.intent, decision
             answer = self.unknown(query) if decision.intent == "unknown" else REGISTRY[decision.intent].handle(query)
         except Exception:  # a bug must not reach the channel as a traceback
             log.exception("handler failed for question %r", text[:200])

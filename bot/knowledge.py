@@ -17,6 +17,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot.names import bag as name_bag
 from bot.parse import Problem
 from bot.resolve import FamilyRef, Resolver, RoleRef
 
@@ -95,6 +96,8 @@ class Knowledge:
                 self.by_grade.setdefault(grade, []).append(rid)
         self.reports: dict[int, list[ReportsTo]] = {}
         self.reported_by: dict[int, list[tuple[RoleRef, str]]] = {}
+        # the words of a reports-to target that links to no role -> the roles naming it
+        self.by_target: dict[str, list[tuple[RoleRef, str, str]]] = {}
         for r in self._query("select * from reports order by line"):
             target = self.roles.get(r["target_role_id"]) if r["target_role_id"] else None
             role = self.roles[r["role_id"]]
@@ -103,6 +106,8 @@ class Knowledge:
             )
             if target:
                 self.reported_by.setdefault(target.id, []).append((role, r["sentence"]))
+            if target is None:
+                self.by_target.setdefault(name_bag(r["target"]), []).append((role, r["sentence"], r["target"]))
         self.extends = {
             (e["page_id"], e["line"]): e for e in self._query("select * from extends")
         }
@@ -159,7 +164,25 @@ class Knowledge:
         return self.reports.get(role.id, [])
 
     def direct_reports(self, role: RoleRef) -> list[tuple[RoleRef, str]]:
-        return self.reported_by.get(role.id, [])
+        """Roles whose reports-to links to ``role``, and those whose unlinked reports-to names it
+        word for word, when no other role has those words ("Director, Sales Operations" and
+        "Director of Sales Operations" are two roles, and a sentence is linked to one of them)."""
+        found = list(self.reported_by.get(role.id, []))
+        seen = {r.id for r, _ in found}
+        words = name_bag(role.name)
+        if any(other.id != role.id and name_bag(other.name) == words for other in self.roles.values()):
+            return found
+        for other, sentence, _ in self.reporting_to_name(role.name):
+            if other.id not in seen:
+                found.append((other, sentence))
+                seen.add(other.id)
+        return found
+
+    def reporting_to_name(self, name: str) -> list[tuple[RoleRef, str, str]]:
+        """Roles whose reports-to sentence names ``name`` (its words, in any order), with the sentence
+        and the name as written: the only way to answer "who reports to the VP, Corporate
+        Controller" when no page defines that role."""
+        return list(self.by_target.get(name_bag(name), []))
 
     # --- sections -------------------------------------------------------------
 

@@ -50,7 +50,6 @@ WORD_ABBREVIATIONS: dict[str, str] = {
     "ld": "learning development",
     "svp": "senior vp",
     "evp": "executive vp",
-    "avp": "associate vp",
 }
 
 # Acronyms that stand for a whole role; expanded only when the acronym is a whole word.

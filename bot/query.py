@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from functools import cached_property
 
 from bot.knowledge import Knowledge
@@ -41,6 +42,7 @@ class Query:
     last_role: RoleRef | None = None
     forced_role: RoleRef | None = None
     last_intent: str = ""  # the intent of the answer ``last_role`` came from
+    decision: Any = None  # bot.router.Decision, once routed
     notes: list[str] = field(default_factory=list)
 
     @property

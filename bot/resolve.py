@@ -12,6 +12,7 @@ Never a wild guess: a wrong confident answer is worse than "which one?".
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Literal
@@ -25,6 +26,7 @@ NOT_ALNUM = re.compile(r"[^a-z0-9]")
 RAW_WORD = re.compile(r"[a-z0-9&][a-z0-9&'.-]*")
 POSSESSIVE_OF_ROLE = re.compile(r"(\w)['’]s\s+(?:line\s+)?(?:manager|boss|supervisor|lead|reports?|team|direct reports)\b", re.I)
 UNKNOWN = ""  # marks a word of the question that no role name contains
+INITIALISM = "\x00"  # a word that may be the initials of name words, expanded once all words are read
 UNUSED_WORD_PENALTY = 6.0  # per role word next to the matched name that the name does not explain
 UNKNOWN_WORD_PENALTY = 12.0  # per unknown word touching it: "sales operations *wizard*" is no known role
 ACCEPT = 90.0  # a span must match a name at least this well to count
@@ -197,6 +199,9 @@ class Resolver:
         match = process.extractOne(word, self.vocab, scorer=fuzz.ratio, score_cutoff=85)
         if match:
             return match[0]
+        prefixed = self._completions(word)
+        if len(prefixed) == 1:  # "infra" -> "infrastructure", "comms" -> "communications"
+            return prefixed[0]
         typed = NOT_ALNUM.sub("", raw) or word
         if len(typed) >= 6:
             # swapped letters ("roboitcs", "logisitcs") are one edit for Damerau-Levenshtein, two for ratio
@@ -204,6 +209,17 @@ class Resolver:
             if swapped:
                 return self.raw_vocab[swapped[0]]
         return None
+
+    def _completions(self, word: str) -> list[str]:
+        """Role-name words that begin with ``word`` (5+ letters, or 4 for a clipped word), a clipped spelling."""
+        if len(word) < 4:
+            return []
+        start = bisect_left(self.vocab, word)
+        out = []
+        for candidate in self.vocab[start : start + 3]:
+            if candidate.startswith(word) and len(candidate) > len(word):
+                out.append(candidate)
+        return out
 
     def query_words(self, text: str) -> list[str | None]:
         """The question's words, corrected.
@@ -221,11 +237,23 @@ class Resolver:
                     pronouns.append(len(out))
                     out.append(None)
                     continue
-                out.append(self._word(w, raw))
+                word = self._word(w, raw)
+                out.extend(word.split() if word else [word])
         for i in pronouns:  # "manager, it" / "it operations": part of the name, not the pronoun
             beside = [out[j] for j in (i - 1, i + 1) if 0 <= j < len(out)]
             if any(b for b in beside):
                 out[i] = "it"
+        known = {w for w in out if w and w != INITIALISM}
+        letters = [w for raw in RAW_WORD.findall(fold(text)) for w in tokens(raw)]
+        if INITIALISM in out:
+            expanded: list[str | None] = []
+            for word, typed in zip(out, letters if len(letters) == len(out) else [""] * len(out)):
+                if word == INITIALISM:
+                    full = self.initialism(typed, known)
+                    expanded.extend(full.split() if full else [UNKNOWN])
+                else:
+                    expanded.append(word)
+            out = expanded
         return out
 
     def _word(self, w: str, raw: str) -> str | None:
@@ -237,14 +265,16 @@ class Resolver:
             return corrected
         if w.isdigit() or is_question_word_typo(w):
             return None
-        expanded = self.initialisms.get(w)
-        return expanded if expanded else UNKNOWN
+        if 2 <= len(w) <= 8 and w.isalpha() and (self._initialism_runs.get(w) or self._initialism_runs.get(w[:-1]) or self._contractions(w)):
+            return INITIALISM
+        return UNKNOWN
 
-    def tokens_of(self, raw: str) -> list[str]:
+    def tokens_of(self, raw: str, context: frozenset[str] = frozenset()) -> list[str]:
         """A typed word's tokens as the resolver reads them (corrected, initialisms expanded)."""
         out: list[str] = []
         for w in tokens(raw):
-            out.extend((self._word(w, raw) or "").split())
+            word = self._word(w, raw) or ""
+            out.extend((self.initialism(w, set(context)) if word == INITIALISM else word).split())
         return out
 
     def without_role_it(self, text: str) -> str:
@@ -261,25 +291,67 @@ class Resolver:
         return re.sub(r"(?i)\bit\b", drop_if_role, text)
 
     @cached_property
-    def initialisms(self) -> dict[str, str]:
-        """"tmm" -> "technical marketing manager": the first letters of a run of words in some role or
-        family name, when only one run has them. Derived from the index, so a page's own titles
-        define its acronyms (plural "sres" too); a word of a name is never read as an initialism."""
-        runs: dict[str, set[str]] = {}
+    def _initialism_runs(self) -> dict[str, dict[str, int]]:
+        """Letters -> the runs of name words they abbreviate, with how many names have each run.
+        A short word that is itself an acronym ("vp", "it") stands whole: "avp" is "area vp"."""
+        counts: dict[str, dict[str, int]] = {}
         for entry in self.entries:
             words = entry.key.split()
             for start in range(len(words)):
                 for end in range(start + 2, min(len(words), start + 5) + 1):
                     run = words[start:end]
-                    letters = "".join(w[0] for w in run)
-                    runs.setdefault(letters, set()).add(" ".join(run))
-        out: dict[str, str] = {}
-        for letters, found in runs.items():
-            if len(found) == 1 and letters not in self.vocab_set and letters not in QUERY_FILLER and letters not in SOFT_FILLER:
-                expansion = next(iter(found))
-                out.setdefault(letters, expansion)
-                out.setdefault(letters + "s", expansion)
+                    text = " ".join(run)
+                    letters = "".join(w if len(w) <= 2 else w[0] for w in run)
+                    runs = counts.setdefault(letters, {})
+                    runs[text] = runs.get(text, 0) + 1
+        return {k: v for k, v in counts.items() if k not in self.vocab_set and k not in QUERY_FILLER and k not in SOFT_FILLER}
+
+    @cached_property
+    def _runs_by_letter(self) -> dict[str, dict[str, int]]:
+        """Two- and three-word runs of name words by first letter, for contractions ("pubsec")."""
+        out: dict[str, dict[str, int]] = {}
+        for entry in self.entries:
+            words = entry.key.split()
+            for start in range(len(words)):
+                for end in range(start + 2, min(len(words), start + 3) + 1):
+                    text = " ".join(words[start:end])
+                    runs = out.setdefault(text[0], {})
+                    runs[text] = runs.get(text, 0) + 1
         return out
+
+    def _contractions(self, word: str) -> dict[str, int]:
+        """"pubsec" -> "public sector": runs of name words whose beginnings, joined, spell the word
+        (at least two letters of each)."""
+        if len(word) < 4 or not word.isalpha():
+            return {}
+        return {run: n for run, n in self._runs_by_letter.get(word[0], {}).items() if _spells(word, run.split())}
+
+    @cached_property
+    def _names(self) -> frozenset[str]:
+        return frozenset(e.key for e in self.entries)
+
+    def initialism(self, letters: str, context: set[str]) -> str:
+        """The name words an initialism stands for ("tmm": "technical marketing manager"), "" if none.
+
+        Derived from the index, so the pages' own titles define their acronyms (plurals too:
+        "sres"). Of several runs with the same letters, the one that makes a name with the other
+        role words of the question wins ("AR specialist": accounts receivable), else the one that
+        is a whole name, else the one in clearly more names; otherwise none: never a guess."""
+        runs = self._initialism_runs.get(letters) or (self._initialism_runs.get(letters[:-1]) if letters.endswith("s") else None)
+        if not runs:
+            runs = self._contractions(letters)
+        if not runs:
+            return ""
+        if len(runs) == 1:
+            return next(iter(runs))
+        if context:
+            fits = [r for r in runs if any(set(r.split()) | context <= set(e.key.split()) for e in self.entries)]
+            return fits[0] if len(fits) == 1 else ""
+        whole = [r for r in runs if r in self._names]
+        if len(whole) == 1:
+            return whole[0]
+        ordered = sorted(runs.items(), key=lambda kv: -kv[1])
+        return ordered[0][0] if ordered[0][1] >= 2 * ordered[1][1] else ""
 
     # --- resolving ------------------------------------------------------------
 
@@ -424,6 +496,14 @@ class Resolver:
             if role and role.id not in seen:
                 seen[role.id] = role
         return list(seen.values())
+
+
+def _spells(word: str, run: list[str]) -> bool:
+    """Whether ``word`` is made of a prefix (2+ letters) of each word of ``run``, in order."""
+    if not run:
+        return not word
+    head = run[0]
+    return any(word[:k] == head[:k] and _spells(word[k:], run[1:]) for k in range(min(len(head), len(word)), 1, -1))
 
 
 def asked_phrase(text: str) -> str:

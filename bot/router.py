@@ -77,6 +77,12 @@ class Decision:
     role_span: str = ""
     reason: str = ""
     phrase: dict[str, str] = field(default_factory=dict)  # intent -> its best phrase
+    topics: dict[str, str] = field(default_factory=dict)  # intent -> what its {topic} slot took
+
+    @property
+    def topic(self) -> str:
+        """The chosen intent's {topic}: "reference checks" in "who handles reference checks"."""
+        return self.topics.get(self.intent, "")
 
     def explain(self) -> str:
         """Plain lines for a person debugging a misroute."""
@@ -195,14 +201,37 @@ def similarity(question: tuple[str, ...], phrase: tuple[str, ...]) -> float:
     return 2 * recall * precision / (recall + precision) if recall + precision else 0.0
 
 
-def score_text(masked: str, keep: frozenset[str] = frozenset()) -> tuple[dict[str, float], dict[str, str]]:
-    """Every intent's score for a (masked) question, and the phrase that scored best for it."""
+def topic_of(masked: str, phrase: tuple[str, ...]) -> str:
+    """The words of the question a phrase leaves over, as typed: what its {topic} slot took."""
+    kept = []
+    for raw in re.findall(r"\{[a-z]+\}|[\w&+#][\w&+#'’.-]*", masked):
+        words = phrase_words(raw)
+        if words and all(w in NEUTRAL for w in words) and kept and kept[-1] != "…":
+            kept.append(raw)
+            continue
+        if raw == ROLE_SLOT or not words or all(w in phrase or w in NEUTRAL or w in SLOTS for w in words):
+            while kept and kept[-1] != "…" and all(w in NEUTRAL for w in phrase_words(kept[-1])):
+                kept.pop()
+            if kept and kept[-1] != "…":
+                kept.append("…")
+            continue
+        kept.append(raw.strip(".'’"))
+    text = " ".join(kept).strip(" …")
+    return text.split(" … ")[-1] if " … " in text else text
+
+
+def score_text(masked: str, keep: frozenset[str] = frozenset(), cue_text: str | None = None) -> tuple[dict[str, float], dict[str, str]]:
+    """Every intent's score for a (masked) question, and the phrase that scored best for it.
+
+    ``cue_text`` is what the regex cues see: the role masked by a sign no cue matches (a slot
+    named "{role}" would look like the word "role" to them), numbers as typed."""
     words = correct_words(phrase_words(masked), keep)
-    corrected = " ".join(w for w in words)
+    cue_text = (masked if cue_text is None else cue_text).replace(ROLE_SLOT, "§")
+    corrected = " ".join("§" if w == ROLE_SLOT else w for w in correct_words(phrase_words(cue_text.replace("§", ROLE_SLOT)), keep))
     scores: dict[str, float] = {}
     best_phrase: dict[str, str] = {}
     for item in load_handlers().values():
-        cue = sum(weight for pattern, weight in item.patterns if pattern.search(masked) or pattern.search(corrected))
+        cue = sum(weight for pattern, weight in item.patterns if pattern.search(cue_text) or pattern.search(corrected))
         best, best_sim = "", 0.0
         for phrase in item.phrases:
             sim = similarity(words, phrase)
@@ -232,30 +261,47 @@ def score(text: str) -> list[tuple[float, Intent]]:
 
 
 def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], list[str]]) -> str:
-    """The question with the resolved role's words replaced by ``{role}`` (a run of them by one slot).
+    """The question with the resolved role's name replaced by ``{role}``.
 
-    Each word of the role is used up once, so in "the Growth Manager's manager" only the first
-    "manager" is the role's; a possessive ends the name."""
+    The name is the run of consecutive role words that covers most of the role's words ("which
+    security frameworks does a field security engineer need": the second "security"); runs that
+    cover what is still missing follow ("manager of sales operations"). A possessive ends a run."""
     if not role_words:
         return text
-    left = set(role_words)
-    out: list[str] = []
-    ended = False
-    for raw in re.findall(r"[\w&][\w&'’.-]*|\S", text):
-        tokens = token_of(raw) if not ended else []
-        if tokens and all(t in left or (out and out[-1] == ROLE_SLOT and t in role_words) for t in tokens):
-            left -= set(tokens)
-            if not out or out[-1] != ROLE_SLOT:
-                out.append(ROLE_SLOT)
-            if re.search(r"['’]s$", raw):
-                ended = True
-                out.append("s")
-        elif out and out[-1] == ROLE_SLOT and raw in (",", "&", "-"):
-            continue  # "Manager, Sales Operations": the comma is part of the name
+    raws = re.findall(r"[\w&][\w&'’.-]*|\S", text)
+    toks = [token_of(raw) for raw in raws]
+    runs: list[tuple[int, int, frozenset[str]]] = []
+    i = 0
+    while i < len(raws):
+        if toks[i] and all(t in role_words for t in toks[i]):
+            j, covered = i, set()
+            while j < len(raws) and ((toks[j] and all(t in role_words for t in toks[j])) or (raws[j] in (",", "&", "-") and j + 1 < len(raws) and toks[j + 1])):
+                covered |= set(toks[j])
+                j += 1
+                if re.search(r"['’]s$", raws[j - 1]):
+                    break
+            runs.append((i, j, frozenset(covered)))
+            i = j
         else:
-            if out and out[-1] == ROLE_SLOT and not left:
-                ended = True
+            i += 1
+    chosen: list[tuple[int, int]] = []
+    left = set(role_words)
+    while left and runs:
+        best = max(runs, key=lambda r: (len(r[2] & left), r[1] - r[0]))
+        if not best[2] & left:
+            break
+        chosen.append((best[0], best[1]))
+        left -= best[2]
+        runs.remove(best)
+    out: list[str] = []
+    for i, raw in enumerate(raws):
+        start = next(((a, b) for a, b in chosen if a <= i < b), None)
+        if start is None:
             out.append(raw)
+        elif i == start[0]:
+            out.append(ROLE_SLOT)
+            if re.search(r"['’]s$", raws[start[1] - 1]):
+                out.append("s")
     return " ".join(out)
 
 
@@ -269,11 +315,12 @@ def route(query: "Query") -> Decision:
         return Decision("help", reason="empty question")
     res = query.resolution
     role_words = frozenset(res.span.split()) if res.span and res.span != "(follow-up)" and res.status != "none" else frozenset()
-    masked = mask(query.clean, role_words, query.kb.resolver.tokens_of)
-    masked = NUMBER.sub("{n}", masked) if query.number() is not None else masked
-    scores, phrases = score_text(masked, frozenset(query.kb.resolver.vocab_set))
+    role_masked = mask(query.clean, role_words, lambda raw: query.kb.resolver.tokens_of(raw, role_words))
+    masked = NUMBER.sub("{n}", role_masked) if query.number() is not None else role_masked
+    scores, phrases = score_text(masked, frozenset(query.kb.resolver.vocab_set), cue_text=role_masked)
     order = ranked(scores)
-    decision = Decision("unknown", scores=scores, masked=masked, role_span=" ".join(sorted(role_words)), phrase=phrases)
+    topics = {name: topic_of(masked, phrase_words(p)) for name, p in phrases.items() if "{topic}" in p}
+    decision = Decision("unknown", scores=scores, masked=masked, role_span=" ".join(sorted(role_words)), phrase=phrases, topics=topics)
     best = order[0] if order else None
     if query.follow_up_intent and (best is None or best[0] < MIN_SCORE * 2.5 or best[1].name == "role_overview") and query.elliptical:
         decision.intent, decision.reason = query.follow_up_intent, "a follow-up naming another role keeps the previous intent"

@@ -2,6 +2,7 @@
 
 from bot.answer import Answer, Source
 from bot.compose import bold, link, need_role, not_documented, source_footer
+from bot.resolve import asked_phrase
 from bot.query import Query
 from bot.router import intent
 
@@ -33,6 +34,11 @@ from bot.router import intent
 )
 def direct_reports(query: Query) -> Answer:
     """Direct reports: which roles report to a role."""
+    res = query.resolution
+    if res.status != "one":
+        named = named_only_as_manager(query)
+        if named is not None:
+            return named
     role = need_role(query)
     if isinstance(role, Answer):
         return role
@@ -46,3 +52,19 @@ def direct_reports(query: Query) -> Answer:
         sources.append(Source(page=report.page, heading=report.name, url=report.url))
     text = "\n".join(lines + [source_footer(sources)])
     return Answer(query.intent, "answered", text, roles=[role.name], sources=sources, question=query.text)
+
+
+def named_only_as_manager(query: Query) -> Answer | None:
+    """"Who reports to the VP, Corporate Controller?" where no page defines that role: the roles
+    whose reports-to sentence names it. None when no sentence names what was asked."""
+    asked = asked_phrase(query.clean)
+    reports = query.kb.reporting_to_name(asked) if asked else []
+    if not reports:
+        return None
+    lines = [f"No page defines *{reports[0][2]}*, but these roles report to it:"]
+    sources: list[Source] = []
+    for report, sentence, _ in reports:
+        lines.append(f"• {link(report.name, report.url)}: “{sentence}”")
+        sources.append(Source(page=report.page, heading=report.name, url=report.url))
+    text = "\n".join(lines + [source_footer(sources)])
+    return Answer(query.intent, "answered", text, roles=[r.name for r, _, _ in reports], sources=sources, question=query.text)

@@ -53,7 +53,7 @@ TERM = re.compile(
 )
 def search(query: Query) -> Answer:
     """Search: roles whose pages mention a word or tool."""
-    term = extract_term(query.clean)
+    term = extract_term(query.clean, query.decision.topic if query.decision else "")
     if not term:
         return Answer(query.intent, "unknown", "What should I search for? For example: “which roles need Zuora?”", question=query.text)
     rows = query.kb.search(term)
@@ -89,9 +89,12 @@ def search(query: Query) -> Answer:
     return Answer(query.intent, "answered", "\n".join(lines), roles=roles, sources=sources, question=query.text)
 
 
-def extract_term(text: str) -> str:
-    """The thing searched for: "which roles need Zuora?" -> "Zuora"."""
+def extract_term(text: str, topic: str = "") -> str:
+    """The thing searched for: "which roles need Zuora?" -> "Zuora"; "who handles DMCA requests"
+    -> the router's {topic}, "DMCA requests"."""
     match = TERM.search(text)
+    if not match and topic:
+        return topic
     if not match and re.search(r"\b(?:need|needs|require|requires|mention|mentions|use|uses|search|find)\W*$", text, re.I):
         return ""  # "which roles need" with nothing after: ask what to look for
     term = match.group("term") if match else text
