@@ -26,6 +26,12 @@ from bot.router import REGISTRY, load_handlers, route
 
 log = logging.getLogger(__name__)
 
+# Intents whose answer is about one role: an ambiguous role may not matter to them (Engine._answer_each).
+PER_ROLE_INTENTS = frozenset(
+    {"reports_to", "grade", "interview_steps", "responsibilities", "requirements", "career_ladder",
+     "performance_indicators", "role_overview", "direct_reports"}
+)
+MAX_MERGED = 8
 MAX_QUESTION = 500  # longer input is cut; nobody asks a 10,000-character question on purpose
 PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -217,12 +223,48 @@ class Engine:
             decision = route(query)
             query.intent, query.decision = decision.intent, decision
             answer = self.unknown(query) if decision.intent == "unknown" else REGISTRY[decision.intent].handle(query)
+            if answer.status == "ambiguous" and answer.choices and decision.intent in PER_ROLE_INTENTS:
+                answer = self._answer_each(query, answer) or answer
         except Exception:  # a bug must not reach the channel as a traceback
             log.exception("handler failed for question %r", text[:200])
             return Answer("unknown", "unknown", "Sorry, something went wrong answering that. Try rephrasing, or ask `help`.", question=text)
         answer.decision = decision
         answer.context = self._context_of(query, answer)
         return answer
+
+    def _answer_each(self, query: Query, asked: Answer) -> Answer | None:
+        """"Which one?" is only worth asking when the answer depends on it. Ask the question of
+        every candidate; when they share one name (the same role on several pages) answer from all
+        of them, merged where they agree; when they all get the same answer (one family-wide
+        section), give it once and name the roles it covers. None: the choice matters, ask."""
+        if query.number() is not None or len(asked.choices) > MAX_MERGED:
+            return None
+        kb = query.kb
+        roles = [kb.role_named(c.role, c.page) for c in asked.choices]
+        if any(r is None for r in roles):
+            return None
+        handler = REGISTRY[query.intent]
+        answers = []
+        for role in roles:
+            each = Query(text=query.text, kb=kb, intent=query.intent, forced_role=role, decision=query.decision)
+            answers.append(handler.handle(each))
+        bodies = {(a.status, a.text.split("\n", 1)[-1], tuple(s.url for s in a.sources)) for a in answers}
+        same_name = len({re.sub(r"\W+", " ", r.name.lower()).strip() for r in roles}) == 1  # as written, not as matched
+        names = ", ".join(f"*{r.name}*" for r in roles)
+        if len(bodies) == 1 and answers[0].status == "answered" and "\n" in answers[0].text:
+            head = (f"*{roles[0].name}* is on {len(roles)} pages; they say the same:" if same_name
+                    else f"All {len(roles)} roles that match get the same answer ({names}):")
+            merged = answers[0]
+            return Answer(query.intent, "answered", head + "\n" + merged.text.split("\n", 1)[1], roles=[r.name for r in roles],
+                          sources=merged.sources, question=query.text)
+        if not same_name:
+            return None
+        blocks = [f"*{roles[0].name}* is on {len(roles)} pages:"]
+        for role, each in zip(roles, answers):
+            blocks.append(f"From the *{role.family}* page ({role.page}):\n{each.text}")
+        status = "answered" if any(a.status == "answered" for a in answers) else answers[0].status
+        return Answer(query.intent, status, "\n\n".join(blocks), roles=[r.name for r in roles],
+                      sources=[s for a in answers for s in a.sources], question=query.text)
 
     @staticmethod
     def _context_of(query: Query, answer: Answer) -> Context | None:

@@ -72,7 +72,9 @@ class Query:
             if sibling is not None:
                 return sibling
         found = resolver.resolve(self.clean)
-        if self.last_role and found.status == "none" and (FOLLOW_UP.search(resolver.without_role_it(self.clean)) or not found.span):
+        if self.last_role and found.status == "none" and (
+            FOLLOW_UP.search(resolver.without_role_it(self.clean)) or all(w is None for w in resolver.query_words(self.clean))
+        ):
             return Resolution("one", role=self.last_role, span="(follow-up)")
         return found
 

@@ -25,6 +25,7 @@ from bot.names import clean_slack, fold, key as name_key, singular, tokens
 NOT_ALNUM = re.compile(r"[^a-z0-9]")
 RAW_WORD = re.compile(r"[a-z0-9&][a-z0-9&'.-]*")
 POSSESSIVE_OF_ROLE = re.compile(r"(\w)['’]s\s+(?:line\s+)?(?:manager|boss|supervisor|lead|reports?|team|direct reports)\b", re.I)
+VICE_PRESIDENT = re.compile(r"\bvice[\s-]+presidents?\b", re.I)
 UNKNOWN = ""  # marks a word of the question that no role name contains
 INITIALISM = "\x00"  # a word that may be the initials of name words, expanded once all words are read
 UNUSED_WORD_PENALTY = 6.0  # per role word next to the matched name that the name does not explain
@@ -63,14 +64,27 @@ QUERY_FILLER = frozenset(
 SOFT_FILLER = frozenset(
     """
     line chain structure org chart experience experienced candidate candidates person someone
-    anyone people applicant applicants new hire hires opening openings vacancy req reqs quals
+    anyone people folks folk guys peeps employees employee members member staffers applicant applicants new hire hires opening openings vacancy req reqs quals
     currently now today again also just really actually exactly more less most much many some
     need know want wondering curious quick question q asap please thx ty cheers ok okay so then
     like as into from by up down out over under after before between than gitlab company
     handbook page pages doc docs link work working works team
     """.split()
 )
+# Of those, the words that are never part of a name, even where a page's title has them.
+HARD_FILLER = frozenset(
+    """
+    who whom whose what whats which where when why how does do did is are was were be been the a an of to
+    for in on at and or with about tell me us show list give please pls thanks thank hi hey hello
+    report reports reporting reportee reportees boss grade grades graded role roles job jobs responsibility
+    responsibilities duty duties requirement requirements require required requires need needs needed
+    qualification qualifications interview interviews interviewing hiring hire hired kpi kpis
+    this that it its they them their same one ones these those there here my our your we i you
+    what's who's whos it's manage manages managing supervise supervises oversee oversees
+    """.split()
+)
 QUERY_FILLER = QUERY_FILLER | {singular(w) for w in QUERY_FILLER}
+HARD_FILLER = HARD_FILLER | {singular(w) for w in HARD_FILLER}
 SOFT_FILLER = SOFT_FILLER | {singular(w) for w in SOFT_FILLER}
 
 
@@ -229,6 +243,7 @@ class Resolver:
         ("happiness"). "it" is a role word only beside other role words ("the IT manager").
         """
         text = POSSESSIVE_OF_ROLE.sub(r"\1", clean_slack(text))
+        text = VICE_PRESIDENT.sub("vp", text)  # names read "Vice President" as one word, "vp"
         out: list[str | None] = []
         pronouns: list[int] = []
         for raw in RAW_WORD.findall(fold(text)):
@@ -258,7 +273,7 @@ class Resolver:
 
     def _word(self, w: str, raw: str) -> str | None:
         """One question word: a role-name token, None for a question word, UNKNOWN otherwise."""
-        if (w in QUERY_FILLER and w != "manager") or ((w in SOFT_FILLER or w in question_vocabulary()) and w not in self.vocab_set):
+        if w in HARD_FILLER or ((w in QUERY_FILLER or w in SOFT_FILLER or w in question_vocabulary()) and w not in self.vocab_set):
             return None
         corrected = self.correct(w, raw)
         if corrected:
@@ -416,8 +431,10 @@ class Resolver:
         candidates = [r for r in family if r.id != current.id and words <= set(tokens(r.name))]
         if not candidates:
             return None
-        want = (set(tokens(current.name)) - LEVEL_TOKENS) | words
-        distance = {r.id: len(set(tokens(r.name)) ^ want) for r in candidates}
+        current_words = set(tokens(current.name))
+        want = (current_words - LEVEL_TOKENS) | words
+        # nearest to "the current name with its level swapped", then to "the current name plus the words"
+        distance = {r.id: (len(set(tokens(r.name)) ^ want), len(set(tokens(r.name)) ^ (current_words | words))) for r in candidates}
         nearest = min(distance.values())
         top = [r for r in candidates if distance[r.id] == nearest]
         span = " ".join(sorted(words))
@@ -430,8 +447,10 @@ class Resolver:
         entries = [self.entries[i] for i in tied]
         families = [e for e in entries if e.family]
         roles = self._distinct_roles(tied)
-        if len(roles) == 1 and (not families or all(f.key == e.key for f in families for e in entries if e.role)):
-            # a role named like its family ("Paralegal" on the Paralegal page) is the role meant
+        if len(roles) == 1 and (not families or all(f.key == e.key for f in families for e in entries if e.role)
+                                or all(f.family.page_id == roles[0].page_id for f in families)):
+            # a role named like its family ("Paralegal" on the Paralegal page), or the one role that
+            # fits on the family page that fits too, is the role meant
             return Resolution("one", role=roles[0], span=span)
         if families and not roles:
             return Resolution("family", family=families[0].family, span=span)

@@ -65,6 +65,7 @@ class Intent:
     examples: tuple[str, ...]
     help: str
     order: int  # position in help; ties in score go to the lower order
+    topic_names_roles: bool = False  # its {topic} may be made of role words ("who runs open source")
 
 
 @dataclass
@@ -115,6 +116,7 @@ def intent(
     phrases: list[str] | tuple[str, ...] = (),
     avoid: list[str] | tuple[str, ...] = (),
     order: int = 50,
+    topic_names_roles: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register a handler under ``name``; ``patterns`` map regexes (case-insensitive) to weights."""
 
@@ -123,7 +125,7 @@ def intent(
         compiled = tuple((re.compile(p, re.IGNORECASE), w) for p, w in patterns.items())
         REGISTRY[name] = Intent(
             name, func, compiled, tuple(phrase_words(p) for p in phrases), tuple(phrase_words(p) for p in avoid),
-            tuple(examples), doc, order,
+            tuple(examples), doc, order, topic_names_roles,
         )
         _weights.cache_clear()
         return func
@@ -308,18 +310,38 @@ def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], list[s
 NUMBER = re.compile(r"\b(?:\d{1,2}(?:\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen)\b", re.I)
 
 
+def name_like_runs(words: list[str | None]) -> frozenset[str]:
+    """Role words that stand two or more in a row ("area vp"): a name the resolver could not place.
+    A lone role word ("design" in "who designs the swag") may well be the question's own word."""
+    found: set[str] = set()
+    run: list[str] = []
+    for word in words + [None]:
+        if word:
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            found.update(run)
+        run = []
+    return frozenset(found)
+
+
 def route(query: "Query") -> Decision:
     """The one routing policy: which intent answers this question, and why."""
     load_handlers()
     if not query.clean:
         return Decision("help", reason="empty question")
     res = query.resolution
-    role_words = frozenset(res.span.split()) if res.span and res.span != "(follow-up)" and res.status != "none" else frozenset()
+    if res.status != "none":
+        role_words = frozenset(res.span.split()) if res.span and res.span != "(follow-up)" else frozenset()
+    else:  # no role found, but a name's words are still not the question's: "what's after area vice president"
+        role_words = name_like_runs(query.kb.resolver.query_words(query.clean))
     role_masked = mask(query.clean, role_words, lambda raw: query.kb.resolver.tokens_of(raw, role_words))
     masked = NUMBER.sub("{n}", role_masked) if query.number() is not None else role_masked
     scores, phrases = score_text(masked, frozenset(query.kb.resolver.vocab_set), cue_text=role_masked)
     order = ranked(scores)
-    topics = {name: topic_of(masked, phrase_words(p)) for name, p in phrases.items() if "{topic}" in p}
+    registry = load_handlers()
+    topics = {name: topic_of(query.clean if registry[name].topic_names_roles else masked, phrase_words(p))
+              for name, p in phrases.items() if "{topic}" in p}
     decision = Decision("unknown", scores=scores, masked=masked, role_span=" ".join(sorted(role_words)), phrase=phrases, topics=topics)
     best = order[0] if order else None
     if query.follow_up_intent and (best is None or best[0] < MIN_SCORE * 2.5 or best[1].name == "role_overview") and query.elliptical:

@@ -11,6 +11,7 @@ from bot.router import intent
     patterns={
         r"\bcareer\b": 3,
         r"\bladder\b|\bnext (?:step|level|role|move)\b": 3,
+        r"\bcomes? (?:after|next)\b|\bwhat(?:'s| is| comes)? next\b|\b(?:what|who)(?:'s| is)? (?:after|above)\b|\bnext after\b": 3,
         r"\bpromot|\bprogress(?:ion)?\b|\bgrow(?:th)? into\b|\bmove up\b|\badvance(?:ment)?\b": 2.5,
     },
     phrases=[

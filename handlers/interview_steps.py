@@ -13,6 +13,7 @@ from bot.router import intent
         r"\bhiring (?:process|steps?|stages?|loop|flow)\b|\bhiring\b": 2.5,
         r"\b(?:recruiting|recruitment|application|selection|screening) (?:process|steps?|stages?)\b|\bscreening\b": 3,
         r"\bhow (?:do|does|would|will) (?:we|you|i|one|someone|a candidate|candidates) (?:get )?(?:hire|hired|apply)\b": 3,
+        r"\btake[- ]home\b|\bquestionnaire\b|\binterview(?:ing)? (?:rounds?|loop|panel)\b|\brounds?\b|\bloop\b|\bassessments?\b": 3,
         r"\bsteps?\b|\bstages?\b|\bprocess\b": 1,
     },
     phrases=[

@@ -50,6 +50,7 @@ TERM = re.compile(
     ],
     examples=["Which roles need Zuora?", "search Salesforce"],
     order=70,
+    topic_names_roles=True,
 )
 def search(query: Query) -> Answer:
     """Search: roles whose pages mention a word or tool."""
@@ -60,6 +61,11 @@ def search(query: Query) -> Answer:
     kb = query.kb
     hits: dict[str, tuple[str, str, str, str]] = {}  # role or family -> (url, heading, quote, page)
     words = [w.lower() for w in re.findall(r"[A-Za-z0-9+#]+", term)]
+    verbs = doing_words(query.clean, term)
+    # "who designs the swag": the role that does it first, then those whose duties mention it,
+    # then every other mention, each in full-text rank order
+    rank = NEED_RANK if NEEDS.search(query.clean) else DOING_RANK
+    rows = sorted(rows, key=lambda row: (-mentions(row, verbs), rank.get(row["kind"], 2)))
     for row in rows:
         role = kb.roles.get(row["role_id"]) if row["role_id"] else None
         page = kb.pages[row["page_id"]]
@@ -87,6 +93,30 @@ def search(query: Query) -> Answer:
         lines.append(f"…and {total - MAX_ROLES} more. Add a word to narrow the search.")
     roles = [n for n in hits if n in {r.name for r in kb.roles.values()}]
     return Answer(query.intent, "answered", "\n".join(lines), roles=roles, sources=sources, question=query.text)
+
+
+DOING_RANK = {"responsibilities": 0, "overview": 1}
+NEED_RANK = {"requirements": 0, "nice_to_have": 1}
+NEEDS = re.compile(r"\b(?:needs?|needed|requires?|required|requirements?|skills?|experience)\b", re.I)
+DOING = re.compile(r"^\s*who\s+(?:is\s+|are\s+)?(\w+)", re.I)
+
+
+def doing_words(text: str, term: str) -> list[str]:
+    """The verb of a "who <does> <topic>" question ("designs" -> "design"), to rank who does it."""
+    match = DOING.match(text)
+    if not match or match.group(1).lower() in ("does", "do", "the", "responsible", "in", "on"):
+        return []
+    verb = match.group(1).lower()
+    stem = verb[:-1] if verb.endswith("s") and not verb.endswith("ss") else verb
+    return [stem[:6]] if stem and stem not in term.lower() else []
+
+
+def mentions(row, stems: list[str]) -> int:
+    """How many of the stems a row's lines contain."""
+    if not stems:
+        return 0
+    text = " ".join(i["text"] for i in json.loads(row["items"])).lower()
+    return sum(1 for stem in stems if stem in text)
 
 
 def extract_term(text: str, topic: str = "") -> str:
