@@ -258,7 +258,7 @@ class Resolver:
             beside = [out[j] for j in (i - 1, i + 1) if 0 <= j < len(out)]
             if any(b for b in beside):
                 out[i] = "it"
-        known = {w for w in out if w and w != INITIALISM}
+        known = {w for w in out if w and w != INITIALISM and not self.is_question_word(w)}
         letters = [w for raw in RAW_WORD.findall(fold(text)) for w in tokens(raw)]
         if INITIALISM in out:
             expanded: list[str | None] = []
@@ -371,14 +371,37 @@ class Resolver:
     # --- resolving ------------------------------------------------------------
 
     def resolve(self, text: str) -> Resolution:
-        """Resolve the role a question names (see the module docstring for the rules)."""
-        found = self._resolve(text)
+        """Resolve the role a question names (see the module docstring for the rules).
+
+        A question word that some name also has ("process" in "interview process", and in
+        "Business Process Automation") is tried both ways: as part of the name, and as the
+        question's own word when the name does not need it."""
+        words = self.query_words(text)
+        found = self._resolve(text, words)
+        # optional: a question word beside another question word or an end ("interview process"),
+        # not one inside a name ("director, technical writer")
+        padded = [None] + words + [None]
+        optional_at = {i for i, w in enumerate(words) if w and self.is_question_word(w) and (padded[i] is None or padded[i + 2] is None)}
+        optional = {words[i] for i in optional_at}
+        if optional:
+            plain = [None if i in optional_at else w for i, w in enumerate(words)]
+            carried = found.status != "none" and set(found.span.split()) <= optional
+            if found.status == "none" or carried:
+                alternative = self._resolve(text, plain)
+                if alternative.status != "none" or found.status == "none":
+                    found = alternative
+                elif carried and len(set(found.span.split())) == 1:
+                    # "what's the interview process?": one question word never names a role alone
+                    found = Resolution("none", span=asked_phrase(text))
         if found.status == "none" and found.span and not found.suggestions:
             found.suggestions = self.suggest(text)
         return found
 
-    def _resolve(self, text: str) -> Resolution:
-        words = self.query_words(text)
+    def is_question_word(self, word: str) -> bool:
+        """A role-name word that questions use too ("process", "experience", "senior" in "how senior")."""
+        return word in QUERY_FILLER or word in SOFT_FILLER or word in question_vocabulary()
+
+    def _resolve(self, text: str, words: list[str | None]) -> Resolution:
         spans = _spans(words)
         if not spans:
             return Resolution("none", span=asked_phrase(text))
