@@ -38,6 +38,7 @@ WORD_ABBREVIATIONS: dict[str, str] = {
     "execs": "executive",
     "intl": "international",
     "sw": "software",
+    "tech": "technical",
     "dev": "development",
     "devrel": "developer relations",
     "qa": "quality",

@@ -360,7 +360,17 @@ class Resolver:
         if len(runs) == 1:
             return next(iter(runs))
         if context:
-            fits = [r for r in runs if any(set(r.split()) | context <= set(e.key.split()) for e in self.entries)]
+            # the run that makes a name with the question's other role words, with the fewest words left over
+            extra: dict[str, int] = {}
+            for run in runs:
+                wanted = set(run.split()) | context
+                left = [len(set(e.key.split()) - wanted) for e in self.entries if wanted <= set(e.key.split())]
+                if left:
+                    extra[run] = min(left)
+            if not extra:
+                return ""
+            fewest = min(extra.values())
+            fits = [r for r, n in extra.items() if n == fewest]
             return fits[0] if len(fits) == 1 else ""
         whole = [r for r in runs if r in self._names]
         if len(whole) == 1:
