@@ -40,7 +40,8 @@ class Choice:
 
 @dataclass(frozen=True)
 class Context:
-    """What a follow-up needs from the previous answer: its one role (page included) and intent.
+    """What a follow-up needs from the previous answer: its one role (page included) and intent;
+    ``role`` is empty when the answer was about the whole family on ``page``.
 
     Carried as one string (``encode``) in Slack's conversation memory and in button values; a
     plain role name, as older buttons carry, still decodes.
@@ -64,6 +65,9 @@ class Context:
             except (ValueError, TypeError):
                 return None
         return cls(value) if value else None
+
+    def __bool__(self) -> bool:
+        return bool(self.role or self.page)
 
 
 @dataclass

@@ -215,7 +215,8 @@ class Engine:
         query = Query(
             text=text,
             kb=kb,
-            last_role=kb.role_named(context.role, context.page or None) or kb.role_named(context.role) if context else None,
+            last_role=kb.role_named(context.role, context.page or None) or kb.role_named(context.role) if context and context.role else None,
+            last_family=kb.family_on(context.page) if context and not context.role else None,
             last_intent=context.intent if context else "",
             forced_role=kb.role_named(role, role_page) if role else None,
         )
@@ -239,6 +240,11 @@ class Engine:
         section), give it once and name the roles it covers. None: the choice matters, ask."""
         if query.number() is not None or len(asked.choices) > MAX_MERGED:
             return None
+        if len(asked.choices) == 1:  # the only role whose name has every word asked: nothing to choose
+            only = asked.choices[0]
+            role = query.kb.role_named(only.role, only.page)
+            return REGISTRY[query.intent].handle(Query(text=query.text, kb=query.kb, intent=query.intent, forced_role=role,
+                                                       decision=query.decision)) if role else None
         kb = query.kb
         roles = [kb.role_named(c.role, c.page) for c in asked.choices]
         if any(r is None for r in roles):
@@ -268,10 +274,13 @@ class Engine:
 
     @staticmethod
     def _context_of(query: Query, answer: Answer) -> Context | None:
-        """The role a follow-up continues from: the one role this answer was about, page included."""
+        """The role a follow-up continues from: the one role this answer was about, page included;
+        or the family, when the answer was about a whole family."""
+        res = query.resolution
+        if res.status == "family" and res.family and answer.status == "answered" and len(set(answer.roles)) != 1:
+            return Context("", res.family.page, answer.intent)
         if len(set(answer.roles)) != 1:
             return None
-        res = query.resolution
         role = res.role if res.status == "one" and res.role and res.role.name == answer.roles[0] else None
         role = role or query.kb.role_named(answer.roles[0], answer.sources[0].page if answer.sources else None) or query.kb.role_named(answer.roles[0])
         if role is None:

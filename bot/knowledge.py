@@ -141,6 +141,10 @@ class Knowledge:
                 return role
         return None
 
+    def family_on(self, page: str) -> FamilyRef | None:
+        """The family of a page, by the page's path (as a conversation remembers it)."""
+        return next((f for f in self.families if f.page == page), None)
+
     def family_of(self, role: RoleRef) -> FamilyRef | None:
         return next((f for f in self.families if f.page_id == role.page_id), None)
 

@@ -302,7 +302,7 @@ def parse_page(path: Path, *, base_url: str = DEFAULT_BASE_URL, display_path: st
     title = meta.get("title")
     title = str(title).strip() if title is not None else ""
     if not title:
-        first_h1 = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)
+        first_h1 = next((b for b in blocks if b.kind == "heading" and b.level == 1 and b.text.strip()), None)
         problems.append(
             Problem(shown, 1, "no title in front matter" + (f"; using heading '{first_h1.text}'" if first_h1 else "; page skipped"))
         )

@@ -9,7 +9,7 @@ from functools import cached_property
 
 from bot.knowledge import Knowledge
 from bot.names import clean_slack
-from bot.resolve import Resolution, RoleRef
+from bot.resolve import FamilyRef, Resolution, RoleRef
 
 # "and the senior one?", "what about staff?", "same for the director": a follow-up naming a level.
 ELLIPSIS = re.compile(
@@ -42,13 +42,14 @@ class Query:
     last_role: RoleRef | None = None
     forced_role: RoleRef | None = None
     last_intent: str = ""  # the intent of the answer ``last_role`` came from
+    last_family: FamilyRef | None = None  # or the family the last answer was about
     decision: Any = None  # bot.router.Decision, once routed
     notes: list[str] = field(default_factory=list)
 
     @property
     def follow_up_intent(self) -> str:
         """The previous answer's intent, when there is a conversation to follow."""
-        return self.last_intent if self.last_role else ""
+        return self.last_intent if self.last_role or self.last_family else ""
 
     @cached_property
     def elliptical(self) -> bool:
@@ -66,16 +67,19 @@ class Query:
         if self.forced_role:
             return Resolution("one", role=self.forced_role)
         resolver = self.kb.resolver
-        if self.last_role and self.elliptical:
+        if (self.last_role or self.last_family) and self.elliptical:
             # "and the senior one?": another level of the family we were talking about, first
-            sibling = resolver.sibling(self.clean, self.last_role, self.kb.family_roles_of(self.last_role))
+            family = self.kb.family_roles_of(self.last_role) if self.last_role else self.kb.family_roles(self.last_family)
+            sibling = resolver.sibling(self.clean, self.last_role, family)
             if sibling is not None:
                 return sibling
         found = resolver.resolve(self.clean)
-        if self.last_role and found.status == "none" and (
+        if (self.last_role or self.last_family) and found.status == "none" and (
             FOLLOW_UP.search(resolver.without_role_it(self.clean)) or all(w is None for w in resolver.query_words(self.clean))
         ):
-            return Resolution("one", role=self.last_role, span="(follow-up)")
+            if self.last_role:
+                return Resolution("one", role=self.last_role, span="(follow-up)")
+            return Resolution("family", family=self.last_family, span="(follow-up)")
         return found
 
     def numbers(self) -> list[int]:

@@ -20,15 +20,18 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.names import clean_slack, fold, key as name_key, singular, tokens
+from bot.names import JOB_NOUNS, LEVEL_WORDS, RANK_WORDS, ROLE_ACRONYMS, clean_slack, fold, key as name_key, singular, tokens
 
 NOT_ALNUM = re.compile(r"[^a-z0-9]")
 RAW_WORD = re.compile(r"[a-z0-9&][a-z0-9&'.-]*")
 POSSESSIVE_OF_ROLE = re.compile(r"(\w)['’]s\s+(?:line\s+)?(?:manager|boss|supervisor|lead|reports?|team|direct reports)\b", re.I)
+# Little words names leave out that still part two names in a question ("of", "and", "in" join them).
+SEPARATORS = frozenset({"the", "a", "an", "for", "to", "at", "on", "with"})
 VICE_PRESIDENT = re.compile(r"\bvice[\s-]+presidents?\b", re.I)
 UNKNOWN = ""  # marks a word of the question that no role name contains
 INITIALISM = "\x00"  # a word that may be the initials of name words, expanded once all words are read
 UNUSED_WORD_PENALTY = 6.0  # per role word next to the matched name that the name does not explain
+RANK_WORD_PENALTY = 6.0  # on top, per left-out level or rank word ("manager", "senior", "director")
 UNKNOWN_WORD_PENALTY = 12.0  # per unknown word touching it: "sales operations *wizard*" is no known role
 ACCEPT = 90.0  # a span must match a name at least this well to count
 TIE = 2.0  # candidates this close to the best are equally likely
@@ -245,26 +248,38 @@ class Resolver:
         text = POSSESSIVE_OF_ROLE.sub(r"\1", clean_slack(text))
         text = VICE_PRESIDENT.sub("vp", text)  # names read "Vice President" as one word, "vp"
         out: list[str | None] = []
+        typed: list[str] = []  # the word as typed, for initialisms
         pronouns: list[int] = []
         for raw in RAW_WORD.findall(fold(text)):
+            plain = NOT_ALNUM.sub("", raw)
+            if plain in SEPARATORS:  # "the hiring mgr for the sr analyst": two names, not one
+                out.append(None)
+                typed.append(plain)
+                continue
+            if plain in ROLE_ACRONYMS and self._initialism_runs.get(plain):
+                # "pm" is usually a product manager, but a program manager beside "technical enablement"
+                out.append(INITIALISM)
+                typed.append(plain)
+                continue
             for w in tokens(raw):
                 if w == "it" and "it" in self.vocab_set:
                     pronouns.append(len(out))
                     out.append(None)
+                    typed.append(w)
                     continue
                 word = self._word(w, raw)
-                out.extend(word.split() if word else [word])
+                out.append(word)
+                typed.append(w)
         for i in pronouns:  # "manager, it" / "it operations": part of the name, not the pronoun
             beside = [out[j] for j in (i - 1, i + 1) if 0 <= j < len(out)]
             if any(b for b in beside):
                 out[i] = "it"
-        known = {w for w in out if w and w != INITIALISM and not self.is_question_word(w)}
-        letters = [w for raw in RAW_WORD.findall(fold(text)) for w in tokens(raw)]
         if INITIALISM in out:
+            known = {w for w in out if w and w != INITIALISM and not self.is_question_word(w)}
             expanded: list[str | None] = []
-            for word, typed in zip(out, letters if len(letters) == len(out) else [""] * len(out)):
+            for word, letters in zip(out, typed):
                 if word == INITIALISM:
-                    full = self.initialism(typed, known)
+                    full = self.initialism(letters, known)
                     expanded.extend(full.split() if full else [UNKNOWN])
                 else:
                     expanded.append(word)
@@ -345,6 +360,10 @@ class Resolver:
     def _names(self) -> frozenset[str]:
         return frozenset(e.key for e in self.entries)
 
+    def _fits(self, run: str, context: set[str]) -> bool:
+        wanted = set(run.split()) | context
+        return any(wanted <= set(e.key.split()) for e in self.entries)
+
     def initialism(self, letters: str, context: set[str]) -> str:
         """The name words an initialism stands for ("tmm": "technical marketing manager"), "" if none.
 
@@ -355,6 +374,14 @@ class Resolver:
         runs = self._initialism_runs.get(letters) or (self._initialism_runs.get(letters[:-1]) if letters.endswith("s") else None)
         if not runs:
             runs = self._contractions(letters)
+        table = " ".join(tokens(letters)) if letters in ROLE_ACRONYMS else ""
+        if table:
+            # the common reading ("pm": product manager, "sre manager") unless words of the work,
+            # not just a level or a job noun, make a name with another reading ("technical enablement pm")
+            telling = {w for w in context if w not in JOB_NOUNS and w not in LEVEL_WORDS and w not in LEVEL_TOKENS}
+            if not telling or self._fits(table, context):
+                return table
+            runs = {**(runs or {}), table: 10**6}
         if not runs:
             return ""
         if len(runs) == 1:
@@ -408,7 +435,10 @@ class Resolver:
         return found
 
     def is_question_word(self, word: str) -> bool:
-        """A role-name word that questions use too ("process", "experience", "senior" in "how senior")."""
+        """A role-name word that questions use too ("process", "experience"); never a job noun or a
+        level ("manager", "senior"), which name a role far more often than they ask something."""
+        if word in JOB_NOUNS or word in LEVEL_WORDS or word in LEVEL_TOKENS:
+            return False
         return word in QUERY_FILLER or word in SOFT_FILLER or word in question_vocabulary()
 
     def _resolve(self, text: str, words: list[str | None]) -> Resolution:
@@ -454,17 +484,17 @@ class Resolver:
         tied = [e for e in tied if best[e][1] == longest]
         return self._decide(tied, text, best[tied[0]][2])
 
-    def sibling(self, text: str, current: RoleRef, family: list[RoleRef]) -> Resolution | None:
+    def sibling(self, text: str, current: RoleRef | None, family: list[RoleRef]) -> Resolution | None:
         """"and the senior one?" after the Sales Strategy Manager: the role of the same family whose
         name is the current one with the words asked for in place of its level. None when no role
         of the family has those words, so the question is resolved as usual."""
         words = {w for w in self.query_words(text) if w}
         if not words:
             return None
-        candidates = [r for r in family if r.id != current.id and words <= set(tokens(r.name))]
+        candidates = [r for r in family if (current is None or r.id != current.id) and words <= set(tokens(r.name))]
         if not candidates:
             return None
-        current_words = set(tokens(current.name))
+        current_words = set(tokens(current.name)) if current else set()
         want = (current_words - LEVEL_TOKENS) | words
         # nearest to "the current name with its level swapped", then to "the current name plus the words"
         distance = {r.id: (len(set(tokens(r.name)) ^ want), len(set(tokens(r.name)) ^ (current_words | words))) for r in candidates}
@@ -598,7 +628,10 @@ def _spans(words: list[str | None]) -> list[tuple[list[str], float]]:
         n = len(run)
         for length in range(min(n, MAX_SPAN), 0, -1):
             for start in range(0, n - length + 1):
-                penalty = UNUSED_WORD_PENALTY * (n - length) + UNKNOWN_WORD_PENALTY * touching
+                left_out = run[:start] + run[start + length :]
+                # "sre manager" is not the SRE: a level or rank left out of the name costs more
+                ranked = sum(1 for w in left_out if w in RANK_WORDS)
+                penalty = UNUSED_WORD_PENALTY * (n - length) + RANK_WORD_PENALTY * ranked + UNKNOWN_WORD_PENALTY * touching
                 spans.append((run[start : start + length], penalty))
     # all role words together too (a name split by a filler word: "manager of sales operations")
     all_words = [w for w in words if w]

@@ -1,9 +1,18 @@
-"""Career ladder intent."""
+"""Career ladder intent: the page's own ladder, and the next roles up in the family."""
 
-from bot.answer import Answer
-from bot.compose import section_intent
+from __future__ import annotations
+
+from bot.answer import Answer, Source
+from bot.compose import KIND_NAMES, bold, link, need_role, section_answer, section_intent, source_footer
+from bot.knowledge import Knowledge
+from bot.names import tokens
 from bot.query import Query
+from bot.resolve import RoleRef
 from bot.router import intent
+
+# Levels in the order people climb them, for families whose pages state no grades.
+LEVEL_ORDER = ("intern", "junior", "associate", "", "senior", "staff", "principal", "distinguished", "fellow")
+MANAGER_ORDER = ("manager", "senior manager", "director", "senior director", "vp")
 
 
 @intent(
@@ -30,7 +39,6 @@ from bot.router import intent
         'what is the level above {role}',
         'what role comes after {role}',
         'what is the next role for {role}',
-        'what comes before {role}',
         'how does {role} progress',
     ],
     examples=["What's the career ladder for Inside Sales, Mid-Market?", "next step after sales ops analyst"],
@@ -38,4 +46,71 @@ from bot.router import intent
 )
 def career_ladder(query: Query) -> Answer:
     """Career ladder: where a role leads next."""
-    return section_intent(query, "career_ladder")
+    if query.resolution.status == "family":
+        return section_intent(query, "career_ladder")
+    role = need_role(query)
+    if isinstance(role, Answer):
+        return role
+    kb = query.kb
+    answer = section_answer(query, role, kb.section(role, "career_ladder"), "career_ladder")
+    above = next_roles(kb, role)
+    if not above:
+        return answer
+    basis = "grade" if kb.grade_of(role) else "level"
+    listing = "\n".join(f"• {link(r.name, r.url)}{grade_note(kb, r)}" for r in above)
+    nearest = f"The next roles up in the *{role.family}* family, by {basis}:\n{listing}"
+    sources = [Source(page=r.page, heading=r.name, url=r.url) for r in above]
+    if answer.status != "answered":
+        text = f"The handbook page for {bold(role)} has no {KIND_NAMES['career_ladder']} section.\n{nearest}\n{source_footer([Source(role.page, role.name, role.url)] + sources)}"
+        return Answer(query.intent, "answered", text, roles=[role.name], sources=[Source(role.page, role.name, role.url)] + sources, question=query.text)
+    body, _, footer = answer.text.rpartition("\nSource: ")
+    answer.sources = answer.sources + sources
+    answer.text = f"{body}\n{nearest}\n{source_footer(answer.sources)}" if body else f"{answer.text}\n{nearest}"
+    return answer
+
+
+def grade_note(kb: Knowledge, role: RoleRef) -> str:
+    grades = kb.grade_of(role)
+    return f" (grade {' or '.join(str(g.grade) for g in grades)})" if grades else ""
+
+
+def next_roles(kb: Knowledge, role: RoleRef) -> list[RoleRef]:
+    """The roles one step up from ``role`` on its own page: the lowest grade above its grade, or,
+    where the page states no grades, the next level of the same work ("Senior X" -> "Staff X",
+    "Manager, X" -> "Senior Manager, X")."""
+    family = [r for r in kb.family_roles_of(role) if r.id != role.id]
+    own = [g.grade for g in kb.grade_of(role)]
+    if own:
+        above = [(min(g.grade for g in kb.grade_of(r)), r) for r in family if kb.grade_of(r) and min(g.grade for g in kb.grade_of(r)) > max(own)]
+        if not above:
+            return []
+        step = min(grade for grade, _ in above)
+        return [r for grade, r in above if grade == step]
+    rank, work = level_of(role.name)
+    if rank is None:
+        return []
+    ladder = [(level_of(r.name), r) for r in family]
+    same_work = [(lvl, r) for (lvl, w), r in ladder if w == work and lvl is not None and lvl > rank]
+    found = []
+    if same_work:
+        step = min(lvl for lvl, _ in same_work)
+        found = [r for lvl, r in same_work if lvl == step]
+    if rank == LEVEL_ORDER.index("senior"):  # a senior individual contributor may also move into management
+        first_manager = len(LEVEL_ORDER)
+        found += [r for (lvl, _), r in ladder if lvl == first_manager and r not in found]
+    return found
+
+
+def level_of(name: str) -> tuple[int | None, frozenset[str]]:
+    """A name's rung (individual contributors first, then managers) and the words of its work."""
+    words = tokens(name)
+    text = " ".join(words)
+    work = frozenset(w for w in words if w not in {"intern", "junior", "associate", "intermediate", "senior", "staff", "principal",
+                                                   "distinguished", "fellow", "manager", "director", "vp"})
+    for i, level in reversed(list(enumerate(MANAGER_ORDER))):
+        if f" {level} " in f" {text} " and (level != "manager" or "senior manager" not in text):
+            return len(LEVEL_ORDER) + i, work
+    for i, level in reversed(list(enumerate(LEVEL_ORDER))):
+        if level and level in words:
+            return i, work
+    return LEVEL_ORDER.index(""), work

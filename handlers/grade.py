@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from bot.answer import Answer, Source
-from bot.compose import bold, clarify, link, need_role, not_documented, source_footer, unknown_role
+from bot.compose import bold, clarify, echo, link, need_role, not_documented, source_footer, unknown_role
+from bot.names import tokens
 from bot.query import Query
-from bot.resolve import FamilyRef, RoleRef
+from bot.resolve import FamilyRef, RoleRef, asked_phrase
 from bot.router import intent
 
 MAX_LISTED = 15
@@ -62,6 +63,12 @@ def grade(query: Query) -> Answer:
         families = {c.page_id for c in res.choices}
         if len(families) == 1:  # "grade 8 in sales ops": any role of one family names the family
             family = query.kb.family_of(res.choices[0])
+    if family is None and res.status == "ambiguous" and res.span:
+        # "which alliances roles are grade 8": every role at that grade with those words, on any page
+        words = set(res.span.split())
+        matching = [r for r in query.kb.roles_at_grade(number) if words <= set(tokens(r.name)) | set(tokens(r.family))]
+        if matching:
+            return list_at_grade(query, number, matching, f" matching “{echo(asked_phrase(query.clean))}”")
     if family is None and res.status in ("none", "ambiguous") and res.span:
         # "grade 7 in Marketing" when there is no such family: say so rather than list everything
         return unknown_role(query, res) if res.status == "none" else clarify(query, res)
@@ -106,6 +113,11 @@ def roles_at_grade(query: Query, number: int, family: FamilyRef | None) -> Answe
         listed = ", ".join(str(g) for g in known) if known else "none"
         text = f"No role{scope} is documented at grade {number}. Grades stated in the handbook: {listed}."
         return Answer(query.intent, "not_found", text, question=query.text)
+    return list_at_grade(query, number, roles, scope)
+
+
+def list_at_grade(query: Query, number: int, roles: list[RoleRef], scope: str) -> Answer:
+    """The roles at a grade, the first few linked, with a hint to narrow a long list."""
     count = len(roles)
     header = f"{count} role{'s are' if count != 1 else ' is'} at grade {number}{scope}:"
     shown = roles[:MAX_LISTED]

@@ -26,6 +26,7 @@ from bot.router import intent
         'how many interview rounds for {role}',
         'interview loop for {role}',
         'who interviews for {role}',
+        'who is the hiring manager for {role}',
         'who interviews {role} candidates',
         'is there a take home test for {role}',
         'is there a technical interview for {role}',

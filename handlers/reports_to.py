@@ -35,7 +35,6 @@ from bot.router import intent
         'who is {role} supervisor',
         'reporting line of {role}',
         'who would {role} report into',
-        'who is the hiring manager for {role}',
     ],
     examples=["Who does the Associate Sales Operations Analyst report to?", "sr sales ops analyst's manager?"],
     order=10,
