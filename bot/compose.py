@@ -101,7 +101,17 @@ def section_answer(query: Query, role: RoleRef, view: SectionView | None, kind: 
         else:
             intro = f"The {name} of {bold(role)} don't mention “{topic}”. All of its {name}:"
     text = "\n".join([intro, body, source_footer([source])])
-    return Answer(query.intent, "answered", text, roles=[role.name], sources=[source], question=query.text)
+    status = "not_documented" if focus == [] else "answered"  # "does X need Kubernetes?": the page doesn't say
+    return Answer(query.intent, status, text, roles=[role.name], sources=[source], question=query.text)
+
+
+def stem(word: str) -> str:
+    """A word without its ending, so "frameworks" finds "framework" and "travelling" "travel";
+    never shorter than four letters ("salesforce" must not find "sales")."""
+    if len(word) <= 5:
+        return word
+    short = re.sub(r"(?:ations?|ments?|ings?|ies|es|ed|s)$", "", word)
+    return short if len(short) >= 4 else word
 
 
 def initialisms(text: str) -> set[str]:
@@ -118,7 +128,7 @@ def focus_lines(lines: list[Line], topic: str) -> list[Line] | None:
     words = [w.lower() for w in re.findall(r"[A-Za-z0-9+#]+", topic) if w.lower() not in FOCUS_STOPWORDS]
     if not words:
         return None
-    stems = [w[:5] if len(w) > 5 else w for w in words]
+    stems = [stem(w) for w in words]
     scored: list[tuple[int, Line]] = []
     for line in lines:
         if line.note:

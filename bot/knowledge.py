@@ -22,6 +22,7 @@ from bot.parse import Problem
 from bot.resolve import FamilyRef, Resolver, RoleRef
 
 SECTION_FALLBACK_KINDS = ("responsibilities", "requirements")
+COMPENSATION_LINK = re.compile(r"\]\((https?://[^()\s\"]*compensation[^()\s\"]*)\)", re.I)
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,14 @@ class Knowledge:
             for sub in rows:
                 lines.extend(self._expand(sub, target_kind, seen, depth + 1, source))
         return lines
+
+    def compensation_link(self, role: RoleRef) -> str:
+        """The compensation page the role's page links to (its grade sentence usually does), or ""."""
+        for row in self._rows("select items from sections where page_id = ? order by line", [role.page_id]):
+            found = COMPENSATION_LINK.search(row["items"])
+            if found:
+                return found.group(1)
+        return ""
 
     # --- search -----------------------------------------------------------------
 

@@ -43,11 +43,13 @@ SLOTS = ("{role}", "{family}", "{n}", "{topic}")
 ROLE_SLOT = "{role}"  # {family} is matched as {role}: both are what the resolver found
 WORD = re.compile(r"\{[a-z]+\}|[a-z0-9]+")
 # Words that carry no intent at all; they neither count for a phrase nor against it.
-NEUTRAL = frozenset("a an the of for to in on at is are be s this that please pls me i we our my your".split())
+NEUTRAL = frozenset("a an the of for to in on at is are be s this that please pls me i we our my your and or".split())
 PHRASE_WEIGHT = 5.0  # a perfect phrase match is worth this many cue points
 PHRASE_MIN = 0.62  # below this similarity a phrase says nothing
 MIN_SCORE = 1.0  # a best score below this is no intent at all
 UNKNOWN_WORD_WEIGHT = 1.0  # an unexplained question word this heavy counts against a phrase
+# Words too general to be what a {topic} is about ("what experience do I need for X").
+GENERIC_TOPIC = frozenset("experience skills skill role roles job position qualifications requirements background knowledge".split())
 TOPIC_CUE = 1.0  # a {topic} phrase needs at least one telling word matched
 TYPO_CUTOFF = 85  # "reprots" -> "reports", "responsibilites" -> "responsibilities"
 
@@ -211,7 +213,7 @@ def topic_of(masked: str, phrase: tuple[str, ...]) -> str:
         if words and all(w in NEUTRAL for w in words) and kept and kept[-1] != "…":
             kept.append(raw)
             continue
-        if raw == ROLE_SLOT or not words or all(w in phrase or w in NEUTRAL or w in SLOTS for w in words):
+        if raw == ROLE_SLOT or not words or all(w in phrase or w in NEUTRAL or w in SLOTS or w in GENERIC_TOPIC or w in vocabulary() for w in words):
             while kept and kept[-1] != "…" and all(w in NEUTRAL for w in phrase_words(kept[-1])):
                 kept.pop()
             if kept and kept[-1] != "…":
@@ -222,12 +224,17 @@ def topic_of(masked: str, phrase: tuple[str, ...]) -> str:
     return text.split(" … ")[-1] if " … " in text else text
 
 
-def score_text(masked: str, keep: frozenset[str] = frozenset(), cue_text: str | None = None) -> tuple[dict[str, float], dict[str, str]]:
+def score_text(
+    masked: str, keep: frozenset[str] = frozenset(), cue_text: str | None = None, plain: str | None = None
+) -> tuple[dict[str, float], dict[str, str]]:
     """Every intent's score for a (masked) question, and the phrase that scored best for it.
 
     ``cue_text`` is what the regex cues see: the role masked by a sign no cue matches (a slot
-    named "{role}" would look like the word "role" to them), numbers as typed."""
+    named "{role}" would look like the word "role" to them), numbers as typed. ``plain`` is the
+    question unmasked, for intents whose {topic} may be a role's words ("interview with the
+    Frontend Lead")."""
     words = correct_words(phrase_words(masked), keep)
+    plain_words = correct_words(phrase_words(plain), keep) if plain is not None else words
     cue_text = (masked if cue_text is None else cue_text).replace(ROLE_SLOT, "§")
     corrected = " ".join("§" if w == ROLE_SLOT else w for w in correct_words(phrase_words(cue_text.replace("§", ROLE_SLOT)), keep))
     scores: dict[str, float] = {}
@@ -235,8 +242,9 @@ def score_text(masked: str, keep: frozenset[str] = frozenset(), cue_text: str | 
     for item in load_handlers().values():
         cue = sum(weight for pattern, weight in item.patterns if pattern.search(cue_text) or pattern.search(corrected))
         best, best_sim = "", 0.0
+        asked = plain_words if item.topic_names_roles else words
         for phrase in item.phrases:
-            sim = similarity(words, phrase)
+            sim = similarity(asked, phrase)
             if sim > best_sim:
                 best, best_sim = " ".join(phrase), sim
         if any(similarity(words, p) >= 0.95 for p in item.avoid):
@@ -301,6 +309,9 @@ def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], list[s
         if start is None:
             out.append(raw)
         elif i == start[0]:
+            if len(out) >= 2 and out[-2] == ROLE_SLOT and out[-1].lower() in ("of", "and", "&", ","):
+                out.pop()  # "the {role} of {role}": one name split by a little word
+                continue
             out.append(ROLE_SLOT)
             if re.search(r"['’]s$", raws[start[1] - 1]):
                 out.append("s")
@@ -337,7 +348,7 @@ def route(query: "Query") -> Decision:
         role_words = name_like_runs(query.kb.resolver.query_words(query.clean))
     role_masked = mask(query.clean, role_words, lambda raw: query.kb.resolver.tokens_of(raw, role_words))
     masked = NUMBER.sub("{n}", role_masked) if query.number() is not None else role_masked
-    scores, phrases = score_text(masked, frozenset(query.kb.resolver.vocab_set), cue_text=role_masked)
+    scores, phrases = score_text(masked, frozenset(query.kb.resolver.vocab_set), cue_text=role_masked, plain=query.clean)
     order = ranked(scores)
     registry = load_handlers()
     topics = {name: topic_of(query.clean if registry[name].topic_names_roles else masked, phrase_words(p))

@@ -12,6 +12,7 @@ from bot.resolve import FamilyRef, RoleRef, asked_phrase
 from bot.router import intent
 
 MAX_LISTED = 15
+PAY = re.compile(r"\b(?:salary|salaries|pay|paid|compensation|comp|earn|earns|bonus|equity|stock|ote|wage|wages)\b|\bhow much\b.*\bmake\b", re.I)
 LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\bgrades\b.*\b(?:are there|exist)\b", re.I)
 
 
@@ -22,6 +23,7 @@ LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\b
         r"\b(?:pay|job|salary) (?:grade|band|level)\b|\bband\b": 2,
         r"\blevel\s*(?:\d{1,2}|seven|eight|nine|ten|five|six|eleven|twelve)\b|\bwhat level\b": 2,
         r"\bseniority\b": 1,
+        r"\b(?:salary|salaries|pay|paid|compensation|comp|earn|earns|bonus|equity|stock options?|ote|wage)\b|\bhow much (?:does|do|will|would)\b.*\bmake\b": 3,
     },
     phrases=[
         'what grade is {role}',
@@ -39,6 +41,12 @@ LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\b
         'how senior is {role}',
         'what is the job grade for {role}',
         'list all grades',
+        'how much does {role} make',
+        'what is the salary of {role}',
+        'what does {role} pay',
+        'how much is {role} paid',
+        'what is the compensation for {role}',
+        'salary range for {role}',
         'what grades are there',
         'which grades exist',
     ],
@@ -48,6 +56,8 @@ LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\b
 def grade(query: Query) -> Answer:
     """Job grades: a role's grade, or every role at a grade (optionally in one family)."""
     numbers = query.numbers()
+    if PAY.search(query.clean):
+        return pay(query)
     if not numbers:
         if query.resolution.status == "none" and LIST_GRADES.search(query.clean):
             return grade_overview(query)
@@ -73,6 +83,25 @@ def grade(query: Query) -> Answer:
         # "grade 7 in Marketing" when there is no such family: say so rather than list everything
         return unknown_role(query, res) if res.status == "none" else clarify(query, res)
     return roles_at_grade(query, number, family)
+
+
+def pay(query: Query) -> Answer:
+    """"How much does a BDR make?": pages publish grades, not pay. Say so, and what the page does
+    state: the grade, and the compensation page it links to."""
+    role = need_role(query)
+    if isinstance(role, Answer):
+        return role
+    grades = query.kb.grade_of(role)
+    link_to = query.kb.compensation_link(role)
+    lines = [f"The handbook page for {bold(role)} doesn't state pay."]
+    if grades:
+        lines.append(f"It states the job grade: {' or '.join(str(g.grade) for g in grades)}.")
+        lines.extend(f"> {g.sentence}" for g in grades)
+    if link_to:
+        lines.append(f"Pay for a grade comes from the {link('compensation calculator', link_to)}.")
+    source = Source(page=role.page, heading=role.name, url=role.url)
+    lines.append(source_footer([source]))
+    return Answer(query.intent, "not_documented", "\n".join(lines), roles=[role.name], sources=[source], question=query.text)
 
 
 def grade_of_role(query: Query) -> Answer:

@@ -1,9 +1,14 @@
 """Requirements intent."""
 
+import re
+
 from bot.answer import Answer
 from bot.compose import section_intent
 from bot.query import Query
 from bot.router import intent
+
+
+LOCATION = re.compile(r"\b(?:remote(?:ly)?|on[- ]?site|in[- ]office|hybrid|relocat\w*|travel\w*|time ?zones?)\b", re.I)
 
 
 @intent(
@@ -16,6 +21,7 @@ from bot.router import intent
         r"\bwhat (?:do|does|would|will) (?:i|you|one|someone|a candidate|candidates|they) need\b": 2.5,
         r"\bmust[- ]haves?\b|\bnice[- ]to[- ]haves?\b|\blooking for\b|\bdegree\b|\bprerequisites?\b": 2,
         r"\bneed(?:ed)? to (?:have|know)\b|\bwhat does it take\b|\bbackground\b": 1.5,
+        LOCATION.pattern: 2.5,
     },
     phrases=[
         'what are the requirements for {role}',
@@ -51,4 +57,8 @@ from bot.router import intent
 )
 def requirements(query: Query) -> Answer:
     """Requirements: what a role asks of candidates."""
+    where = LOCATION.search(query.clean)
+    if where and query.decision is not None and not query.decision.topic:
+        # "is the BDR remote?": the place is the topic, looked for in the requirements
+        query.decision.topics[query.intent] = where.group(0)
     return section_intent(query, "requirements")

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.answer import Answer, Source
-from bot.compose import KIND_NAMES, bold, clarify, lines_text, link, need_role, source_footer
+from bot.compose import KIND_NAMES, bold, clarify, echo, lines_text, link, need_role, source_footer
 from bot.query import Query
 from bot.resolve import Resolution
 from bot.router import intent
 
 MAX_OVERVIEW_LINES = 6
+# What job-family pages do not say, asked of a role: answered with what the page does state.
+UNSTATED = re.compile(
+    r"\b(?:benefits?|perks?|pto|vacation|holidays?|parental leave|headcount|how many (?:people|of them|openings)|open (?:roles|positions|reqs?)|"
+    r"openings?|vacanc(?:y|ies)|visa|sponsorship)\b|\bhow many\b.*\b(?:are there|do we have|work here)\b",
+    re.I,
+)
 ASKABLE = ("responsibilities", "requirements", "hiring_process", "performance_indicators", "career_ladder")
 
 
@@ -17,6 +25,7 @@ ASKABLE = ("responsibilities", "requirements", "hiring_process", "performance_in
     patterns={
         r"\btell me (?:about|more)\b|\boverview\b|\bdescribe\b|\bsummar(?:y|ise|ize)\b|\bexplain\b": 2.5,
         r"\bwhat(?:'s| is) (?:a|an|the)\b|\bwho is (?:a|an)\b|\babout the\b|\binfo\b|\bdetails\b": 1,
+        UNSTATED.pattern: 3,
     },
     phrases=[
         'tell me about {role}',
@@ -40,6 +49,10 @@ def role_overview(query: Query) -> Answer:
     role = need_role(query)
     if isinstance(role, Answer):
         return role
+    unstated = UNSTATED.search(query.clean)
+    if unstated:
+        topic = "headcount" if unstated.group(0).lower().startswith("how many") else unstated.group(0)
+        return not_stated(query, role, topic)
     kb = query.kb
     lines = [f"{bold(role)} ({role.family})"]
     grades = kb.grade_of(role)
@@ -61,6 +74,22 @@ def role_overview(query: Query) -> Answer:
     source = Source(page=role.page, heading=role.name, url=role.url)
     lines.append(source_footer([source]))
     return Answer(query.intent, "answered", "\n".join(lines), roles=[role.name], sources=[source], question=query.text)
+
+
+def not_stated(query: Query, role, topic: str) -> Answer:
+    """"What are the benefits for X?": job-family pages do not say; say so, and what the page does state."""
+    kb = query.kb
+    facts = []
+    grades = kb.grade_of(role)
+    if grades:
+        facts.append("job grade " + " or ".join(str(g.grade) for g in grades))
+    managers = [e.target_role.name if e.target_role else e.target for e in kb.reports_to(role)]
+    if managers:
+        facts.append("reports to " + ", ".join(managers))
+    stated = f" It states: {'; '.join(facts)}." if facts else ""
+    source = Source(page=role.page, heading=role.name, url=role.url)
+    text = f"The handbook page for {bold(role)} doesn't say anything about {echo(topic.lower())}.{stated}\n{source_footer([source])}"
+    return Answer(query.intent, "not_documented", text, roles=[role.name], sources=[source], question=query.text)
 
 
 def family_overview(query: Query, res: Resolution) -> Answer:

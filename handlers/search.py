@@ -26,6 +26,7 @@ TERM = re.compile(
         r"^\s*(?:search|find)\b": 5,
         r"\bwho (?:needs|uses|works with|knows|requires)\b|\bwhere (?:is|are|does)\b.*\bmention": 3.5,
         r"\bmentions?\b": 2,
+        r"\binterviews? with\b|\bwho (?:handles|owns|runs|deals with|takes care of|is responsible for)\b": 2,
     },
     phrases=[
         'which roles need {topic}',
