@@ -16,6 +16,7 @@ from typing import TextIO
 from bot.answer import Answer
 from bot.engine import Engine, default_seeds_dir
 from bot.render import to_plain
+from bot.safefiles import FileSafetyError
 
 PROMPT = "you> "
 
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, FileSafetyError) as exc:
         print(f"rolecall: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

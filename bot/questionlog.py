@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -21,7 +22,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import safefiles
 from bot.answer import Answer
+
+logger = logging.getLogger(__name__)
 
 GAP_STATUSES = ("not_found", "not_documented", "unknown")
 DEFAULT_RETENTION_DAYS = 180
@@ -82,17 +86,42 @@ class QuestionLog:
 
     def __init__(self, path: Path, retention_days: int | None = None) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.retention_days = retention_days if retention_days is not None else int(
             os.environ.get("ROLECALL_LOG_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
         )
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
-        self._conn.execute("pragma journal_mode=wal")
-        self._conn.execute("pragma synchronous=normal")
-        self._conn.execute("pragma foreign_keys=on")
-        self._conn.executescript(SCHEMA)
+        self.damaged_copy: Path | None = None  # where a damaged log was kept aside, if it was
+        try:
+            self._conn = self._open(path)
+        except (OSError, sqlite3.Error) as error:
+            raise safefiles.FileSafetyError(f"cannot write the question log {path}: {safefiles.describe(error)}") from None
         self._last_prune = 0.0
+
+    def _open(self, path: Path) -> sqlite3.Connection:
+        """Open (or start) the log: a file that is not a question log is refused, never touched;
+        a damaged log is kept aside under a new name and a new one is started, with a warning."""
+        state = safefiles.inspect(path, safefiles.LOG_APPLICATION_ID, "questions")
+        if state == safefiles.FOREIGN:
+            raise safefiles.FileSafetyError(
+                f"{path} is not a Rolecall question log; refusing to use it (choose another ROLECALL_QUESTION_LOG)"
+            )
+        safefiles.ensure_parent(path)
+        if state == safefiles.DAMAGED:
+            self.damaged_copy = keep_aside(path)
+            logger.warning("the question log %s was damaged: kept it as %s and started a new one", path, self.damaged_copy)
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        try:
+            conn.execute("pragma journal_mode=wal")
+            conn.execute("pragma synchronous=normal")
+            conn.execute("pragma foreign_keys=on")
+            conn.executescript(SCHEMA)
+            if conn.execute("pragma application_id").fetchone()[0] != safefiles.LOG_APPLICATION_ID:
+                conn.execute(f"pragma application_id = {safefiles.LOG_APPLICATION_ID}")
+                conn.execute("pragma wal_checkpoint(truncate)")  # the stamp belongs in the main file's header
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def record(self, answer: Answer, *, surface: str, user: str | None, latency_ms: float) -> int:
         """Store one question and its answer; returns the row id feedback refers to."""
@@ -172,6 +201,22 @@ class QuestionLog:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def keep_aside(path: Path) -> Path:
+    """Move a damaged log (and its WAL side files) to ``<name>.damaged-<time>``; returns the new name."""
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    os.replace(path, target)
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = Path(str(path) + suffix)
+        if side.exists():
+            os.replace(side, Path(str(target) + suffix))
+    return target
 
 
 def gaps_text(gaps: list[Gap]) -> str:

@@ -13,6 +13,7 @@ from bot.answer import STATUSES
 from bot.engine import Engine
 
 from conftest import SEEDS, write_page
+from test_files import damage
 
 SALES_OPS = "sales--sales-operations.md"
 
@@ -75,7 +76,7 @@ def test_a_deleted_or_corrupted_index_file_is_rebuilt(pages: Path, tmp_path: Pat
     db.unlink()
     engine.refresh()
     assert db.exists() and engine.ask("what's grade 7?").status == "answered"
-    db.write_bytes(b"garbage" * 1000)
+    damage(db)  # pages overwritten behind an intact header: still provably ours, so rebuilt
     engine.refresh()
     assert engine.stats()["roles"] == 21
     assert "is grade 8." in engine.ask("grade of the manager, sales ops").text

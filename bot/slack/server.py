@@ -24,6 +24,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.safefiles import FileSafetyError
 from bot.slack.app import EngineLike, build_app
 from bot.slack.config import ConfigError, SlackConfig
 
@@ -65,12 +66,18 @@ def health(engine: EngineLike) -> tuple[str, dict[str, Any]]:
     except Exception:
         logger.exception("Health check failed")
         return "503 Service Unavailable", {"status": "unavailable"}
-    return "200 OK", {
+    body = {
         "status": "ok",
         "pages": stats.get("pages"),
         "roles": stats.get("roles"),
         "indexed_at": stats.get("indexed_at"),
     }
+    index_info = getattr(engine, "index_info", None)
+    if callable(index_info):
+        # generation: how many times this index file was rebuilt; pages_digest: which pages it holds.
+        # Replicas serving the same pages agree on the digest; a stale one stands out.
+        body.update(index_info())
+    return "200 OK", body
 
 
 def _reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
@@ -152,6 +159,9 @@ def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
 
             make_engine = Engine.from_env
         engine = make_engine()
+    except (FileNotFoundError, FileSafetyError) as error:  # the operator's to fix: one line, no traceback
+        print(f"rolecall serve: {error}", file=sys.stderr)
+        return 2
     except Exception as error:
         logger.exception("Could not load the handbook pages")
         print(f"rolecall serve: could not load the handbook pages: {error}", file=sys.stderr)
