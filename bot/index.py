@@ -16,7 +16,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -88,10 +92,37 @@ def parse_many(files: list[tuple[Path, str]], base_url: str) -> list[tuple[Page 
     if len(jobs) < PARALLEL_FROM or workers < 2:
         return [_parse_one(job) for job in jobs]
     try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             return list(pool.map(_parse_one, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
     except (OSError, RuntimeError):  # no multiprocessing here (sandbox, frozen app): parse serially
         return [_parse_one(job) for job in jobs]
+
+
+def _die_with_parent(parent: int) -> None:
+    """Run in each parser worker: exit when the process that started the pool is gone.
+
+    Killing ``rolecall index`` (even with SIGKILL) must not leave workers behind. On Linux the
+    kernel sends SIGKILL to the worker when its parent dies (``PR_SET_PDEATHSIG``); everywhere, a
+    daemon thread also checks every half second that the parent is still there.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="rolecall-parent-watch", daemon=True).start()
 
 
 class _Rows:
