@@ -568,13 +568,13 @@ class SlackSender:
 
     # ------------------------------------------------------------------ raw
 
-    def sign(self, body: str, timestamp: str) -> str:
-        base = f"v0:{timestamp}:{body}".encode()
+    def sign(self, body: str | bytes, timestamp: str) -> str:
+        base = f"v0:{timestamp}:".encode() + (body if isinstance(body, bytes) else body.encode())
         return "v0=" + hmac.new(self.signing_secret.encode(), base, hashlib.sha256).hexdigest()
 
     def post(
         self,
-        body: str,
+        body: str | bytes,
         content_type: str,
         *,
         timestamp: str | None = None,
@@ -585,7 +585,7 @@ class SlackSender:
         timestamp = str(int(time.time())) if timestamp is None else timestamp
         request = urllib.request.Request(
             self.url,
-            data=body.encode(),
+            data=body if isinstance(body, bytes) else body.encode(),
             method="POST",
             headers={
                 "Content-Type": content_type,

@@ -10,14 +10,19 @@ interface; waitress listens on ``HOST`` (default 0.0.0.0, right for a container)
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import json
 import logging
 import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -36,6 +41,7 @@ HEALTH_PATH = "/healthz"
 # Slack's payloads are a few kilobytes; refuse anything absurd before Bolt parses it.
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_THREADS = 32
+REPLAY_WINDOW_SECONDS = 5 * 60  # Slack's: older signed requests are refused as replays
 
 logger = logging.getLogger("rolecall.slack")
 
@@ -43,9 +49,17 @@ StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
 
 
-def make_wsgi_app(app: App, engine: EngineLike) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
-    """WSGI entry: Slack requests to Bolt, ``GET /healthz`` answered here, anything else 404."""
+def make_wsgi_app(app: App, engine: EngineLike, signing_secret: str | None = None) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
+    """WSGI entry: Slack requests to Bolt, ``GET /healthz`` answered here, anything else 404.
+
+    A Slack request's signature is checked here, on the raw bytes, before anything parses
+    them: an unsigned body (``{not json``, ``[]``, invalid UTF-8 ...) gets 401 and one log line,
+    a signed one that Slack would never send gets 400, and only well-formed signed requests
+    reach Bolt (whose body parsing raised a 500 with a traceback on such input).
+    """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    secret = signing_secret if signing_secret is not None else getattr(app, "_signing_secret", "") or ""
+    verifier = secret.encode() if secret else None
 
     def wsgi(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -53,10 +67,76 @@ def make_wsgi_app(app: App, engine: EngineLike) -> Callable[[Environ, StartRespo
             status, body = health(engine)
             return _reply(start_response, status, body)
         if path == EVENTS_PATH:
+            if verifier is not None and environ.get("REQUEST_METHOD") == "POST":
+                refused = _check_request(environ, verifier)
+                if refused is not None:
+                    return _reply(start_response, refused[0], {"error": refused[1]})
             return slack(environ, start_response)
         return _reply(start_response, "404 Not Found", {"error": "not found"})
 
     return wsgi
+
+
+def _check_request(environ: Environ, secret: bytes) -> tuple[str, str] | None:
+    """Read the body, verify its signature, check its shape; (status, reason) to refuse it, else None.
+
+    The body is put back for Bolt. One log line per refusal, never the body (it may hold
+    a legacy verification token) and never a traceback.
+    """
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = -1
+    if not 0 <= length <= MAX_BODY_BYTES:
+        logger.info("Refused a request with a bad Content-Length (400)")
+        return "400 Bad Request", "bad request"
+    raw = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(raw)
+    environ["CONTENT_LENGTH"] = str(len(raw))
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    if not signature_is_valid(secret, raw, timestamp, signature):
+        logger.info("Refused a request without a valid Slack signature (401)")
+        return "401 Unauthorized", "invalid signature"
+    problem = _malformed(raw, environ.get("CONTENT_TYPE", ""))
+    if problem:
+        logger.warning("Refused a signed request: %s (400)", problem)
+        return "400 Bad Request", "bad request"
+    return None
+
+
+def signature_is_valid(secret: bytes, raw: bytes, timestamp: str, signature: str, now: float | None = None) -> bool:
+    """Slack's v0 request signature over the raw bytes (whatever they are), with a 5-minute replay window."""
+    if not timestamp.isdigit() or not signature.startswith("v0="):
+        return False
+    if abs((time.time() if now is None else now) - int(timestamp)) > REPLAY_WINDOW_SECONDS:
+        return False
+    expected = "v0=" + hmac.new(secret, b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+def _malformed(raw: bytes, content_type: str) -> str | None:
+    """Why a signed body is not something Slack sends (JSON object, or a form whose payload is one), or None."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the body is not UTF-8"
+    if "json" in content_type.lower():
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return "the JSON body does not parse"
+        return None if isinstance(value, dict) else "the JSON body is not an object"
+    form = parse_qs(text, keep_blank_values=True)
+    payload = form.get("payload")
+    if payload is not None:
+        try:
+            value = json.loads(payload[0])
+        except ValueError:
+            return "the form's payload does not parse"
+        if not isinstance(value, dict):
+            return "the form's payload is not an object"
+    return None
 
 
 def health(engine: EngineLike) -> tuple[str, dict[str, Any]]:
@@ -221,7 +301,7 @@ def describe_start_error(error: Exception, config: SlackConfig) -> str:
 
 def run_http(app: App, engine: EngineLike, config: SlackConfig) -> None:
     """HTTP mode: block serving Slack's requests on HOST:PORT."""
-    server = HttpServer(make_wsgi_app(app, engine), config.host, config.port)
+    server = HttpServer(make_wsgi_app(app, engine, config.signing_secret), config.host, config.port)
     logger.info("Rolecall listening on http://%s:%s%s (HTTP mode)", config.host, server.port, EVENTS_PATH)
     try:
         server.serve_forever()
