@@ -156,6 +156,14 @@ class _Failure:
 NO_ANSWER = 0
 
 
+class _Server(ThreadingHTTPServer):
+    """Slack's edge never refuses a connection under load; the standard library's default listen
+    backlog of 5 does (connections reset or left waiting for a second under a burst), which made
+    the stress run lose replies the bot had correctly sent."""
+
+    request_queue_size = 1024
+
+
 @dataclass
 class FakeSlack:
     """The fake Web API server. Use as a context manager or call start()/stop()."""
@@ -205,7 +213,7 @@ class FakeSlack:
 
         self._sockets: list[_WebSocket] = []
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 

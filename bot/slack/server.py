@@ -30,7 +30,7 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.safefiles import FileSafetyError
-from bot.slack.app import EngineLike, build_app
+from bot.slack.app import DELIVERY, EngineLike, build_app
 from bot.slack.config import ConfigError, SlackConfig
 
 if TYPE_CHECKING:
@@ -152,6 +152,7 @@ def health(engine: EngineLike) -> tuple[str, dict[str, Any]]:
         "roles": stats.get("roles"),
         "indexed_at": stats.get("indexed_at"),
     }
+    body["delivery"] = DELIVERY.snapshot()  # answers delivered, maybe delivered, undelivered, apologies, lost
     index_info = getattr(engine, "index_info", None)
     if callable(index_info):
         # generation: how many times this index file was rebuilt; pages_digest: which pages it holds.
