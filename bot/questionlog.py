@@ -4,18 +4,21 @@ Handbook owners read it through ``rolecall gaps`` (and ``/hiring gaps``) to
 learn what to write next: the most-asked questions that found no role, found
 an undocumented fact, were not understood, or were marked "Not helpful".
 
-User ids are stored as salted hashes: the log can count distinct askers but
-cannot say who asked what. Writes go through one lock-guarded connection in
+User ids are stored as HMACs under a secret key (``ROLECALL_LOG_SALT``, else one generated
+beside the log, mode 0600): the log can count distinct askers but cannot say who asked what,
+and nobody without the key can test whether a given user asked. Writes go through one lock-guarded connection in
 WAL mode, so many threads may record at once and no row is lost.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import os
 import re
+import secrets
 import sqlite3
 import threading
 import time
@@ -55,6 +58,15 @@ create table if not exists feedback (
 create index if not exists feedback_question on feedback(question_id);
 """
 
+# One feedback row per user and answer: a double click, or a change of mind, updates it. Older
+# logs may hold duplicates; the newest click of each is kept before the unique index is made.
+FEEDBACK_ONCE = """
+delete from feedback where user_hash is not null and id not in (
+    select max(id) from feedback where user_hash is not null group by question_id, user_hash
+);
+create unique index if not exists feedback_once on feedback(question_id, user_hash);
+"""
+
 
 @dataclass(frozen=True)
 class Gap:
@@ -73,12 +85,58 @@ def normalize_question(text: str) -> str:
     return re.sub(r"[^\w]+", " ", text.lower()).strip()
 
 
-def hash_user(user: str | None) -> str | None:
-    """A salted hash of a user id (salt: ``ROLECALL_LOG_SALT``), so counts work without identities."""
+def hash_user(user: str | None, key: bytes) -> str | None:
+    """An HMAC-SHA256 of a user id under the log's secret key, so counts work without identities."""
     if not user:
         return None
-    salt = os.environ.get("ROLECALL_LOG_SALT", "rolecall")
-    return hashlib.sha256(f"{salt}:{user}".encode()).hexdigest()[:16]
+    return hmac.new(key, user.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def secret_path(log_path: Path) -> Path:
+    """Where a question log's generated secret lives: beside it, ``<log>.secret``."""
+    return log_path.with_name(log_path.name + ".secret")
+
+
+def log_key(log_path: Path) -> bytes:
+    """The key user ids are hashed with: ``ROLECALL_LOG_SALT`` when set, else a random secret
+    generated on first start and stored beside the log, readable by its owner only (0600).
+
+    Without a secret, anyone could hash a user id and look it up in the log; with a known
+    default salt, the same. Several processes starting at once agree: one creates the file
+    (O_EXCL), the others read it.
+    """
+    salt = os.environ.get("ROLECALL_LOG_SALT")
+    if salt:
+        return salt.encode()
+    path = secret_path(log_path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret(path)
+    except OSError as error:
+        raise safefiles.FileSafetyError(f"cannot create the question log's secret {path}: {safefiles.describe(error)}") from None
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> bytes:
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)  # a secret others can read is not one
+                logger.warning("%s was readable by others; made it private (0600)", path)
+            text = path.read_text().strip()
+        except OSError as error:
+            raise safefiles.FileSafetyError(f"cannot read the question log's secret {path}: {safefiles.describe(error)}") from None
+        if len(text) >= 32:
+            return text.encode()
+        if time.monotonic() > deadline:  # empty or cut short: not a secret we wrote
+            raise safefiles.FileSafetyError(f"the question log's secret {path} is empty or damaged; remove it to make a new one")
+        time.sleep(0.05)  # another process is writing it right now
 
 
 class QuestionLog:
@@ -95,7 +153,12 @@ class QuestionLog:
             self._conn = self._open(path)
         except (OSError, sqlite3.Error) as error:
             raise safefiles.FileSafetyError(f"cannot write the question log {path}: {safefiles.describe(error)}") from None
+        self._key = log_key(path)
         self._last_prune = 0.0
+
+    def hash_user(self, user: str | None) -> str | None:
+        """How this log stores ``user`` (an HMAC under its secret)."""
+        return hash_user(user, self._key)
 
     def _open(self, path: Path) -> sqlite3.Connection:
         """Open (or start) the log: a file that is not a question log is refused, never touched;
@@ -115,6 +178,8 @@ class QuestionLog:
             conn.execute("pragma synchronous=normal")
             conn.execute("pragma foreign_keys=on")
             conn.executescript(SCHEMA)
+            if not conn.execute("select 1 from sqlite_master where name = 'feedback_once'").fetchone():
+                conn.executescript(FEEDBACK_ONCE)
             if conn.execute("pragma application_id").fetchone()[0] != safefiles.LOG_APPLICATION_ID:
                 conn.execute(f"pragma application_id = {safefiles.LOG_APPLICATION_ID}")
                 conn.execute("pragma wal_checkpoint(truncate)")  # the stamp belongs in the main file's header
@@ -127,7 +192,7 @@ class QuestionLog:
         """Store one question and its answer; returns the row id feedback refers to."""
         now = time.time()
         row = (
-            now, surface, hash_user(user), answer.question, normalize_question(answer.question),
+            now, surface, self.hash_user(user), answer.question, normalize_question(answer.question),
             answer.intent, answer.status, json.dumps(answer.roles[:20]), round(latency_ms, 3),
         )
         with self._lock, self._conn:
@@ -152,8 +217,9 @@ class QuestionLog:
             if question is not None and not row[0].startswith(question[:200]):
                 return False
             self._conn.execute(
-                "insert into feedback (question_id, given_at, helpful, user_hash) values (?, ?, ?, ?)",
-                (question_id, time.time(), int(helpful), hash_user(user)),
+                "insert into feedback (question_id, given_at, helpful, user_hash) values (?, ?, ?, ?)"
+                " on conflict (question_id, user_hash) do update set given_at = excluded.given_at, helpful = excluded.helpful",
+                (question_id, time.time(), int(helpful), self.hash_user(user)),
             )
             return True
 
