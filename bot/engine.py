@@ -58,6 +58,8 @@ class Engine:
         question_log: QuestionLog | None | bool = True,
     ) -> None:
         self.seeds_dir = Path(seeds_dir)
+        if self.seeds_dir.exists() and not self.seeds_dir.is_dir():
+            raise FileNotFoundError(f"the pages folder {self.seeds_dir} is a file, not a folder (--seeds / ROLECALL_SEEDS)")
         if not self.seeds_dir.is_dir():
             raise FileNotFoundError(f"pages folder not found: {self.seeds_dir}")
         self.db_path = Path(db_path) if db_path else default_db_path(self.seeds_dir)
