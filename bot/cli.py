@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot import settings
 from bot.answer import Answer
 from bot.engine import Engine, default_seeds_dir
 from bot.render import to_plain
@@ -120,7 +120,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_default(args: argparse.Namespace) -> int:
     """Slack when configured, otherwise a local chat on the bundled pages."""
-    if os.environ.get("SLACK_BOT_TOKEN"):
+    if settings.get_str("SLACK_BOT_TOKEN"):
         return cmd_serve(args)
     return cmd_chat(args)
 

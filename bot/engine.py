@@ -8,13 +8,13 @@ a polite "unknown" answer and a log line, never a traceback in a channel.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
+from bot import settings
 from bot.answer import Answer
 from bot.index import SyncReport, default_db_path, index_identity, update_index
 from bot.knowledge import Knowledge
@@ -32,7 +32,7 @@ PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 def default_seeds_dir() -> Path:
     """``$ROLECALL_SEEDS``, else ``./seeds`` when run from a checkout, else the bundled seeds."""
-    env = os.environ.get("ROLECALL_SEEDS")
+    env = settings.get("ROLECALL_SEEDS")
     if env:
         return Path(env).expanduser()
     local = Path("seeds")
@@ -43,7 +43,7 @@ def default_seeds_dir() -> Path:
 
 def default_log_path(db_path: Path) -> Path:
     """``$ROLECALL_QUESTION_LOG``, else a file beside the index."""
-    env = os.environ.get("ROLECALL_QUESTION_LOG")
+    env = settings.get("ROLECALL_QUESTION_LOG")
     return Path(env).expanduser() if env else db_path.with_name(db_path.stem + "-questions.sqlite")
 
 
@@ -63,7 +63,7 @@ class Engine:
         if not self.seeds_dir.is_dir():
             raise FileNotFoundError(f"pages folder not found: {self.seeds_dir}")
         self.db_path = Path(db_path) if db_path else default_db_path(self.seeds_dir)
-        self.base_url = base_url or os.environ.get("ROLECALL_HANDBOOK_URL") or DEFAULT_BASE_URL
+        self.base_url = base_url or settings.get("ROLECALL_HANDBOOK_URL") or DEFAULT_BASE_URL
         self._lock = threading.Lock()
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
@@ -85,7 +85,7 @@ class Engine:
 
     @classmethod
     def from_env(cls) -> "Engine":
-        db = os.environ.get("ROLECALL_DB")
+        db = settings.get("ROLECALL_DB")
         return cls(default_seeds_dir(), Path(db) if db else None)
 
     # --- keeping the index current -------------------------------------------------
@@ -142,7 +142,7 @@ class Engine:
     def watch(self, interval: float | None = None) -> None:
         """Poll the pages folder in a daemon thread (``ROLECALL_RELOAD_SECONDS``, default 5 s; 0 turns it off)."""
         if interval is None:
-            interval = float(os.environ.get("ROLECALL_RELOAD_SECONDS", "5"))
+            interval = float(settings.get("ROLECALL_RELOAD_SECONDS") or "5")
         if interval <= 0 or self._watcher is not None:
             return
 

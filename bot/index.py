@@ -29,6 +29,7 @@ from pathlib import Path
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
+from bot import settings
 from bot import safefiles
 from bot.names import norm, ranks
 from bot.parse import DEFAULT_BASE_URL, Page, Problem, parse_page
@@ -48,10 +49,10 @@ PAGE_PATTERNS = ("*.md", "*.md.erb", "*.markdown")
 
 def default_db_path(seeds_dir: Path) -> Path:
     """One cache file per pages folder, so two folders never share (or clobber) an index."""
-    env = os.environ.get("ROLECALL_DB")
+    env = settings.get("ROLECALL_DB")
     if env:
         return Path(env).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rolecall"
+    cache = Path(settings.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rolecall"
     key = hashlib.sha1(str(seeds_dir.resolve()).encode()).hexdigest()[:12]
     return cache / f"index-{key}.sqlite"
 

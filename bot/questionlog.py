@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import settings
 from bot import safefiles
 from bot.answer import Answer
 
@@ -105,7 +106,7 @@ def log_key(log_path: Path) -> bytes:
     default salt, the same. Several processes starting at once agree: one creates the file
     (O_EXCL), the others read it.
     """
-    salt = os.environ.get("ROLECALL_LOG_SALT")
+    salt = settings.get("ROLECALL_LOG_SALT")
     if salt:
         return salt.encode()
     path = secret_path(log_path)
@@ -145,7 +146,7 @@ class QuestionLog:
     def __init__(self, path: Path, retention_days: int | None = None) -> None:
         self.path = path
         self.retention_days = retention_days if retention_days is not None else int(
-            os.environ.get("ROLECALL_LOG_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
+            settings.get("ROLECALL_LOG_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS
         )
         self._lock = threading.Lock()
         self.damaged_copy: Path | None = None  # where a damaged log was kept aside, if it was

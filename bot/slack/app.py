@@ -54,6 +54,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from bot import settings
 from bot.answer import Answer
 from bot.slack import blocks
 from bot.slack.blocks import Asked, Message
@@ -820,14 +821,12 @@ def strip_mention(text: str, bot_user_id: str | None) -> str:
 
 def answer_slots() -> int:
     """``ROLECALL_ANSWER_SLOTS``: answers computed at once (default: the number of cores)."""
-    raw = os.environ.get("ROLECALL_ANSWER_SLOTS", "").strip()
-    return max(1, int(raw)) if raw.isdigit() else max(1, os.cpu_count() or 1)
+    return settings.positive_int("ROLECALL_ANSWER_SLOTS", max(1, os.cpu_count() or 1))
 
 
 def listener_threads() -> int:
     """``ROLECALL_LISTENER_THREADS``: listeners running at once after their ack (default 64; most wait to answer)."""
-    raw = os.environ.get("ROLECALL_LISTENER_THREADS", "").strip()
-    return max(1, int(raw)) if raw.isdigit() else 64
+    return settings.positive_int("ROLECALL_LISTENER_THREADS", 64)
 
 
 # --------------------------------------------------------------------------- assembly

@@ -15,7 +15,6 @@ import hmac
 import io
 import json
 import logging
-import os
 import signal
 import sys
 import threading
@@ -29,6 +28,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot import settings
 from bot.safefiles import FileSafetyError
 from bot.slack.app import DELIVERY, EngineLike, build_app
 from bot.slack.config import ConfigError, SlackConfig
@@ -217,8 +217,16 @@ class HttpServer:
 
 def http_threads() -> int:
     """``ROLECALL_HTTP_THREADS`` (worker threads answering Slack's HTTP requests), default 32: each mostly waits for an ack."""
-    raw = os.environ.get("ROLECALL_HTTP_THREADS", "").strip()
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_THREADS
+    return settings.positive_int("ROLECALL_HTTP_THREADS", DEFAULT_THREADS)
+
+
+def gil_switch_seconds() -> float:
+    """``ROLECALL_GIL_SWITCH_SECONDS`` (default 0.001): a bad value keeps the default rather than stopping the bot."""
+    try:
+        value = float(settings.get_str("ROLECALL_GIL_SWITCH_SECONDS") or "0.001")
+    except ValueError:
+        return 0.001
+    return value if 0 < value < 1 else 0.001
 
 
 def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
@@ -257,7 +265,7 @@ def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
         watch()  # hot reload: pages added, changed or removed are picked up without a restart
     # Acks are short and answers are CPU work under one GIL: hand the GIL over every 1 ms
     # (CPython's default is 5 ms) so a burst of acks does not wait behind answers.
-    sys.setswitchinterval(float(os.environ.get("ROLECALL_GIL_SWITCH_SECONDS", "0.001")))
+    sys.setswitchinterval(gil_switch_seconds())
     previous_sigterm = _stop_on_sigterm()
     try:
         if config.socket_mode:
@@ -285,7 +293,7 @@ def configure_logging() -> None:
     parser's debug trace. Neither Rolecall nor slack_sdk logs token values.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    level = os.environ.get("ROLECALL_LOG_LEVEL", "").strip().upper()
+    level = (settings.get_str("ROLECALL_LOG_LEVEL") or "").upper()
     if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         for name in ("rolecall", "bot", "handlers", "slack_bolt", "slack_sdk"):
             logging.getLogger(name).setLevel(level)
