@@ -90,6 +90,32 @@ def test_a_dm_answer_slack_refused_is_replaced_by_a_plain_apology_in_the_dm(role
     assert apology.params["channel"] == event["channel"]
 
 
+def test_a_shared_answer_that_cannot_be_posted_is_apologised_for_privately(rolecall):
+    rolecall.slack.command(QUESTION, user="U0JUDY")
+    private = rolecall.response()
+    rolecall.settle()
+    counted = Counted()
+    rolecall.fake.fail_next(3, status=500, method="response_url")
+    rolecall.slack.click(private.button("Share"), origin=private, user="U0JUDY")
+    apology = rolecall.fake.wait_for("chat.postEphemeral", where=lambda c: UNDELIVERED in c.mrkdwn())[0]
+    assert apology.params["user"] == "U0JUDY"
+    rolecall.settle()
+    assert counted.delta() == {"answers_undelivered": 1, "apologies_sent": 1}
+
+
+def test_a_chosen_role_whose_answer_cannot_be_posted_is_apologised_for(rolecall):
+    _, event = rolecall.slack.mention("who does the director of sales ops report to?", user="U0KARL")
+    question = rolecall.reply_to(event)
+    rolecall.settle()
+    counted = Counted()
+    rolecall.fake.fail_next(3, status=500, method="chat.update")
+    rolecall.slack.click(question.button("Director, Sales Operations"), origin=question, user="U0KARL")
+    apology = rolecall.fake.wait_for("chat.postEphemeral", where=lambda c: UNDELIVERED in c.mrkdwn())[0]
+    assert apology.params["user"] == "U0KARL"
+    rolecall.settle()
+    assert counted.delta() == {"answers_undelivered": 1, "apologies_sent": 1}
+
+
 @pytest.fixture(scope="module")
 def impatient(engine) -> Iterator[Rolecall]:
     with FakeSlack() as fake, serving(engine, fake, http_timeout=CLIENT_TIMEOUT) as app:

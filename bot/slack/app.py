@@ -505,11 +505,13 @@ class SlackBot:
         else:
             message = blocks.answer_message(answer, chosen, share=where.is_ephemeral)
         if where.is_ephemeral:
-            self.respond(where.response_url, {**message, "response_type": "ephemeral", "replace_original": True})
+            outcome = self.post_response(where.response_url, {**message, "response_type": "ephemeral", "replace_original": True})
         else:
-            call_web_api(client.chat_update, channel=where.channel, ts=where.message_ts, **message)
+            outcome = post_web_api(client.chat_update, channel=where.channel, ts=where.message_ts, **message)
+        self.undelivered(outcome, SURFACE_CHOICE,
+                         self.apologies(client, channel=where.channel, user=where.user, thread_ts=where.thread_ts))
 
-    def on_share(self, ack: Callable[..., None], body: dict[str, Any], action: dict[str, Any]) -> None:
+    def on_share(self, ack: Callable[..., None], body: dict[str, Any], action: dict[str, Any], client: WebClient | None = None) -> None:
         """Post an ephemeral answer publicly, then remove the private copy.
 
         It goes through the command's ``response_url``, which works in any channel
@@ -527,8 +529,11 @@ class SlackBot:
             self.respond(where.response_url, {**self.error_message(), "response_type": "ephemeral", "replace_original": False})
             return
         shared = blocks.answer_message(answer, asked, shared_by=where.user)
-        if self.respond(where.response_url, {**shared, "response_type": "in_channel", "replace_original": False}):
+        outcome = self.post_response(where.response_url, {**shared, "response_type": "in_channel", "replace_original": False})
+        if outcome == SENT:
             self.respond(where.response_url, {"delete_original": True})
+        # the private copy is still there; the apology says the sharing failed
+        self.undelivered(outcome, SURFACE_SHARE, self.apologies(client, channel=where.channel, user=where.user))
 
     def on_feedback(self, ack: Callable[..., None], body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         """Record "Helpful" / "Not helpful" against the answer's question log row, and thank the clicker privately.
