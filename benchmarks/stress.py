@@ -22,6 +22,7 @@ and reply latency percentiles. The exit code is 1 when anything was wrong, 0 oth
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -33,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,7 +56,8 @@ QUESTIONS = [
     "and what grade is it?",  # a follow-up without context
     "<!channel> what's grade 8?",
 ]
-APOLOGIES = ("Sorry, I couldn't answer that just now", "Sorry, something went wrong")
+APOLOGIES = ("Sorry, I couldn't answer that just now", "Sorry, something went wrong",
+             "Sorry, my answer to your question could not be delivered")
 # Variables of the caller's environment that would change what the server does.
 SCRUBBED = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "HOST", "PORT",
             "ROLECALL_SEEDS", "ROLECALL_DB", "ROLECALL_QUESTION_LOG", "ROLECALL_ALLOWED_TEAMS",
@@ -87,6 +90,7 @@ class Report:
     server_exit: int | None = None
     tracebacks: int = 0
     reloads: int = 0
+    delivery: dict[str, int] = field(default_factory=dict)  # the server's /healthz "delivery" counters
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -125,7 +129,7 @@ class Report:
     def errors(self) -> int:
         """Everything that counts as a failure, apart from lost rows."""
         return (self.non_2xx + self.client_errors + self.missing + self.duplicated + self.apologies + self.rejected
-                + self.extra_rows + self.tracebacks + (self.server_exit != 0) + (len(self.sent) == 0) + len(self.notes))
+                + self.extra_rows + self.tracebacks + self.delivery.get("answers_lost", 0) + (self.server_exit != 0) + (len(self.sent) == 0) + len(self.notes))
 
     @property
     def ok(self) -> bool:
@@ -146,6 +150,7 @@ class Report:
             f"ack latency ms: {percentiles([s.ack_seconds for s in self.acked])}",
             f"reply latency ms: {percentiles(reply_latencies)}",
             f"server: exit {self.server_exit}, tracebacks {self.tracebacks}",
+            "server delivery: " + (", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.delivery.items()) or "unknown"),
             *(f"problem: {note}" for note in self.notes),
             f"errors: {self.errors}",
             f"lost rows: {self.lost_rows}",
@@ -282,6 +287,7 @@ def run(seconds: float, concurrency: int, max_requests: int, edit_interval: floa
                 send_traffic(fake_slack.SlackSender(f"http://{HOST}:{port}/slack/events", fake=fake),
                              pages, report, seconds, concurrency, max_requests, edit_interval)
                 collect_replies(fake, report, drain_seconds)
+                report.delivery = fetch_delivery(f"http://{HOST}:{port}/healthz")
             except RuntimeError as error:
                 report.notes.append(str(error))
             finally:
@@ -373,6 +379,15 @@ def replies_by_channel(fake: Any) -> dict[str, list[Any]]:
     return replies
 
 
+def fetch_delivery(url: str) -> dict[str, int]:
+    """How the server says its answers fared (delivered, maybe delivered, undelivered, apologies, lost)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return dict(json.loads(response.read()).get("delivery") or {})
+    except (OSError, ValueError):
+        return {}
+
+
 def stop(server: subprocess.Popen) -> int | None:
     """SIGTERM (a clean stop, as a container gets), then kill if it hangs; the exit code."""
     if server.poll() is None:
@@ -400,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent senders (default 16)")
     parser.add_argument("--max-requests", type=int, default=20_000, help="stop after this many requests (default 20000)")
     parser.add_argument("--edit-interval", type=float, default=0.2, help="seconds between page changes (default 0.2)")
-    parser.add_argument("--http-threads", type=int, default=None, help="ROLECALL_HTTP_THREADS for the server (default: its own, 8)")
+    parser.add_argument("--http-threads", type=int, default=None, help="ROLECALL_HTTP_THREADS for the server (default: its own, 32)")
     args = parser.parse_args(argv)
     if not 0 < args.seconds <= MAX_SECONDS:
         parser.error(f"--seconds must be in (0, {MAX_SECONDS:.0f}]")

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot import settings
 from bot.answer import Answer
 from bot.engine import Engine, default_seeds_dir
 from bot.render import to_plain
+from bot.safefiles import FileSafetyError
 
 PROMPT = "you> "
 
@@ -104,6 +105,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(f"problems: {len(problems)}")
     for problem in problems:
         print(f"  {problem}")
+    if not stats["pages"]:
+        print(f"rolecall: warning: no job pages in {engine.seeds_dir} (a page is a .md file with front matter and a title)",
+              file=sys.stderr)
+        return 1 if args.strict else 0
     return 1 if args.strict and problems else 0
 
 
@@ -122,9 +127,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_default(args: argparse.Namespace) -> int:
     """Slack when configured, otherwise a local chat on the bundled pages."""
-    if os.environ.get("SLACK_BOT_TOKEN"):
+    if settings.get_str("SLACK_BOT_TOKEN"):
         return cmd_serve(args)
     return cmd_chat(args)
+
+
+def positive_int(text: str) -> int:
+    """An argument that must be a whole number of at least 1 (``gaps --limit``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """An argument that must be a number greater than 0 (``gaps --days``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -148,8 +175,8 @@ def parser() -> argparse.ArgumentParser:
     index.add_argument("--strict", action="store_true", help="exit 1 when any page has a problem")
     index.set_defaults(func=cmd_index)
     gaps = sub.add_parser("gaps", parents=[common], help="most-asked questions without a good answer")
-    gaps.add_argument("--limit", type=int, default=20, help="how many (default 20)")
-    gaps.add_argument("--days", type=float, default=None, help="only the last N days")
+    gaps.add_argument("--limit", type=positive_int, default=20, help="how many (default 20)")
+    gaps.add_argument("--days", type=positive_number, default=None, help="only the last N days")
     gaps.set_defaults(func=cmd_gaps)
     serve = sub.add_parser("serve", parents=[common], help="run the Slack app (Socket Mode or HTTP)")
     serve.set_defaults(func=cmd_serve)
@@ -160,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, FileSafetyError) as exc:
         print(f"rolecall: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

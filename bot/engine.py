@@ -8,21 +8,21 @@ a polite "unknown" answer and a log line, never a traceback in a channel.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import shutil
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
+from bot import settings
 from bot.answer import Answer, Context
-from bot.index import IndexStore, SyncReport, default_db_path
+from bot.index import SyncReport, default_db_path, index_identity, update_index
 from bot.knowledge import Knowledge
 from bot.parse import DEFAULT_BASE_URL
 from bot.query import Query
 from bot.questionlog import QuestionLog, gaps_text
 from bot.router import REGISTRY, load_handlers, route
+from bot.safefiles import FileSafetyError, is_inside
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 def default_seeds_dir() -> Path:
     """``$ROLECALL_SEEDS``, else ``./seeds`` when run from a checkout, else the bundled seeds."""
-    env = os.environ.get("ROLECALL_SEEDS")
+    env = settings.get("ROLECALL_SEEDS")
     if env:
         return Path(env).expanduser()
     local = Path("seeds")
@@ -49,7 +49,7 @@ def default_seeds_dir() -> Path:
 
 def default_log_path(db_path: Path) -> Path:
     """``$ROLECALL_QUESTION_LOG``, else a file beside the index."""
-    env = os.environ.get("ROLECALL_QUESTION_LOG")
+    env = settings.get("ROLECALL_QUESTION_LOG")
     return Path(env).expanduser() if env else db_path.with_name(db_path.stem + "-questions.sqlite")
 
 
@@ -64,69 +64,81 @@ class Engine:
         question_log: QuestionLog | None | bool = True,
     ) -> None:
         self.seeds_dir = Path(seeds_dir)
+        if self.seeds_dir.exists() and not self.seeds_dir.is_dir():
+            raise FileNotFoundError(f"the pages folder {self.seeds_dir} is a file, not a folder (--seeds / ROLECALL_SEEDS)")
         if not self.seeds_dir.is_dir():
             raise FileNotFoundError(f"pages folder not found: {self.seeds_dir}")
         self.db_path = Path(db_path) if db_path else default_db_path(self.seeds_dir)
-        self.base_url = base_url or os.environ.get("ROLECALL_HANDBOOK_URL") or DEFAULT_BASE_URL
+        self.base_url = base_url or settings.get("ROLECALL_HANDBOOK_URL") or DEFAULT_BASE_URL
         self._lock = threading.Lock()
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
+        self._served: tuple[int, int] | None = None
+        self._logged_problems: set[str] = set()
+        self.generation = 0
+        self.pages_digest = ""
         self.last_sync: SyncReport = self._update_index()
-        self.kb = Knowledge(self.db_path)
-        self._warm(self.kb)
+        self._load()
+        self._logged_problems = set(str(p) for p in self.kb.problems())  # `rolecall index` and App Home show these
         if question_log is True:
-            question_log = QuestionLog(default_log_path(self.db_path))
+            log_path = default_log_path(self.db_path)
+            if is_inside(log_path, self.seeds_dir):
+                raise FileSafetyError(f"the question log {log_path} would be inside the pages folder {self.seeds_dir}; "
+                                      "set ROLECALL_QUESTION_LOG outside it")
+            question_log = QuestionLog(log_path)
         self.log: QuestionLog | None = question_log or None
         load_handlers()
 
     @classmethod
     def from_env(cls) -> "Engine":
-        db = os.environ.get("ROLECALL_DB")
+        db = settings.get("ROLECALL_DB")
         return cls(default_seeds_dir(), Path(db) if db else None)
 
     # --- keeping the index current -------------------------------------------------
 
     def _update_index(self) -> SyncReport:
-        """Sync the index file with the pages without disturbing anyone reading it.
+        """Sync the index file with the pages without disturbing anyone reading it
+        (see :func:`bot.index.update_index`: one writer at a time, atomic swaps, foreign files refused)."""
+        return update_index(self.db_path, self.seeds_dir, self.base_url)
 
-        Readers (``Knowledge``) hold the file open. An update is made on a copy
-        that then replaces the file in one ``os.replace``: open readers finish
-        on the old file, new ones see the new one, nobody sees half an update.
-        A new, corrupt or outdated file has no readers and is built in place.
-        """
-        store = IndexStore(self.db_path, self.seeds_dir, self.base_url)
-        try:
-            if store.needs_schema():
-                return store.sync()
-            changed, removed, unchanged = store.pending()
-            if not changed and not removed:
-                return SyncReport(reused=unchanged)
-        finally:
-            store.close()
-        # Nothing writes the index but this method (under self._lock) and it uses a rollback
-        # journal, so a closed index file is consistent and a plain file copy is a snapshot.
-        building = self.db_path.with_name(self.db_path.name + ".building")
-        shutil.copyfile(self.db_path, building)
-        copy = IndexStore(building, self.seeds_dir, self.base_url)
-        try:
-            report = copy.sync(pending=(changed, removed, unchanged))
-        finally:
-            copy.close()
-        os.replace(building, self.db_path)
-        return report
+    def _load(self) -> None:
+        """Serve the index file as it is now (called under ``self._lock`` or from ``__init__``)."""
+        identity = index_identity(self.db_path)
+        kb = Knowledge(self.db_path)
+        self.kb = kb
+        self._served = identity
+        info = {r["key"]: r["value"] for r in kb.db.query("select key, value from meta where key in ('generation', 'pages_digest')")}
+        self.generation = int(info.get("generation") or 0)
+        self.pages_digest = info.get("pages_digest") or ""
+        self._warm(kb)
+
+    def index_info(self) -> dict:
+        """Which index version this process serves: replicas serving the same pages report the same digest."""
+        return {"generation": self.generation, "pages_digest": self.pages_digest}
 
     def refresh(self) -> SyncReport:
-        """Pick up added, changed and removed pages; swap in the new index when anything changed."""
+        """Pick up added, changed and removed pages; swap in the new index when anything changed,
+        including when another process sharing the file did the work."""
         with self._lock:
             report = self._update_index()
-            if report.parsed or report.removed or report.full_rebuild:
-                self.kb = Knowledge(self.db_path)
-                self._warm(self.kb)
-                log.info("index updated: %d page(s) re-read, %d removed", len(report.parsed), len(report.removed))
-                for problem in self.kb.problems():
-                    log.warning("page problem: %s", problem)
+            replaced = index_identity(self.db_path) != self._served
+            if report.parsed or report.removed or report.full_rebuild or replaced:
+                self._load()
+                if report.parsed or report.removed or report.full_rebuild:
+                    log.info("index updated: %d page(s) re-read, %d removed (generation %d)",
+                             len(report.parsed), len(report.removed), self.generation)
+                else:
+                    log.info("index updated by another process: reopened generation %d", self.generation)
+                self._log_new_problems()
             self.last_sync = report
             return report
+
+    def _log_new_problems(self) -> None:
+        """Log page problems when they appear or change, not again on every reload."""
+        current = set(str(p) for p in self.kb.problems())
+        for problem in sorted(current - self._logged_problems):
+            log.warning("page problem: %s", problem)
+        self._logged_problems = current
 
     @staticmethod
     def _warm(kb: Knowledge) -> None:
@@ -136,16 +148,28 @@ class Engine:
     def watch(self, interval: float | None = None) -> None:
         """Poll the pages folder in a daemon thread (``ROLECALL_RELOAD_SECONDS``, default 5 s; 0 turns it off)."""
         if interval is None:
-            interval = float(os.environ.get("ROLECALL_RELOAD_SECONDS", "5"))
+            interval = float(settings.get("ROLECALL_RELOAD_SECONDS") or "5")
         if interval <= 0 or self._watcher is not None:
             return
 
         def loop() -> None:
+            failing: str | None = None  # the last failure, logged once until it changes or clears
             while not self._stop.wait(interval):
                 try:
                     self.refresh()
-                except Exception:  # a bad moment on disk must not stop future reloads
-                    log.exception("reloading the pages failed; still serving the previous index")
+                except FileSafetyError as error:  # unwritable or full disk, a foreign file: the operator's to fix
+                    if str(error) != failing:
+                        failing = str(error)
+                        log.error("%s; still serving the previous index (generation %d)", error, self.generation)
+                    continue
+                except Exception as error:  # a bad moment on disk must not stop future reloads
+                    if repr(error) != failing:
+                        failing = repr(error)
+                        log.exception("reloading the pages failed; still serving the previous index")
+                    continue
+                if failing is not None:
+                    failing = None
+                    log.info("reloading works again (generation %d)", self.generation)
 
         self._watcher = threading.Thread(target=loop, name="rolecall-reload", daemon=True)
         self._watcher.start()

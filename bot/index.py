@@ -15,7 +15,12 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import signal
 import sqlite3
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,6 +29,8 @@ from pathlib import Path
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
+from bot import settings
+from bot import safefiles
 from bot.names import norm, ranks
 from bot.parse import DEFAULT_BASE_URL, Page, Problem, parse_page
 
@@ -42,10 +49,10 @@ PAGE_PATTERNS = ("*.md", "*.md.erb", "*.markdown")
 
 def default_db_path(seeds_dir: Path) -> Path:
     """One cache file per pages folder, so two folders never share (or clobber) an index."""
-    env = os.environ.get("ROLECALL_DB")
+    env = settings.get("ROLECALL_DB")
     if env:
         return Path(env).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rolecall"
+    cache = Path(settings.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rolecall"
     key = hashlib.sha1(str(seeds_dir.resolve()).encode()).hexdigest()[:12]
     return cache / f"index-{key}.sqlite"
 
@@ -86,10 +93,37 @@ def parse_many(files: list[tuple[Path, str]], base_url: str) -> list[tuple[Page 
     if len(jobs) < PARALLEL_FROM or workers < 2:
         return [_parse_one(job) for job in jobs]
     try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             return list(pool.map(_parse_one, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
     except (OSError, RuntimeError):  # no multiprocessing here (sandbox, frozen app): parse serially
         return [_parse_one(job) for job in jobs]
+
+
+def _die_with_parent(parent: int) -> None:
+    """Run in each parser worker: exit when the process that started the pool is gone.
+
+    Killing ``rolecall index`` (even with SIGKILL) must not leave workers behind. On Linux the
+    kernel sends SIGKILL to the worker when its parent dies (``PR_SET_PDEATHSIG``); everywhere, a
+    daemon thread also checks every half second that the parent is still there.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="rolecall-parent-watch", daemon=True).start()
 
 
 class _Rows:
@@ -178,34 +212,29 @@ class IndexStore:
         self.db_path = db_path
         self.seeds_dir = seeds_dir
         self.base_url = base_url
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        check_index_path(db_path, seeds_dir)
+        state = safefiles.inspect(db_path, safefiles.INDEX_APPLICATION_ID, "meta")
+        if state == safefiles.FOREIGN:
+            raise not_an_index(db_path)
+        safefiles.ensure_parent(db_path)
+        self._damaged = state == safefiles.DAMAGED
         self.db = self._open()
 
     def _open(self) -> sqlite_utils.Database:
-        """Open the file; a corrupt or foreign file is replaced, never served.
+        """Open the file (checked by ``__init__`` to be missing, empty or ours).
 
         Rollback journal, not WAL: an updated index is written to a copy and
-        moved over this path (see ``bot.engine``), and WAL side files are tied
-        to a path rather than to the file that readers still hold open.
+        moved over this path (see :func:`update_index`), and WAL side files are tied
+        to a path rather than to the file that readers still hold open. A damaged
+        file of ours is opened as nothing: ``needs_schema`` is then true and the
+        rebuild replaces it.
         """
-        conn: sqlite3.Connection | None = None
-        try:
-            conn = sqlite3.connect(self.db_path, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=DELETE")
-            db = sqlite_utils.Database(conn)
-            tables = db.table_names()
-            if "meta" in tables:
-                conn.execute("SELECT count(*) FROM meta").fetchone()
-            if "files" in tables:
-                conn.execute("SELECT count(*) FROM files").fetchone()
-            return db
-        except sqlite3.DatabaseError:
-            if conn is not None:
-                conn.close()
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(str(self.db_path) + suffix).unlink(missing_ok=True)
-            conn = sqlite3.connect(self.db_path, check_same_thread=False)
-            return sqlite_utils.Database(conn)
+        conn = sqlite3.connect(self.db_path, check_same_thread=False)
+        if self._damaged:
+            conn.close()
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=DELETE")
+        return sqlite_utils.Database(conn)
 
     # --- schema --------------------------------------------------------------
 
@@ -221,10 +250,14 @@ class IndexStore:
     def _create_schema(self) -> None:
         """Start from an empty file: simpler and safer than migrating a cache."""
         self.db.conn.close()
-        for suffix in ("", "-wal", "-shm"):
+        # only ever a file checked to be ours (or empty): __init__ refuses anything else
+        for suffix in ("", "-wal", "-shm", "-journal"):
             Path(str(self.db_path) + suffix).unlink(missing_ok=True)
+        self._damaged = False
         self.db = self._open()
         db = self.db
+        db.execute(f"PRAGMA application_id = {safefiles.INDEX_APPLICATION_ID}")
+        db.execute(f"PRAGMA user_version = {INDEX_FORMAT}")
         db["meta"].create({"key": str, "value": str}, pk="key")
         db["files"].create({"path": str, "sha256": str, "page_id": int, "stamp": str}, pk="path")
         db["pages"].create(
@@ -530,5 +563,133 @@ class IndexStore:
     def meta(self, key: str) -> str | None:
         return self._meta(key)
 
+    def pages_digest(self) -> str:
+        """A hash of every page's path and content hash: two indexes of the same pages agree on it."""
+        digest = hashlib.sha256()
+        for path, sha in self.db.conn.execute("select path, sha256 from files order by path"):
+            digest.update(f"{path}\0{sha}\n".encode())
+        return digest.hexdigest()[:12]
+
     def close(self) -> None:
         self.db.conn.close()
+
+
+# --- the index file: ownership, one writer at a time, atomic swaps ------------------
+
+INDEX_FORMAT = 1  # PRAGMA user_version of an index file
+TEMP_TAG = "building"
+
+
+def not_an_index(db_path: Path) -> safefiles.FileSafetyError:
+    return safefiles.FileSafetyError(
+        f"{db_path} is not a Rolecall index; refusing to overwrite it (choose another --db / ROLECALL_DB)"
+    )
+
+
+def check_index_path(db_path: Path, seeds_dir: Path) -> None:
+    """Refuse an index path that could only end badly: inside the pages folder, or a folder."""
+    if safefiles.is_inside(db_path, seeds_dir):
+        raise safefiles.FileSafetyError(
+            f"the index {db_path} would be inside the pages folder {seeds_dir}; choose a --db / ROLECALL_DB outside it"
+        )
+    if db_path.is_dir():
+        raise safefiles.FileSafetyError(f"the index {db_path} is a folder, not a file; give a file name (--db / ROLECALL_DB)")
+
+
+def index_identity(db_path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the index file: every swap gives a new one, so a changed identity is a new index."""
+    try:
+        info = db_path.stat()
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def update_index(db_path: Path, seeds_dir: Path, base_url: str = DEFAULT_BASE_URL) -> SyncReport:
+    """Bring the index file in line with the pages, safely for readers and for other writers.
+
+    * Readers (``Knowledge``) hold the file open; a new version is written to a unique
+      temporary file beside it and moved over it with one ``os.replace``, so nobody ever
+      sees half an index, and open readers finish on the old file.
+    * One writer at a time (:class:`bot.safefiles.WriterLock`): a process that waited
+      looks again, and when the winner already did the work it simply uses the winner's file.
+    * A file that is not provably a Rolecall index is never deleted or overwritten; a
+      damaged one of ours is rebuilt from the pages.
+    * On any failure (read-only folder, full disk) the temporary file is removed and a
+      :class:`bot.safefiles.FileSafetyError` names the path; the old index is untouched.
+    """
+    check_index_path(db_path, seeds_dir)
+    fresh = _pending_if_current(db_path, seeds_dir, base_url)
+    if fresh is not None and not fresh[0] and not fresh[1]:
+        return SyncReport(reused=fresh[2])
+    safefiles.ensure_parent(db_path)
+    if not os.access(db_path.parent, os.W_OK):
+        raise safefiles.FileSafetyError(f"cannot write the index {db_path}: the folder {db_path.parent} is read-only")
+    with safefiles.WriterLock(db_path):
+        for stale in safefiles.stale_temp_files(db_path, TEMP_TAG):
+            safefiles.remove_quietly(stale)  # left by a writer that was killed (we hold the lock)
+        pending = _pending_if_current(db_path, seeds_dir, base_url)  # the file may have changed while we waited
+        if pending is not None and not pending[0] and not pending[1]:
+            return SyncReport(reused=pending[2])
+        generation = _generation(db_path)
+        temp: Path | None = None
+        try:
+            temp = safefiles.temp_path(db_path, TEMP_TAG)
+            if pending is not None:
+                # a closed rollback-journal index is consistent, and only lock holders write it
+                shutil.copyfile(db_path, temp)
+            store = IndexStore(temp, seeds_dir, base_url)
+            try:
+                report = store.sync(pending=pending)
+                store._set_meta("generation", str(generation + 1))
+                store._set_meta("pages_digest", store.pages_digest())
+                store.db.conn.commit()
+            finally:
+                store.close()
+            safefiles.fsync_file(temp)
+            os.replace(temp, db_path)
+            temp = None
+            safefiles.fsync_dir(db_path.parent)
+            return report
+        except safefiles.FileSafetyError:
+            raise
+        except (OSError, sqlite3.Error) as error:
+            raise safefiles.FileSafetyError(f"cannot write the index {db_path}: {safefiles.describe(error)}") from None
+        finally:
+            if temp is not None:
+                safefiles.remove_quietly(temp)
+
+
+def _pending_if_current(db_path: Path, seeds_dir: Path, base_url: str) -> tuple[list[tuple[str, Path, str]], list[str], int] | None:
+    """What changed since the index was built, or None when it must be built from scratch
+    (missing, empty, damaged, or made by other code / for another base URL). Refuses a foreign file."""
+    state = safefiles.inspect(db_path, safefiles.INDEX_APPLICATION_ID, "meta")
+    if state == safefiles.FOREIGN:
+        raise not_an_index(db_path)
+    if state != safefiles.OURS:
+        return None
+    try:
+        store = IndexStore(db_path, seeds_dir, base_url)
+    except sqlite3.Error:
+        return None
+    try:
+        if store.needs_schema():
+            return None
+        return store.pending()
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        store.close()
+
+
+def _generation(db_path: Path) -> int:
+    """The generation of the index at ``db_path`` (0 when there is none or it cannot be read)."""
+    try:
+        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = conn.execute("select value from meta where key = 'generation'").fetchone()
+        finally:
+            conn.close()
+        return int(row[0]) if row else 0
+    except (sqlite3.Error, ValueError, OSError):
+        return 0

@@ -4,24 +4,32 @@ Handbook owners read it through ``rolecall gaps`` (and ``/hiring gaps``) to
 learn what to write next: the most-asked questions that found no role, found
 an undocumented fact, were not understood, or were marked "Not helpful".
 
-User ids are stored as salted hashes: the log can count distinct askers but
-cannot say who asked what. Writes go through one lock-guarded connection in
+User ids are stored as HMACs under a secret key (``ROLECALL_LOG_SALT``, else one generated
+beside the log, mode 0600): the log can count distinct askers but cannot say who asked what,
+and nobody without the key can test whether a given user asked. Writes go through one lock-guarded connection in
 WAL mode, so many threads may record at once and no row is lost.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
 import os
 import re
+import secrets
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import settings
+from bot import safefiles
 from bot.answer import Answer
+
+logger = logging.getLogger(__name__)
 
 GAP_STATUSES = ("not_found", "not_documented", "unknown")
 DEFAULT_RETENTION_DAYS = 180
@@ -51,6 +59,15 @@ create table if not exists feedback (
 create index if not exists feedback_question on feedback(question_id);
 """
 
+# One feedback row per user and answer: a double click, or a change of mind, updates it. Older
+# logs may hold duplicates; the newest click of each is kept before the unique index is made.
+FEEDBACK_ONCE = """
+delete from feedback where user_hash is not null and id not in (
+    select max(id) from feedback where user_hash is not null group by question_id, user_hash
+);
+create unique index if not exists feedback_once on feedback(question_id, user_hash);
+"""
+
 
 @dataclass(frozen=True)
 class Gap:
@@ -69,12 +86,58 @@ def normalize_question(text: str) -> str:
     return re.sub(r"[^\w]+", " ", text.lower()).strip()
 
 
-def hash_user(user: str | None) -> str | None:
-    """A salted hash of a user id (salt: ``ROLECALL_LOG_SALT``), so counts work without identities."""
+def hash_user(user: str | None, key: bytes) -> str | None:
+    """An HMAC-SHA256 of a user id under the log's secret key, so counts work without identities."""
     if not user:
         return None
-    salt = os.environ.get("ROLECALL_LOG_SALT", "rolecall")
-    return hashlib.sha256(f"{salt}:{user}".encode()).hexdigest()[:16]
+    return hmac.new(key, user.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def secret_path(log_path: Path) -> Path:
+    """Where a question log's generated secret lives: beside it, ``<log>.secret``."""
+    return log_path.with_name(log_path.name + ".secret")
+
+
+def log_key(log_path: Path) -> bytes:
+    """The key user ids are hashed with: ``ROLECALL_LOG_SALT`` when set, else a random secret
+    generated on first start and stored beside the log, readable by its owner only (0600).
+
+    Without a secret, anyone could hash a user id and look it up in the log; with a known
+    default salt, the same. Several processes starting at once agree: one creates the file
+    (O_EXCL), the others read it.
+    """
+    salt = settings.get("ROLECALL_LOG_SALT")
+    if salt:
+        return salt.encode()
+    path = secret_path(log_path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret(path)
+    except OSError as error:
+        raise safefiles.FileSafetyError(f"cannot create the question log's secret {path}: {safefiles.describe(error)}") from None
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> bytes:
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)  # a secret others can read is not one
+                logger.warning("%s was readable by others; made it private (0600)", path)
+            text = path.read_text().strip()
+        except OSError as error:
+            raise safefiles.FileSafetyError(f"cannot read the question log's secret {path}: {safefiles.describe(error)}") from None
+        if len(text) >= 32:
+            return text.encode()
+        if time.monotonic() > deadline:  # empty or cut short: not a secret we wrote
+            raise safefiles.FileSafetyError(f"the question log's secret {path} is empty or damaged; remove it to make a new one")
+        time.sleep(0.05)  # another process is writing it right now
 
 
 class QuestionLog:
@@ -82,23 +145,55 @@ class QuestionLog:
 
     def __init__(self, path: Path, retention_days: int | None = None) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.retention_days = retention_days if retention_days is not None else int(
-            os.environ.get("ROLECALL_LOG_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
+            settings.get("ROLECALL_LOG_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS
         )
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
-        self._conn.execute("pragma journal_mode=wal")
-        self._conn.execute("pragma synchronous=normal")
-        self._conn.execute("pragma foreign_keys=on")
-        self._conn.executescript(SCHEMA)
+        self.damaged_copy: Path | None = None  # where a damaged log was kept aside, if it was
+        try:
+            self._conn = self._open(path)
+        except (OSError, sqlite3.Error) as error:
+            raise safefiles.FileSafetyError(f"cannot write the question log {path}: {safefiles.describe(error)}") from None
+        self._key = log_key(path)
         self._last_prune = 0.0
+
+    def hash_user(self, user: str | None) -> str | None:
+        """How this log stores ``user`` (an HMAC under its secret)."""
+        return hash_user(user, self._key)
+
+    def _open(self, path: Path) -> sqlite3.Connection:
+        """Open (or start) the log: a file that is not a question log is refused, never touched;
+        a damaged log is kept aside under a new name and a new one is started, with a warning."""
+        state = safefiles.inspect(path, safefiles.LOG_APPLICATION_ID, "questions")
+        if state == safefiles.FOREIGN:
+            raise safefiles.FileSafetyError(
+                f"{path} is not a Rolecall question log; refusing to use it (choose another ROLECALL_QUESTION_LOG)"
+            )
+        safefiles.ensure_parent(path)
+        if state == safefiles.DAMAGED:
+            self.damaged_copy = keep_aside(path)
+            logger.warning("the question log %s was damaged: kept it as %s and started a new one", path, self.damaged_copy)
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        try:
+            conn.execute("pragma journal_mode=wal")
+            conn.execute("pragma synchronous=normal")
+            conn.execute("pragma foreign_keys=on")
+            conn.executescript(SCHEMA)
+            if not conn.execute("select 1 from sqlite_master where name = 'feedback_once'").fetchone():
+                conn.executescript(FEEDBACK_ONCE)
+            if conn.execute("pragma application_id").fetchone()[0] != safefiles.LOG_APPLICATION_ID:
+                conn.execute(f"pragma application_id = {safefiles.LOG_APPLICATION_ID}")
+                conn.execute("pragma wal_checkpoint(truncate)")  # the stamp belongs in the main file's header
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def record(self, answer: Answer, *, surface: str, user: str | None, latency_ms: float) -> int:
         """Store one question and its answer; returns the row id feedback refers to."""
         now = time.time()
         row = (
-            now, surface, hash_user(user), answer.question, normalize_question(answer.question),
+            now, surface, self.hash_user(user), answer.question, normalize_question(answer.question),
             answer.intent, answer.status, json.dumps(answer.roles[:20]), round(latency_ms, 3),
         )
         with self._lock, self._conn:
@@ -123,8 +218,9 @@ class QuestionLog:
             if question is not None and not row[0].startswith(question[:200]):
                 return False
             self._conn.execute(
-                "insert into feedback (question_id, given_at, helpful, user_hash) values (?, ?, ?, ?)",
-                (question_id, time.time(), int(helpful), hash_user(user)),
+                "insert into feedback (question_id, given_at, helpful, user_hash) values (?, ?, ?, ?)"
+                " on conflict (question_id, user_hash) do update set given_at = excluded.given_at, helpful = excluded.helpful",
+                (question_id, time.time(), int(helpful), self.hash_user(user)),
             )
             return True
 
@@ -172,6 +268,22 @@ class QuestionLog:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def keep_aside(path: Path) -> Path:
+    """Move a damaged log (and its WAL side files) to ``<name>.damaged-<time>``; returns the new name."""
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    os.replace(path, target)
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = Path(str(path) + suffix)
+        if side.exists():
+            os.replace(side, Path(str(target) + suffix))
+    return target
 
 
 def gaps_text(gaps: list[Gap]) -> str:

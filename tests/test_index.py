@@ -11,6 +11,7 @@ from bot.engine import Engine
 from bot.index import IndexStore
 
 from conftest import SEEDS, write_page
+from test_files import damage
 
 
 @pytest.fixture
@@ -79,8 +80,11 @@ def test_db_path_from_environment(pages: Path, tmp_path: Path, monkeypatch):
 
 
 def test_a_corrupt_index_file_is_rebuilt_not_served(pages: Path, tmp_path: Path):
+    """Damaged pages behind an intact header (the file is provably ours): rebuilt. Anything
+    else at the path is not ours to delete (tests/test_files.py)."""
     db = tmp_path / "index.sqlite"
-    db.write_bytes(b"this is not a sqlite database" * 100)
+    Engine(pages, db, question_log=False)
+    damage(db)
     engine = Engine(pages, db)
     assert engine.stats()["roles"] == 21
     assert "is grade 8." in engine.ask("grade of the manager, sales operations").text

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from bot.engine import Engine
-from bot.questionlog import QuestionLog
+from bot.questionlog import SCHEMA, QuestionLog
 
 from conftest import SEEDS
 
@@ -109,3 +109,48 @@ def test_shared_answers_are_not_counted_twice_in_gaps(tmp_path: Path):
     engine.ask("who does the chief happiness officer report to?", surface="slack:command")
     engine.ask("who does the chief happiness officer report to?", surface="slack:share")
     assert [g.times for g in engine.log.gaps()] == [1]
+
+
+def test_an_older_log_with_double_clicks_keeps_the_newest_click_of_each(tmp_path: Path):
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:  # a log as written before one-row-per-user
+        db.executescript(SCHEMA)
+        db.execute("insert into questions values (1, 1.0, 'cli', 'h1', 'q', 'q', 'grade', 'answered', '[]', 1.0)")
+        db.executemany("insert into feedback (question_id, given_at, helpful, user_hash) values (1, ?, ?, 'h1')",
+                       [(1.0, 1), (2.0, 1), (3.0, 0)])
+    log = QuestionLog(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("select helpful, user_hash from feedback").fetchall() == [(0, "h1")]
+    log.close()
+
+
+def test_user_ids_are_hmacs_under_a_secret_generated_beside_the_log(tmp_path: Path, monkeypatch):
+    import hashlib
+    import hmac
+    import stat
+
+    monkeypatch.delenv("ROLECALL_LOG_SALT", raising=False)
+    path = tmp_path / "questions.sqlite"
+    engine = Engine(SEEDS, tmp_path / "index.sqlite", question_log=QuestionLog(path))
+    answer = engine.ask("what's grade 7?", user="U024BE7LH")
+    secret = tmp_path / "questions.sqlite.secret"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    key = secret.read_text().strip().encode()
+    assert len(key) == 64
+    with sqlite3.connect(path) as db:
+        stored = db.execute("select user_hash from questions where id = ?", (answer.log_id,)).fetchone()[0]
+    assert stored == hmac.new(key, b"U024BE7LH", hashlib.sha256).hexdigest()[:16]
+    assert stored != hashlib.sha256(b"rolecall:U024BE7LH").hexdigest()[:16]  # the old public default
+    assert QuestionLog(path).hash_user("U024BE7LH") == stored  # the next start uses the same secret
+    other = tmp_path / "other.sqlite"
+    assert QuestionLog(other).hash_user("U024BE7LH") != stored  # another log, another secret
+
+
+def test_rolecall_log_salt_replaces_the_generated_secret(tmp_path: Path, monkeypatch):
+    import hashlib
+    import hmac
+
+    monkeypatch.setenv("ROLECALL_LOG_SALT", "a-salt-the-operator-keeps")
+    log = QuestionLog(tmp_path / "questions.sqlite")
+    assert log.hash_user("U1") == hmac.new(b"a-salt-the-operator-keeps", b"U1", hashlib.sha256).hexdigest()[:16]
+    assert not (tmp_path / "questions.sqlite.secret").exists()

@@ -13,6 +13,7 @@ from bot.answer import STATUSES
 from bot.engine import Engine
 
 from conftest import SEEDS, write_page
+from test_files import damage
 
 SALES_OPS = "sales--sales-operations.md"
 
@@ -75,7 +76,7 @@ def test_a_deleted_or_corrupted_index_file_is_rebuilt(pages: Path, tmp_path: Pat
     db.unlink()
     engine.refresh()
     assert db.exists() and engine.ask("what's grade 7?").status == "answered"
-    db.write_bytes(b"garbage" * 1000)
+    damage(db)  # pages overwritten behind an intact header: still provably ours, so rebuilt
     engine.refresh()
     assert engine.stats()["roles"] == 21
     assert "is grade 8." in engine.ask("grade of the manager, sales ops").text
@@ -126,3 +127,24 @@ def test_questions_in_flight_while_the_index_swaps(pages: Path, tmp_path: Path):
     assert errors == []
     assert asked > 50
     assert seen_grades <= {"8", "9", "10", "11"} and len(seen_grades) >= 2
+
+
+def test_page_problems_are_logged_when_they_appear_or_change_not_on_every_reload(pages: Path, tmp_path: Path, caplog):
+    write_page(pages, "broken.md", "---\ntitle: [Unclosed\n---\n\n## Responsibilities\n- x\n")
+    engine = Engine(pages, tmp_path / "index.sqlite", question_log=False)
+    logged = lambda: [r.getMessage() for r in caplog.records if r.getMessage().startswith("page problem:")]  # noqa: E731
+    with caplog.at_level("INFO", logger="bot.engine"):
+        for grade in (9, 10):
+            set_grade(pages, grade)
+            engine.refresh()
+        assert logged() == []  # known at start (shown by `rolecall index` and App Home), unchanged since
+        write_page(pages, "empty.md", "")
+        engine.refresh()
+        assert len(logged()) == 1 and "empty.md" in logged()[0]
+        set_grade(pages, 11)
+        engine.refresh()
+        assert len(logged()) == 1  # not again
+        write_page(pages, "broken.md", "---\ntitle: Fixed\n---\n\nThe Fixed is a grade 6.\n")
+        write_page(pages, "empty.md", "\x00binary")
+        engine.refresh()
+        assert len(logged()) == 2 and "empty.md" in logged()[1]  # a changed problem is new

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from bot.engine import Engine
-from bot.questionlog import QuestionLog, hash_user
+from bot.questionlog import QuestionLog
 from bot.slack.blocks import feedback_log_id, indexed_at
 from bot.slack.config import Access
 from fake_slack import (  # noqa: F401  (pytest fixtures)
@@ -205,7 +205,7 @@ def test_feedback_is_recorded_in_the_question_log_and_acknowledged_privately(rol
     assert thanks.params["channel"] == channel
     assert thanks.params["thread_ts"] == event["ts"]
     log_id = feedback_log_id(answer.button("Not helpful")["value"])
-    assert feedback_rows(rolecall, log_id) == [("what's grade 7?", "slack:mention", "grade", "answered", 0, hash_user("U0BOB"))]
+    assert feedback_rows(rolecall, log_id) == [("what's grade 7?", "slack:mention", "grade", "answered", 0, rolecall.engine.log.hash_user("U0BOB"))]
     assert "“what's grade 7?”" in rolecall.engine.gaps() and "marked not helpful" in rolecall.engine.gaps()
 
 
@@ -220,8 +220,26 @@ def test_a_helpful_click_on_a_private_answer_is_recorded_and_thanked_privately(r
     assert "Thanks, glad it helped!" in thanks.mrkdwn()
     log_id = feedback_log_id(answer.button("Helpful")["value"])
     assert feedback_rows(rolecall, log_id) == [
-        ("who does the Associate Sales Operations Analyst report to?", "slack:command", "reports_to", "answered", 1, hash_user("U0CAROL")),
+        ("who does the Associate Sales Operations Analyst report to?", "slack:command", "reports_to", "answered", 1, rolecall.engine.log.hash_user("U0CAROL")),
     ]
+
+
+def test_a_double_click_records_one_row_per_user_and_answer(rolecall):
+    channel = rolecall.slack.new_id("C")
+    _, event = rolecall.slack.mention("what's grade 7?", channel=channel)
+    answer = rolecall.reply_to(event)
+    log_id = feedback_log_id(answer.button("Helpful")["value"])
+
+    rolecall.slack.click(answer.button("Helpful"), origin=answer, user="U0HEIDI")
+    rolecall.slack.click(answer.button("Helpful"), origin=answer, user="U0HEIDI")  # a double click
+    rolecall.settle()
+    assert [row[4] for row in feedback_rows(rolecall, log_id)] == [1]
+
+    rolecall.slack.click(answer.button("Not helpful"), origin=answer, user="U0HEIDI")  # a change of mind
+    rolecall.slack.click(answer.button("Helpful"), origin=answer, user="U0IVAN")  # another person counts
+    rolecall.settle()
+    rows = feedback_rows(rolecall, log_id)
+    assert sorted((row[4], row[5]) for row in rows) == sorted([(0, rolecall.engine.log.hash_user("U0HEIDI")), (1, rolecall.engine.log.hash_user("U0IVAN"))])
 
 
 @pytest.mark.parametrize(
@@ -260,7 +278,7 @@ def test_every_slack_surface_logs_its_questions_with_a_hashed_user(rolecall):
     rolecall.response(count=3)
 
     with sqlite3.connect(rolecall.engine.log.path) as db:
-        rows = db.execute("select surface, question, status from questions where user_hash = ? order by id", (hash_user("U0DAVE"),)).fetchall()
+        rows = db.execute("select surface, question, status from questions where user_hash = ? order by id", (rolecall.engine.log.hash_user("U0DAVE"),)).fetchall()
     assert rows == [
         ("slack:command", "what's grade 7?", "answered"),
         ("slack:mention", "what's grade 7?", "answered"),

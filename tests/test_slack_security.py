@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -82,3 +84,43 @@ def test_health_endpoint_and_unknown_paths(rolecall):
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(base + "/admin", timeout=5)
     assert missing.value.code == 404
+
+
+MALFORMED = [
+    ("{not json", "application/json"),
+    ("[]", "application/json"),
+    ("null", "application/json"),
+    (b"\xff\xfe\x00not utf-8", "application/json"),
+    (b"text=\xff\xfe", "application/x-www-form-urlencoded"),
+    ("payload=%7Bbad", "application/x-www-form-urlencoded"),
+    ("payload=%5B%5D", "application/x-www-form-urlencoded"),
+]
+
+
+@pytest.mark.parametrize(("body", "content_type"), MALFORMED)
+def test_an_unsigned_malformed_body_gets_401_and_one_log_line(rolecall, caplog, body, content_type):
+    with caplog.at_level("DEBUG"):
+        reply = rolecall.slack.post(body, content_type, signature="v0=" + "0" * 64)
+    assert reply.status == 401
+    assert_nothing_was_called(rolecall)
+    ours = [r for r in caplog.records if r.name.startswith(("rolecall", "slack_bolt", "slack_sdk")) and r.levelno >= logging.INFO]
+    assert [r.getMessage() for r in ours] == ["Refused a request without a valid Slack signature (401)"]
+    assert not any(r.exc_info for r in caplog.records)
+
+
+@pytest.mark.parametrize(("body", "content_type"), MALFORMED)
+def test_a_signed_malformed_body_gets_400_not_500(rolecall, caplog, body, content_type):
+    with caplog.at_level("DEBUG"):
+        reply = rolecall.slack.post(body, content_type)  # correctly signed, but not something Slack sends
+    assert reply.status == 400
+    assert_nothing_was_called(rolecall)
+    assert not any(r.exc_info for r in caplog.records)
+    assert len([r for r in caplog.records if r.name.startswith("rolecall") and r.levelno >= logging.INFO]) == 1
+
+
+def test_a_request_without_signature_headers_gets_401(rolecall):
+    request = urllib.request.Request(rolecall.slack.url, data=b"{not json", method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request, timeout=10)
+    assert error.value.code == 401

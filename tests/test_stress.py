@@ -31,6 +31,7 @@ def test_five_seconds_of_traffic_while_pages_change_lose_nothing():
     assert report["replies received"].startswith(f"{sent} of {sent} expected (missing 0, duplicated 0, apologies 0")
     assert report["question log rows"].startswith(f"{sent} of {sent} questions sent (lost 0, extra 0)")
     assert report["server"] == "exit 0, tracebacks 0"
+    assert report["server delivery"] == f"answers delivered {sent}, answers maybe delivered 0, answers undelivered 0, apologies sent 0, answers lost 0"
     assert int(re.search(r"(\d+) index reloads seen", report["stress"]).group(1)) >= 1  # pages did change under it
     assert re.fullmatch(r"p50 [\d.]+  p95 [\d.]+  p99 [\d.]+", report["ack latency ms"])
     assert report["result"] == "OK"

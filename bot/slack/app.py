@@ -53,13 +53,14 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
-from slack_sdk.webhook import WebhookClient
 
+from bot import settings
 from bot.answer import Answer
 from bot.slack import blocks
 from bot.slack.blocks import Asked, Message
 from bot.slack.config import DEFAULT_HTTP_TIMEOUT, Access, SlackConfig
 from bot.slack.state import ExpiringMap
+from bot.slack.transport import RequestNotSent, TrackedWebClient, TrackedWebhookClient
 
 COMMAND = "/hiring"
 # Slack retries an event for about an hour at most; remembering ids for longer is pointless.
@@ -150,7 +151,9 @@ class UnsentRequestRetryHandler(RetryHandler):
     """Retry a connection problem only when Slack cannot have acted on the request.
 
     urllib raises ``URLError`` while connecting or sending, before Slack has the
-    whole request: always safe to send again. A timeout waiting for the reply,
+    whole request, and :class:`bot.slack.transport.RequestNotSent` is a connection
+    reset before Slack acknowledged a byte of it: both are always safe to send again
+    (within ``max_retry_count``). A timeout waiting for the reply,
     or a connection dropped before it, leaves the outcome unknown: Slack may
     have posted the message. Sending it again could post it twice, so that is
     done only for methods in ``idempotent`` (editing a message, publishing a
@@ -172,8 +175,8 @@ class UnsentRequestRetryHandler(RetryHandler):
     ) -> bool:
         if error is None or response is not None:
             return False  # an HTTP answer (429, 5xx) is for the other handlers
-        if isinstance(error, URLError):
-            return True
+        if isinstance(error, (URLError, RequestNotSent)):
+            return True  # never reached Slack (see bot.slack.transport): sending again cannot post twice
         if isinstance(error, (TimeoutError, ConnectionError, HTTPException)):
             return api_method(request.url) in self.idempotent
         return False
@@ -207,7 +210,7 @@ def make_web_client(config: SlackConfig) -> WebClient:
     }
     if config.api_url:
         options["base_url"] = config.api_url
-    return WebClient(**options)
+    return TrackedWebClient(**options)
 
 
 class VerifySignature(RequestVerification):
@@ -374,7 +377,7 @@ class SlackBot:
 
     # ------------------------------------------------------------------ slash command
 
-    def on_command(self, ack: Callable[..., None], command: dict[str, Any]) -> None:
+    def on_command(self, ack: Callable[..., None], command: dict[str, Any], client: WebClient | None = None) -> None:
         """``/hiring <question>``: acknowledge at once, then answer only to the asker.
 
         Outside the allowlists the acknowledgement itself says so (privately):
@@ -401,7 +404,8 @@ class SlackBot:
         answer = self.ask(asked, surface=SURFACE_COMMAND, user=user)
         message = self.error_message() if answer is None else blocks.answer_message(answer, asked, share=True)
         self.remember(key, answer)
-        self.respond(response_url, {**message, "response_type": "ephemeral"})
+        outcome = self.post_response(response_url, {**message, "response_type": "ephemeral"})
+        self.undelivered(outcome, SURFACE_COMMAND, self.apologies(client, channel=channel, user=user))
 
     def gaps_message(self, user: str | None, argument: str) -> Message:
         """``/hiring gaps [days]``: the engine's gaps report for admins, a polite no for everyone else."""
@@ -501,11 +505,13 @@ class SlackBot:
         else:
             message = blocks.answer_message(answer, chosen, share=where.is_ephemeral)
         if where.is_ephemeral:
-            self.respond(where.response_url, {**message, "response_type": "ephemeral", "replace_original": True})
+            outcome = self.post_response(where.response_url, {**message, "response_type": "ephemeral", "replace_original": True})
         else:
-            call_web_api(client.chat_update, channel=where.channel, ts=where.message_ts, **message)
+            outcome = post_web_api(client.chat_update, channel=where.channel, ts=where.message_ts, **message)
+        self.undelivered(outcome, SURFACE_CHOICE,
+                         self.apologies(client, channel=where.channel, user=where.user, thread_ts=where.thread_ts))
 
-    def on_share(self, ack: Callable[..., None], body: dict[str, Any], action: dict[str, Any]) -> None:
+    def on_share(self, ack: Callable[..., None], body: dict[str, Any], action: dict[str, Any], client: WebClient | None = None) -> None:
         """Post an ephemeral answer publicly, then remove the private copy.
 
         It goes through the command's ``response_url``, which works in any channel
@@ -523,8 +529,11 @@ class SlackBot:
             self.respond(where.response_url, {**self.error_message(), "response_type": "ephemeral", "replace_original": False})
             return
         shared = blocks.answer_message(answer, asked, shared_by=where.user)
-        if self.respond(where.response_url, {**shared, "response_type": "in_channel", "replace_original": False}):
+        outcome = self.post_response(where.response_url, {**shared, "response_type": "in_channel", "replace_original": False})
+        if outcome == SENT:
             self.respond(where.response_url, {"delete_original": True})
+        # the private copy is still there; the apology says the sharing failed
+        self.undelivered(outcome, SURFACE_SHARE, self.apologies(client, channel=where.channel, user=where.user))
 
     def on_feedback(self, ack: Callable[..., None], body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         """Record "Helpful" / "Not helpful" against the answer's question log row, and thank the clicker privately.
@@ -605,7 +614,7 @@ class SlackBot:
             answer = self.ask(asked, surface=surface, user=user)
             self.remember(key, answer)
             message = self.error_message() if answer is None else blocks.answer_message(answer, asked)
-        call_web_api(
+        outcome = post_web_api(
             client.chat_postMessage,
             channel=channel,
             thread_ts=thread_ts,
@@ -613,6 +622,11 @@ class SlackBot:
             unfurl_media=False,
             **message,
         )
+        fallbacks = self.apologies(client, channel=channel, user=user, thread_ts=thread_ts)
+        if surface == SURFACE_DM and user:  # in a DM the ephemeral would land in the same place: post plainly there
+            notice = blocks.notice_message(UNDELIVERED)
+            fallbacks = [lambda: post_web_api(client.chat_postMessage, channel=channel, thread_ts=thread_ts, **notice)]
+        self.undelivered(outcome, surface, fallbacks)
 
     def ask(self, asked: Asked, *, surface: str, user: str | None) -> Answer | None:
         """The engine's answer (logged under ``surface`` and ``user``), or None when it failed
@@ -655,16 +669,57 @@ class SlackBot:
         if not response_url:
             logger.warning("No response_url to answer on")
             return False
-        client = WebhookClient(url=response_url, timeout=self.http_timeout, retry_handlers=retry_handlers())
+        return self.post_response(response_url, payload) == SENT
+
+    def post_response(self, response_url: str | None, payload: Mapping[str, Any]) -> str:
+        """:meth:`respond`, telling apart SENT, FAILED (Slack did not post it) and UNKNOWN (it may have)."""
+        if not response_url:
+            logger.warning("No response_url to answer on")
+            return FAILED
+        client = TrackedWebhookClient(url=response_url, timeout=self.http_timeout, retry_handlers=retry_handlers())
         try:
             response = client.send_dict(dict(payload))
         except (SlackClientError, OSError, HTTPException) as error:
-            logger.error("Posting to response_url failed: %s", type(error).__name__)
-            return False
+            outcome = outcome_of(error)
+            logger.error("Posting to response_url failed: %s (%s)", type(error).__name__,
+                         "not delivered" if outcome == FAILED else "may have been delivered; not sent again")
+            return outcome
         if response.status_code != 200:
             logger.error("Posting to response_url failed with HTTP %s", response.status_code)
-            return False
-        return True
+            return FAILED
+        return SENT
+
+    def undelivered(self, outcome: str, surface: str, fallbacks: list[Callable[[], str]]) -> None:
+        """An answer that did not reach the user: count it, log it once, and apologise through the
+        first channel to the user that still works. An answer that may have been delivered (no
+        reply from Slack) gets no apology: it could be the second message the user sees."""
+        if outcome == SENT:
+            DELIVERY.add("answers_delivered")
+            return
+        if outcome == UNKNOWN:
+            DELIVERY.add("answers_maybe_delivered")
+            logger.warning("An answer (%s) may not have reached the user: Slack did not reply; not sent again", surface)
+            return
+        DELIVERY.add("answers_undelivered")
+        for attempt in fallbacks:
+            if attempt() == SENT:
+                DELIVERY.add("apologies_sent")
+                logger.error("An answer (%s) could not be delivered; the user got an apology instead", surface)
+                return
+        DELIVERY.add("answers_lost")
+        logger.error("An answer (%s) could not be delivered, and no channel to the user worked for an apology", surface)
+
+    def apologies(self, client: WebClient | None, *, channel: str | None, user: str | None,
+                  thread_ts: str | None = None) -> list[Callable[[], str]]:
+        """Ways to tell ``user`` that an answer was lost: privately in the channel, then in a DM."""
+        if client is None or not user:
+            return []
+        notice = blocks.notice_message(UNDELIVERED)
+        ways: list[Callable[[], str]] = []
+        if channel:
+            ways.append(lambda: post_web_api(client.chat_postEphemeral, channel=channel, user=user, thread_ts=thread_ts, **notice))
+        ways.append(lambda: post_web_api(client.chat_postMessage, channel=user, **notice))
+        return ways
 
 
 class Container:
@@ -697,15 +752,54 @@ def call_web_api(method: Callable[..., Any], **kwargs: Any) -> bool:
 
     A failed post must not take the app down or make Bolt answer Slack with an error.
     """
+    return post_web_api(method, **kwargs) == SENT
+
+
+def post_web_api(method: Callable[..., Any], **kwargs: Any) -> str:
+    """:func:`call_web_api`, telling apart SENT, FAILED (not posted) and UNKNOWN (may have been posted)."""
     try:
         method(**kwargs)
     except SlackApiError as error:
         logger.error("Slack Web API %s failed: %s", _method_name(method), error.response.get("error"))
-        return False
+        return FAILED
     except (SlackClientError, OSError, HTTPException) as error:  # e.g. a timeout: the post is not sent again
-        logger.error("Slack Web API %s failed: %s", _method_name(method), type(error).__name__)
-        return False
-    return True
+        outcome = outcome_of(error)
+        logger.error("Slack Web API %s failed: %s (%s)", _method_name(method), type(error).__name__,
+                     "not delivered" if outcome == FAILED else "may have been delivered; not sent again")
+        return outcome
+    return SENT
+
+
+SENT, FAILED, UNKNOWN = "sent", "failed", "unknown"
+UNDELIVERED = "Sorry, my answer to your question could not be delivered. Please ask again in a minute."
+
+
+def outcome_of(error: BaseException) -> str:
+    """FAILED when Slack cannot have acted on the call (never sent, or refused), UNKNOWN when it may have."""
+    if isinstance(error, (URLError, RequestNotSent, SlackClientError)) and not isinstance(error, TimeoutError):
+        return FAILED
+    return UNKNOWN
+
+
+class DeliveryCounters:
+    """How answers fared on their way to Slack, for ``/healthz`` and the logs (process-wide)."""
+
+    NAMES = ("answers_delivered", "answers_maybe_delivered", "answers_undelivered", "apologies_sent", "answers_lost")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts = dict.fromkeys(self.NAMES, 0)
+
+    def add(self, name: str) -> None:
+        with self._lock:
+            self._counts[name] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+
+DELIVERY = DeliveryCounters()
 
 
 def _method_name(method: Callable[..., Any]) -> str:
@@ -732,14 +826,12 @@ def strip_mention(text: str, bot_user_id: str | None) -> str:
 
 def answer_slots() -> int:
     """``ROLECALL_ANSWER_SLOTS``: answers computed at once (default: the number of cores)."""
-    raw = os.environ.get("ROLECALL_ANSWER_SLOTS", "").strip()
-    return max(1, int(raw)) if raw.isdigit() else max(1, os.cpu_count() or 1)
+    return settings.positive_int("ROLECALL_ANSWER_SLOTS", max(1, os.cpu_count() or 1))
 
 
 def listener_threads() -> int:
     """``ROLECALL_LISTENER_THREADS``: listeners running at once after their ack (default 64; most wait to answer)."""
-    raw = os.environ.get("ROLECALL_LISTENER_THREADS", "").strip()
-    return max(1, int(raw)) if raw.isdigit() else 64
+    return settings.positive_int("ROLECALL_LISTENER_THREADS", 64)
 
 
 # --------------------------------------------------------------------------- assembly

@@ -23,10 +23,11 @@ Rolecall answers in, and who may run admin commands. The rules, in one place:
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from bot import settings
 
 DEFAULT_CONTEXT_TTL = 30 * 60.0
 DEFAULT_PORT = 3000
@@ -108,7 +109,7 @@ class SlackConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SlackConfig:
         """Read and check the configuration; raise :class:`ConfigError` naming what is wrong."""
-        env = os.environ if environ is None else environ
+        env = settings.environ() if environ is None else environ
         app_token = _get(env, "SLACK_APP_TOKEN")
         bot_token = _require(env, "SLACK_BOT_TOKEN", "the bot token (xoxb-...) from OAuth & Permissions")
         if not bot_token.startswith("xoxb-"):
@@ -134,8 +135,7 @@ class SlackConfig:
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
-    value = env.get(name, "").strip()
-    return value or None
+    return settings.get_str(name, env)
 
 
 def _require(env: Mapping[str, str], name: str, where: str) -> str:

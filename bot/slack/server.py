@@ -10,21 +10,27 @@ interface; waitress listens on ``HOST`` (default 0.0.0.0, right for a container)
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import json
 import logging
-import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.slack.app import EngineLike, build_app
+from bot import settings
+from bot.safefiles import FileSafetyError
+from bot.slack.app import DELIVERY, EngineLike, build_app
 from bot.slack.config import ConfigError, SlackConfig
 
 if TYPE_CHECKING:
@@ -35,6 +41,7 @@ HEALTH_PATH = "/healthz"
 # Slack's payloads are a few kilobytes; refuse anything absurd before Bolt parses it.
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_THREADS = 32
+REPLAY_WINDOW_SECONDS = 5 * 60  # Slack's: older signed requests are refused as replays
 
 logger = logging.getLogger("rolecall.slack")
 
@@ -42,9 +49,17 @@ StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
 
 
-def make_wsgi_app(app: App, engine: EngineLike) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
-    """WSGI entry: Slack requests to Bolt, ``GET /healthz`` answered here, anything else 404."""
+def make_wsgi_app(app: App, engine: EngineLike, signing_secret: str | None = None) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
+    """WSGI entry: Slack requests to Bolt, ``GET /healthz`` answered here, anything else 404.
+
+    A Slack request's signature is checked here, on the raw bytes, before anything parses
+    them: an unsigned body (``{not json``, ``[]``, invalid UTF-8 ...) gets 401 and one log line,
+    a signed one that Slack would never send gets 400, and only well-formed signed requests
+    reach Bolt (whose body parsing raised a 500 with a traceback on such input).
+    """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    secret = signing_secret if signing_secret is not None else getattr(app, "_signing_secret", "") or ""
+    verifier = secret.encode() if secret else None
 
     def wsgi(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -52,10 +67,76 @@ def make_wsgi_app(app: App, engine: EngineLike) -> Callable[[Environ, StartRespo
             status, body = health(engine)
             return _reply(start_response, status, body)
         if path == EVENTS_PATH:
+            if verifier is not None and environ.get("REQUEST_METHOD") == "POST":
+                refused = _check_request(environ, verifier)
+                if refused is not None:
+                    return _reply(start_response, refused[0], {"error": refused[1]})
             return slack(environ, start_response)
         return _reply(start_response, "404 Not Found", {"error": "not found"})
 
     return wsgi
+
+
+def _check_request(environ: Environ, secret: bytes) -> tuple[str, str] | None:
+    """Read the body, verify its signature, check its shape; (status, reason) to refuse it, else None.
+
+    The body is put back for Bolt. One log line per refusal, never the body (it may hold
+    a legacy verification token) and never a traceback.
+    """
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = -1
+    if not 0 <= length <= MAX_BODY_BYTES:
+        logger.info("Refused a request with a bad Content-Length (400)")
+        return "400 Bad Request", "bad request"
+    raw = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(raw)
+    environ["CONTENT_LENGTH"] = str(len(raw))
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    if not signature_is_valid(secret, raw, timestamp, signature):
+        logger.info("Refused a request without a valid Slack signature (401)")
+        return "401 Unauthorized", "invalid signature"
+    problem = _malformed(raw, environ.get("CONTENT_TYPE", ""))
+    if problem:
+        logger.warning("Refused a signed request: %s (400)", problem)
+        return "400 Bad Request", "bad request"
+    return None
+
+
+def signature_is_valid(secret: bytes, raw: bytes, timestamp: str, signature: str, now: float | None = None) -> bool:
+    """Slack's v0 request signature over the raw bytes (whatever they are), with a 5-minute replay window."""
+    if not timestamp.isdigit() or not signature.startswith("v0="):
+        return False
+    if abs((time.time() if now is None else now) - int(timestamp)) > REPLAY_WINDOW_SECONDS:
+        return False
+    expected = "v0=" + hmac.new(secret, b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+def _malformed(raw: bytes, content_type: str) -> str | None:
+    """Why a signed body is not something Slack sends (JSON object, or a form whose payload is one), or None."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the body is not UTF-8"
+    if "json" in content_type.lower():
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return "the JSON body does not parse"
+        return None if isinstance(value, dict) else "the JSON body is not an object"
+    form = parse_qs(text, keep_blank_values=True)
+    payload = form.get("payload")
+    if payload is not None:
+        try:
+            value = json.loads(payload[0])
+        except ValueError:
+            return "the form's payload does not parse"
+        if not isinstance(value, dict):
+            return "the form's payload is not an object"
+    return None
 
 
 def health(engine: EngineLike) -> tuple[str, dict[str, Any]]:
@@ -65,12 +146,19 @@ def health(engine: EngineLike) -> tuple[str, dict[str, Any]]:
     except Exception:
         logger.exception("Health check failed")
         return "503 Service Unavailable", {"status": "unavailable"}
-    return "200 OK", {
+    body = {
         "status": "ok",
         "pages": stats.get("pages"),
         "roles": stats.get("roles"),
         "indexed_at": stats.get("indexed_at"),
     }
+    body["delivery"] = DELIVERY.snapshot()  # answers delivered, maybe delivered, undelivered, apologies, lost
+    index_info = getattr(engine, "index_info", None)
+    if callable(index_info):
+        # generation: how many times this index file was rebuilt; pages_digest: which pages it holds.
+        # Replicas serving the same pages agree on the digest; a stale one stands out.
+        body.update(index_info())
+    return "200 OK", body
 
 
 def _reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
@@ -129,8 +217,16 @@ class HttpServer:
 
 def http_threads() -> int:
     """``ROLECALL_HTTP_THREADS`` (worker threads answering Slack's HTTP requests), default 32: each mostly waits for an ack."""
-    raw = os.environ.get("ROLECALL_HTTP_THREADS", "").strip()
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_THREADS
+    return settings.positive_int("ROLECALL_HTTP_THREADS", DEFAULT_THREADS)
+
+
+def gil_switch_seconds() -> float:
+    """``ROLECALL_GIL_SWITCH_SECONDS`` (default 0.001): a bad value keeps the default rather than stopping the bot."""
+    try:
+        value = float(settings.get_str("ROLECALL_GIL_SWITCH_SECONDS") or "0.001")
+    except ValueError:
+        return 0.001
+    return value if 0 < value < 1 else 0.001
 
 
 def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
@@ -152,6 +248,9 @@ def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
 
             make_engine = Engine.from_env
         engine = make_engine()
+    except (FileNotFoundError, FileSafetyError) as error:  # the operator's to fix: one line, no traceback
+        print(f"rolecall serve: {error}", file=sys.stderr)
+        return 2
     except Exception as error:
         logger.exception("Could not load the handbook pages")
         print(f"rolecall serve: could not load the handbook pages: {error}", file=sys.stderr)
@@ -166,7 +265,7 @@ def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
         watch()  # hot reload: pages added, changed or removed are picked up without a restart
     # Acks are short and answers are CPU work under one GIL: hand the GIL over every 1 ms
     # (CPython's default is 5 ms) so a burst of acks does not wait behind answers.
-    sys.setswitchinterval(float(os.environ.get("ROLECALL_GIL_SWITCH_SECONDS", "0.001")))
+    sys.setswitchinterval(gil_switch_seconds())
     previous_sigterm = _stop_on_sigterm()
     try:
         if config.socket_mode:
@@ -194,7 +293,7 @@ def configure_logging() -> None:
     parser's debug trace. Neither Rolecall nor slack_sdk logs token values.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    level = os.environ.get("ROLECALL_LOG_LEVEL", "").strip().upper()
+    level = (settings.get_str("ROLECALL_LOG_LEVEL") or "").upper()
     if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         for name in ("rolecall", "bot", "handlers", "slack_bolt", "slack_sdk"):
             logging.getLogger(name).setLevel(level)
@@ -211,7 +310,7 @@ def describe_start_error(error: Exception, config: SlackConfig) -> str:
 
 def run_http(app: App, engine: EngineLike, config: SlackConfig) -> None:
     """HTTP mode: block serving Slack's requests on HOST:PORT."""
-    server = HttpServer(make_wsgi_app(app, engine), config.host, config.port)
+    server = HttpServer(make_wsgi_app(app, engine, config.signing_secret), config.host, config.port)
     logger.info("Rolecall listening on http://%s:%s%s (HTTP mode)", config.host, server.port, EVENTS_PATH)
     try:
         server.serve_forever()

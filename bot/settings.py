@@ -1,0 +1,79 @@
+"""Every environment variable Rolecall reads, in one place.
+
+Code reads a variable only through :func:`get` (or the typed helpers), and only variables
+registered in :data:`SETTINGS`; README's configuration table lists exactly these, with the
+same defaults (``tests/test_settings.py`` keeps the two in line). Values are read when asked
+for, not at import, so a test or an embedding program can change the environment.
+
+Tokens and the signing secret are read here like everything else but never printed: the
+Slack configuration (``bot.slack.config``) keeps them out of ``repr`` and messages.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None  # as documented; None: no default (unset means "off" or "required")
+    needed: str  # always | Socket Mode | HTTP mode | optional | tests
+    meaning: str
+
+
+def _settings(*items: Setting) -> dict[str, Setting]:
+    return {item.name: item for item in items}
+
+
+SETTINGS: dict[str, Setting] = _settings(
+    Setting("SLACK_BOT_TOKEN", None, "always", "bot token, `xoxb-…`; when set, plain `rolecall` runs the Slack app"),
+    Setting("SLACK_APP_TOKEN", None, "Socket Mode", "app-level token, `xapp-…`; when set, Rolecall uses Socket Mode"),
+    Setting("SLACK_SIGNING_SECRET", None, "HTTP mode", "verifies that requests come from Slack"),
+    Setting("HOST", "0.0.0.0", "HTTP mode", "address to listen on"),
+    Setting("PORT", "3000", "HTTP mode", "port to listen on"),
+    Setting("ROLECALL_SEEDS", "./seeds", "optional", "pages folder (as `--seeds`; else the bundled seeds)"),
+    Setting("ROLECALL_DB", None, "optional", "index file (as `--db`); unset: one file per pages folder under `$XDG_CACHE_HOME/rolecall/`"),
+    Setting("XDG_CACHE_HOME", "~/.cache", "optional", "where the default index file goes (`rolecall/index-<hash>.sqlite`)"),
+    Setting("ROLECALL_HANDBOOK_URL", "https://about.gitlab.com", "optional", "base that relative links and page addresses are made absolute with"),
+    Setting("ROLECALL_QUESTION_LOG", None, "optional", "question log SQLite file; unset: `<index name>-questions.sqlite` next to the index"),
+    Setting("ROLECALL_LOG_RETENTION_DAYS", "180", "optional", "days questions and their feedback are kept (`0` keeps them forever)"),
+    Setting("ROLECALL_LOG_SALT", None, "optional", "key of the user id HMACs in the question log; unset: a random secret generated on first start, stored beside the log as `<log>.secret` (mode 0600)"),
+    Setting("ROLECALL_RELOAD_SECONDS", "5", "optional", "how often the pages folder is checked for changes (`0` turns reloading off)"),
+    Setting("ROLECALL_ALLOWED_TEAMS", None, "optional", "comma-separated workspace ids Rolecall answers in; unset: every workspace"),
+    Setting("ROLECALL_ALLOWED_CHANNELS", None, "optional", "comma-separated channel ids where mentions and `/hiring` are answered; unset: every channel"),
+    Setting("ROLECALL_ADMINS", None, "optional", "comma-separated user ids who may run `/hiring gaps`; unset: nobody"),
+    Setting("ROLECALL_CONTEXT_TTL", "1800", "optional", "seconds a thread or DM remembers its role"),
+    Setting("ROLECALL_LOG_LEVEL", "INFO", "optional", "e.g. `DEBUG` for Rolecall, Bolt and slack_sdk logs"),
+    Setting("ROLECALL_HTTP_THREADS", "32", "optional", "HTTP worker threads (each mostly waits for an ack)"),
+    Setting("ROLECALL_LISTENER_THREADS", "64", "optional", "listeners running at once after their ack (most wait to answer)"),
+    Setting("ROLECALL_ANSWER_SLOTS", "the number of cores", "optional", "answers computed at once"),
+    Setting("ROLECALL_GIL_SWITCH_SECONDS", "0.001", "optional", "`sys.setswitchinterval` while serving, so acks do not wait behind answers"),
+    Setting("SLACK_API_URL", None, "tests", "another Web API base URL (the tests point it at a local fake Slack)"),
+)
+
+
+def environ() -> Mapping[str, str]:
+    """The process environment (the one place Rolecall touches ``os.environ``)."""
+    return os.environ
+
+
+def get(name: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The raw value of a registered variable (from ``env`` when given), or None when unset."""
+    if name not in SETTINGS:
+        raise KeyError(f"{name} is not a registered setting: add it to bot/settings.py and README's table")
+    return (os.environ if env is None else env).get(name)
+
+
+def get_str(name: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The value with surrounding spaces removed; None when unset or blank."""
+    value = (get(name, env) or "").strip()
+    return value or None
+
+
+def positive_int(name: str, fallback: int) -> int:
+    """A whole number of at least 1, else ``fallback`` (for tuning knobs: a typo must not stop the bot)."""
+    raw = get_str(name) or ""
+    return int(raw) if raw.isdigit() and int(raw) > 0 else fallback
