@@ -222,3 +222,13 @@ def section_intent(query: Query, kind: str) -> Answer:
     if isinstance(role, Answer):
         return role
     return section_answer(query, role, query.kb.section(role, kind), kind)
+
+
+def clarify_intent(query: Query, names: list[str]) -> Answer:
+    """Two intents fit equally: ask which was meant, with an example of each, never pick one."""
+    from bot.router import load_handlers
+
+    registry = load_handlers()
+    options = "\n".join(f"{i}. {registry[n].help} e.g. “{registry[n].examples[0]}”" for i, n in enumerate(names, 1))
+    text = f"I can read “{echo(query.clean)}” more than one way. Did you mean:\n{options}\nAsk again in those words and I'll answer."
+    return Answer(names[0], "ambiguous", text, question=query.text)

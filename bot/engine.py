@@ -17,6 +17,7 @@ from pathlib import Path
 from bot import settings
 from bot.answer import Answer, Context
 from bot.index import SyncReport, default_db_path, index_identity, update_index
+from bot.compose import clarify_intent
 from bot.knowledge import Knowledge
 from bot.parse import DEFAULT_BASE_URL
 from bot.query import Query
@@ -247,7 +248,10 @@ class Engine:
         try:
             decision = route(query)
             query.intent, query.decision = decision.intent, decision
-            answer = self.unknown(query) if decision.intent == "unknown" else REGISTRY[decision.intent].handle(query)
+            if decision.rivals:
+                answer = clarify_intent(query, [decision.intent, *decision.rivals])
+            else:
+                answer = self.unknown(query) if decision.intent == "unknown" else REGISTRY[decision.intent].handle(query)
             if answer.status == "ambiguous" and answer.choices and decision.intent in PER_ROLE_INTENTS:
                 answer = self._answer_each(query, answer) or answer
         except Exception:  # a bug must not reach the channel as a traceback

@@ -130,7 +130,7 @@ def clean_slack(text: str) -> str:
     """Reduce Slack markup to what a person typed: mentions dropped, links to their labels."""
     text = SLACK_USER.sub(" ", text)
     text = SLACK_CHANNEL.sub(" ", text)  # a channel name is where, not who: keep it out of role matching
-    text = SLACK_SPECIAL.sub(lambda m: m.group(1) or m.group(2) or " ", text)
+    text = SLACK_SPECIAL.sub(" ", text)  # "<!subteam^S1|@recruiters>": who is told, not who is asked about
     text = SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = html.unescape(text)
     return text

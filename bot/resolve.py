@@ -106,7 +106,8 @@ def is_question_word_typo(word: str) -> bool:
     """"reprots", "responsibilites": a misspelled question word, not an unknown role word."""
     if len(word) < 5:
         return False
-    return process.extractOne(word, list(question_vocabulary() | QUERY_FILLER), scorer=fuzz.ratio, score_cutoff=85) is not None
+    allowed = 1 if len(word) < 8 else 2  # the router's rule for misspelled question words
+    return process.extractOne(word, list(question_vocabulary() | QUERY_FILLER), scorer=DamerauLevenshtein.distance, score_cutoff=allowed) is not None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
 if TYPE_CHECKING:
     from bot.answer import Answer
@@ -47,11 +48,12 @@ NEUTRAL = frozenset("a an the of for to in on at is are be s this that please pl
 PHRASE_WEIGHT = 5.0  # a perfect phrase match is worth this many cue points
 PHRASE_MIN = 0.62  # below this similarity a phrase says nothing
 MIN_SCORE = 1.0  # a best score below this is no intent at all
+STRONG = 4.0  # two intents both this sure ...
+TIE_MARGIN = 0.5  # ... and this close: the question is asked back, never decided silently
 UNKNOWN_WORD_WEIGHT = 1.0  # an unexplained question word this heavy counts against a phrase
 # Words too general to be what a {topic} is about ("what experience do I need for X").
 GENERIC_TOPIC = frozenset("experience skills skill role roles job position qualifications requirements background knowledge".split())
 TOPIC_CUE = 1.0  # a {topic} phrase needs at least one telling word matched
-TYPO_CUTOFF = 85  # "reprots" -> "reports", "responsibilites" -> "responsibilities"
 
 
 
@@ -81,6 +83,7 @@ class Decision:
     reason: str = ""
     phrase: dict[str, str] = field(default_factory=dict)  # intent -> its best phrase
     topics: dict[str, str] = field(default_factory=dict)  # intent -> what its {topic} slot took
+    rivals: list[str] = field(default_factory=list)  # intents that fit as well as ``intent``: ask, never pick
 
     @property
     def topic(self) -> str:
@@ -170,9 +173,12 @@ def vocabulary() -> frozenset[str]:
 
 @lru_cache(maxsize=4096)
 def _corrected(word: str) -> str:
+    """A question word as the phrase word it misspells: one edit (a swap counts as one) in five to
+    seven letters ("reprot"), two in longer words ("responsibilites")."""
     if len(word) < 5 or word in _weights():
         return word
-    match = process.extractOne(word, list(vocabulary()), scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+    allowed = 1 if len(word) < 8 else 2
+    match = process.extractOne(word, list(vocabulary()), scorer=DamerauLevenshtein.distance, score_cutoff=allowed)
     return match[0] if match else word
 
 
@@ -360,6 +366,11 @@ def route(query: "Query") -> Decision:
         return decision
     if best and best[0] >= MIN_SCORE:
         name = best[1].name
+        rivals = [item.name for value, item in order[1:] if value >= STRONG and best[0] - value < TIE_MARGIN]
+        if rivals and best[0] >= STRONG:
+            decision.intent, decision.rivals = name, rivals
+            decision.reason = f"{name} and {', '.join(rivals)} fit equally ({best[0]:.2f}): asking which"
+            return decision
         if name == "role_overview" and best[0] < 2.5 and res.status == "none":
             decision.reason = "only weak overview cues and no role"
             return decision

@@ -38,7 +38,6 @@ LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\b
         'grade {n} in {family}',
         'roles at grade {n}',
         'what band is {role}',
-        'how senior is {role}',
         'what is the job grade for {role}',
         'list all grades',
         'how much does {role} make',

@@ -18,9 +18,9 @@ from bot.router import intent
     phrases=[
         'who does {role} report to',
         'who do {role} report to',
-        'who is {role} manager',
+        "who is {role}'s manager",
         'who is the manager of {role}',
-        'who is {role} boss',
+        "who is {role}'s boss",
         'who is the boss',
         'who is their boss',
         'who is their manager',

@@ -42,7 +42,6 @@ TERM = re.compile(
         'who helps with {topic}',
         'who helps out with {topic}',
         'who works with {topic}',
-        'who manages {topic}',
         'search {topic}',
         'find {topic}',
         'which roles work with {topic}',

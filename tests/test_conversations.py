@@ -1,0 +1,93 @@
+"""Conversations as people have them: pronouns, another level of the same family, numbers, and a
+context that keeps the exact role (page included). Every turn goes through Engine.ask with the
+previous answer's context, exactly as `rolecall chat` and Slack threads pass it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Answer, Context
+from bot.engine import Engine
+
+from conftest import CORPUS, SEEDS
+
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """An engine of the seeds without a question log, so these questions are not counted as gaps."""
+    return Engine(SEEDS, tmp_path_factory.mktemp("classes") / "seeds.sqlite", question_log=False)
+
+
+@pytest.fixture(scope="module")
+def ask(engine: Engine):
+    return engine.ask
+
+def converse(engine: Engine, *questions: str) -> list[Answer]:
+    """Ask in order, carrying each answer's context to the next question (as chat does)."""
+    context: Context | None = None
+    answers = []
+    for question in questions:
+        answer = engine.ask(question, last_role=context)
+        context = answer.context or context
+        answers.append(answer)
+    return answers
+
+
+def test_another_level_of_the_same_family_keeps_the_question(engine):
+    first, senior, associate = converse(
+        engine, "who does the sales ops analyst report to", "and the senior one?", "what about the associate?"
+    )
+    assert first.roles == ["Sales Operations Analyst"]
+    assert (senior.intent, senior.status, senior.roles) == ("reports_to", "not_documented", ["Sr. Sales Operations Analyst"])
+    assert (associate.intent, associate.roles) == ("reports_to", ["Associate Sales Operations Analyst"])
+    assert "reports to [Manager, Sales Operations](" in associate.text
+
+
+def test_pronouns_and_no_role_at_all_stay_on_the_role(engine):
+    overview, boss, hire, grade, after = converse(
+        engine, "tell me about the associate sales ops analyst", "who is their boss?", "how do they hire for it?",
+        "what grade is it?", "what comes after that?",
+    )
+    assert overview.roles == boss.roles == hire.roles == grade.roles == after.roles == ["Associate Sales Operations Analyst"]
+    assert (boss.intent, hire.intent, grade.intent, after.intent) == ("reports_to", "interview_steps", "grade", "career_ladder")
+    assert "is grade 5." in grade.text
+    # the page's ladder says nothing yet; the next role up by grade is named
+    assert "The next roles up in the *Sales Operations* family, by grade:" in after.text
+    assert "[Sales Operations Analyst](https://about.gitlab.com/job-families/sales/sales-operations/#sales-operations-analyst) (grade 6)" in after.text
+
+
+def test_a_level_after_a_family_answer_is_a_role_of_that_family(engine):
+    family, director = converse(engine, "interview steps for sales operations", "and for the director?")
+    assert family.roles == [] and family.context == Context("", "sales--sales-operations.md", "interview_steps")
+    assert (director.intent, director.roles) == ("interview_steps", ["Director, Sales Operations"])
+
+
+def test_a_new_role_switches_and_an_odd_question_is_not_about_the_old_one(engine):
+    first, other, odd = converse(engine, "what grade is the associate sales ops analyst", "and the BDR's manager?", "what's the weather like?")
+    assert other.roles == ["Business Development Representative"] and other.intent == "reports_to"
+    assert odd.status == "unknown" and odd.roles == []
+
+
+def test_the_context_round_trips_through_a_string_as_slack_stores_it(engine):
+    answer = engine.ask("who does the sales ops analyst report to")
+    stored = answer.context.encode()
+    follow = engine.ask("and what grade is it?", last_role=stored)
+    assert follow.roles == ["Sales Operations Analyst"] and "is grade 6." in follow.text
+    # a plain role name, as buttons from before contexts carry, still works
+    assert engine.ask("what grade is it?", last_role="Sales Operations Analyst").roles == ["Sales Operations Analyst"]
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside this checkout")
+def test_a_follow_up_keeps_the_page_of_a_title_that_two_pages_define(tmp_path: Path):
+    engine = Engine(CORPUS, tmp_path / "corpus.sqlite", question_log=False)
+    pages = sorted({r.page for r in engine.kb.roles.values() if r.name == "Staff Backend Engineer"})
+    assert len(pages) == 2
+    for page in pages:
+        first = engine.ask("what grade is it?", role="Staff Backend Engineer", role_page=page)
+        assert first.context == Context("Staff Backend Engineer", page, "grade")
+        follow = engine.ask("and who do they report to?", last_role=first.context)
+        assert follow.roles == ["Staff Backend Engineer"]
+        assert follow.sources[0].page == page
