@@ -79,6 +79,18 @@ class Gap:
     reason: str  # not_found | not_documented | unknown | not_helpful
     roles: list[str]
     last_asked: float
+    misroute: str = ""  # "reports_to or direct_reports": the router was torn, a phrasing may be missing
+
+
+MISROUTE_MARGIN = 1.5  # routing scores this close mean the intent was a near thing
+
+
+def likely_misroute(scores: dict[str, float]) -> str:
+    """From a question's logged intent scores: the two intents it nearly went either way between."""
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    if len(ranked) >= 2 and ranked[0][1] - ranked[1][1] < MISROUTE_MARGIN:
+        return f"{ranked[0][0]} or {ranked[1][0]}"
+    return ""
 
 
 def normalize_question(text: str) -> str:
@@ -181,6 +193,8 @@ class QuestionLog:
             conn.executescript(SCHEMA)
             if not conn.execute("select 1 from sqlite_master where name = 'feedback_once'").fetchone():
                 conn.executescript(FEEDBACK_ONCE)
+            if "scores" not in {row[1] for row in conn.execute("pragma table_info(questions)")}:
+                conn.execute("alter table questions add column scores text")  # logs from before routing decisions
             if conn.execute("pragma application_id").fetchone()[0] != safefiles.LOG_APPLICATION_ID:
                 conn.execute(f"pragma application_id = {safefiles.LOG_APPLICATION_ID}")
                 conn.execute("pragma wal_checkpoint(truncate)")  # the stamp belongs in the main file's header
@@ -192,14 +206,16 @@ class QuestionLog:
     def record(self, answer: Answer, *, surface: str, user: str | None, latency_ms: float) -> int:
         """Store one question and its answer; returns the row id feedback refers to."""
         now = time.time()
+        decision = answer.decision
+        scores = json.dumps(decision.top_scores()) if decision is not None and decision.scores else None
         row = (
             now, surface, self.hash_user(user), answer.question, normalize_question(answer.question),
-            answer.intent, answer.status, json.dumps(answer.roles[:20]), round(latency_ms, 3),
+            answer.intent, answer.status, json.dumps(answer.roles[:20]), round(latency_ms, 3), scores,
         )
         with self._lock, self._conn:
             cursor = self._conn.execute(
-                "insert into questions (asked_at, surface, user_hash, question, normalized, intent, status, roles, latency_ms)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into questions (asked_at, surface, user_hash, question, normalized, intent, status, roles, latency_ms, scores)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             self._prune_if_due(now)
@@ -239,6 +255,7 @@ class QuestionLog:
                    (select q2.question from questions q2 where q2.normalized = q.normalized order by q2.asked_at desc limit 1) as wording,
                    (select q3.status from questions q3 where q3.normalized = q.normalized order by q3.asked_at desc limit 1) as status,
                    (select q4.roles from questions q4 where q4.normalized = q.normalized order by q4.asked_at desc limit 1) as roles,
+                   (select q5.scores from questions q5 where q5.normalized = q.normalized order by q5.asked_at desc limit 1) as scores,
                    sum(case when f.helpful = 0 then 1 else 0 end) as unhelpful
             from questions q left join feedback f on f.question_id = q.id
             where q.asked_at >= ?
@@ -251,9 +268,10 @@ class QuestionLog:
         with self._lock:
             rows = self._conn.execute(sql, (since, limit)).fetchall()
         gaps = []
-        for normalized, times, askers, last_asked, wording, status, roles, unhelpful in rows:
+        for normalized, times, askers, last_asked, wording, status, roles, scores, unhelpful in rows:
             reason = status if status in GAP_STATUSES else "not_helpful"
-            gaps.append(Gap(wording, int(times), int(askers), reason, json.loads(roles or "[]"), float(last_asked)))
+            gaps.append(Gap(wording, int(times), int(askers), reason, json.loads(roles or "[]"), float(last_asked),
+                            likely_misroute(json.loads(scores or "{}"))))
         return gaps
 
     def _prune_if_due(self, now: float) -> None:
@@ -301,5 +319,6 @@ def gaps_text(gaps: list[Gap]) -> str:
         who = f", {gap.askers} people" if gap.askers > 1 else ""
         about = f" ({', '.join(gap.roles[:2])})" if gap.roles else ""
         question = " ".join(gap.question.split())[:120]
-        lines.append(f"• {gap.times}× “{question}”{about}: {reasons[gap.reason]}{who}")
+        torn = f"; routing was torn between {gap.misroute}" if gap.misroute else ""
+        lines.append(f"• {gap.times}× “{question}”{about}: {reasons[gap.reason]}{who}{torn}")
     return "\n".join(lines)

@@ -240,7 +240,11 @@ class Resolver:
         return out
 
     def query_words(self, text: str) -> list[str | None]:
-        """The question's words, corrected.
+        """The question's words, corrected (see :meth:`read`)."""
+        return self.read(text)[0]
+
+    def read(self, text: str) -> tuple[list[str | None], list[str]]:
+        """The question's words, corrected, and beside each the token as typed.
 
         None marks a question word ("who", "grade", any word of an intent's phrases that no role
         name uses); UNKNOWN ("") a word that is neither a question word nor part of any role name
@@ -278,14 +282,35 @@ class Resolver:
         if INITIALISM in out:
             known = {w for w in out if w and w != INITIALISM and not self.is_question_word(w)}
             expanded: list[str | None] = []
+            expanded_typed: list[str] = []
             for word, letters in zip(out, typed):
                 if word == INITIALISM:
                     full = self.initialism(letters, known)
-                    expanded.extend(full.split() if full else [UNKNOWN])
+                    parts = full.split() if full else [UNKNOWN]
+                    expanded.extend(parts)
+                    expanded_typed.extend([letters] * len(parts))
                 else:
                     expanded.append(word)
-            out = expanded
-        return out
+                    expanded_typed.append(letters)
+            out, typed = expanded, expanded_typed
+        return out, typed
+
+    def name_like_words(self, text: str) -> frozenset[str]:
+        """When no role is found, the words that still look like a name, so they do not count
+        against the question's phrasing: runs of two or more words with at least one role word,
+        unknown words inside them included ("chief *happiness* officer"). A lone role word ("design"
+        in "who designs the swag") may well be the question's own."""
+        words, typed = self.read(text)
+        found: set[str] = set()
+        run: list[int] = []
+        for i, word in enumerate(words + [None]):
+            if word is not None:
+                run.append(i)
+                continue
+            if len(run) >= 2 and any(words[j] for j in run):
+                found.update(words[j] or typed[j] for j in run)
+            run = []
+        return frozenset(found)
 
     def _word(self, w: str, raw: str) -> str | None:
         """One question word: a role-name token, None for a question word, UNKNOWN otherwise."""
@@ -304,8 +329,11 @@ class Resolver:
         """A typed word's tokens as the resolver reads them (corrected, initialisms expanded)."""
         out: list[str] = []
         for w in tokens(raw):
-            word = self._word(w, raw) or ""
-            out.extend((self.initialism(w, set(context)) if word == INITIALISM else word).split())
+            word = self._word(w, raw)
+            if word == UNKNOWN:
+                out.append(w)  # a word of no name: only ever masked as part of a name-like run
+                continue
+            out.extend((self.initialism(w, set(context)) if word == INITIALISM else word or "").split())
         return out
 
     def without_role_it(self, text: str) -> str:

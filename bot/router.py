@@ -327,21 +327,6 @@ def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], list[s
 NUMBER = re.compile(r"\b(?:\d{1,2}(?:\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen)\b", re.I)
 
 
-def name_like_runs(words: list[str | None]) -> frozenset[str]:
-    """Role words that stand two or more in a row ("area vp"): a name the resolver could not place.
-    A lone role word ("design" in "who designs the swag") may well be the question's own word."""
-    found: set[str] = set()
-    run: list[str] = []
-    for word in words + [None]:
-        if word:
-            run.append(word)
-            continue
-        if len(run) >= 2:
-            found.update(run)
-        run = []
-    return frozenset(found)
-
-
 def route(query: "Query") -> Decision:
     """The one routing policy: which intent answers this question, and why."""
     load_handlers()
@@ -351,7 +336,7 @@ def route(query: "Query") -> Decision:
     if res.status != "none":
         role_words = frozenset(res.span.split()) if res.span and res.span != "(follow-up)" else frozenset()
     else:  # no role found, but a name's words are still not the question's: "what's after area vice president"
-        role_words = name_like_runs(query.kb.resolver.query_words(query.clean))
+        role_words = query.kb.resolver.name_like_words(query.clean)
     role_masked = mask(query.clean, role_words, lambda raw: query.kb.resolver.tokens_of(raw, role_words))
     masked = NUMBER.sub("{n}", role_masked) if query.number() is not None else role_masked
     scores, phrases = score_text(masked, frozenset(query.kb.resolver.vocab_set), cue_text=role_masked, plain=query.clean)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from pathlib import Path
@@ -154,3 +155,31 @@ def test_rolecall_log_salt_replaces_the_generated_secret(tmp_path: Path, monkeyp
     log = QuestionLog(tmp_path / "questions.sqlite")
     assert log.hash_user("U1") == hmac.new(b"a-salt-the-operator-keeps", b"U1", hashlib.sha256).hexdigest()[:16]
     assert not (tmp_path / "questions.sqlite.secret").exists()
+
+
+def test_gaps_point_out_questions_the_router_was_torn_on(tmp_path: Path):
+    """The log keeps each question's intent scores, so the gaps report can flag likely misroutes."""
+    engine = make_engine(tmp_path)
+    torn = engine.ask("sales operations wizard reports", user="U1")  # reports_to 5.0, direct_reports 4.1
+    assert torn.status == "not_found"
+    clear = engine.ask("who does the chief happiness officer report to?", user="U2")
+    scores = sqlite3.connect(tmp_path / "questions.sqlite").execute(
+        "select scores from questions where id = ?", (torn.log_id,)).fetchone()[0]
+    assert json.loads(scores) == torn.decision.top_scores() and set(json.loads(scores)) == {"reports_to", "direct_reports"}
+    text = engine.gaps()
+    assert "“sales operations wizard reports”: no such role; routing was torn between reports_to or direct_reports" in text
+    assert "“who does the chief happiness officer report to?”: no such role\n" in text + "\n"
+    assert clear.status == "not_found"
+
+
+def test_a_log_from_before_routing_scores_gains_the_column(tmp_path: Path):
+    path = tmp_path / "questions.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(SCHEMA)  # the schema as it was: no scores column
+    old.execute("insert into questions (asked_at, surface, question, normalized, intent, status, roles, latency_ms)"
+                " values (1, 'cli', 'q', 'q', 'unknown', 'unknown', '[]', 1)")
+    old.commit()
+    old.close()
+    log = QuestionLog(path)
+    assert "scores" in {row[1] for row in sqlite3.connect(path).execute("pragma table_info(questions)")}
+    assert log.count() == 1 and [g.misroute for g in log.gaps()] == [""]
