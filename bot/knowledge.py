@@ -22,6 +22,7 @@ from bot.parse import Problem
 from bot.resolve import FamilyRef, Resolver, RoleRef
 
 SECTION_FALLBACK_KINDS = ("responsibilities", "requirements")
+LINK_LABEL = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
 COMPENSATION_LINK = re.compile(r"\]\((https?://[^()\s\"]*compensation[^()\s\"]*)\)", re.I)
 
 
@@ -279,6 +280,16 @@ class Knowledge:
             for sub in rows:
                 lines.extend(self._expand(sub, target_kind, seen, depth + 1, source))
         return lines
+
+    def lines_mentioning(self, role: RoleRef, word: str) -> list[str]:
+        """The role's own lines that use a word ("not aligned to a job grade"), for saying what the
+        page does say when no fact could be read from it."""
+        found = []
+        for row in self._rows("select items from sections where role_id = ? order by line", [role.id]):
+            for item in json.loads(row["items"]):
+                if re.search(rf"\b{re.escape(word)}", item["text"], re.I):
+                    found.append(LINK_LABEL.sub(r"\1", item["text"]))
+        return found
 
     def compensation_link(self, role: RoleRef) -> str:
         """The compensation page the role's page links to (its grade sentence usually does), or ""."""

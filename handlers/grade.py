@@ -41,6 +41,9 @@ LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\b
         'what is the job grade for {role}',
         'list all grades',
         'how much does {role} make',
+        'how much does {role} earn',
+        'what does {role} earn',
+        'what is the pay for {role}',
         'what is the salary of {role}',
         'what does {role} pay',
         'how much is {role} paid',
@@ -109,7 +112,7 @@ def grade_of_role(query: Query) -> Answer:
         return role
     grades = query.kb.grade_of(role)
     if not grades:
-        return not_documented(query, role, f"The handbook page for {bold(role)} doesn't state a job grade.")
+        return no_grade(query, role)
     numbers = " or ".join(str(g.grade) for g in grades)
     quotes = "\n".join(f"> {g.sentence}" for g in grades)
     source = Source(page=role.page, heading=f"{role.name} Job Grade", url=role.url)
@@ -117,11 +120,20 @@ def grade_of_role(query: Query) -> Answer:
     return Answer(query.intent, "answered", text, roles=[role.name], sources=[source], question=query.text)
 
 
+def no_grade(query: Query, role: RoleRef) -> Answer:
+    """No grade could be read; quote what the role's own text says about grades, if anything
+    ("The Recruiting Intern is not aligned to a job grade")."""
+    said = query.kb.lines_mentioning(role, "grade")[:2]
+    quotes = "".join(f"\n> {line}" for line in said)
+    lead = "doesn't state a job grade" + ("; about grades it says:" if said else ".")
+    return not_documented(query, role, f"The handbook page for {bold(role)} {lead}{quotes}")
+
+
 def is_role_at_grade(query: Query, role: RoleRef, number: int) -> Answer:
     """"Is the Sr. Sales Operations Analyst a grade 7?": yes or no, with the page's sentence."""
     grades = query.kb.grade_of(role)
     if not grades:
-        return not_documented(query, role, f"The handbook page for {bold(role)} doesn't state a job grade.")
+        return no_grade(query, role)
     actual = " or ".join(str(g.grade) for g in grades)
     verdict = "Yes" if any(g.grade == number for g in grades) else "No"
     source = Source(page=role.page, heading=f"{role.name} Job Grade", url=role.url)

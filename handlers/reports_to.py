@@ -1,9 +1,15 @@
 """Reports-to intent."""
 
+import re
+
 from bot.answer import Answer, Source
 from bot.compose import bold, link, need_role, not_documented, source_footer
 from bot.query import Query
 from bot.router import intent
+
+
+# A sentence about a reporting line that could not be read as a fact ("report so the Director, ...").
+REPORTING_LINE = re.compile(r"\breport(?:s|ing)?\s+(?:in)?to\b|\breports?\s+(?:so|the|into)\b", re.I)
 
 
 @intent(
@@ -46,7 +52,10 @@ def reports_to(query: Query) -> Answer:
         return role
     edges = query.kb.reports_to(role)
     if not edges:
-        return not_documented(query, role, f"The handbook page for {bold(role)} doesn't say who it reports to.")
+        said = [line for line in query.kb.lines_mentioning(role, "report") if REPORTING_LINE.search(line)][:2]
+        quotes = "".join(f"\n> {line}" for line in said)
+        lead = "doesn't say who it reports to" + ("; about reporting it says:" if said else ".")
+        return not_documented(query, role, f"The handbook page for {bold(role)} {lead}{quotes}")
     lines: list[str] = []
     sources = [Source(page=role.page, heading=role.name, url=role.url)]
     for edge in edges:

@@ -192,3 +192,21 @@ def test_a_left_out_rank_word_is_no_match(corpus: Engine):
     """'SRE manager' is not the Site Reliability Engineer: no wrong confident answer."""
     answer = corpus.ask("who does the sre manager report to")
     assert answer.status == "not_found"
+
+
+# --- what a page says when no fact could be read from it --------------------------------------
+
+
+def test_a_role_without_a_readable_grade_or_manager_quotes_what_its_text_says(tmp_path: Path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    write_page(pages, "ops--intern.md", "---\ntitle: Operations Intern\n---\n\n"
+               "The Operations Intern is not aligned to a job grade.\n\n"
+               "The Operations Intern report so the Director, Title.\n\n## Responsibilities\n\n- Help out\n")
+    engine = Engine(pages, tmp_path / "i.sqlite", question_log=False)
+    grade = engine.ask("what grade is the operations intern")
+    assert grade.status == "not_documented"
+    assert "doesn't state a job grade; about grades it says:\n> The Operations Intern is not aligned to a job grade." in grade.text
+    boss = engine.ask("who does the operations intern report to")
+    assert boss.status == "not_documented"
+    assert "about reporting it says:\n> The Operations Intern report so the Director, Title." in boss.text
