@@ -133,6 +133,7 @@ def intent(
             tuple(examples), doc, order, topic_names_roles,
         )
         _weights.cache_clear()
+        _by_word.cache_clear()
         return func
 
     return register
@@ -187,6 +188,45 @@ def correct_words(words: tuple[str, ...], keep: frozenset[str] = frozenset()) ->
     return tuple(w if w in keep or w in SLOTS else _corrected(w) for w in words)
 
 
+class _Phrase:
+    """A phrase prepared once: the words that count, their weights and total, its word set."""
+
+    __slots__ = ("words", "text", "wanted", "total", "members", "has_topic", "order")
+
+    def __init__(self, words: tuple[str, ...], order: int) -> None:
+        weights = _weights()
+        self.words, self.text, self.order = words, " ".join(words), order
+        self.wanted = tuple((w, weights.get(w, 1.0)) for w in words if w != "{topic}" and w not in NEUTRAL)
+        self.total = sum(weight for _, weight in self.wanted)
+        self.members = frozenset(words)
+        self.has_topic = "{topic}" in self.members
+
+
+@lru_cache(maxsize=1)
+def _by_word() -> dict[str, tuple[tuple[str, _Phrase], ...]]:
+    """Phrase word -> the (intent, phrase) pairs that use it: a question is only compared with the
+    phrases it shares a word with (the others score 0 anyway)."""
+    index: dict[str, list[tuple[str, _Phrase]]] = {}
+    for item in load_handlers().values():
+        for order, words in enumerate(item.phrases):
+            phrase = _Phrase(words, order)
+            for word, _ in set(phrase.wanted):
+                index.setdefault(word, []).append((item.name, phrase))
+    return {w: tuple(v) for w, v in index.items()}
+
+
+class _Asked:
+    """A question's words as similarity needs them, computed once per question, not per phrase."""
+
+    __slots__ = ("words", "content", "weight")
+
+    def __init__(self, question: tuple[str, ...]) -> None:
+        weights = _weights()
+        self.words = frozenset(question)
+        self.content = tuple((w, weights.get(w, UNKNOWN_WORD_WEIGHT)) for w in question if w not in NEUTRAL)
+        self.weight = sum(weight for _, weight in self.content)
+
+
 def similarity(question: tuple[str, ...], phrase: tuple[str, ...]) -> float:
     """How well a phrase fits a question, 0..1.
 
@@ -194,19 +234,21 @@ def similarity(question: tuple[str, ...], phrase: tuple[str, ...]) -> float:
     question says) and precision (how much of the question the phrase explains). With one, the
     leftovers are the topic, so recall alone counts, but only when the words it matched are
     telling ("who handles {topic}" yes, "who does {topic}" no)."""
-    weights = _weights()
-    wanted = [w for w in phrase if w != "{topic}" and w not in NEUTRAL]
-    if not wanted:
+    return _similarity(_Asked(question), _Phrase(phrase, 0))
+
+
+def _similarity(asked: _Asked, phrase: _Phrase) -> float:
+    if not phrase.wanted:
         return 0.0
-    asked = set(question)
-    total = sum(weights.get(w, 1.0) for w in wanted)
-    covered = sum(weights.get(w, 1.0) for w in wanted if w in asked)
-    recall = covered / total
-    leftovers = [w for w in question if w not in phrase and w not in NEUTRAL]
-    if "{topic}" in phrase:
-        telling = min(1.0, sum(weights.get(w, 1.0) for w in wanted if w in asked and w not in SLOTS) / TOPIC_CUE)
+    words = asked.words
+    covered = sum(weight for w, weight in phrase.wanted if w in words)
+    recall = covered / phrase.total
+    members = phrase.members
+    if phrase.has_topic:
+        leftovers = any(w not in members for w, _ in asked.content)
+        telling = min(1.0, sum(weight for w, weight in phrase.wanted if w in words and w not in SLOTS) / TOPIC_CUE)
         return recall * telling * (1.0 if leftovers else 0.8)
-    extra = sum(weights.get(w, UNKNOWN_WORD_WEIGHT) for w in leftovers)
+    extra = sum(weight for w, weight in asked.content if w not in members)
     precision = covered / (covered + extra) if covered + extra else 0.0
     return 2 * recall * precision / (recall + precision) if recall + precision else 0.0
 
@@ -245,14 +287,21 @@ def score_text(
     corrected = " ".join("§" if w == ROLE_SLOT else w for w in correct_words(phrase_words(cue_text.replace("§", ROLE_SLOT)), keep))
     scores: dict[str, float] = {}
     best_phrase: dict[str, str] = {}
+    index = _by_word()
+    sharing: dict[str, dict[int, _Phrase]] = {}
+    for word in set(words) | set(plain_words):
+        for name, phrase in index.get(word, ()):
+            sharing.setdefault(name, {})[phrase.order] = phrase
+    masked_asked, plain_asked = _Asked(words), _Asked(plain_words)
     for item in load_handlers().values():
         cue = sum(weight for pattern, weight in item.patterns if pattern.search(cue_text) or pattern.search(corrected))
         best, best_sim = "", 0.0
-        asked = plain_words if item.topic_names_roles else words
-        for phrase in item.phrases:
-            sim = similarity(asked, phrase)
+        asked = plain_asked if item.topic_names_roles else masked_asked
+        candidates = sharing.get(item.name, {})
+        for order in sorted(candidates):
+            sim = _similarity(asked, candidates[order])
             if sim > best_sim:
-                best, best_sim = " ".join(phrase), sim
+                best, best_sim = candidates[order].text, sim
         if any(similarity(words, p) >= 0.95 for p in item.avoid):
             cue, best_sim = 0.0, 0.0
         total = cue + (PHRASE_WEIGHT * best_sim if best_sim >= PHRASE_MIN else 0.0)
