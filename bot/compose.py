@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.answer import Answer, Choice, Source
-from bot.knowledge import Line, SectionView
+from bot.knowledge import Line, ReportsTo, SectionView
 from bot.query import Query
 from bot.render import defuse_mentions
 from bot.resolve import Resolution, RoleRef, asked_phrase
@@ -43,6 +43,16 @@ def bold(role: RoleRef) -> str:
 def link(label: str, url: str) -> str:
     label = label.replace("[", "(").replace("]", ")")
     return f"[{label}]({url})"
+
+
+def manager_link(edge: ReportsTo, plain: str = "{}") -> str:
+    """Whom a role reports to, linked: to the indexed role, else to the page's own link, else as
+    written (``plain`` formats that case, e.g. bold)."""
+    if edge.target_role:
+        return link(edge.target_role.name, edge.target_role.url)
+    if edge.target_url:
+        return link(edge.target, edge.target_url)
+    return plain.format(edge.target)
 
 
 def role_source(role: RoleRef, heading: str | None = None, url: str | None = None) -> Source:

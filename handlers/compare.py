@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.answer import Answer, Source
-from bot.compose import bold, clarify, link, source_footer, unknown_role
+from bot.compose import bold, clarify, manager_link, source_footer, unknown_role
 from bot.knowledge import Knowledge, Line
 from bot.query import Query
 from bot.resolve import Resolution, RoleRef
@@ -112,7 +112,7 @@ def manager(kb: Knowledge, role: RoleRef) -> str:
     edges = kb.reports_to(role)
     if not edges:
         return "not stated"
-    return ", ".join(link(e.target_role.name, e.target_role.url) if e.target_role else e.target for e in edges)
+    return ", ".join(manager_link(e) for e in edges)
 
 
 def section_texts(kb: Knowledge, role: RoleRef, kind: str) -> list[str] | None:

@@ -3,7 +3,7 @@
 import re
 
 from bot.answer import Answer, Source
-from bot.compose import bold, link, need_role, not_documented, source_footer
+from bot.compose import bold, manager_link, need_role, not_documented, source_footer
 from bot.query import Query
 from bot.router import intent
 
@@ -59,13 +59,7 @@ def reports_to(query: Query) -> Answer:
     lines: list[str] = []
     sources = [Source(page=role.page, heading=role.name, url=role.url)]
     for edge in edges:
-        if edge.target_role:
-            target = link(edge.target_role.name, edge.target_role.url)
-        elif edge.target_url:
-            target = link(edge.target, edge.target_url)
-        else:
-            target = f"*{edge.target}*"
-        lines.append(f"{bold(role)} reports to {target}.")
+        lines.append(f"{bold(role)} reports to {manager_link(edge, '*{}*')}.")
         lines.append(f"> {edge.sentence}")
     text = "\n".join(lines + [source_footer(sources)])
     return Answer(query.intent, "answered", text, roles=[role.name], sources=sources, question=query.text)

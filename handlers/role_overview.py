@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.answer import Answer, Source
-from bot.compose import KIND_NAMES, bold, clarify, echo, lines_text, link, need_role, source_footer
+from bot.compose import KIND_NAMES, bold, clarify, echo, lines_text, link, manager_link, need_role, source_footer
 from bot.query import Query
 from bot.resolve import Resolution
 from bot.router import intent
@@ -59,8 +59,7 @@ def role_overview(query: Query) -> Answer:
     if grades:
         lines.append("• Job grade: " + " or ".join(str(g.grade) for g in grades))
     for edge in kb.reports_to(role):
-        target = link(edge.target_role.name, edge.target_role.url) if edge.target_role else edge.target
-        lines.append(f"• Reports to: {target}")
+        lines.append(f"• Reports to: {manager_link(edge)}")
     reports = kb.direct_reports(role)
     if reports:
         lines.append("• Direct reports: " + ", ".join(r.name for r, _ in reports))

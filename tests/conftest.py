@@ -31,6 +31,18 @@ def ask(engine: Engine):
     return _ask
 
 
+@pytest.fixture(scope="session")
+def quiet_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """An engine of the seeds without a question log, for tests that ask hundreds of generated
+    questions: they are not gaps anyone asked about, and must not crowd the shared log's report."""
+    return Engine(SEEDS, tmp_path_factory.mktemp("quiet") / "seeds.sqlite", question_log=False)
+
+
+@pytest.fixture(scope="session")
+def quiet_ask(quiet_engine: Engine):
+    return quiet_engine.ask
+
+
 def write_page(folder: Path, name: str, text: str) -> Path:
     """A page file for tests that need their own folder of pages."""
     path = folder / name

@@ -11,19 +11,8 @@ import pytest
 from bot.answer import Answer, Context
 from bot.engine import Engine
 
-from conftest import CORPUS, SEEDS
+from conftest import CORPUS
 
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """An engine of the seeds without a question log, so these questions are not counted as gaps."""
-    return Engine(SEEDS, tmp_path_factory.mktemp("classes") / "seeds.sqlite", question_log=False)
-
-
-@pytest.fixture(scope="module")
-def ask(engine: Engine):
-    return engine.ask
 
 def converse(engine: Engine, *questions: str) -> list[Answer]:
     """Ask in order, carrying each answer's context to the next question (as chat does)."""
@@ -36,9 +25,9 @@ def converse(engine: Engine, *questions: str) -> list[Answer]:
     return answers
 
 
-def test_another_level_of_the_same_family_keeps_the_question(engine):
+def test_another_level_of_the_same_family_keeps_the_question(quiet_engine):
     first, senior, associate = converse(
-        engine, "who does the sales ops analyst report to", "and the senior one?", "what about the associate?"
+        quiet_engine, "who does the sales ops analyst report to", "and the senior one?", "what about the associate?"
     )
     assert first.roles == ["Sales Operations Analyst"]
     assert (senior.intent, senior.status, senior.roles) == ("reports_to", "not_documented", ["Sr. Sales Operations Analyst"])
@@ -46,9 +35,9 @@ def test_another_level_of_the_same_family_keeps_the_question(engine):
     assert "reports to [Manager, Sales Operations](" in associate.text
 
 
-def test_pronouns_and_no_role_at_all_stay_on_the_role(engine):
+def test_pronouns_and_no_role_at_all_stay_on_the_role(quiet_engine):
     overview, boss, hire, grade, after = converse(
-        engine, "tell me about the associate sales ops analyst", "who is their boss?", "how do they hire for it?",
+        quiet_engine, "tell me about the associate sales ops analyst", "who is their boss?", "how do they hire for it?",
         "what grade is it?", "what comes after that?",
     )
     assert overview.roles == boss.roles == hire.roles == grade.roles == after.roles == ["Associate Sales Operations Analyst"]
@@ -59,25 +48,25 @@ def test_pronouns_and_no_role_at_all_stay_on_the_role(engine):
     assert "[Sales Operations Analyst](https://about.gitlab.com/job-families/sales/sales-operations/#sales-operations-analyst) (grade 6)" in after.text
 
 
-def test_a_level_after_a_family_answer_is_a_role_of_that_family(engine):
-    family, director = converse(engine, "interview steps for sales operations", "and for the director?")
+def test_a_level_after_a_family_answer_is_a_role_of_that_family(quiet_engine):
+    family, director = converse(quiet_engine, "interview steps for sales operations", "and for the director?")
     assert family.roles == [] and family.context == Context("", "sales--sales-operations.md", "interview_steps")
     assert (director.intent, director.roles) == ("interview_steps", ["Director, Sales Operations"])
 
 
-def test_a_new_role_switches_and_an_odd_question_is_not_about_the_old_one(engine):
-    first, other, odd = converse(engine, "what grade is the associate sales ops analyst", "and the BDR's manager?", "what's the weather like?")
+def test_a_new_role_switches_and_an_odd_question_is_not_about_the_old_one(quiet_engine):
+    first, other, odd = converse(quiet_engine, "what grade is the associate sales ops analyst", "and the BDR's manager?", "what's the weather like?")
     assert other.roles == ["Business Development Representative"] and other.intent == "reports_to"
     assert odd.status == "unknown" and odd.roles == []
 
 
-def test_the_context_round_trips_through_a_string_as_slack_stores_it(engine):
-    answer = engine.ask("who does the sales ops analyst report to")
+def test_the_context_round_trips_through_a_string_as_slack_stores_it(quiet_engine):
+    answer = quiet_engine.ask("who does the sales ops analyst report to")
     stored = answer.context.encode()
-    follow = engine.ask("and what grade is it?", last_role=stored)
+    follow = quiet_engine.ask("and what grade is it?", last_role=stored)
     assert follow.roles == ["Sales Operations Analyst"] and "is grade 6." in follow.text
     # a plain role name, as buttons from before contexts carry, still works
-    assert engine.ask("what grade is it?", last_role="Sales Operations Analyst").roles == ["Sales Operations Analyst"]
+    assert quiet_engine.ask("what grade is it?", last_role="Sales Operations Analyst").roles == ["Sales Operations Analyst"]
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside this checkout")

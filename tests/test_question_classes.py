@@ -9,21 +9,10 @@ import pytest
 
 from bot.engine import Engine
 
-from conftest import CORPUS, SEEDS, write_page
+from conftest import CORPUS, write_page
 
 COMPENSATION = "https://about.gitlab.com/handbook/total-rewards/compensation/compensation-calculator/#gitlab-job-grades"
 
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """An engine of the seeds without a question log, so these questions are not counted as gaps."""
-    return Engine(SEEDS, tmp_path_factory.mktemp("classes") / "seeds.sqlite", question_log=False)
-
-
-@pytest.fixture(scope="module")
-def ask(engine: Engine):
-    return engine.ask
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Engine:
@@ -35,16 +24,16 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Engine:
 # --- "who reports to X" where X is only ever someone's manager ----------------------------
 
 
-def test_who_reports_to_a_manager_no_page_defines(ask):
-    answer = ask("which roles report to the worldwide director of commercial mid-market?")
+def test_who_reports_to_a_manager_no_page_defines(quiet_ask):
+    answer = quiet_ask("which roles report to the worldwide director of commercial mid-market?")
     assert (answer.intent, answer.status) == ("direct_reports", "answered")
     assert answer.text.startswith("No page defines *Worldwide Director of Commercial Mid-Market*, but these roles report to it:")
     assert answer.roles == ["Inside Sales, Mid-Market"]
 
 
-def test_a_defined_role_is_not_confused_with_a_same_worded_one(ask):
+def test_a_defined_role_is_not_confused_with_a_same_worded_one(quiet_ask):
     """'Director, Sales Operations' and 'Director of Sales Operations' are two roles on two pages."""
-    answer = ask("who reports to the director, sales operations?")
+    answer = quiet_ask("who reports to the director, sales operations?")
     assert answer.roles == ["Director, Sales Operations"]
     assert "Sales Administrator" not in answer.text
 
@@ -52,26 +41,26 @@ def test_a_defined_role_is_not_confused_with_a_same_worded_one(ask):
 # --- topics: yes / no from the requirements ------------------------------------------------
 
 
-def test_does_a_role_need_a_tool_quotes_the_line(ask):
-    answer = ask("does the ISR need Zuora?")
+def test_does_a_role_need_a_tool_quotes_the_line(quiet_ask):
+    answer = quiet_ask("does the ISR need Zuora?")
     assert (answer.intent, answer.status) == ("requirements", "answered")
     assert answer.text.startswith("Yes, the requirements of *Inside Sales, Mid-Market* mention “Zuora”:\n• Comfort using Zuora, Salesforce\n")
 
 
-def test_is_a_skill_required_phrased_the_other_way_round(ask):
-    answer = ask("is salesforce required for the inside sales rep?")
+def test_is_a_skill_required_phrased_the_other_way_round(quiet_ask):
+    answer = quiet_ask("is salesforce required for the inside sales rep?")
     assert answer.status == "answered" and "• Comfort using Zuora, Salesforce" in answer.text
 
 
-def test_a_skill_the_page_does_not_mention_is_not_documented_and_the_list_is_shown(ask):
-    answer = ask("does the isr need kubernetes")
+def test_a_skill_the_page_does_not_mention_is_not_documented_and_the_list_is_shown(quiet_ask):
+    answer = quiet_ask("does the isr need kubernetes")
     assert (answer.intent, answer.status) == ("requirements", "not_documented")
     assert answer.text.startswith("The requirements of *Inside Sales, Mid-Market* don't mention “kubernetes”. All of its requirements:")
     assert "• Comfort using Zuora, Salesforce" in answer.text
 
 
-def test_remote_and_location_are_looked_for_not_guessed(ask):
-    answer = ask("is the BDR remote?")
+def test_remote_and_location_are_looked_for_not_guessed(quiet_ask):
+    answer = quiet_ask("is the BDR remote?")
     assert (answer.intent, answer.status) == ("requirements", "not_documented")
     assert "don't mention “remote”" in answer.text
 
@@ -89,27 +78,27 @@ def test_a_place_written_as_initials_matches_the_words(tmp_path: Path):
 # --- what pages don't say -----------------------------------------------------------------
 
 
-def test_pay_is_not_documented_but_the_grade_and_its_link_are_given(ask):
-    answer = ask("how much does a sales ops analyst make?")
+def test_pay_is_not_documented_but_the_grade_and_its_link_are_given(quiet_ask):
+    answer = quiet_ask("how much does a sales ops analyst make?")
     assert (answer.intent, answer.status) == ("grade", "not_documented")
     assert "The handbook page for *Sales Operations Analyst* doesn't state pay." in answer.text
     assert "It states the job grade: 6." in answer.text
     assert f"[compensation calculator]({COMPENSATION})" in answer.text
 
 
-def test_benefits_and_headcount_say_what_the_page_does_state(ask):
-    benefits = ask("what are the benefits for the manager, sales ops?")
+def test_benefits_and_headcount_say_what_the_page_does_state(quiet_ask):
+    benefits = quiet_ask("what are the benefits for the manager, sales ops?")
     assert benefits.status == "not_documented"
     assert "doesn't say anything about benefits. It states: job grade 8; reports to Director, Sales Operations." in benefits.text
-    headcount = ask("how many sales ops analysts are there?")
+    headcount = quiet_ask("how many sales ops analysts are there?")
     assert headcount.status == "not_documented" and "about headcount" in headcount.text
 
 
 # --- comparisons ---------------------------------------------------------------------------
 
 
-def test_compare_two_levels_names_grades_managers_and_what_only_one_has(ask):
-    answer = ask("sales ops analyst vs sr sales ops analyst")
+def test_compare_two_levels_names_grades_managers_and_what_only_one_has(quiet_ask):
+    answer = quiet_ask("sales ops analyst vs sr sales ops analyst")
     assert (answer.intent, answer.status) == ("compare", "answered")
     assert answer.roles == ["Sales Operations Analyst", "Sr. Sales Operations Analyst"]
     assert "• Grade: Sales Operations Analyst: 6; Sr. Sales Operations Analyst: 7" in answer.text
@@ -125,15 +114,15 @@ def test_compare_two_levels_names_grades_managers_and_what_only_one_has(ask):
         "how is the sales ops manager different from the sales ops director",
     ],
 )
-def test_compare_in_other_words(ask, question: str):
-    answer = ask(question)
+def test_compare_in_other_words(quiet_ask, question: str):
+    answer = quiet_ask(question)
     assert answer.intent == "compare"
     assert set(answer.roles) == {"Manager, Sales Operations", "Director, Sales Operations"}
     assert "Manager, Sales Operations: 8" in answer.text and "Director, Sales Operations: 10" in answer.text
 
 
-def test_compare_with_one_role_asks_for_the_other(ask):
-    answer = ask("compare the BDR")
+def test_compare_with_one_role_asks_for_the_other(quiet_ask):
+    answer = quiet_ask("compare the BDR")
     assert answer.intent == "compare" and answer.status == "unknown"
     assert "Which two roles should I compare?" in answer.text
 
@@ -141,16 +130,16 @@ def test_compare_with_one_role_asks_for_the_other(ask):
 # --- never guess -----------------------------------------------------------------------------
 
 
-def test_two_intents_that_fit_equally_are_asked_back(ask):
-    answer = ask("responsibilities and requirements of the BDR")
+def test_two_intents_that_fit_equally_are_asked_back(quiet_ask):
+    answer = quiet_ask("responsibilities and requirements of the BDR")
     assert answer.status == "ambiguous"
     assert "Did you mean:\n1. Responsibilities" in answer.text and "\n2. Requirements" in answer.text
 
 
-def test_slack_group_and_channel_labels_are_not_role_words(ask):
-    answer = ask("<!subteam^S1|@recruiters> <!channel|channel> who does the associate sales ops analyst report to?")
+def test_slack_group_and_channel_labels_are_not_role_words(quiet_ask):
+    answer = quiet_ask("<!subteam^S1|@recruiters> <!channel|channel> who does the associate sales ops analyst report to?")
     assert answer.roles == ["Associate Sales Operations Analyst"]
-    assert ask("<!subteam^S1|@recruiters> what grade is it?").status != "answered"
+    assert quiet_ask("<!subteam^S1|@recruiters> what grade is it?").status != "answered"
 
 
 # --- grades by family word, on real pages ----------------------------------------------------

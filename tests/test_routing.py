@@ -7,27 +7,14 @@ import re
 
 import pytest
 
-from bot.engine import Engine
 from bot.router import MIN_SCORE, load_handlers
 
-from conftest import SEEDS
 
 # Seed roles of different shapes: a comma name, an abbreviation-prone one, a single-role page.
 ROLES = ["Manager, Sales Operations", "Associate Sales Operations Analyst", "Business Development Representative"]
 FAMILY = "Sales Operations"
 TOPIC = "Salesforce"
 MARGIN = 0.5  # the winner beats the runner-up by at least this many points
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """Its own engine without a question log: hundreds of generated questions are not real gaps."""
-    return Engine(SEEDS, tmp_path_factory.mktemp("routing") / "seeds.sqlite", question_log=False)
-
-
-@pytest.fixture(scope="module")
-def ask(engine: Engine):
-    return engine.ask
 
 
 def filled(phrase: str, role: str) -> str:
@@ -46,9 +33,9 @@ def cases() -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("intent, phrase, role", cases())
-def test_every_phrase_routes_to_its_intent_and_keeps_the_role(engine, intent: str, phrase: str, role: str):
+def test_every_phrase_routes_to_its_intent_and_keeps_the_role(quiet_engine, intent: str, phrase: str, role: str):
     question = filled(phrase, role)
-    answer = engine.ask(question)
+    answer = quiet_engine.ask(question)
     decision = answer.decision
     assert decision.intent == intent, decision.explain()
     ranked = sorted(decision.scores.values(), reverse=True)
@@ -90,19 +77,19 @@ def test_the_readme_lists_every_intent_and_only_those():
         ("what's the weather like?", "unknown"),
     ],
 )
-def test_phrasings_nobody_wrote_a_regex_for(ask, question: str, intent: str):
-    assert ask(question).intent == intent
+def test_phrasings_nobody_wrote_a_regex_for(quiet_ask, question: str, intent: str):
+    assert quiet_ask(question).intent == intent
 
 
-def test_role_words_never_vote_for_an_intent(ask):
+def test_role_words_never_vote_for_an_intent(quiet_ask):
     """'Interview' or 'performance' inside a role name must not pull the question to those intents."""
-    answer = ask("who does the Sales Operations Analyst - Sales Tech Stack report to")
+    answer = quiet_ask("who does the Sales Operations Analyst - Sales Tech Stack report to")
     assert answer.intent == "reports_to"
     assert "{role}" in answer.decision.masked and "stack" not in answer.decision.masked.lower()
 
 
-def test_explain_names_the_intent_scores_and_the_masked_role(ask):
-    text = ask("who does the sr sales ops analyst report to").decision.explain()
+def test_explain_names_the_intent_scores_and_the_masked_role(quiet_ask):
+    text = quiet_ask("who does the sr sales ops analyst report to").decision.explain()
     assert text.startswith("intent: reports_to (")
     assert "question as scored: who does the {role} report to" in text
     assert "role words (masked): analyst operation sale senior" in text
