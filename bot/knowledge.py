@@ -12,7 +12,9 @@ import json
 import re
 import sqlite3
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import sqlite_utils
@@ -138,10 +140,23 @@ class Knowledge:
     def role_named(self, name: str, page: str | None = None) -> RoleRef | None:
         """A role by its exact canonical name (a Slack button's choice); ``page`` tells apart two
         pages that define the same title."""
-        for role in self.roles.values():
-            if role.name == name and (page is None or role.page == page):
+        for role in self.by_name.get(name, ()):
+            if page is None or role.page == page:
                 return role
         return None
+
+    @cached_property
+    def by_name(self) -> dict[str, list[RoleRef]]:
+        """Roles by their exact name, in page order (a title may be on several pages)."""
+        out: dict[str, list[RoleRef]] = {}
+        for role in self.roles.values():
+            out.setdefault(role.name, []).append(role)
+        return out
+
+    @cached_property
+    def bag_counts(self) -> Counter[str]:
+        """How many roles have each set of name words: is a name's wording shared by another role?"""
+        return Counter(name_bag(r.name) for r in self.roles.values())
 
     def family_on(self, page: str) -> FamilyRef | None:
         """The family of a page, by the page's path (as a conversation remembers it)."""
@@ -175,8 +190,7 @@ class Knowledge:
         "Director of Sales Operations" are two roles, and a sentence is linked to one of them)."""
         found = list(self.reported_by.get(role.id, []))
         seen = {r.id for r, _ in found}
-        words = name_bag(role.name)
-        if any(other.id != role.id and name_bag(other.name) == words for other in self.roles.values()):
+        if self.bag_counts[name_bag(role.name)] > 1:
             return found
         for other, sentence, _ in self.reporting_to_name(role.name):
             if other.id not in seen:

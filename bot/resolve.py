@@ -389,9 +389,17 @@ class Resolver:
     def _names(self) -> frozenset[str]:
         return frozenset(e.key for e in self.entries)
 
+    def _entries_with(self, words: set[str]) -> list[int]:
+        """The entries whose names have every one of ``words``, from the rarest word's postings."""
+        postings = [self.by_token.get(w, []) for w in words]
+        if not postings or not all(postings):
+            return []
+        rarest = min(postings, key=len)
+        return [i for i in rarest if words <= set(self.entries[i].key.split())]
+
     def _fits(self, run: str, context: set[str]) -> bool:
         wanted = set(run.split()) | context
-        return any(wanted <= set(e.key.split()) for e in self.entries)
+        return bool(self._entries_with(wanted))
 
     def initialism(self, letters: str, context: set[str]) -> str:
         """The name words an initialism stands for ("tmm": "technical marketing manager"), "" if none.
@@ -420,7 +428,7 @@ class Resolver:
             extra: dict[str, int] = {}
             for run in runs:
                 wanted = set(run.split()) | context
-                left = [len(set(e.key.split()) - wanted) for e in self.entries if wanted <= set(e.key.split())]
+                left = [len(set(self.entries[i].key.split()) - wanted) for i in self._entries_with(wanted)]
                 if left:
                     extra[run] = min(left)
             if not extra:
