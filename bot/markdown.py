@@ -38,6 +38,7 @@ class Block:
     depth: int = 0
     number: int | None = None
     cells: tuple[str, ...] = ()
+    bold: bool = False  # a paragraph that is all bold: some pages use one as a heading
 
 
 def _blank_preserving_lines(match: re.Match[str]) -> str:
@@ -69,6 +70,7 @@ ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
 SHIELD = "\x00"
+ALL_BOLD = re.compile(r"\s*(\*\*|__)(?=\S)[^*_\n]+?(?<=\S):?\1\s*:?\s*")
 INLINE_MARKUP = re.compile(r"[\[\]<>`\\&*_!\x00]")
 
 
@@ -198,7 +200,8 @@ def parse_blocks(body: str, *, base_url: str, page_url: str, line_offset: int = 
                         )
                 else:
                     depth = len(list_stack)
-                    blocks.append(Block("paragraph", text, line_of(tok), depth=depth))
+                    bold = not list_stack and ALL_BOLD.fullmatch(tok.content) is not None
+                    blocks.append(Block("paragraph", text, line_of(tok), depth=depth, bold=bold))
         elif t == "html_block":
             continue
     return [b for b in blocks if b.kind != "item" or b.text]

@@ -1,0 +1,320 @@
+"""Stage 3, facts: grades, reporting lines and "Extends" read from the sentences themselves.
+
+The same fact is phrased in many ways ("is a [grade 8](…)", "is a [6](…)",
+"is a grade [8].", "is a job grade [level 11]", "Role | Grade" tables;
+"reports to", "reports into", "Reporting to the X, you …"), so each fact has
+a sentence pattern that tolerates the variants, and a sentence that mentions
+a grade or a reporting line but cannot be read becomes a suspicion rather
+than silence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.names import is_level_only, looks_like_role, norm
+from bot.page_model import ExtendsFact, GradeFact, Item, Page, ReportsFact, Section
+from bot.page_structure import typo_of  # noqa: F401  (re-exported for callers of the old module)
+
+NUMBER = r"[#+]?\s*(?P<n>\d{1,2}(?:\.\d)?)(?![\d.]\d)"
+GRADE_WORD = r"(?:job\s+)?(?:grade|level)"
+# "is a [grade 8](…)", "is a grade [8].", "is a [6](…grades)", "is a job grade [level 11]", "are grade 9.5"
+GRADE_SENTENCE = re.compile(
+    r"(?P<subj>[^.;!?|]*?)\s+(?:role\s+)?(?:is|are|will\s+be)\s+(?:a|an)?\s*(?:job\s+)?(?:grade|level)\s*(?:level\s*)?" + NUMBER,
+    re.I,
+)
+# A link whose whole text is the number ("[6](…grades)", "[level 11](…)") stands for "grade N".
+NUMBER_LINK = re.compile(r"\[\s*(?:(?:job\s+)?(?:grade|level)\s*)?[#+]?\s*(\d{1,2}(?:\.\d)?)\s*\]\(([^()\s]*)\)", re.I)
+PLAIN_GRADE = re.compile(r"\b(?:grade|level)\s*\[?\s*(?P<n>\d{1,2}(?:\.\d)?)\b", re.I)
+LINK_MD = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
+BRACKETS = re.compile(r"\[([^\[\]]*)\](?!\()")
+REPORTS_SENTENCE = re.compile(
+    r"(?P<subj>[^.;!?]*?)\b(?P<verb>reports|report|reporting)\s+(?:directly\s+|(?P<dotted>dotted[\s-]+line\s+)|(?:the\s+)?)?(?:in)?(?:to|so|the)\s+(?P<obj>[^.;!?]+)",
+    re.I,
+)
+EXTENDS_ITEM = re.compile(
+    r"^\s*extends?\s+(?:that\s+of\s+)?(?:the\s+)?"
+    r"(?:(?P<k1>responsibilities|requirements)\s+of\s+(?:the\s+)?)?"
+    r"(?P<x>.+?)"
+    r"(?:\s+(?P<k2>responsibilit\w*|requirements?))?"
+    r"(?:\s+(?:in|with|by)\b.*|,?\s*plus\b.*)?[\s.:;,]*$",
+    re.I,
+)
+# "The same responsibilities of a Manager, X, plus the below": an Extends in other words.
+SAME_AS_ROLE = re.compile(
+    r"^\s*(?:the\s+)?same\s+(?P<k>responsibilities|requirements)\s+(?:of|as)\s+(?:a|an|the)\s+(?P<x>.+?)(?:,?\s*plus\b.*)?[\s.:;,]*$", re.I
+)
+# "The X Specialists share the same responsibilities outlined above": the family's section.
+SAME_AS_ABOVE = re.compile(
+    r"\b(?:share|shares|has|have)\s+(?:all\s+)?the\s+same\s+(?:responsibilities|requirements)\s+(?:outlined|listed|described|stated|as)\s+above\b", re.I
+)
+SELF_SUBJECTS = re.compile(
+    r"^(you|this role|the role|this position|the position|this person|this individual|"
+    r"this team member|the team member|they|he|she|it|the candidate|this job|who)?$",
+    re.I,
+)
+ABBREVIATION_DOT = re.compile(r"\b(Sr|Jr|Snr|Mgr|Assoc|Dir|Mr|Ms|Mrs|Dr|St|vs|Inc|Co|Corp|Ltd|No|Sen|VP)\.")
+DOT_STANDIN = "\u2024"  # ONE DOT LEADER: looks like a period, is not a sentence end
+LINK_STANDIN = re.compile("\x01(\\d+)\x02")
+OTHER_PEOPLE_SUBJECT = re.compile(r"\b(who|that|which|people|ics|reports|team members|managers)\s*$", re.I)
+PRONOUN_OBJECT = re.compile(r"^(them|you|him|her|me|us|it|whom|each other)\b", re.I)
+# Where a reporting-line target ends: a clause, a place, a purpose; never inside "VP, People & Culture".
+TARGET_END = re.compile(
+    r",\s+(?=[a-z]|(?i:you|we|they|this|it|he|she|and|who|which|with|where|while|as|based)\b)"
+    r"|\s+(?i:who|which|with|to|as|in order|on|where|while|for|at gitlab|at the company|in the|within|on the"
+    r"|and (?:is|are|will|works?|collaborates?|partners?|manages?|has|leads?|helps?|supports?)\b"
+    r"|and (?:a|an|the|their|your)\s+\w+\s+team|and above|or above|or a\b|or an\b|over the course)\b",
+)
+# Bullets that mention reporting as work ("Report to the CFO on metrics") are duties, not the role's line.
+DUTY_VERBS = re.compile(r"^\s*(?:prepare|create|build|provide|deliver|present|produce|own|develop|drive|support|manage|maintain|assist|help|work|partner|collaborate)\b", re.I)
+
+
+def grade_text(text: str) -> str:
+    """Links reduced to their labels, a number-only link to a grades page read as "grade N",
+    and bare brackets dropped ("is a grade [8]."), so one sentence pattern reads them all."""
+    def number_link(match: re.Match[str]) -> str:
+        if re.search(r"grade|compensation|level", match.group(0), re.I):
+            return f"grade {match.group(1)}"
+        return match.group(0)
+
+    text = NUMBER_LINK.sub(number_link, text)
+    return BRACKETS.sub(r"\1", LINK_MD.sub(r"\1", text))
+
+
+def read_facts(page: Page) -> None:
+    """Grades, reporting lines and Extends of every section: stage 3 of parsing."""
+    reader = _FactReader(page)
+    for section in page.sections:
+        for item in section.items:
+            reader.read_grades(section, item)
+            reader.read_reports(section, item)
+            reader.read_extends(section, item)
+
+
+class _FactReader:
+    def __init__(self, page: Page) -> None:
+        from bot.page_structure import _StructureReader  # the page's role lookups, without re-walking it
+
+        self.page = page
+        self.roles = _StructureReader(page, [])
+
+    def find_role(self, name: str, threshold: float = 90) -> str | None:
+        return self.roles.find_role(name, threshold)
+
+    def resolve_subject(self, subject: str, fallback: str | None) -> str | None:
+        """The role a sentence's subject names; the section's role when it is "you", "this role"."""
+        subject = LINK_MD.sub(r"\1", subject)
+        subject = BRACKETS.sub(r"\1", subject).strip(" {}")
+        subject = re.sub(r"^\s*(?:the|our|a|an)\s+", "", subject.strip(), flags=re.I)
+        subject = re.sub(r"\s+(role|position)$", "", subject, flags=re.I).strip(" ,{}")
+        if self.page.single_role:
+            only = next(iter(self.page.roles))
+            if subject and not SELF_SUBJECTS.match(subject) and looks_like_role(subject):
+                if norm(subject) != norm(only):
+                    self.page.roles[only].aliases.add(subject)
+            return only
+        if not subject or SELF_SUBJECTS.match(subject):
+            return fallback
+        found = self.find_role(subject, threshold=85)
+        if found:
+            return found
+        return fallback
+
+    # --- grades ----------------------------------------------------------------
+
+    def read_grades(self, section: Section, item: Item) -> None:
+        lowered = item.text.lower()
+        if "grade" not in lowered and "level" not in lowered:
+            return  # cheap test first: the sentence patterns are costly on long paragraphs
+        if item.kind == "row":
+            self.read_grade_row(item)
+            return
+        plain = grade_text(item.text)
+        text, _ = shield(plain)
+        found = False
+        for match in GRADE_SENTENCE.finditer(text):
+            found = True
+            self.grade_sentence(section, item, float(match.group("n")), unshield(match.group("subj").strip(), []))
+        if not found and section.kind == "grade" and section.owner:
+            bare = PLAIN_GRADE.search(plain)
+            if bare:
+                self.add_grade(section.owner, float(bare.group("n")), item)
+                found = True
+        if not found and re.search(r"\b(?:is|are)\s+(?:a|an)\s+(?:job\s+)?\[?\s*grade\b", plain, re.I):
+            self.page.suspect(item.line, f"a grade sentence whose grade could not be read: '{plain[:100]}'")
+
+    def grade_sentence(self, section: Section, item: Item, n: float, subject: str) -> None:
+        owner = section.owner if section.kind == "grade" else None
+        subject = LINK_MD.sub(r"\1", subject)
+        # "The A & B are a grade 7": two roles, if both parts name one ("Learning & Development
+        # Manager" is one role whose name has an "&", and its parts name none).
+        parts = re.split(r"\s+(?:&|and)\s+|\s*,\s+(?=the\b)", subject)
+        split = [self.resolve_subject(p, None) for p in parts] if len(parts) > 1 else []
+        if split and all(split):
+            names = [r for r in split if r]
+        else:
+            whole = self.resolve_subject(subject, None)
+            names = [whole] if whole else []
+        if owner and len(names) <= 1 and owner not in names:
+            names = [owner]
+        if not names and section.owner:
+            names = [section.owner]
+        if not names:
+            self.page.suspect(item.line, f"a grade sentence whose role could not be told: '{subject[:80]}'")
+        for name in dict.fromkeys(names):
+            self.add_grade(name, n, item)
+
+    def read_grade_row(self, item: Item) -> None:
+        """"Role | Grade" table rows; a table may be the only place a role appears."""
+        text = LINK_MD.sub(r"\1", item.text)
+        if not PLAIN_GRADE.search(text) and not re.search(r"\|\s*\d{1,2}(?:\.\d)?\s*(?:\||$)", text):
+            return
+        cells = [c.strip() for c in text.split(" | ")]
+        grade_cell = next((c for c in cells if re.fullmatch(r"(?:grade|level)?\s*\d{1,2}(?:\.\d)?", c, re.I)), None)
+        name_cell = next((c for c in cells if c and not re.search(r"\d", c)), None)
+        if not grade_cell or not name_cell:
+            return
+        n = float(re.search(r"\d{1,2}(?:\.\d)?", grade_cell).group(0))
+        role = self.find_role(name_cell, 85)
+        if role is None and is_level_only(name_cell):
+            role = self.find_role(self.roles.level_role_name(name_cell), 85) or self.find_role(f"{name_cell} {self.page.family}", 80)
+        if role:
+            self.add_grade(role, n, item)
+
+    def add_grade(self, role: str, grade: float, item: Item) -> None:
+        if any(g.role == role and g.grade == grade for g in self.page.grades):
+            return
+        sentence = BRACKETS.sub(r"\1", LINK_MD.sub(r"\1", item.text))
+        self.page.grades.append(GradeFact(role, grade, item.line, sentence))
+
+    # --- reports-to --------------------------------------------------------------
+
+    def read_reports(self, section: Section, item: Item) -> None:
+        if "report" not in item.text.lower():
+            return
+        text, links = shield(item.text)
+        for match in REPORTS_SENTENCE.finditer(text):
+            subject = re.sub(r"\s+(will|shall|would|directly|currently|also|to|typically|usually)\s*$", "", match.group("subj").strip(), flags=re.I)
+            if OTHER_PEOPLE_SUBJECT.search(subject):
+                continue
+            if item.kind == "item" and not subject and DUTY_VERBS.match(item.text):
+                continue
+            if re.search(r"\b(?:prepare|create|build|provide|deliver|present|produce|own)s?\b", subject, re.I):
+                continue  # "prepares and reports to the board": a duty
+            obj = match.group("obj").strip()
+            obj = re.sub(r"^and\b.*?\bwith\s+", "", obj, flags=re.I)
+            obj = re.sub(r"^(?:the|our|a|an|either|one of)\s+", "", obj, flags=re.I)
+            if not obj or PRONOUN_OBJECT.match(obj):
+                continue
+            url = ""
+            link = LINK_STANDIN.match(obj)
+            if link:
+                label_url = LINK_MD.match(links[int(link.group(1))])
+                obj, url = (label_url.group(1), label_url.group(2)) if label_url else (obj, "")
+            else:
+                if not obj[0].isupper():
+                    continue  # "ad hoc reporting to support projects": not a person or role
+                obj = TARGET_END.split(obj, maxsplit=1)[0]
+                obj = re.split(r"\s+(?:and|or)\s+(?=(?:the|a|an|our)\s)", obj, maxsplit=1)[0]
+                obj = LINK_MD.sub(r"\1", unshield(obj, links))
+            obj = re.sub(r"^(?:the|our|a|an)\s+", "", obj.strip(" ,"), flags=re.I).strip()
+            obj = re.sub(r"\s+(?:at gitlab|at the company)$", "", obj, flags=re.I).strip()
+            subject = unshield(subject, links)
+            if not obj or not re.search(r"[A-Za-z]", obj):
+                self.page.suspect(item.line, f"a reports-to sentence whose manager could not be read: '{item.text[:100]}'")
+                continue
+            # "Reporting to the X, you will ..." has no subject before it: the section's role.
+            role = self.resolve_subject(subject.strip(), section.owner)
+            if role is None:
+                if looks_like_role(subject):
+                    self.page.suspect(item.line, f"reports-to sentence about '{subject[:60]}', which is no role of this page")
+                continue
+            if any(r.role == role and norm(r.target) == norm(obj) for r in self.page.reports):
+                continue
+            quote = unshield(sentence_around(text, match.start("obj"), match.end("obj")), links)
+            self.page.reports.append(
+                ReportsFact(role, obj, url, item.line, LINK_MD.sub(r"\1", quote), dotted=bool(match.group("dotted")))
+            )
+
+    # --- extends -----------------------------------------------------------------
+
+    def read_extends(self, section: Section, item: Item) -> None:
+        text = LINK_MD.sub(r"\1", item.text)
+        if SAME_AS_ABOVE.search(text) and item.depth <= 1:
+            kind = section.kind if section.kind in ("responsibilities", "requirements") else "responsibilities"
+            self.page.extends.append(ExtendsFact(section.owner, section.kind, "family", kind, item.line, item.text))
+            return
+        same = SAME_AS_ROLE.match(text)
+        if same and item.depth <= 1:
+            target = self.anchor_target(item.text) or same.group("x").strip()
+            kind = "requirements" if same.group("k").lower().startswith("req") else "responsibilities"
+            self.page.extends.append(ExtendsFact(section.owner, section.kind, self.near_miss(target), kind, item.line, item.text))
+            return
+        if not item.text[:12].lower().lstrip().startswith("extend"):
+            return
+        match = EXTENDS_ITEM.match(text)
+        if not match or item.depth > 1:
+            return
+        target = self.anchor_target(item.text) or match.group("x").strip()
+        kind_word = (match.group("k1") or match.group("k2") or "").lower()
+        target_kind = "requirements" if kind_word.startswith("req") else "responsibilities" if kind_word else ""
+        self.page.extends.append(
+            ExtendsFact(section.owner, section.kind, self.near_miss(target), target_kind, item.line, item.text)
+        )
+
+    def anchor_target(self, text: str) -> str | None:
+        """"Extends that of the [Senior X](#senior-y)": the link's anchor names the role meant."""
+        for label, url in LINK_MD.findall(text):
+            if "#" not in url or not url.startswith(self.page.url) and not url.startswith("#"):
+                continue
+            anchor = url.rsplit("#", 1)[1]
+            for role in self.page.roles.values():
+                if role.anchor and role.anchor == anchor:
+                    return role.name
+            for s in self.page.sections:
+                if s.anchor == anchor and s.owner:
+                    return s.owner
+        return None
+
+    def near_miss(self, target: str) -> str:
+        """A near-miss name resolves within the page first: "Senior Data Analyst" on a page
+        whose role is "Senior Product Data Analyst" is that role, when it is the only one."""
+        if self.find_role(target, 85):
+            return self.find_role(target, 85) or target
+        words = set(norm(target).split())
+        if not words:
+            return target
+        fits = [r.name for r in self.page.roles.values() if words < set(norm(r.name).split())
+                and len(set(norm(r.name).split()) - words) == 1]
+        return fits[0] if len(fits) == 1 else target
+
+
+SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` that contains ``[start, end)``: quotes stay short and on topic."""
+    begin = 0
+    for match in SENTENCE_END.finditer(text, 0, start):
+        begin = match.end()
+    after = SENTENCE_END.search(text, end)
+    stop = after.end() if after else len(text)
+    return text[begin:stop].strip()
+
+
+def shield(text: str) -> tuple[str, list[str]]:
+    """Hide links and abbreviation dots so sentence patterns see "Sr." and URLs as words."""
+    links: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        links.append(match.group(0))
+        return f"\x01{len(links) - 1}\x02"
+
+    text = LINK_MD.sub(keep, text)
+    return ABBREVIATION_DOT.sub(lambda m: m.group(1) + DOT_STANDIN, text), links
+
+
+def unshield(text: str, links: list[str]) -> str:
+    """Undo :func:`shield` on a piece of matched text."""
+    text = LINK_STANDIN.sub(lambda m: links[int(m.group(1))], text)
+    return text.replace(DOT_STANDIN, ".")
