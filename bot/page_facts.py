@@ -20,16 +20,17 @@ NUMBER = r"[#+]?\s*(?P<n>\d{1,2}(?:\.\d)?)(?![\d.]\d)"
 GRADE_WORD = r"(?:job\s+)?(?:grade|level)"
 # "is a [grade 8](…)", "is a grade [8].", "is a [6](…grades)", "is a job grade [level 11]", "are grade 9.5"
 GRADE_SENTENCE = re.compile(
-    r"(?P<subj>[^.;!?|]*?)\s+(?:role\s+)?(?:is|are|will\s+be)\s+(?:a|an)?\s*(?:job\s+)?(?:grade|level)\s*(?:level\s*)?" + NUMBER,
+    r"(?P<subj>[^.;!?|]*?)\s+(?:role\s+)?(?:is|are|will\s+be)\s+(?:a|an)?\s*(?:job\s+)?(?:grade|level)\s*(?:(?:grade|level)\s*)?" + NUMBER,
     re.I,
 )
 # A link whose whole text is the number ("[6](…grades)", "[level 11](…)") stands for "grade N".
 NUMBER_LINK = re.compile(r"\[\s*(?:(?:job\s+)?(?:grade|level)\s*)?[#+]?\s*(\d{1,2}(?:\.\d)?)\s*\]\(([^()\s]*)\)", re.I)
+MAY_HOLD_GRADE = re.compile(r"grade|level\s*\[?\s*\d|\[\s*\d", re.I)
 PLAIN_GRADE = re.compile(r"\b(?:grade|level)\s*\[?\s*(?P<n>\d{1,2}(?:\.\d)?)\b", re.I)
 LINK_MD = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
 BRACKETS = re.compile(r"\[([^\[\]]*)\](?!\()")
 REPORTS_SENTENCE = re.compile(
-    r"(?P<subj>[^.;!?]*?)\b(?P<verb>reports|report|reporting)\s+(?:directly\s+|(?P<dotted>dotted[\s-]+line\s+)|(?:the\s+)?)?(?:in)?(?:to|so|the)\s+(?P<obj>[^.;!?]+)",
+    r"(?P<subj>[^.;!?]*?)\b(?P<verb>reports|report|reporting)\s+(?:either\s+|directly\s+|(?P<dotted>dotted[\s-]+line\s+)|(?:the\s+)?)?(?:in)?(?:to|so|the)\s+(?P<obj>[^.;!?]+)",
     re.I,
 )
 EXTENDS_ITEM = re.compile(
@@ -60,7 +61,7 @@ OTHER_PEOPLE_SUBJECT = re.compile(r"\b(who|that|which|people|ics|reports|team me
 PRONOUN_OBJECT = re.compile(r"^(them|you|him|her|me|us|it|whom|each other)\b", re.I)
 # Where a reporting-line target ends: a clause, a place, a purpose; never inside "VP, People & Culture".
 TARGET_END = re.compile(
-    r",\s+(?=[a-z]|(?i:you|we|they|this|it|he|she|and|who|which|with|where|while|as|based)\b)"
+    r",\s+(?=[a-z])"
     r"|\s+(?i:who|which|with|to|as|in order|on|where|while|for|at gitlab|at the company|in the|within|on the"
     r"|and (?:is|are|will|works?|collaborates?|partners?|manages?|has|leads?|helps?|supports?)\b"
     r"|and (?:a|an|the|their|your)\s+\w+\s+team|and above|or above|or a\b|or an\b|over the course)\b",
@@ -97,6 +98,8 @@ class _FactReader:
 
         self.page = page
         self.roles = _StructureReader(page, [])
+        self.grade_counts: dict[int, int] = {}
+        self.report_subjects: dict[int, set[str]] = {}
 
     def find_role(self, name: str, threshold: float = 90) -> str | None:
         return self.roles.find_role(name, threshold)
@@ -123,8 +126,7 @@ class _FactReader:
     # --- grades ----------------------------------------------------------------
 
     def read_grades(self, section: Section, item: Item) -> None:
-        lowered = item.text.lower()
-        if "grade" not in lowered and "level" not in lowered:
+        if not MAY_HOLD_GRADE.search(item.text):
             return  # cheap test first: the sentence patterns are costly on long paragraphs
         if item.kind == "row":
             self.read_grade_row(item)
@@ -155,7 +157,9 @@ class _FactReader:
         else:
             whole = self.resolve_subject(subject, None)
             names = [whole] if whole else []
-        if owner and len(names) <= 1 and owner not in names:
+        if owner and len(names) <= 1 and owner not in names and not (names and self.several_grade_sentences(section)):
+            # one grade sentence under a role's Job Grade heading is that role's, whatever its subject says
+            # (copied from the level above); several name their own roles ("X is 7. Senior X is 8.")
             names = [owner]
         if not names and section.owner:
             names = [section.owner]
@@ -163,6 +167,12 @@ class _FactReader:
             self.page.suspect(item.line, f"a grade sentence whose role could not be told: '{subject[:80]}'")
         for name in dict.fromkeys(names):
             self.add_grade(name, n, item)
+
+    def several_grade_sentences(self, section: Section) -> bool:
+        key = id(section)
+        if key not in self.grade_counts:
+            self.grade_counts[key] = sum(1 for i in section.items for _ in GRADE_SENTENCE.finditer(shield(grade_text(i.text))[0]))
+        return self.grade_counts[key] > 1
 
     def read_grade_row(self, item: Item) -> None:
         """"Role | Grade" table rows; a table may be the only place a role appears."""
@@ -201,26 +211,11 @@ class _FactReader:
                 continue
             if re.search(r"\b(?:prepare|create|build|provide|deliver|present|produce|own)s?\b", subject, re.I):
                 continue  # "prepares and reports to the board": a duty
-            obj = match.group("obj").strip()
-            obj = re.sub(r"^and\b.*?\bwith\s+", "", obj, flags=re.I)
-            obj = re.sub(r"^(?:the|our|a|an|either|one of)\s+", "", obj, flags=re.I)
-            if not obj or PRONOUN_OBJECT.match(obj):
-                continue
-            url = ""
-            link = LINK_STANDIN.match(obj)
-            if link:
-                label_url = LINK_MD.match(links[int(link.group(1))])
-                obj, url = (label_url.group(1), label_url.group(2)) if label_url else (obj, "")
-            else:
-                if not obj[0].isupper():
-                    continue  # "ad hoc reporting to support projects": not a person or role
-                obj = TARGET_END.split(obj, maxsplit=1)[0]
-                obj = re.split(r"\s+(?:and|or)\s+(?=(?:the|a|an|our)\s)", obj, maxsplit=1)[0]
-                obj = LINK_MD.sub(r"\1", unshield(obj, links))
-            obj = re.sub(r"^(?:the|our|a|an)\s+", "", obj.strip(" ,"), flags=re.I).strip()
-            obj = re.sub(r"\s+(?:at gitlab|at the company)$", "", obj, flags=re.I).strip()
+            targets = self.targets(match.group("obj"), links)
             subject = unshield(subject, links)
-            if not obj or not re.search(r"[A-Za-z]", obj):
+            if targets is None:
+                continue
+            if not targets:
                 self.page.suspect(item.line, f"a reports-to sentence whose manager could not be read: '{item.text[:100]}'")
                 continue
             # "Reporting to the X, you will ..." has no subject before it: the section's role.
@@ -229,12 +224,49 @@ class _FactReader:
                 if looks_like_role(subject):
                     self.page.suspect(item.line, f"reports-to sentence about '{subject[:60]}', which is no role of this page")
                 continue
-            if any(r.role == role and norm(r.target) == norm(obj) for r in self.page.reports):
-                continue
-            quote = unshield(sentence_around(text, match.start("obj"), match.end("obj")), links)
-            self.page.reports.append(
-                ReportsFact(role, obj, url, item.line, LINK_MD.sub(r"\1", quote), dotted=bool(match.group("dotted")))
-            )
+            if section.owner and role != section.owner and self.copied_subject(section, role):
+                self.page.suspect(item.line, f"reports-to sentence names '{role}' but sits under '{section.owner}'; read as '{section.owner}''s")
+                role = section.owner
+            quote = LINK_MD.sub(r"\1", unshield(sentence_around(text, match.start("obj"), match.end("obj")), links))
+            for obj, url in targets:
+                if any(r.role == role and norm(r.target) == norm(obj) for r in self.page.reports):
+                    continue
+                self.page.reports.append(ReportsFact(role, obj, url, item.line, quote, dotted=bool(match.group("dotted"))))
+
+    def targets(self, text: str, links: list[str]) -> list[tuple[str, str]] | None:
+        """The manager(s) a reports-to sentence names, with their links: "either to a [A], a [B]
+        or the [C]" names three. None when the words after "report to" name no one (a duty)."""
+        obj = text.strip()
+        obj = re.sub(r"^and\b.*?\bwith\s+", "", obj, flags=re.I)
+        obj = re.sub(r"^(?:the|our|a|an|either|one of)\s+(?:(?:to|the|a|an)\s+)?", "", obj, flags=re.I)
+        if not obj or PRONOUN_OBJECT.match(obj):
+            return None
+        link_list = re.fullmatch(
+            r"(\x01\d+\x02)((?:\s*,\s*(?:(?:the|a|an)\s+)?\x01\d+\x02)*(?:\s*,?\s*(?:or|and)\s+(?:(?:the|a|an)\s+)?\x01\d+\x02)?)(?:[\s,;:].*)?",
+            obj, re.S)
+        if link_list:
+            found = []
+            for index in re.findall(r"\x01(\d+)\x02", link_list.group(1) + link_list.group(2)):
+                label_url = LINK_MD.match(links[int(index)])
+                if label_url:
+                    label, url = label_url.group(1), label_url.group(2)
+                    found.append((self.anchor_target(links[int(index)]) or clean_target(label), url))
+            return [t for t in found if t[0]]
+        if not obj[0].isupper():
+            return None  # "ad hoc reporting to support projects": not a person or role
+        obj = TARGET_END.split(obj, maxsplit=1)[0]
+        obj = re.split(r"\s+(?:and|or)\s+(?=(?:the|a|an|our)\s)", obj, maxsplit=1)[0]
+        obj = clean_target(LINK_MD.sub(r"\1", unshield(obj, links)))
+        return [(obj, "")] if obj and re.search(r"[A-Za-z]", obj) else []
+
+    def copied_subject(self, section: Section, named: str) -> bool:
+        """A reporting line under one role's heading that names another role of the page whose
+        heading comes before it: copied from the level above and not updated. The sentence's
+        place on the page decides, as it does for a reader."""
+        owner, other = self.page.roles.get(section.owner or ""), self.page.roles.get(named)
+        if owner is None or other is None or other.line >= owner.line:
+            return False
+        return not any(s.owner == other.name and s.line > owner.line for s in self.page.sections)
 
     # --- extends -----------------------------------------------------------------
 
@@ -287,6 +319,14 @@ class _FactReader:
         fits = [r.name for r in self.page.roles.values() if words < set(norm(r.name).split())
                 and len(set(norm(r.name).split()) - words) == 1]
         return fits[0] if len(fits) == 1 else target
+
+
+def clean_target(obj: str) -> str:
+    """A manager's name without articles, broken-link residue or "(or above)"."""
+    obj = re.sub(r"^(?:the|our|a|an)\s+", "", obj.strip(" ,"), flags=re.I).strip()
+    obj = re.sub(r"\]\(.*$", "", obj)  # a broken link: "Manager, X](/job-families/...)"
+    obj = re.sub(r"\s*\((?:or|and) (?:above|higher)\)$|\s+(?:role|position)$", "", obj, flags=re.I)
+    return re.sub(r"\s+(?:at gitlab|at the company)$", "", obj, flags=re.I).strip(" ,[")
 
 
 SENTENCE_END = re.compile(r"[.!?](?=\s|$)")

@@ -103,6 +103,11 @@ MAX_RUN = 4
 FUZZY_FLOOR = 88.0
 
 
+_BY_START: dict[str, list[tuple[str, str, bool]]] = {}
+for _entry in VOCABULARY:
+    _BY_START.setdefault(_entry[0][:2], []).append(_entry)  # a typo rarely hits the first two letters
+
+
 @dataclass(frozen=True)
 class HeadingKind:
     """A heading's kind, the role words before the section name, and why."""
@@ -111,6 +116,7 @@ class HeadingKind:
     prefix: str
     score: float
     reason: str
+    role_first: bool = False  # the role words come before the section name ("Senior X Responsibilities")
 
 
 def _folded(text: str) -> str:
@@ -139,7 +145,9 @@ def classify_heading(heading: str) -> HeadingKind | None:
     for i in range(len(words)):
         for j in range(i + 1, min(len(words), i + MAX_RUN) + 1):
             candidate = " ".join(w[2] for w in words[i:j])
-            for phrase, kind, whole in VOCABULARY:
+            for phrase, kind, whole in _BY_START.get(candidate[:2], ()):
+                if abs(phrase.count(" ") + 1 - (j - i)) > 1:
+                    continue
                 score = _score(candidate, phrase)
                 if score < FUZZY_FLOOR:
                     continue
@@ -168,7 +176,7 @@ def _accept(kind: str, whole: bool, prefix: str, rest: str, seen: str, phrase: s
         if for_role and generic:
             return HeadingKind(kind, for_role.group(1), score, f"section name {how} + 'for <role>'")
         if re.fullmatch(r"s|(?:and|&)\s+\w+(?:\s+\w+)?", rest, re.I) and (generic or kind != "grade"):
-            return HeadingKind(kind, "" if generic else prefix, score, f"section name {how} + '{rest}'")
+            return HeadingKind(kind, "" if generic else prefix, score, f"section name {how} + '{rest}'", role_first=not generic)
         if generic:
             # a heading that opens with the section name is that section, whatever follows
             # ("Hiring Process for EMEA", "Interview team and focus areas for each person")
@@ -176,4 +184,4 @@ def _accept(kind: str, whole: bool, prefix: str, rest: str, seen: str, phrase: s
         return None
     if generic:
         return HeadingKind(kind, "", score, f"section name {how}")
-    return HeadingKind(kind, prefix, score, f"section name {how} after role words '{prefix}'")
+    return HeadingKind(kind, prefix, score, f"section name {how} after role words '{prefix}'", role_first=True)

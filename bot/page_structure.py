@@ -36,6 +36,21 @@ STEP_WORDS = re.compile(r"\b(with|interviews?|call|screen\w*|assessment|meet|cha
 # Sections written once for the family even when they sit under the last role.
 FAMILY_ONLY_KINDS = ("hiring_process", "performance_indicators", "career_ladder")
 BOLD_HEADING_WORDS = 6
+TRAILING_REMARK = re.compile(r"^(.*?[A-Za-z)])((?:\s+[a-z][\w']*)+)$")
+
+
+_NO_KIND = HeadingKind("", "", 0.0, "")
+
+
+def in_order(part: list[str], whole: list[str]) -> bool:
+    """Whether ``part`` is ``whole`` with some words left out, in the same order."""
+    it = iter(whole)
+    return bool(part) and all(word in it for word in part)
+
+
+def singular_title(name: str) -> str:
+    """"Senior Product Marketing Managers" -> "Senior Product Marketing Manager"."""
+    return re.sub(r"(?<=[a-z])s$", "", name.strip())
 
 
 @dataclass
@@ -57,6 +72,12 @@ def is_sentence(words: list[str]) -> bool:
     return len(words) >= 4 and sum(1 for w in words if w.islower() and w not in ("and", "of", "the", "&", "for", "in")) >= 2
 
 
+def is_acronym_of(short: str, name: str) -> bool:
+    """"GMP" is the acronym of "Group Manager, Product": the initials of its words, in order."""
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", name) if w.lower() not in ("of", "and", "the", "for", "to"))
+    return bool(re.fullmatch(r"[A-Z]{2,6}", short.strip())) and short.strip().lower() == initials.lower()
+
+
 def role_name_of(heading: str) -> str:
     """A role heading as a role name: a remark in brackets is dropped, a title in brackets kept."""
     inner = re.search(r"\(([^()]*)\)\s*$", heading)
@@ -72,6 +93,8 @@ def without_note(name: str) -> str:
     inner = re.search(r"\(([^()]*)\)\s*$", name)
     if not inner or is_level_only(inner.group(1)):
         return name
+    if is_acronym_of(inner.group(1), without_parenthesis(name)):
+        return without_parenthesis(name)  # "Group Manager, Product (GMP)"
     words = inner.group(1).split()
     if is_sentence(words) or looks_like_role(inner.group(1)) and len(words) <= 3:
         return without_parenthesis(name)
@@ -172,6 +195,21 @@ class _StructureReader:
             return same_words[0]
         return best if best_score >= threshold else None
 
+    def exact_role(self, name: str) -> str | None:
+        """A role of this page whose name or alias is ``name`` word for word (after normalising)."""
+        wanted = name_key(name)
+        for role in self.page.roles.values():
+            if name_key(role.name) == wanted or any(name_key(a) == wanted for a in role.aliases):
+                return role.name
+        return None
+
+    def loose_role(self, name: str) -> str | None:
+        """The one role of this page whose name holds every word of ``name`` ("Group Manager" for
+        "Group Manager, Product (GMP)"), or None when none or several do."""
+        words = set(name_key(name).split())
+        fits = [r.name for r in self.page.roles.values() if words and words <= set(name_key(r.name).split())]
+        return fits[0] if len(fits) == 1 else None
+
     def level_base(self) -> str:
         """The role a bare level heading is a level of: its "X Levels" group, the role above, or the family."""
         for frame in reversed(self.stack):
@@ -228,13 +266,16 @@ class _StructureReader:
                     return frame.role, False, "role words name the role above"
                 if frame.kind == "group" and self.in_specialties():
                     return self.specialty_role(), False, "specialty above"
+        exact = self.exact_role(prefix)
+        if exact:
+            return exact, False, f"role words name role '{exact}'"
+        if current and in_order(name_key(prefix).split(), name_key(current).split()) and name_key(prefix) not in self.role_headings:
+            return current, False, "role words are part of the role above"
         existing = self.find_role(prefix) or self.find_role(without_note(prefix))
         if existing:
-            return existing, False, f"role words name role '{existing}'"
+            return existing, False, f"role words name role '{existing}' (nearly)"
         if any(names_the_family(name_key(prefix), name_key(name)) for name in (self.page.family, self.page.title)):
             return None, True, "role words name the family"
-        if current and set(name_key(prefix).split()) <= set(name_key(current).split()):
-            return current, False, "role words are part of the role above"
         if name_key(prefix) in self.role_headings and looks_like_role(prefix):
             return self.add_role(prefix, line), False, "role words name a role heading elsewhere on the page"
         if is_level_only(prefix):
@@ -259,7 +300,8 @@ class _StructureReader:
                 self.section.items.append(Item(text=heading, line=block.line, kind="item", depth=0))
                 return
         found = classify_heading(heading)
-        if found and found.kind == "grade" and found.prefix and not (looks_like_role(found.prefix) or is_level_only(found.prefix)):
+        if (found and found.kind == "grade" and found.prefix and not (looks_like_role(found.prefix) or is_level_only(found.prefix))
+                and not re.search(r"\bjob\s+grade", heading, re.I)):
             found = None  # "Compensation grade" is not a job grade section
         if found:
             self.open_kind_section(block, heading, found)
@@ -276,6 +318,22 @@ class _StructureReader:
             self.push_role(block, heading, name)
             return
         if looks_like_role(heading):
+            under_family_section = any(
+                f.kind == "section" and f.role is None and (classify_heading(f.name) or _NO_KIND).kind in FAMILY_ONLY_KINDS
+                for f in self.stack)
+            known = self.exact_role(heading) or (self.loose_role(heading) if under_family_section else None)
+            if known and under_family_section:
+                # "### Group Manager" under the family's Performance Indicators: that role's part of it
+                self.stack.append(_Frame(block.level, "role", heading, known, block.line))
+                self.section = None
+                return
+            remark = TRAILING_REMARK.match(heading)
+            if remark and (self.exact_role(remark.group(1)) or self.exact_role(singular_title(remark.group(1)))):
+                # "Senior Product Marketing Managers also": text about that role, not a new one
+                owner = self.exact_role(remark.group(1)) or self.exact_role(singular_title(remark.group(1)))
+                self.stack.append(_Frame(block.level, "section", heading, owner, block.line))
+                self.open_section("other", heading, block.line, owner, "role name followed by a remark: text of that role", 0.0)
+                return
             self.push_role(block, heading, self.add_role(role_name_of(heading), block.line))
             return
         if self.in_specialties() and not self.current_role():
@@ -351,6 +409,7 @@ class _StructureReader:
 
     def finish(self) -> None:
         page = self.page
+        self.add_title_role()
         if not page.roles:
             page.single_role = True
             name = page.title.strip()
@@ -360,6 +419,23 @@ class _StructureReader:
         page.sections = [s for s in page.sections if s.items or s.kind == "grade"]
         self.split_grade_sections()
         self.lift_family_sections()
+
+    def add_title_role(self) -> None:
+        """A page titled with a job title ("Technical Marketing Manager") whose headings only add
+        levels or specialties ("Senior", "X (Public Sector)") and whose top sections describe the
+        title itself: the title is a role of the page too, and the family's sections are its own."""
+        page = self.page
+        title = page.family
+        if not page.roles or not looks_like_role(title) or self.find_role(title) or re.search(r"\b(?:roles|family|families)\b", page.title, re.I):
+            return
+        first_role = min(r.line for r in page.roles.values())
+        top = {s.kind for s in page.sections if s.owner is None and s.line < first_role}
+        if not top & {"responsibilities", "requirements"}:
+            return
+        title_words = set(name_key(title).split())
+        if not all(title_words <= set(name_key(r.name).split()) or SPECIALTIES.match(r.group.split(" / ")[0]) for r in page.roles.values()):
+            return  # the roles are not levels or specialties of the title: it names the family
+        page.roles = {title: Role(name=title, line=1, anchor="", group=""), **page.roles}
 
     def split_grade_sections(self) -> None:
         """A Job Grade heading over a list of duties (the writer forgot a heading): the grade
@@ -396,7 +472,7 @@ class _StructureReader:
     @staticmethod
     def names_role_in_heading(heading: str) -> bool:
         found = classify_heading(heading)
-        return bool(found and found.prefix)
+        return bool(found and found.role_first)
 
 
 def names_the_family(prefix: str, family: str) -> bool:
