@@ -51,7 +51,7 @@ SAME_AS_ABOVE = re.compile(
 )
 SELF_SUBJECTS = re.compile(
     r"^(you|this role|the role|this position|the position|this person|this individual|"
-    r"this team member|the team member|they|he|she|it|the candidate|this job|who)?$",
+    r"this team member|the team member|they|he|she|it|the candidate|this job|this job family|this family|who)?$",
     re.I,
 )
 ABBREVIATION_DOT = re.compile(r"\b(Sr|Jr|Snr|Mgr|Assoc|Dir|Mr|Ms|Mrs|Dr|St|vs|Inc|Co|Corp|Ltd|No|Sen|VP)\.")
@@ -205,8 +205,8 @@ class _FactReader:
         text, links = shield(item.text)
         for match in REPORTS_SENTENCE.finditer(text):
             subject = re.sub(r"\s+(will|shall|would|directly|currently|also|to|typically|usually)\s*$", "", match.group("subj").strip(), flags=re.I)
-            if OTHER_PEOPLE_SUBJECT.search(subject):
-                continue
+            if OTHER_PEOPLE_SUBJECT.search(subject) and not self.find_role(re.sub(r"^\s*(?:the|our|a|an)\s+", "", subject, flags=re.I), 85):
+                continue  # "the people who report to ...", not "The Manager, Partner Managers reports to ..."
             if item.kind == "item" and not subject and DUTY_VERBS.match(item.text):
                 continue
             if re.search(r"\b(?:prepare|create|build|provide|deliver|present|produce|own)s?\b", subject, re.I):
@@ -252,6 +252,9 @@ class _FactReader:
                     label, url = label_url.group(1), label_url.group(2)
                     found.append((self.anchor_target(links[int(index)]) or clean_target(label), url))
             return [t for t in found if t[0]]
+        lead_in = re.match(r"^(?:(?:regional|respective|appropriate|local|relevant|global|functional|assigned)\s+){1,2}(?=[A-Z])", obj)
+        if lead_in:
+            obj = obj[lead_in.end():]  # "the regional Field Marketing Leader"
         if not obj[0].isupper():
             return None  # "ad hoc reporting to support projects": not a person or role
         obj = TARGET_END.split(obj, maxsplit=1)[0]

@@ -32,10 +32,11 @@ VOCABULARY: tuple[tuple[str, str, bool], ...] = (
     ("what you'll be doing", "responsibilities", False),
     ("what you will be doing", "responsibilities", False),
     ("what you can expect", "responsibilities", False),
-    ("role description", "responsibilities", True),
     ("the role", "responsibilities", True),
     ("your role", "responsibilities", True),
     ("scope", "responsibilities", True),
+    ("description", "overview", False),
+    ("job description", "overview", False),
     ("requirements", "requirements", False),
     ("requirement", "requirements", False),
     ("qualifications", "requirements", False),
@@ -146,7 +147,7 @@ def classify_heading(heading: str) -> HeadingKind | None:
         for j in range(i + 1, min(len(words), i + MAX_RUN) + 1):
             candidate = " ".join(w[2] for w in words[i:j])
             for phrase, kind, whole in _BY_START.get(candidate[:2], ()):
-                if abs(phrase.count(" ") + 1 - (j - i)) > 1:
+                if abs(phrase.count(" ") - candidate.count(" ")) > 1:
                     continue
                 score = _score(candidate, phrase)
                 if score < FUZZY_FLOOR:
@@ -160,7 +161,17 @@ def classify_heading(heading: str) -> HeadingKind | None:
                 rank = (not rest, j - i, score, i)
                 if best is None or rank > best[0]:
                     best = (rank, found)
-    return best[1] if best else None
+    if best is None:
+        return None
+    found = best[1]
+    if found.prefix:
+        # "Nice-to-have Requirements", "X Responsibilities & Requirements": the first section
+        # name decides, the words before it name the role
+        earlier = classify_heading(re.sub(r"\s*(?:&|and|/|,)\s*$", "", found.prefix))
+        if earlier is not None and earlier.kind != found.kind:
+            return HeadingKind(earlier.kind, earlier.prefix, earlier.score,
+                               f"{earlier.reason}, before a second section name", earlier.role_first)
+    return found
 
 
 def _accept(kind: str, whole: bool, prefix: str, rest: str, seen: str, phrase: str, score: float) -> HeadingKind | None:
@@ -175,6 +186,9 @@ def _accept(kind: str, whole: bool, prefix: str, rest: str, seen: str, phrase: s
         for_role = re.fullmatch(r"(?:for|of)\s+(?:the\s+|all\s+|an?\s+)?(.+?)(?:\s+roles?)?", rest, re.I)
         if for_role and generic:
             return HeadingKind(kind, for_role.group(1), score, f"section name {how} + 'for <role>'")
+        if for_role:
+            # "Senior level Requirements for US Public Sector": the role first, then what it is for
+            return HeadingKind(kind, prefix, score, f"section name {how} after role words '{prefix}' + '{rest}'", role_first=True)
         if re.fullmatch(r"s|(?:and|&)\s+\w+(?:\s+\w+)?", rest, re.I) and (generic or kind != "grade"):
             return HeadingKind(kind, "" if generic else prefix, score, f"section name {how} + '{rest}'", role_first=not generic)
         if generic:

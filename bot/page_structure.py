@@ -197,9 +197,9 @@ class _StructureReader:
 
     def exact_role(self, name: str) -> str | None:
         """A role of this page whose name or alias is ``name`` word for word (after normalising)."""
-        wanted = name_key(name)
+        wanted = {name_key(name)} | {name_key(v) for v in plain_level_variants(name)}
         for role in self.page.roles.values():
-            if name_key(role.name) == wanted or any(name_key(a) == wanted for a in role.aliases):
+            if name_key(role.name) in wanted or any(name_key(a) in wanted for a in role.aliases):
                 return role.name
         return None
 
@@ -228,6 +228,7 @@ class _StructureReader:
         The base loses its own level words first, so "Senior" under "Senior X" is
         "Senior X", never "Senior Senior X".
         """
+        heading = re.sub(r"\s+level$", "", heading.strip(), flags=re.I)  # "Senior level Requirements"
         base = self.level_base()
         words = base.split()
         while len(words) > 1 and is_level_only(words[0]):
@@ -246,6 +247,9 @@ class _StructureReader:
             if frame.kind == "group" and not SPECIALTIES.match(frame.name) and self.in_specialties():
                 frame.kind = "role"
                 frame.role = self.add_role(f"{self.page.family} ({frame.name})", frame.line)
+                for s in self.page.sections:  # the text under the specialty's heading is the new role's
+                    if s.owner is None and s.line > frame.line and s.kind == "overview" and s.heading == frame.name:
+                        s.owner = frame.role
                 return frame.role
         return None
 
@@ -281,8 +285,9 @@ class _StructureReader:
         if is_level_only(prefix):
             return self.add_role(self.level_role_name(prefix), line), False, "level words: a level of the family"
         if current:
-            self.page.suspect(line, f"heading names '{prefix}', which is not the role it sits under ('{current}'); kept with '{current}'")
-            return current, False, f"role words '{prefix}' name no role; kept with the role above"
+            if looks_like_role(prefix):
+                self.page.suspect(line, f"heading names '{prefix}', which is not the role it sits under ('{current}'); kept with '{current}'")
+            return current, False, f"words '{prefix}' name no role; kept with the role above"
         if looks_like_role(prefix):
             return self.add_role(prefix, line), False, "role words name a new role"
         return self.specialty_role(), False, "role words name no role"

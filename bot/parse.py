@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.names import looks_like_role
 from bot.page_facts import read_facts
 from bot.page_headings import HeadingKind, classify_heading
 from bot.page_model import (
@@ -58,7 +57,6 @@ def audit(page: Page) -> None:
     for role in page.roles.values():
         if role.name not in with_facts:
             page.suspect(role.line, f"role '{role.name}' has no grade, manager or section of its own")
-        found = classify_heading(role.name)
-        if found is not None or not looks_like_role(role.name):
+        if not page.single_role and classify_heading(role.name) is not None:
             page.suspect(role.line, f"role name '{role.name}' looks like a section name")
     page.suspicions.sort(key=lambda p: (p.line, p.message))
