@@ -51,13 +51,14 @@ SAME_AS_ABOVE = re.compile(
 )
 SELF_SUBJECTS = re.compile(
     r"^(you|this role|the role|this position|the position|this person|this individual|"
-    r"this team member|the team member|they|he|she|it|the candidate|this job|this job family|this family|who)?$",
+    r"this team member|the team member|they|he|she|it|the candidate|this job|who)?$",
     re.I,
 )
 ABBREVIATION_DOT = re.compile(r"\b(Sr|Jr|Snr|Mgr|Assoc|Dir|Mr|Ms|Mrs|Dr|St|vs|Inc|Co|Corp|Ltd|No|Sen|VP)\.")
 DOT_STANDIN = "\u2024"  # ONE DOT LEADER: looks like a period, is not a sentence end
 LINK_STANDIN = re.compile("\x01(\\d+)\x02")
 OTHER_PEOPLE_SUBJECT = re.compile(r"\b(who|that|which|people|ics|reports|team members|managers)\s*$", re.I)
+FAMILY_SUBJECT = re.compile(r"^(?:this|the)\s+(?:job\s+)?family$|^(?:all|every)\s+(?:roles?|levels?)(?:\s+in\s+this\s+family)?$", re.I)
 PRONOUN_OBJECT = re.compile(r"^(them|you|him|her|me|us|it|whom|each other)\b", re.I)
 # Where a reporting-line target ends: a clause, a place, a purpose; never inside "VP, People & Culture".
 TARGET_END = re.compile(
@@ -90,6 +91,7 @@ def read_facts(page: Page) -> None:
             reader.read_grades(section, item)
             reader.read_reports(section, item)
             reader.read_extends(section, item)
+    reader.apply_family_reports()
 
 
 class _FactReader:
@@ -99,7 +101,7 @@ class _FactReader:
         self.page = page
         self.roles = _StructureReader(page, [])
         self.grade_counts: dict[int, int] = {}
-        self.report_subjects: dict[int, set[str]] = {}
+        self.family_reports: list[tuple[list[tuple[str, str]], Item, str, re.Match[str]]] = []
 
     def find_role(self, name: str, threshold: float = 90) -> str | None:
         return self.roles.find_role(name, threshold)
@@ -118,9 +120,11 @@ class _FactReader:
             return only
         if not subject or SELF_SUBJECTS.match(subject):
             return fallback
-        found = self.find_role(subject, threshold=85)
+        found = self.find_role(subject, threshold=85) or self.roles.loose_role(subject)
         if found:
             return found
+        if len(self.page.roles) == 1 and looks_like_role(subject):
+            return next(iter(self.page.roles))  # one role on the page: the sentence is about it, spelled otherwise
         return fallback
 
     # --- grades ----------------------------------------------------------------
@@ -218,8 +222,13 @@ class _FactReader:
             if not targets:
                 self.page.suspect(item.line, f"a reports-to sentence whose manager could not be read: '{item.text[:100]}'")
                 continue
-            # "Reporting to the X, you will ..." has no subject before it: the section's role.
-            role = self.resolve_subject(subject.strip(), section.owner)
+            # "Reporting to the X, you will ..." has no subject before it: the section's role; in the
+            # page's own text above its roles, the role the page is titled with
+            owner = section.owner or self.page.title_role or (next(iter(self.page.roles)) if len(self.page.roles) == 1 else None)
+            if section.owner is None and self.names_every_role(subject.strip()):
+                self.family_reports.append((targets, item, text, match))
+                continue
+            role = self.resolve_subject(subject.strip(), owner)
             if role is None:
                 if looks_like_role(subject):
                     self.page.suspect(item.line, f"reports-to sentence about '{subject[:60]}', which is no role of this page")
@@ -261,6 +270,29 @@ class _FactReader:
         obj = re.split(r"\s+(?:and|or)\s+(?=(?:the|a|an|our)\s)", obj, maxsplit=1)[0]
         obj = clean_target(LINK_MD.sub(r"\1", unshield(obj, links)))
         return [(obj, "")] if obj and re.search(r"[A-Za-z]", obj) else []
+
+    def names_every_role(self, subject: str) -> bool:
+        """"This job family", or the roles in the plural ("Product Designers" on a page whose
+        roles are all Product Designers): a sentence about every role of the page."""
+        if FAMILY_SUBJECT.match(subject):
+            return True
+        subject = re.sub(r"^(?:the|our|all)\s+", "", subject, flags=re.I)
+        if not re.search(r"[a-z]s$", subject) or len(self.page.roles) < 2 or self.find_role(subject, 85):
+            return False
+        words = set(norm(subject).split())  # norm makes plurals singular
+        return bool(words) and all(words <= set(norm(r).split()) for r in self.page.roles)
+
+    def apply_family_reports(self) -> None:
+        """"This job family reports to the IT Manager": every role of the page that states no
+        reporting line of its own reports there."""
+        for targets, item, text, match in self.family_reports:
+            quote = LINK_MD.sub(r"\1", sentence_around(text, match.start("obj"), match.end("obj")))
+            stated = {r.role for r in self.page.reports}
+            for role in self.page.roles:
+                if role in stated:
+                    continue
+                for obj, url in targets:
+                    self.page.reports.append(ReportsFact(role, obj, url, item.line, quote, dotted=bool(match.group("dotted"))))
 
     def copied_subject(self, section: Section, named: str) -> bool:
         """A reporting line under one role's heading that names another role of the page whose

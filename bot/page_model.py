@@ -137,6 +137,7 @@ class Page:
     problems: list[Problem] = field(default_factory=list)
     suspicions: list[Problem] = field(default_factory=list)
     single_role: bool = False
+    title_role: str = ""  # the page title, when it is a role beside the page's levels or specialties
 
     def suspect(self, line: int, message: str) -> None:
         """Note something read but doubtful; reported by ``rolecall index``, never fatal."""

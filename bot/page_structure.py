@@ -431,16 +431,17 @@ class _StructureReader:
         title itself: the title is a role of the page too, and the family's sections are its own."""
         page = self.page
         title = page.family
-        if not page.roles or not looks_like_role(title) or self.find_role(title) or re.search(r"\b(?:roles|family|families)\b", page.title, re.I):
+        if not page.roles or not looks_like_role(title) or self.find_role(title) or re.search(r"\b(?:roles|family|families)\b", title, re.I):
             return
         first_role = min(r.line for r in page.roles.values())
-        top = {s.kind for s in page.sections if s.owner is None and s.line < first_role}
-        if not top & {"responsibilities", "requirements"}:
+        top = {s.kind for s in page.sections if s.owner is None and s.line < first_role and s.items}
+        if not top & {"responsibilities", "requirements", "grade", "other"}:
             return
         title_words = set(name_key(title).split())
         if not all(title_words <= set(name_key(r.name).split()) or SPECIALTIES.match(r.group.split(" / ")[0]) for r in page.roles.values()):
             return  # the roles are not levels or specialties of the title: it names the family
         page.roles = {title: Role(name=title, line=1, anchor="", group=""), **page.roles}
+        page.title_role = title
 
     def split_grade_sections(self) -> None:
         """A Job Grade heading over a list of duties (the writer forgot a heading): the grade
