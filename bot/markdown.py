@@ -130,6 +130,26 @@ def absolute_url(href: str, base_url: str, page_url: str) -> str:
     return urljoin(page_url, href)
 
 
+MERMAID_NODE = r"([\w:.-]+)\s*(?:\(\(?([^()]*)\)?\)|\[([^\[\]]*)\]|\{([^{}]*)\})?"
+MERMAID_EDGE = re.compile(MERMAID_NODE + r"\s*(?:-{2,}>|==>|-\.->|-->)\s*(?:\|[^|]*\|\s*)?" + MERMAID_NODE)
+
+
+def mermaid_edges(source: str, first_line: int) -> list[Block]:
+    """A mermaid career ladder ("a(Senior X)-->b(Staff X)") as one "Senior X → Staff X" item per
+    arrow, labels looked up by node id: the ladder is in the picture, not in any sentence."""
+    labels: dict[str, str] = {}
+    edges: list[tuple[str, str, int]] = []
+    for offset, line in enumerate(source.splitlines()):
+        for match in MERMAID_EDGE.finditer(line):
+            a, b = match.group(1), match.group(5)
+            for node, groups in ((a, match.groups()[1:4]), (b, match.groups()[5:8])):
+                label = next((g for g in groups if g), None)
+                if label:
+                    labels[node] = " ".join(label.strip(" \"'").split())
+            edges.append((a, b, first_line + offset))
+    return [Block("item", f"{labels.get(a, a)} → {labels.get(b, b)}", line) for a, b, line in edges]
+
+
 def parse_blocks(body: str, *, base_url: str, page_url: str, line_offset: int = 0) -> list[Block]:
     """Flatten a Markdown body into headings, paragraphs, list items and table rows.
 
@@ -202,6 +222,8 @@ def parse_blocks(body: str, *, base_url: str, page_url: str, line_offset: int = 
                     depth = len(list_stack)
                     bold = not list_stack and ALL_BOLD.fullmatch(tok.content) is not None
                     blocks.append(Block("paragraph", text, line_of(tok), depth=depth, bold=bold))
+        elif t == "fence" and tok.info.strip().lower().startswith("mermaid"):
+            blocks.extend(mermaid_edges(tok.content, line_of(tok) + 1))
         elif t == "html_block":
             continue
     return [b for b in blocks if b.kind != "item" or b.text]

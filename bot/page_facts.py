@@ -14,7 +14,7 @@ import re
 
 from bot.names import is_level_only, looks_like_role, norm
 from bot.page_model import ExtendsFact, GradeFact, Item, Page, ReportsFact, Section
-from bot.page_structure import typo_of  # noqa: F401  (re-exported for callers of the old module)
+from bot.page_structure import in_order
 
 NUMBER = r"[#+]?\s*(?P<n>\d{1,2}(?:\.\d)?)(?![\d.]\d)"
 GRADE_WORD = r"(?:job\s+)?(?:grade|level)"
@@ -25,12 +25,19 @@ GRADE_SENTENCE = re.compile(
 )
 # A link whose whole text is the number ("[6](…grades)", "[level 11](…)") stands for "grade N".
 NUMBER_LINK = re.compile(r"\[\s*(?:(?:job\s+)?(?:grade|level)\s*)?[#+]?\s*(\d{1,2}(?:\.\d)?)\s*\]\(([^()\s]*)\)", re.I)
+MORE_GRADES = re.compile(r"(?:\s*(?:or|and|/|-|to)\s*(?:grade\s*)?\d{1,2}(?:\.\d)?\b)*", re.I)
 MAY_HOLD_GRADE = re.compile(r"grade|level\s*\[?\s*\d|\[\s*\d", re.I)
 PLAIN_GRADE = re.compile(r"\b(?:grade|level)\s*\[?\s*(?P<n>\d{1,2}(?:\.\d)?)\b", re.I)
 LINK_MD = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
 BRACKETS = re.compile(r"\[([^\[\]]*)\](?!\()")
 REPORTS_SENTENCE = re.compile(
-    r"(?P<subj>[^.;!?]*?)\b(?P<verb>reports|report|reporting)\s+(?:either\s+|directly\s+|(?P<dotted>dotted[\s-]+line\s+)|(?:the\s+)?)?(?:in)?(?:to|so|the)\s+(?P<obj>[^.;!?]+)",
+    r"(?P<subj>[^.;!?]*?)\b(?P<verb>reports|report|reporting)\s+"
+    r"(?:either\s+|directly\s+|(?P<dotted>dotted[\s-]+line\s+)|(?:the\s+)?)?(?:in)?(?:to|so|the)\s+(?P<obj>[^.;!?]+)",
+    re.I,
+)
+# "... and has a dotted line to the VP, X": a second, dotted reporting line, kept as such
+DOTTED_SENTENCE = re.compile(
+    r"(?P<subj>[^.;!?]*?)\b(?:has|have|with)\s+a\s+(?P<dotted>dotted[\s-]+line)\s+(?:reporting\s+)?(?:relationship\s+)?(?:in)?to\s+(?P<obj>[^.;!?]+)",
     re.I,
 )
 EXTENDS_ITEM = re.compile(
@@ -140,7 +147,11 @@ class _FactReader:
         found = False
         for match in GRADE_SENTENCE.finditer(text):
             found = True
-            self.grade_sentence(section, item, float(match.group("n")), unshield(match.group("subj").strip(), []))
+            numbers = [float(match.group("n"))]
+            more = MORE_GRADES.match(text, match.end()).group(0)  # "is a grade 8 or 9", "grade 8/9"
+            numbers += [float(n) for n in re.findall(r"\d{1,2}(?:\.\d)?", more)]
+            for n in dict.fromkeys(numbers):
+                self.grade_sentence(section, item, n, unshield(match.group("subj").strip(), []))
         if not found and section.kind == "grade" and section.owner:
             bare = PLAIN_GRADE.search(plain)
             if bare:
@@ -192,23 +203,37 @@ class _FactReader:
         role = self.find_role(name_cell, 85)
         if role is None and is_level_only(name_cell):
             role = self.find_role(self.roles.level_role_name(name_cell), 85) or self.find_role(f"{name_cell} {self.page.family}", 80)
+        if role is None and not self.page.single_role:
+            words = norm(name_cell).split()
+            near = [r for r in self.page.roles if in_order(words, norm(r).split()) or in_order(norm(r).split(), words)]
+            if len(near) == 1:
+                role = near[0]  # "Sr Analyst" for "Senior Tax Analyst", "Manager, Tax (Domestic)" for "Manager, Tax"
+            elif not near and looks_like_role(name_cell) and not is_level_only(name_cell):
+                # a "Role | Grade" table may be the only place a role appears
+                role = self.roles.add_role(name_cell, item.line)
+                self.page.suspect(item.line, f"role '{role}' appears only in a table")
         if role:
             self.add_grade(role, n, item)
 
     def add_grade(self, role: str, grade: float, item: Item) -> None:
-        if any(g.role == role and g.grade == grade for g in self.page.grades):
-            return
         sentence = BRACKETS.sub(r"\1", LINK_MD.sub(r"\1", item.text))
+        for known in self.page.grades:
+            if known.role == role and known.grade == grade:
+                if item.kind != "row" and " | " in known.sentence:
+                    known.sentence, known.line = sentence, item.line  # a sentence quotes better than a table row
+                return
         self.page.grades.append(GradeFact(role, grade, item.line, sentence))
 
     # --- reports-to --------------------------------------------------------------
 
     def read_reports(self, section: Section, item: Item) -> None:
-        if "report" not in item.text.lower():
+        lowered = item.text.lower()
+        if "report" not in lowered and "dotted" not in lowered:
             return
         text, links = shield(item.text)
-        for match in REPORTS_SENTENCE.finditer(text):
+        for match in [*REPORTS_SENTENCE.finditer(text), *DOTTED_SENTENCE.finditer(text)]:
             subject = re.sub(r"\s+(will|shall|would|directly|currently|also|to|typically|usually)\s*$", "", match.group("subj").strip(), flags=re.I)
+            subject = re.split(r"\s+\breports?\b", subject, maxsplit=1, flags=re.I)[0]  # "X reports to Y and has a dotted line to Z"
             if OTHER_PEOPLE_SUBJECT.search(subject) and not self.find_role(re.sub(r"^\s*(?:the|our|a|an)\s+", "", subject, flags=re.I), 85):
                 continue  # "the people who report to ...", not "The Manager, Partner Managers reports to ..."
             if item.kind == "item" and not subject and DUTY_VERBS.match(item.text):

@@ -231,3 +231,32 @@ def test_a_role_block_under_the_family_performance_indicators_is_that_roles(tmp_
     assert list(page.roles) == ["Group Manager, Widgets (GMW)"]
     assert page.roles["Group Manager, Widgets (GMW)"].aliases == {"Group Manager, Widgets"}
     assert owned(page, "Group Manager, Widgets (GMW)", "performance_indicators") == ["Adjacencies per quarter"]
+
+
+# --- more grade and reporting shapes ------------------------------------------------------------
+
+def test_several_grades_dotted_lines_and_table_only_roles(tmp_path: Path):
+    page = page_of(tmp_path, "| Role | Grade |\n|---|---|\n| VP, Widgets | Grade 12 |\n| Sr Widget Analyst | Grade 7 |\n\n"
+                             "## Widget Analyst\n\n### Responsibilities\n\n- Count\n\n"
+                             "## Senior Widget Analyst\n\nThe Senior Widget Analyst is a grade 7 or 8 and reports to the Widget Manager "
+                             "and has a dotted line to the VP, Widgets.\n")
+    assert list(page.roles) == ["Widget Analyst", "Senior Widget Analyst", "VP, Widgets"]
+    assert grades(page) == {("VP, Widgets", 12.0), ("Senior Widget Analyst", 7.0), ("Senior Widget Analyst", 8.0)}
+    senior_seven = next(g for g in page.grades if g.role == "Senior Widget Analyst" and g.grade == 7.0)
+    assert senior_seven.sentence.startswith("The Senior Widget Analyst is a grade 7 or 8")  # the sentence, not the table row
+    assert [(r.target, r.dotted) for r in page.reports] == [("Widget Manager", False), ("VP, Widgets", True)]
+    assert any("role 'VP, Widgets' appears only in a table" in s.message for s in page.suspicions)
+
+
+def test_a_mermaid_career_ladder_becomes_its_steps(tmp_path: Path):
+    page = page_of(tmp_path, "## Widget Analyst\n\n### Requirements\n\n- Patience\n\n## Career Ladder\n\n```mermaid\n  graph LR;\n"
+                             "  w:a(Widget Analyst)-->w:s(Senior Widget Analyst);\n  w:s-->w:m[Manager, Widgets];\n```\n")
+    ladder = next(s for s in page.sections if s.kind == "career_ladder")
+    assert ladder.owner is None
+    assert [(i.text, i.line) for i in ladder.items] == [("Widget Analyst → Senior Widget Analyst", 15), ("Senior Widget Analyst → Manager, Widgets", 16)]
+
+
+@real
+def test_real_mermaid_ladder():
+    ladder = next(s for s in corpus_page("engineering--field-security.md").sections if s.kind == "career_ladder")
+    assert "Senior Field Security Engineer → Staff Field Security Engineer" in [i.text for i in ladder.items]
