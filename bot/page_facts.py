@@ -26,6 +26,7 @@ GRADE_SENTENCE = re.compile(
 # A link whose whole text is the number ("[6](…grades)", "[level 11](…)") stands for "grade N".
 NUMBER_LINK = re.compile(r"\[\s*(?:(?:job\s+)?(?:grade|level)\s*)?[#+]?\s*(\d{1,2}(?:\.\d)?)\s*\]\(([^()\s]*)\)", re.I)
 MORE_GRADES = re.compile(r"(?:\s*(?:or|and|/|-|to)\s*(?:grade\s*)?\d{1,2}(?:\.\d)?\b)*", re.I)
+SPECIALTY_GROUP = re.compile(r"^(?:.*\s)?(?:specialt(?:y|ies)|specialit(?:y|ies)|specializations?)\b", re.I)
 MAY_HOLD_GRADE = re.compile(r"grade|level\s*\[?\s*\d|\[\s*\d", re.I)
 PLAIN_GRADE = re.compile(r"\b(?:grade|level)\s*\[?\s*(?P<n>\d{1,2}(?:\.\d)?)\b", re.I)
 LINK_MD = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
@@ -99,6 +100,24 @@ def read_facts(page: Page) -> None:
             reader.read_reports(section, item)
             reader.read_extends(section, item)
     reader.apply_family_reports()
+    specialties_extend_the_family(page)
+
+
+def specialties_extend_the_family(page: Page) -> None:
+    """A specialty's Responsibilities/Requirements add to the family's (the handbook's meaning of
+    a specialty), as does a "<Role> also" list, so they inherit the family section of the same
+    kind, as an "Extends" would."""
+    family_kinds = {s.kind for s in page.sections if s.owner is None}
+    extended = {e.line for e in page.extends}
+    for section in page.sections:
+        role = page.roles.get(section.owner or "")
+        if (role is None or section.kind not in ("responsibilities", "requirements") or section.kind not in family_kinds
+                or not (SPECIALTY_GROUP.match(role.group) or re.search(r"\balso\b", section.heading)) or not section.items):
+            continue
+        if any(i.line in extended for i in section.items):
+            continue  # it says what it extends
+        first = section.items[0]
+        page.extends.append(ExtendsFact(role.name, section.kind, "family", section.kind, first.line, "(a specialty adds to the family's section)"))
 
 
 class _FactReader:

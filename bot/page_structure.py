@@ -35,6 +35,8 @@ STEP_WORDS = re.compile(r"\b(with|interviews?|call|screen\w*|assessment|meet|cha
                         r"reference|review|presentation|conversation|questionnaire|take[- ]home|\d)\b", re.I)
 # Sections written once for the family even when they sit under the last role.
 FAMILY_ONLY_KINDS = ("hiring_process", "performance_indicators", "career_ladder")
+# Sections whose sub-headings that name no section are parts of them ("Requirements" > "Technical").
+PART_KINDS = ("responsibilities", "requirements", "nice_to_have", "performance_indicators")
 BOLD_HEADING_WORDS = 6
 TRAILING_REMARK = re.compile(r"^(.*?[A-Za-z)])((?:\s+[a-z][\w']*)+)$")
 
@@ -304,6 +306,11 @@ class _StructureReader:
                 # "### Recruiter Screening" under "## Hiring Process" is a step, not a role
                 self.section.items.append(Item(text=heading, line=block.line, kind="item", depth=0))
                 return
+        if (top and top.kind == "section" and block.level > top.level and self.section and self.section.kind in PART_KINDS
+                and classify_heading(heading) is None and not looks_like_role(heading)):
+            # "### General" / "### Technical" under "## Requirements": a part of that section, shown as its label
+            self.section.items.append(Item(text=heading, line=block.line, kind="paragraph", depth=0))
+            return
         found = classify_heading(heading)
         if (found and found.kind == "grade" and found.prefix and not (looks_like_role(found.prefix) or is_level_only(found.prefix))
                 and not re.search(r"\bjob\s+grade", heading, re.I)):
@@ -337,7 +344,11 @@ class _StructureReader:
                 # "Senior Product Marketing Managers also": text about that role, not a new one
                 owner = self.exact_role(remark.group(1)) or self.exact_role(singular_title(remark.group(1)))
                 self.stack.append(_Frame(block.level, "section", heading, owner, block.line))
-                self.open_section("other", heading, block.line, owner, "role name followed by a remark: text of that role", 0.0)
+                if re.fullmatch(r"\s*(?:will\s+)?also(?:\s+\w+)?", remark.group(2)):
+                    # "Senior Product Marketing Managers also": what they do beyond the family's duties
+                    self.open_section("responsibilities", heading, block.line, owner, "role name + 'also': duties added to the family's", 90.0)
+                else:
+                    self.open_section("other", heading, block.line, owner, "role name followed by a remark: text of that role", 0.0)
                 return
             self.push_role(block, heading, self.add_role(role_name_of(heading), block.line))
             return

@@ -260,3 +260,25 @@ def test_a_mermaid_career_ladder_becomes_its_steps(tmp_path: Path):
 def test_real_mermaid_ladder():
     ladder = next(s for s in corpus_page("engineering--field-security.md").sections if s.kind == "career_ladder")
     assert "Senior Field Security Engineer → Staff Field Security Engineer" in [i.text for i in ladder.items]
+
+
+# --- parts of a section, and what specialties add -------------------------------------------------
+
+def test_sub_headings_of_a_section_are_its_parts_and_specialties_add_to_the_family(tmp_path: Path):
+    page = page_of(tmp_path, "## Responsibilities\n\n- Family duty\n\n## Requirements\n\n### General\n\n- Ten years\n\n### Technical\n\n- Go\n\n"
+                             "## Widget Analyst\n\n### Widget Analysts also\n\n- Mentor\n\n"
+                             "## Specialties\n\n### Gadgets\n\n#### Requirements\n\n- Gadget lore\n")
+    family = next(s for s in page.sections if s.owner is None and s.kind == "requirements")
+    assert [(i.text, i.kind) for i in family.items] == [("General", "paragraph"), ("Ten years", "item"), ("Technical", "paragraph"), ("Go", "item")]
+    assert owned(page, "Widget Analyst", "responsibilities") == ["Mentor"]
+    assert [(e.role, e.kind, e.target) for e in page.extends] == [
+        ("Widget Analyst", "responsibilities", "family"), ("Widget (Gadgets)", "requirements", "family"),
+    ]
+
+
+@real
+def test_real_specialty_inherits_the_family_requirements():
+    page = corpus_page("engineering--infrastructure--distinguished-engineer.md")
+    family = next(s for s in page.sections if s.owner is None and s.kind == "requirements")
+    assert "10+ years of experience, at least 4 in a lead position (such as Engineering Manager or Staff Engineer)" in [i.text for i in family.items]
+    assert ("Distinguished Engineer, Infrastructure (Infrastructure)", "requirements", "family") in [(e.role, e.kind, e.target) for e in page.extends]
