@@ -25,7 +25,7 @@ import sqlite_utils
 from rapidfuzz import fuzz, process
 
 from bot.names import norm, ranks
-from bot.parse import DEFAULT_BASE_URL, Page, Problem, parse_page
+from bot.parse import DEFAULT_BASE_URL, Page, Problem, parse_page, same_role_key
 
 def _code_version() -> str:
     """A hash of the code that decides what goes into the index: a new parser means a new index."""
@@ -124,7 +124,7 @@ class _Rows:
             url = page.url + (f"#{role.anchor}" if role.anchor else "")
             self.roles.append(
                 {"id": role_id, "page_id": page_id, "name": role.name, "norm": norm(role.name), "family": page.family,
-                 "group_name": role.group, "line": role.line, "url": url}
+                 "group_name": role.group, "line": role.line, "url": url, "same_key": same_role_key(role.name)}
             )
             self.aliases.extend(
                 {"role_id": role_id, "alias": a, "norm": norm(a)} for a in sorted({role.name, *role.aliases})
@@ -234,7 +234,7 @@ class IndexStore:
         )
         db["roles"].create(
             {"id": int, "page_id": int, "name": str, "norm": str, "family": str, "group_name": str,
-             "line": int, "url": str},
+             "line": int, "url": str, "same_key": str},
             pk="id", foreign_keys=[("page_id", "pages")],
         )
         db["aliases"].create({"role_id": int, "alias": str, "norm": str}, foreign_keys=[("role_id", "roles")])
@@ -258,6 +258,7 @@ class IndexStore:
         db["problems"].create({"path": str, "line": int, "message": str, "stage": str, "severity": str})
         db["roles"].create_index(["page_id"])
         db["roles"].create_index(["norm"])
+        db["roles"].create_index(["same_key"])  # one role on several pages shares it
         db["sections"].create_index(["role_id", "kind"])
         db["sections"].create_index(["page_id", "kind"])
         db["grades"].create_index(["grade"])

@@ -197,10 +197,27 @@ class _FactReader:
             names = [owner]
         if not names and section.owner:
             names = [section.owner]
+            self.alias_from_subject(section.owner, subject)
+        elif owner and names == [owner] and self.resolve_subject(subject, None) is None:
+            self.alias_from_subject(owner, subject)
         if not names:
             self.page.suspect(item.line, f"a grade sentence whose role could not be told: '{subject[:80]}'")
         for name in dict.fromkeys(names):
             self.add_grade(name, n, item)
+
+    def alias_from_subject(self, role: str, subject: str) -> None:
+        """"The Recruiting Lead is a grade 8" under the Lead Recruiter's heading: the page's own
+        other name for that role, worth resolving ("recruiting lead grade"), unless it names another
+        role or is only a level or the family."""
+        name = re.sub(r"^\s*(?:the|our|a|an)\s+", "", BRACKETS.sub(r"\1", subject), flags=re.I)
+        name = re.sub(r"\s+(?:role|position)$", "", name.strip(" ,{}"), flags=re.I)
+        if (not looks_like_role(name) or SELF_SUBJECTS.match(name) or is_level_only(name) or len(name.split()) < 2
+                or norm(name) in {norm(self.page.family), norm(self.page.title)} or self.roles.loose_role(name) not in (None, role)):
+            return
+        if not same_words_by_stem(norm(name).split(), norm(role).split()):
+            return  # a sentence copied from another role ("The Junior X is ..." under "Intern, X")
+        if all(norm(name) != norm(a) for a in self.page.roles[role].aliases | {role}):
+            self.page.roles[role].aliases.add(name)
 
     def several_grade_sentences(self, section: Section) -> bool:
         key = id(section)
@@ -398,6 +415,13 @@ class _FactReader:
         fits = [r.name for r in self.page.roles.values() if words < set(norm(r.name).split())
                 and len(set(norm(r.name).split()) - words) == 1]
         return fits[0] if len(fits) == 1 else target
+
+
+def same_words_by_stem(left: list[str], right: list[str]) -> bool:
+    """"recruiting lead" ~ "lead recruiter": the same words up to their endings, in any order."""
+    def stems(words: list[str]) -> list[str]:
+        return sorted(w[:5] for w in dict.fromkeys(words))
+    return bool(left) and stems(left) == stems(right)
 
 
 def clean_target(obj: str) -> str:

@@ -103,6 +103,14 @@ def without_note(name: str) -> str:
     return name
 
 
+def same_role_key(name: str) -> str:
+    """The key one role has on every page that describes it: "Widget Analyst" on its old page and
+    "Widget Analyst (Intermediate)" on the family page, or "Staff X (Risk Manager)" and "Staff X",
+    share it, so the index can tell the answer side they are the same role."""
+    plain = next(iter(plain_level_variants(name)), name)
+    return norm(without_note(plain))
+
+
 def build_structure(source: Source) -> Page:
     """The page's roles and sections (no facts yet): stage 2 of parsing."""
     page = Page(

@@ -24,12 +24,12 @@ from bot.page_model import (
     ReportsFact, Role, Section,
 )
 from bot.page_read import family_name, page_url_for, read_page_text, read_source, split_front_matter
-from bot.page_structure import build_structure
+from bot.page_structure import build_structure, same_role_key
 
 __all__ = [
     "DEFAULT_BASE_URL", "ERROR", "FAMILY_WIDE_KINDS", "SECTION_KINDS", "SUSPICION", "ExtendsFact", "GradeFact",
     "HeadingKind", "Item", "Page", "Problem", "ReportsFact", "Role", "Section", "audit", "classify_heading",
-    "family_name", "page_url_for", "parse_page", "read_page_text", "split_front_matter",
+    "family_name", "page_url_for", "parse_page", "read_page_text", "same_role_key", "split_front_matter",
 ]
 
 DOUBTFUL_SCORE = 100.0

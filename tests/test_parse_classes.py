@@ -282,3 +282,33 @@ def test_real_specialty_inherits_the_family_requirements():
     family = next(s for s in page.sections if s.owner is None and s.kind == "requirements")
     assert "10+ years of experience, at least 4 in a lead position (such as Engineering Manager or Staff Engineer)" in [i.text for i in family.items]
     assert ("Distinguished Engineer, Infrastructure (Infrastructure)", "requirements", "family") in [(e.role, e.kind, e.target) for e in page.extends]
+
+
+def test_the_pages_other_name_for_a_role_is_an_alias_unless_copied_from_another_role(tmp_path: Path):
+    page = page_of(tmp_path, "## Levels\n\n### Lead\n\n#### Job Grade\n\nThe Widget Recruiting Lead is a grade 8.\n\n"
+                             "### Intern, Widget Recruiter\n\n#### Job Grade\n\nThe Junior Widget Recruiter is a grade 5.\n",
+                   title="Widget Recruiter", name="x--widget-recruiter.md")
+    assert page.roles["Lead Widget Recruiter"].aliases == {"Widget Recruiting Lead"}
+    assert grades(page) == {("Lead Widget Recruiter", 8.0), ("Intern, Widget Recruiter", 5.0)}
+    assert page.roles["Intern, Widget Recruiter"].aliases == set()
+
+
+@real
+def test_real_alias_from_the_grade_sentence():
+    assert "Recruiting Lead" in corpus_page("people-ops--recruiter.md").roles["Lead Recruiter"].aliases
+
+
+def test_the_same_role_on_several_pages_shares_one_key_in_the_index(tmp_path: Path):
+    from bot.index import IndexStore
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    write_page(pages, "jobs--widget-analyst.md", '---\ntitle: "Widget Analyst"\n---\n\n## Responsibilities\n\n- Count\n')
+    write_page(pages, "x--widget.md", '---\ntitle: "Widget Roles"\n---\n\n## Widget Analyst (Intermediate)\n\nThe Widget Analyst is a grade 6.\n\n'
+                                      '## Senior Widget Analyst\n\nThe Senior Widget Analyst is a grade 7.\n')
+    store = IndexStore(tmp_path / "i.sqlite", pages)
+    store.sync()
+    rows = sorted((r["name"], r["same_key"]) for r in store.db.query("select name, same_key from roles"))
+    store.close()
+    assert rows == [("Senior Widget Analyst", "senior widget analyst"), ("Widget Analyst", "widget analyst"),
+                    ("Widget Analyst (Intermediate)", "widget analyst")]
