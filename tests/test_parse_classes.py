@@ -312,3 +312,9 @@ def test_the_same_role_on_several_pages_shares_one_key_in_the_index(tmp_path: Pa
     store.close()
     assert rows == [("Senior Widget Analyst", "senior widget analyst"), ("Widget Analyst", "widget analyst"),
                     ("Widget Analyst (Intermediate)", "widget analyst")]
+
+
+def test_a_heading_about_the_job_is_not_a_role(tmp_path: Path):
+    page = page_of(tmp_path, "## Requirements\n\n- Patience\n\n## Being a Widget Manager at GitLab\n\n- It is fun\n",
+                   title="Widget Manager", name="x--widget-manager.md")
+    assert page.single_role and list(page.roles) == ["Widget Manager"]
