@@ -100,3 +100,16 @@ def test_index_counts_and_lists_suspicions_with_file_and_line(tmp_path: Path):
     assert "suspicions: 2 " in result.stdout
     assert "  x--widget.md:13: suspicion: reports-to target 'VP, Widgets & Gadgets' matches no role in the index" in result.stdout
     assert "  x--widget.md:31: suspicion: heading 'Span of Control' is not a known kind of section; kept with 'Senior Widget Analyst'" in result.stdout
+
+
+def test_app_home_lists_the_suspicions_below_the_problems(tmp_path: Path):
+    from bot.engine import Engine
+    from bot.slack.blocks import home_view
+
+    write_page(tmp_path, "x--widget.md", PAGE)
+    engine = Engine(tmp_path, tmp_path / "i.sqlite")
+    stats = engine.stats()
+    assert stats["problems"] == [] and len(stats["suspicions"]) == 2
+    text = json.dumps(home_view(stats, "help", []), ensure_ascii=False)
+    assert "*2 suspicion(s): read, but probably not as meant*" in text
+    assert "x--widget.md:31: suspicion: heading 'Span of Control' is not a known kind of section" in text
