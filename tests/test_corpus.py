@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
-from bot.names import key, norm
+from bot.names import key as name_key, norm
 from bot.parse import Item, Page, parse_page
 
 from conftest import CORPUS
@@ -74,9 +74,9 @@ def test_every_stated_grade_and_reporting_line_became_a_fact():
             line = text.count("\n", 0, match.start()) + 1
             block = _block_of(page, line)
             number = float(match.group(1) or match.group(2))
-            words = set(key(LINK.sub(r"\1", block.text)).split()) if block else set()
+            words = set(name_key(LINK.sub(r"\1", block.text)).split()) if block else set()
             if not block or not (any(g.line == block.line for g in page.grades)
-                                 or any(g.grade == number and set(key(g.role).split()) <= words for g in page.grades)):
+                                 or any(g.grade == number and set(name_key(g.role).split()) <= words for g in page.grades)):
                 missed.append(f"{path.name}:{line}: grade")
         for match in REPORTS_SENTENCE.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
