@@ -270,6 +270,8 @@ class _FactReader:
         for match in [*REPORTS_SENTENCE.finditer(text), *DOTTED_SENTENCE.finditer(text)]:
             subject = re.sub(r"\s+(will|shall|would|directly|currently|also|to|typically|usually)\s*$", "", match.group("subj").strip(), flags=re.I)
             subject = re.split(r"\s+\breports?\b", subject, maxsplit=1, flags=re.I)[0]  # "X reports to Y and has a dotted line to Z"
+            if match.re is REPORTS_SENTENCE and match.group("verb").lower() == "reporting" and subject and not subject.endswith(","):
+                continue  # "financial reporting to the Board", "from ETL to Reporting to Analysis": work, not a line
             if OTHER_PEOPLE_SUBJECT.search(subject) and not self.find_role(re.sub(r"^\s*(?:the|our|a|an)\s+", "", subject, flags=re.I), 85):
                 continue  # "the people who report to ...", not "The Manager, Partner Managers reports to ..."
             if item.kind == "item" and not subject and DUTY_VERBS.match(item.text):

@@ -318,3 +318,10 @@ def test_a_heading_about_the_job_is_not_a_role(tmp_path: Path):
     page = page_of(tmp_path, "## Requirements\n\n- Patience\n\n## Being a Widget Manager at GitLab\n\n- It is fun\n",
                    title="Widget Manager", name="x--widget-manager.md")
     assert page.single_role and list(page.roles) == ["Widget Manager"]
+
+
+def test_reporting_as_work_is_not_a_reporting_line(tmp_path: Path):
+    page = page_of(tmp_path, "## Widget Analyst\n\nReporting to the Widget Manager, you will count widgets.\n\n### Responsibilities\n\n"
+                             "- Responsible for financial reporting to Board, Investors and Bank\n"
+                             "- Understand data systems from ETL to Reporting to Analysis\n")
+    assert reports(page) == {("Widget Analyst", "Widget Manager")}
