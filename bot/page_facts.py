@@ -267,7 +267,10 @@ class _FactReader:
         if "report" not in lowered and "dotted" not in lowered:
             return
         text, links = shield(item.text)
-        for match in [*REPORTS_SENTENCE.finditer(text), *DOTTED_SENTENCE.finditer(text)]:
+        matches = list(REPORTS_SENTENCE.finditer(text)) if "report" in lowered else []
+        if "dotted" in lowered:  # the pattern scans every position: only where it can match
+            matches += DOTTED_SENTENCE.finditer(text)
+        for match in matches:
             subject = re.sub(r"\s+(will|shall|would|directly|currently|also|to|typically|usually)\s*$", "", match.group("subj").strip(), flags=re.I)
             subject = re.split(r"\s+\breports?\b", subject, maxsplit=1, flags=re.I)[0]  # "X reports to Y and has a dotted line to Z"
             if match.re is REPORTS_SENTENCE and match.group("verb").lower() == "reporting" and subject and not subject.endswith(","):
@@ -369,6 +372,9 @@ class _FactReader:
     # --- extends -----------------------------------------------------------------
 
     def read_extends(self, section: Section, item: Item) -> None:
+        head = item.text[:12].lower().lstrip()
+        if not head.startswith("extend") and "same" not in item.text.lower():
+            return  # cheap test first: most items are neither kind of "Extends"
         text = LINK_MD.sub(r"\1", item.text)
         if SAME_AS_ABOVE.search(text) and item.depth <= 1:
             kind = section.kind if section.kind in ("responsibilities", "requirements") else "responsibilities"
