@@ -326,7 +326,7 @@ class _FactReader:
                 if label_url:
                     label, url = label_url.group(1), label_url.group(2)
                     found.append((self.anchor_target(links[int(index)]) or clean_target(label), url))
-            return [t for t in found if t[0]]
+            return [(name, url) for label, url in found if label for name in alternatives(label)]
         lead_in = re.match(r"^(?:(?:regional|respective|appropriate|local|relevant|global|functional|assigned)\s+){1,2}(?=[A-Z])", obj)
         if lead_in:
             obj = obj[lead_in.end():]  # "the regional Field Marketing Leader"
@@ -335,7 +335,7 @@ class _FactReader:
         obj = TARGET_END.split(obj, maxsplit=1)[0]
         obj = re.split(r"\s+(?:and|or)\s+(?=(?:the|a|an|our)\s)", obj, maxsplit=1)[0]
         obj = clean_target(LINK_MD.sub(r"\1", unshield(obj, links)))
-        return [(obj, "")] if obj and re.search(r"[A-Za-z]", obj) else []
+        return [(name, "") for name in alternatives(obj)] if obj and re.search(r"[A-Za-z]", obj) else []
 
     def names_every_role(self, subject: str) -> bool:
         """"This job family", or the roles in the plural ("Product Designers" on a page whose
@@ -430,6 +430,19 @@ def same_words_by_stem(left: list[str], right: list[str]) -> bool:
     def stems(words: list[str]) -> list[str]:
         return sorted(w[:5] for w in dict.fromkeys(words))
     return bool(left) and stems(left) == stems(right)
+
+
+SHARED_TAIL = re.compile(r"^(?P<a>[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)\s*(?:/|\s+or\s+)\s*(?P<b>[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?),\s*(?P<tail>.+)$")
+
+
+def alternatives(target: str) -> list[str]:
+    """"Manager/Senior Manager, CSM" and "Director or Senior Director, X" name two managers
+    sharing the words after the comma; any other target is one."""
+    shared = SHARED_TAIL.match(target)
+    if shared and all(is_level_only(w) or re.fullmatch(r"(?:(?:senior|sr\.?|associate)\s+)?(?:manager|director|vp|head|lead)", w, re.I)
+                      for w in (shared.group("a"), shared.group("b"))):
+        return [f"{shared.group('a')}, {shared.group('tail')}", f"{shared.group('b')}, {shared.group('tail')}"]
+    return [target]
 
 
 def clean_target(obj: str) -> str:

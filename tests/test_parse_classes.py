@@ -325,3 +325,10 @@ def test_reporting_as_work_is_not_a_reporting_line(tmp_path: Path):
                              "- Responsible for financial reporting to Board, Investors and Bank\n"
                              "- Understand data systems from ETL to Reporting to Analysis\n")
     assert reports(page) == {("Widget Analyst", "Widget Manager")}
+
+
+def test_two_managers_sharing_a_title_tail_are_both_read(tmp_path: Path):
+    page = page_of(tmp_path, "## Widget Analyst\n\nThe Widget Analyst reports to the Manager/Senior Manager, Widgets.\n\n"
+                             "## Widget Manager\n\nThe Widget Manager reports to the Director or Senior Director, Widget Operations.\n")
+    assert reports(page) == {("Widget Analyst", "Manager, Widgets"), ("Widget Analyst", "Senior Manager, Widgets"),
+                             ("Widget Manager", "Director, Widget Operations"), ("Widget Manager", "Senior Director, Widget Operations")}
