@@ -105,11 +105,29 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(f"problems: {len(problems)}")
     for problem in problems:
         print(f"  {problem}")
+    suspicions = stats.get("suspicions", [])
+    print(f"suspicions: {len(suspicions)} (read, but worth a look: `rolecall show PAGE` explains)")
+    for suspicion in suspicions:
+        print(f"  {suspicion}")
     if not stats["pages"]:
         print(f"rolecall: warning: no job pages in {engine.seeds_dir} (a page is a .md file with front matter and a title)",
               file=sys.stderr)
         return 1 if args.strict else 0
     return 1 if args.strict and problems else 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """The outline the parser built for a page, or for the page of a role."""
+    from bot.show import outline, render
+
+    engine = build_engine(args)
+    what = " ".join(args.what).strip()
+    data = outline(engine, what)
+    if data is None:
+        print(f"rolecall: no page or role matches '{what}'", file=sys.stderr)
+        return 1
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else render(data))
+    return 0
 
 
 def cmd_gaps(args: argparse.Namespace) -> int:
@@ -174,6 +192,10 @@ def parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", parents=[common], help="build the index and report problems")
     index.add_argument("--strict", action="store_true", help="exit 1 when any page has a problem")
     index.set_defaults(func=cmd_index)
+    show = sub.add_parser("show", parents=[common], help="what the parser read from a page (or a role's page)")
+    show.add_argument("what", nargs="+", help="a page file name or a role name")
+    show.add_argument("--json", action="store_true", help="the outline as JSON")
+    show.set_defaults(func=cmd_show)
     gaps = sub.add_parser("gaps", parents=[common], help="most-asked questions without a good answer")
     gaps.add_argument("--limit", type=positive_int, default=20, help="how many (default 20)")
     gaps.add_argument("--days", type=positive_number, default=None, help="only the last N days")

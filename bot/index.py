@@ -32,13 +32,13 @@ from rapidfuzz import fuzz, process
 from bot import settings
 from bot import safefiles
 from bot.names import norm, ranks
-from bot.parse import DEFAULT_BASE_URL, Page, Problem, parse_page
+from bot.parse import DEFAULT_BASE_URL, Page, Problem, parse_page, same_role_key
 
 def _code_version() -> str:
     """A hash of the code that decides what goes into the index: a new parser means a new index."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in ("parse.py", "markdown.py", "names.py", "index.py"):
+    for name in ("parse.py", "markdown.py", "names.py", "index.py", *sorted(p.name for p in here.glob("page_*.py"))):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -158,7 +158,7 @@ class _Rows:
             url = page.url + (f"#{role.anchor}" if role.anchor else "")
             self.roles.append(
                 {"id": role_id, "page_id": page_id, "name": role.name, "norm": norm(role.name), "family": page.family,
-                 "group_name": role.group, "line": role.line, "url": url}
+                 "group_name": role.group, "line": role.line, "url": url, "same_key": same_role_key(role.name)}
             )
             self.aliases.extend(
                 {"role_id": role_id, "alias": a, "norm": norm(a)} for a in sorted({role.name, *role.aliases})
@@ -183,7 +183,7 @@ class _Rows:
         )
         self.reports.extend(
             {"page_id": page_id, "role_id": role_ids[r.role], "target": r.target, "target_url": r.target_url,
-             "target_role_id": None, "line": r.line, "sentence": r.sentence}
+             "target_role_id": None, "line": r.line, "sentence": r.sentence, "dotted": int(r.dotted)}
             for r in page.reports if r.role in role_ids
         )
         self.extends.extend(
@@ -267,7 +267,7 @@ class IndexStore:
         )
         db["roles"].create(
             {"id": int, "page_id": int, "name": str, "norm": str, "family": str, "group_name": str,
-             "line": int, "url": str},
+             "line": int, "url": str, "same_key": str},
             pk="id", foreign_keys=[("page_id", "pages")],
         )
         db["aliases"].create({"role_id": int, "alias": str, "norm": str}, foreign_keys=[("role_id", "roles")])
@@ -276,10 +276,10 @@ class IndexStore:
              "url": str, "items": str, "text": str},
             pk="id", foreign_keys=[("page_id", "pages")],
         )
-        db["grades"].create({"page_id": int, "role_id": int, "grade": int, "line": int, "sentence": str})
+        db["grades"].create({"page_id": int, "role_id": int, "grade": float, "line": int, "sentence": str})
         db["reports"].create(
             {"id": int, "page_id": int, "role_id": int, "target": str, "target_url": str,
-             "target_role_id": int, "line": int, "sentence": str},
+             "target_role_id": int, "line": int, "sentence": str, "dotted": int},
             pk="id",
         )
         db["extends"].create(
@@ -287,9 +287,11 @@ class IndexStore:
              "target_kind": str, "target_role_id": int, "target_family": int, "line": int, "text": str},
             pk="id",
         )
-        db["problems"].create({"path": str, "line": int, "message": str, "stage": str})
+        # severity: "error" (could not be read) or "suspicion" (read, but probably not as meant)
+        db["problems"].create({"path": str, "line": int, "message": str, "stage": str, "severity": str})
         db["roles"].create_index(["page_id"])
         db["roles"].create_index(["norm"])
+        db["roles"].create_index(["same_key"])  # one role on several pages shares it
         db["sections"].create_index(["role_id", "kind"])
         db["sections"].create_index(["page_id", "kind"])
         db["grades"].create_index(["grade"])
@@ -377,7 +379,11 @@ class IndexStore:
                 else:
                     page_id = rows.add_page(page) if page else None
                     rows.files.append({"path": shown, "sha256": sha, "page_id": page_id, "stamp": self._stamps.get(shown, "")})
-                rows.problems.extend({"path": p.path, "line": p.line, "message": p.message, "stage": "parse"} for p in problems)
+                rows.problems.extend({"path": p.path, "line": p.line, "message": p.message, "stage": "parse", "severity": p.severity}
+                                     for p in problems)
+                if page is not None and shown not in keep:
+                    rows.problems.extend({"path": p.path, "line": p.line, "message": p.message, "stage": "parse", "severity": p.severity}
+                                         for p in page.suspicions)
                 report.parsed.append(shown)
             self._write(rows)
             self._link()
@@ -438,7 +444,7 @@ class IndexStore:
 
     def _insert_problems(self, problems: list[Problem], stage: str) -> None:
         self.db["problems"].insert_all(
-            [{"path": p.path, "line": p.line, "message": p.message, "stage": stage} for p in problems]
+            [{"path": p.path, "line": p.line, "message": p.message, "stage": stage, "severity": p.severity} for p in problems]
         )
 
     # --- link pass -------------------------------------------------------------
@@ -510,6 +516,12 @@ class IndexStore:
             for row in self._fetch("select id, page_id, target, target_url from reports")
         ]
         self.db.conn.executemany("update reports set target_role_id = ? where id = ?", updates)
+        unmatched = [
+            Problem(row["path"], row["line"], f"reports-to target '{row['target']}' matches no role in the index", "suspicion")
+            for row in self._fetch("select r.target, r.line, p.path from reports r join pages p on p.id = r.page_id "
+                                   "where r.target_role_id is null order by p.path, r.line")
+        ]
+        self._insert_problems(unmatched, "link")
 
         edges: dict[tuple[int | None, str], list[tuple[int, str]]] = {}
         extend_updates: list[tuple[int | None, int, int]] = []
@@ -558,7 +570,8 @@ class IndexStore:
     # --- reading ---------------------------------------------------------------
 
     def problems(self) -> list[Problem]:
-        return [Problem(r["path"], r["line"], r["message"]) for r in self.db.query("select * from problems order by path, line")]
+        return [Problem(r["path"], r["line"], r["message"], r["severity"] or "error")
+                for r in self.db.query("select * from problems where severity = 'error' order by path, line")]
 
     def meta(self, key: str) -> str | None:
         return self._meta(key)

@@ -55,7 +55,7 @@ class SectionView:
 
 @dataclass(frozen=True)
 class Grade:
-    grade: int
+    grade: int | float  # 9.5 is a grade; whole grades stay ints so they print as "8"
     sentence: str
     url: str
 
@@ -93,7 +93,8 @@ class Knowledge:
         self.resolver = Resolver(list(self.roles.values()), aliases, self.families)
         self.grades: dict[int, list[Grade]] = {}
         for g in self._query("select g.role_id, g.grade, g.sentence, r.url from grades g join roles r on r.id = g.role_id order by g.line"):
-            self.grades.setdefault(g["role_id"], []).append(Grade(g["grade"], g["sentence"], g["url"]))
+            number = float(g["grade"])
+            self.grades.setdefault(g["role_id"], []).append(Grade(int(number) if number.is_integer() else number, g["sentence"], g["url"]))
         self.by_grade: dict[int, list[int]] = {}
         for rid in self.roles:  # page order, so lists read like the handbook
             for grade in dict.fromkeys(g.grade for g in self.grades.get(rid, [])):
@@ -129,11 +130,18 @@ class Knowledge:
             "reports_to": len(self.reports),
             "hiring_processes": count("select count(distinct page_id) as n from sections where kind = 'hiring_process'"),
             "problems": [str(p) for p in self.problems()],
+            "suspicions": [str(p) for p in self.suspicions()],
             "indexed_at": meta.get("indexed_at", ""),
         }
 
     def problems(self) -> list[Problem]:
-        return [Problem(r["path"], r["line"], r["message"]) for r in self._rows("select * from problems order by path, line", [])]
+        """Errors: what could not be read."""
+        return [Problem(r["path"], r["line"], r["message"]) for r in self._rows("select * from problems where severity = 'error' order by path, line", [])]
+
+    def suspicions(self) -> list[Problem]:
+        """What was read but probably not as the writer meant (see ``rolecall index``)."""
+        return [Problem(r["path"], r["line"], r["message"], r["severity"])
+                for r in self._rows("select * from problems where severity = 'suspicion' order by path, line", [])]
 
     # --- lookups --------------------------------------------------------------
 
@@ -233,6 +241,13 @@ class Knowledge:
             view = self._view(family, role, kind)
             view.family_wide = not self.pages[role.page_id]["single_role"]
             return view
+        if kind in SECTION_FALLBACK_KINDS:
+            # a list under a heading that is no known section name is still the role's own text
+            other = self._rows("select * from sections where role_id = ? and kind = 'other' order by line", [role.id])
+            if any(i["kind"] == "item" for row in other for i in json.loads(row["items"])):
+                view = self._view(other, role, kind)
+                view.from_overview = True
+                return view
         return None
 
     def family_section(self, family: FamilyRef, kind: str) -> SectionView | None:

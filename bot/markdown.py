@@ -38,6 +38,7 @@ class Block:
     depth: int = 0
     number: int | None = None
     cells: tuple[str, ...] = ()
+    bold: bool = False  # a paragraph that is all bold: some pages use one as a heading
 
 
 def _blank_preserving_lines(match: re.Match[str]) -> str:
@@ -69,6 +70,7 @@ ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
 SHIELD = "\x00"
+ALL_BOLD = re.compile(r"\s*(\*\*|__)(?=\S)[^*_\n]+?(?<=\S):?\1\s*:?\s*")
 INLINE_MARKUP = re.compile(r"[\[\]<>`\\&*_!\x00]")
 
 
@@ -126,6 +128,26 @@ def absolute_url(href: str, base_url: str, page_url: str) -> str:
     if href.startswith("/"):
         return base_url.rstrip("/") + href
     return urljoin(page_url, href)
+
+
+MERMAID_NODE = r"([\w:.-]+)\s*(?:\(\(?([^()]*)\)?\)|\[([^\[\]]*)\]|\{([^{}]*)\})?"
+MERMAID_EDGE = re.compile(MERMAID_NODE + r"\s*(?:-{2,}>|==>|-\.->|-->)\s*(?:\|[^|]*\|\s*)?" + MERMAID_NODE)
+
+
+def mermaid_edges(source: str, first_line: int) -> list[Block]:
+    """A mermaid career ladder ("a(Senior X)-->b(Staff X)") as one "Senior X → Staff X" item per
+    arrow, labels looked up by node id: the ladder is in the picture, not in any sentence."""
+    labels: dict[str, str] = {}
+    edges: list[tuple[str, str, int]] = []
+    for offset, line in enumerate(source.splitlines()):
+        for match in MERMAID_EDGE.finditer(line):
+            a, b = match.group(1), match.group(5)
+            for node, groups in ((a, match.groups()[1:4]), (b, match.groups()[5:8])):
+                label = next((g for g in groups if g), None)
+                if label:
+                    labels[node] = " ".join(label.strip(" \"'").split())
+            edges.append((a, b, first_line + offset))
+    return [Block("item", f"{labels.get(a, a)} → {labels.get(b, b)}", line) for a, b, line in edges]
 
 
 def parse_blocks(body: str, *, base_url: str, page_url: str, line_offset: int = 0) -> list[Block]:
@@ -198,7 +220,10 @@ def parse_blocks(body: str, *, base_url: str, page_url: str, line_offset: int = 
                         )
                 else:
                     depth = len(list_stack)
-                    blocks.append(Block("paragraph", text, line_of(tok), depth=depth))
+                    bold = not list_stack and ALL_BOLD.fullmatch(tok.content) is not None
+                    blocks.append(Block("paragraph", text, line_of(tok), depth=depth, bold=bold))
+        elif t == "fence" and tok.info.strip().lower().startswith("mermaid"):
+            blocks.extend(mermaid_edges(tok.content, line_of(tok) + 1))
         elif t == "html_block":
             continue
     return [b for b in blocks if b.kind != "item" or b.text]

@@ -228,9 +228,10 @@ def is_level_only(text: str) -> bool:
 def looks_like_role(text: str) -> bool:
     """Whether a heading reads like a job title ("Manager, Sales Operations") and not a topic."""
     folded = fold(text).strip()
+    folded = re.sub(r"\s*\([^()]*\)\s*$", "", folded) or folded  # "X (Staff level is only obtainable ...)"
     if not folded or "?" in folded or len(folded.split()) > 10:
         return False
-    if re.match(r"^(about|what|how|why|who|our|your|working|the team|as an?|q&a|levels?|general|responsibilities|requirements)\b", folded):
+    if re.match(r"^(about|what|how|why|who|our|your|working|the team|as an?|q&a|levels?|general$|responsibilities|requirements|being|becoming|joining|life|a day|an? )\b", folded):
         return False
     if re.fullmatch(r"(benefits|compensation|overview|apply|perks|culture)(\s*(&|and)\s*\w+)?", folded):
         return False  # "## Benefits" is about perks; "Benefits Internal Auditor" is a role

@@ -191,11 +191,11 @@ def test_a_role_without_a_readable_grade_or_manager_quotes_what_its_text_says(tm
     pages.mkdir()
     write_page(pages, "ops--intern.md", "---\ntitle: Operations Intern\n---\n\n"
                "The Operations Intern is not aligned to a job grade.\n\n"
-               "The Operations Intern report so the Director, Title.\n\n## Responsibilities\n\n- Help out\n")
+               "The Operations Intern reports to them, as agreed each quarter.\n\n## Responsibilities\n\n- Help out\n")
     engine = Engine(pages, tmp_path / "i.sqlite", question_log=False)
     grade = engine.ask("what grade is the operations intern")
     assert grade.status == "not_documented"
     assert "doesn't state a job grade; about grades it says:\n> The Operations Intern is not aligned to a job grade." in grade.text
     boss = engine.ask("who does the operations intern report to")
     assert boss.status == "not_documented"
-    assert "about reporting it says:\n> The Operations Intern report so the Director, Title." in boss.text
+    assert "about reporting it says:\n> The Operations Intern reports to them, as agreed each quarter." in boss.text

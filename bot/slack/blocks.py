@@ -388,6 +388,11 @@ def home_view(stats: Mapping[str, Any], help_text: str, examples: Sequence[str])
         shown = "\n".join(f"• {problem}" for problem in problems[:HOME_PROBLEMS])
         more = f"\n…and {len(problems) - HOME_PROBLEMS} more (`rolecall index` lists them all)" if len(problems) > HOME_PROBLEMS else ""
         blocks.extend(text_blocks(f"*{len(problems)} problem(s) found while indexing*\n{shown}{more}", max_blocks=4))
+    suspicions = [str(suspicion) for suspicion in stats.get("suspicions") or []]
+    if suspicions:
+        shown = "\n".join(f"• {suspicion}" for suspicion in suspicions[:HOME_PROBLEMS])
+        more = f"\n…and {len(suspicions) - HOME_PROBLEMS} more (`rolecall index` lists them all)" if len(suspicions) > HOME_PROBLEMS else ""
+        blocks.extend(text_blocks(f"*{len(suspicions)} suspicion(s): read, but probably not as meant*\n{shown}{more}", max_blocks=2))
     blocks.append({"type": "divider"})
     blocks.append(section(to_mrkdwn("*How to ask*\n• `/hiring <question>` anywhere (only you see the answer)\n"
                                     "• mention me in a channel: I answer in a thread\n"

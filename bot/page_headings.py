@@ -1,0 +1,201 @@
+"""Which kind of section a heading opens, matched tolerantly, with the reason recorded.
+
+People misspell and rephrase section names ("Responsbilities", "What you'll
+do", "Requirements for Applicants", "Interview team and focus areas"), and
+often put the role's name in front ("Senior X Responsibilities"). A heading
+is split into words; every run of words is compared (rapidfuzz) with a
+vocabulary of section names, and the best run decides the kind, the words
+before it name the role. The decision is scored, so a doubtful one can be
+shown with its reason instead of silently guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from bot.names import fold
+
+# (phrase, kind, whole): a ``whole`` phrase only counts when it is the entire heading (after
+# generic words): "Experience" alone is a requirements heading, "Customer Experience" is not.
+VOCABULARY: tuple[tuple[str, str, bool], ...] = (
+    ("responsibilities", "responsibilities", False),
+    ("responsibility", "responsibilities", False),
+    ("job responsibilities", "responsibilities", False),
+    ("duties", "responsibilities", False),
+    ("job duties", "responsibilities", False),
+    ("what you'll do", "responsibilities", False),
+    ("what you will do", "responsibilities", False),
+    ("what you'll be doing", "responsibilities", False),
+    ("what you will be doing", "responsibilities", False),
+    ("what you can expect", "responsibilities", False),
+    ("the role", "responsibilities", True),
+    ("your role", "responsibilities", True),
+    ("scope", "responsibilities", True),
+    ("description", "overview", False),
+    ("job description", "overview", False),
+    ("requirements", "requirements", False),
+    ("requirement", "requirements", False),
+    ("qualifications", "requirements", False),
+    ("minimum qualifications", "requirements", False),
+    ("basic qualifications", "requirements", False),
+    ("requirements for applicants", "requirements", False),
+    ("what you'll need", "requirements", False),
+    ("what you need", "requirements", False),
+    ("what you bring", "requirements", False),
+    ("what you'll bring", "requirements", False),
+    ("about you", "requirements", True),
+    ("who you are", "requirements", False),
+    ("ideal candidate", "requirements", False),
+    ("must haves", "requirements", True),
+    ("must have", "requirements", True),
+    ("skills", "requirements", True),
+    ("skills and experience", "requirements", True),
+    ("experience", "requirements", True),
+    ("nice to have", "nice_to_have", False),
+    ("nice to haves", "nice_to_have", False),
+    ("desirable skills", "nice_to_have", False),
+    ("desirable", "nice_to_have", True),
+    ("preferred qualifications", "nice_to_have", False),
+    ("preferred requirements", "nice_to_have", False),
+    ("preferred skills", "nice_to_have", False),
+    ("preferred experience", "nice_to_have", False),
+    ("bonus points", "nice_to_have", False),
+    ("job grade", "grade", False),
+    ("job grades", "grade", False),
+    ("grade", "grade", False),
+    ("grades", "grade", False),
+    ("hiring process", "hiring_process", False),
+    ("interview process", "hiring_process", False),
+    ("interviewing process", "hiring_process", False),
+    ("recruiting process", "hiring_process", False),
+    ("hiring plan", "hiring_process", False),
+    ("selection process", "hiring_process", False),
+    ("interview team", "hiring_process", False),
+    ("interview steps", "hiring_process", False),
+    ("application process", "hiring_process", False),
+    ("performance indicators", "performance_indicators", False),
+    ("performance indicator", "performance_indicators", False),
+    ("key performance indicators", "performance_indicators", False),
+    ("kpis", "performance_indicators", False),
+    ("kpi", "performance_indicators", False),
+    ("metrics", "performance_indicators", True),
+    ("success metrics", "performance_indicators", False),
+    ("career ladder", "career_ladder", False),
+    ("career path", "career_ladder", False),
+    ("career progression", "career_ladder", False),
+)
+# Words in front of a section name that do not name a role: "Key Responsibilities".
+GENERIC_PREFIX = re.compile(
+    r"(?:(?:job|the|role|position|additional|general|our|key|core|main|primary|basic|minimum|must[\s-]*have|"
+    r"essential|specific|typical|your|other|team|role's)\s*)+",
+    re.I,
+)
+# Sentence-like headings the vocabulary cannot express.
+RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("responsibilities", re.compile(r"^as an? .{1,60}? you will$|^(?:in this role|on this team),? you(?:'ll| will)\b", re.I)),
+    ("requirements", re.compile(r"^you (?:may|might|could|would|will) be a (?:good |great )?fit\b|^you should apply if\b", re.I)),
+)
+WORD = re.compile(r"[A-Za-z0-9][\w'’.&-]*")
+MAX_RUN = 4
+FUZZY_FLOOR = 88.0
+
+
+_BY_START: dict[str, list[tuple[str, str, bool]]] = {}
+for _entry in VOCABULARY:
+    _BY_START.setdefault(_entry[0][:2], []).append(_entry)  # a typo rarely hits the first two letters
+
+
+@dataclass(frozen=True)
+class HeadingKind:
+    """A heading's kind, the role words before the section name, and why."""
+
+    kind: str
+    prefix: str
+    score: float
+    reason: str
+    role_first: bool = False  # the role words come before the section name ("Senior X Responsibilities")
+
+
+def _folded(text: str) -> str:
+    return re.sub(r"[\s-]+", " ", fold(text).replace("’", "'")).strip(" .:&")
+
+
+def _score(candidate: str, phrase: str) -> float:
+    """Exact for short words (a typo of "kpi" is another word); rapidfuzz ratio otherwise."""
+    if candidate == phrase:
+        return 100.0
+    if len(phrase) <= 6 or abs(len(candidate) - len(phrase)) > 3 or candidate[:2] != phrase[:2]:
+        return 0.0
+    return fuzz.ratio(candidate, phrase)
+
+
+@lru_cache(maxsize=32768)
+def classify_heading(heading: str) -> HeadingKind | None:
+    """The section kind a heading opens, or None when it names no section (a role, a topic)."""
+    text = heading.strip()
+    for kind, pattern in RULES:
+        if pattern.search(text):
+            return HeadingKind(kind, "", 100.0, f"rule: sentence heading ({kind})")
+    words = [(m.start(), m.end(), _folded(m.group(0))) for m in WORD.finditer(text)]
+    words = [w for w in words if w[2]]
+    best: tuple[tuple, HeadingKind] | None = None
+    for i in range(len(words)):
+        for j in range(i + 1, min(len(words), i + MAX_RUN) + 1):
+            candidate = " ".join(w[2] for w in words[i:j])
+            for phrase, kind, whole in _BY_START.get(candidate[:2], ()):
+                if abs(phrase.count(" ") - candidate.count(" ")) > 1:
+                    continue
+                score = _score(candidate, phrase)
+                if score < FUZZY_FLOOR:
+                    continue
+                prefix = text[: words[i][0]].strip(" -–:,(")
+                rest = re.sub(r"^\s*\([^()]*\)\s*$", "", text[words[j - 1][1]:]).strip(" -–:,.)")
+                found = _accept(kind, whole, prefix, rest, text[words[i][0]:words[j - 1][1]], phrase, score)
+                if found is None:
+                    continue
+                # prefer: nothing after the name, then the longest name, then the best score, then the last
+                rank = (not rest, j - i, score, i)
+                if best is None or rank > best[0]:
+                    best = (rank, found)
+    if best is None:
+        return None
+    found = best[1]
+    if found.prefix:
+        # "Nice-to-have Requirements", "X Responsibilities & Requirements": the first section
+        # name decides, the words before it name the role
+        earlier = classify_heading(re.sub(r"\s*(?:&|and|/|,)\s*$", "", found.prefix))
+        if earlier is not None and earlier.kind != found.kind:
+            return HeadingKind(earlier.kind, earlier.prefix, earlier.score,
+                               f"{earlier.reason}, before a second section name", earlier.role_first)
+    return found
+
+
+def _accept(kind: str, whole: bool, prefix: str, rest: str, seen: str, phrase: str, score: float) -> HeadingKind | None:
+    """Whether a matched run really names the heading's section, and which role words it leaves."""
+    how = f"'{seen}' = '{phrase}'" if score == 100 else f"'{seen}' ~ '{phrase}' ({score:.0f})"
+    generic = not prefix or GENERIC_PREFIX.fullmatch(prefix) is not None
+    if whole:
+        if rest or not generic:
+            return None
+        return HeadingKind(kind, "", score, f"section name {how}, whole heading")
+    if rest:
+        for_role = re.fullmatch(r"(?:for|of)\s+(?:the\s+|all\s+|an?\s+)?(.+?)(?:\s+roles?)?", rest, re.I)
+        if for_role and generic:
+            return HeadingKind(kind, for_role.group(1), score, f"section name {how} + 'for <role>'")
+        if for_role:
+            # "Senior level Requirements for US Public Sector": the role first, then what it is for
+            return HeadingKind(kind, prefix, score, f"section name {how} after role words '{prefix}' + '{rest}'", role_first=True)
+        if re.fullmatch(r"s|(?:and|&)\s+\w+(?:\s+\w+)?", rest, re.I) and (generic or kind != "grade"):
+            return HeadingKind(kind, "" if generic else prefix, score, f"section name {how} + '{rest}'", role_first=not generic)
+        if generic:
+            # a heading that opens with the section name is that section, whatever follows
+            # ("Hiring Process for EMEA", "Interview team and focus areas for each person")
+            return HeadingKind(kind, "", score, f"section name {how} opens the heading")
+        return None
+    if generic:
+        return HeadingKind(kind, "", score, f"section name {how}")
+    return HeadingKind(kind, prefix, score, f"section name {how} after role words '{prefix}'", role_first=True)

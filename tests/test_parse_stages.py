@@ -1,0 +1,135 @@
+"""Each parsing stage on its own: reading, heading classification, structure, facts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.markdown import parse_blocks
+from bot.page_facts import grade_text, read_facts
+from bot.page_headings import classify_heading
+from bot.page_model import Page, Problem, Role, Section, Item
+from bot.page_read import Source, read_source
+from bot.page_structure import build_structure
+
+from conftest import write_page
+
+
+def source_of(body: str, title: str = "Widget Roles", url: str = "https://h.example/job-families/x/widget/") -> Source:
+    """A page as the reading stage hands it on, without a file."""
+    return Source(path="x--widget.md", title=title, family=title.replace(" Roles", ""), url=url, sha256="0",
+                  description="", blocks=parse_blocks(body, base_url="https://h.example", page_url=url))
+
+
+# --- stage 1: reading --------------------------------------------------------------------
+
+def test_reading_gives_title_family_address_and_file_lines(tmp_path: Path):
+    path = write_page(tmp_path, "sales--widget-sales.md", '---\ntitle: "Widget Sales Roles"\n---\n\n## Widget Seller\n\nText.\n')
+    source = read_source(path, base_url="https://h.example")
+    assert isinstance(source, Source)
+    assert (source.title, source.family, source.url) == ("Widget Sales Roles", "Widget Sales", "https://h.example/job-families/sales/widget-sales/")
+    assert [(b.kind, b.text, b.line) for b in source.blocks] == [("heading", "Widget Seller", 5), ("paragraph", "Text.", 7)]
+
+
+def test_reading_a_file_without_front_matter_returns_the_problem(tmp_path: Path):
+    path = write_page(tmp_path, "notes.md", "# Notes\n")
+    assert read_source(path, base_url="https://h.example", display_path="notes.md") == [
+        Problem("notes.md", 1, "no front matter (---/title/---): not a job page, skipped")
+    ]
+
+
+def test_reading_marks_paragraphs_that_are_all_bold():
+    blocks = parse_blocks("**Requirements**\n\nSome **bold** words.\n", base_url="https://h", page_url="https://h/p/")
+    assert [(b.text, b.bold) for b in blocks] == [("Requirements", True), ("Some bold words.", False)]
+
+
+# --- heading classification --------------------------------------------------------------
+
+@pytest.mark.parametrize("heading, kind, prefix", [
+    ("Responsibilities", "responsibilities", ""),
+    ("Responsbilities", "responsibilities", ""),
+    ("Job Responsibilities", "responsibilities", ""),
+    ("What you'll do", "responsibilities", ""),
+    ("Requirments", "requirements", ""),
+    ("Qualifications", "requirements", ""),
+    ("Requirements for Applicants", "requirements", ""),
+    ("Must-have Requirements", "requirements", ""),
+    ("Nice to have", "nice_to_have", ""),
+    ("Desirable skills", "nice_to_have", ""),
+    ("Preferred Qualifications", "nice_to_have", ""),
+    ("Senior Widget Engineer Preferred Qualifications", "nice_to_have", "Senior Widget Engineer"),
+    ("Senior Widget Engineer Responsbilities", "responsibilities", "Senior Widget Engineer"),
+    ("Key Performance Indicators (KPIs)", "performance_indicators", ""),
+    ("Interview team and focus areas for each person", "hiring_process", ""),
+    ("Hiring Plan", "hiring_process", ""),
+    ("Hiring Process for EMEA", "hiring_process", "EMEA"),
+    ("Career Path", "career_ladder", ""),
+    ("Widget Manager Job Grade", "grade", "Widget Manager"),
+    ("Manager, Widgets Responsibilities Widget Requirements", "requirements", "Manager, Widgets Responsibilities Widget"),
+])
+def test_headings_are_classified_tolerantly(heading: str, kind: str, prefix: str):
+    found = classify_heading(heading)
+    assert found is not None and (found.kind, found.prefix) == (kind, prefix)
+
+
+@pytest.mark.parametrize("heading", ["Customer Experience Director", "Staff Widget Engineer", "Manager, IT", "Span of Control", "Performance Engineer"])
+def test_role_and_topic_headings_are_not_sections(heading: str):
+    assert classify_heading(heading) is None
+
+
+def test_a_misspelt_heading_says_how_close_it_was():
+    found = classify_heading("Responsbilities")
+    assert found.score < 100 and "~ 'responsibilities' (97)" in found.reason
+    assert classify_heading("Responsibilities").reason == "section name 'Responsibilities' = 'responsibilities'"
+
+
+# --- stage 2: structure ------------------------------------------------------------------
+
+def test_structure_builds_roles_and_owned_sections_without_facts():
+    page = build_structure(source_of("## Responsibilities\n\n- Family duty\n\n## Widget Analyst\n\nThe Widget Analyst is a grade 6.\n\n"
+                                     "### Responsibilities\n\n- Analyse widgets\n"))
+    assert list(page.roles) == ["Widget Analyst"]
+    assert [(s.kind, s.owner, [i.text for i in s.items]) for s in page.sections] == [
+        ("responsibilities", None, ["Family duty"]),
+        ("overview", "Widget Analyst", ["The Widget Analyst is a grade 6."]),
+        ("responsibilities", "Widget Analyst", ["Analyse widgets"]),
+    ]
+    assert page.grades == [] and page.reports == []
+    assert page.sections[2].reason == "section name 'Responsibilities' = 'responsibilities'; under role"
+
+
+# --- stage 3: facts ----------------------------------------------------------------------
+
+def hand_built_page() -> Page:
+    page = Page(path="p.md", title="Widget Roles", family="Widget", url="https://h/p/", sha256="0")
+    page.roles = {"Widget Analyst": Role("Widget Analyst", 3, "widget-analyst"), "Senior Widget Analyst": Role("Senior Widget Analyst", 9, "senior-widget-analyst")}
+    page.sections = [
+        Section("overview", "Widget Analyst", 4, "Widget Analyst", "widget-analyst", [
+            Item("The Widget Analyst is a [6](https://h/handbook/compensation/#grades).", 4, "paragraph"),
+            Item("The Widget Analyst reports to the VP, People & Culture.", 5, "paragraph"),
+        ]),
+        Section("overview", "Senior Widget Analyst", 10, "Senior Widget Analyst", "senior-widget-analyst", [
+            Item("The Senior Widget Analyst is a grade 7.5 and reports to the Sr. Director, Legal and Compliance.", 10, "paragraph"),
+        ]),
+    ]
+    return page
+
+
+def test_facts_are_read_from_a_hand_built_structure():
+    page = hand_built_page()
+    read_facts(page)
+    assert [(g.role, g.grade, g.line) for g in page.grades] == [("Widget Analyst", 6.0, 4), ("Senior Widget Analyst", 7.5, 10)]
+    assert [(r.role, r.target) for r in page.reports] == [
+        ("Widget Analyst", "VP, People & Culture"), ("Senior Widget Analyst", "Sr. Director, Legal and Compliance"),
+    ]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The X is a [6](/handbook/compensation-calculator/#gitlab-job-grades).", "The X is a grade 6."),
+    ("The X is a [level 11](/handbook/total-rewards/#job-grades).", "The X is a grade 11."),
+    ("The X is a grade [8].", "The X is a grade 8."),
+    ("The X is a [6](/team/x/) person.", "The X is a 6 person."),
+])
+def test_grade_text_reads_number_links_only_when_they_point_at_grades(text: str, expected: str):
+    assert grade_text(text) == expected
