@@ -27,7 +27,7 @@ from fake_slack import (  # noqa: F401  (pytest fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = yaml.safe_load((ROOT / "app.yaml").read_text())
-SLACK_CODE = sorted((ROOT / "bot" / "slack").glob("*.py"))
+SLACK_CODE = sorted((ROOT / "bot" / "slack").rglob("*.py"))  # the listeners live in bot/slack/listeners/
 
 # What Slack requires (from the Web API and Events API reference pages).
 SCOPE_OF_METHOD = {
