@@ -91,6 +91,7 @@ def build_app(
     )
     app.use(DedupeEvents())
     bot = SlackBot(engine, context_ttl=config.context_ttl, access=config.access, http_timeout=config.http_timeout,
-                   work_executor=listener_executor)
+                   work_executor=listener_executor, handoff_channel=config.handoff_channel,
+                   handbook_url=config.handbook_url)
     bot.register(app)
     return app

@@ -50,7 +50,8 @@ class Container:
         if self.is_ephemeral:
             return command_key(self.team, self.channel, self.user)
         if (self.channel or "").startswith("D"):
-            return dm_key(self.team, self.channel)
+            # a thread in Rolecall's DM is an assistant thread (bot.slack.listeners.assistant)
+            return assistant_key(self.team, self.channel, self.thread_ts) if self.thread_ts else dm_key(self.team, self.channel)
         return thread_key(self.team, self.channel, self.thread_ts or self.message_ts)
 
 

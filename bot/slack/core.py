@@ -30,7 +30,7 @@ from bot import settings
 from bot.answer import Answer
 from bot.slack import blocks
 from bot.slack.blocks import Asked, Message
-from bot.slack.config import DEFAULT_HTTP_TIMEOUT, Access
+from bot.slack.config import DEFAULT_HANDBOOK_URL, DEFAULT_HTTP_TIMEOUT, Access
 from bot.slack.conversation import Container
 from bot.slack.delivery import DELIVERY, FAILED, SENT, UNDELIVERED, UNKNOWN, outcome_of, post_web_api
 from bot.slack.middleware import EVENT_DEDUPE_TTL
@@ -47,6 +47,9 @@ SURFACE_MENTION = "slack:mention"
 SURFACE_DM = "slack:dm"
 SURFACE_CHOICE = "slack:choice"  # a role picked from the buttons of an ambiguous answer
 SURFACE_SHARE = "slack:share"  # "Share in channel" asks again to post the answer publicly
+SURFACE_SHORTCUT = "slack:shortcut"  # "Ask Rolecall" on a message
+SURFACE_CARD = "slack:card"  # a button of a role card (unfurl, "Look up a role")
+SURFACE_ASSISTANT = "slack:assistant"  # a question in an assistant thread
 
 NOT_ENABLED_TEAM = "Rolecall isn't enabled in this workspace."
 NOT_ENABLED_CHANNEL = ("Rolecall isn't enabled in this channel. You can ask it in a direct message, "
@@ -91,10 +94,16 @@ class SlackBot:
         access: Access | None = None,
         http_timeout: float = DEFAULT_HTTP_TIMEOUT,
         work_executor: Executor | None = None,
+        handoff_channel: str | None = None,
+        handbook_url: str = DEFAULT_HANDBOOK_URL,
     ) -> None:
         self.engine = engine
         self.access = access or Access()
         self.http_timeout = http_timeout
+        # "Ask a recruiter" posts there (ROLECALL_HANDOFF_CHANNEL); None: no such button.
+        self.handoff_channel = handoff_channel
+        # Links to this site are unfurled (the engine's own base URL wins: pages are indexed under it).
+        self.handbook_url = str(getattr(engine, "base_url", None) or handbook_url)
         # Conversation key -> role of the last answer there, for follow-ups ("and what grade is it?").
         self.contexts: ExpiringMap[str] = ExpiringMap(context_ttl)
         # (channel, ts) of messages already answered: one message can arrive as two events
@@ -212,7 +221,7 @@ class SlackBot:
             asked = Asked(question, last_role=self.contexts.get(key))
             answer = self.ask(asked, surface=surface, user=user)
             self.remember(key, answer)
-            message = self.error_message() if answer is None else blocks.answer_message(answer, asked)
+            message = self.error_message() if answer is None else self.render(answer, asked)
         outcome = post_web_api(
             client.chat_postMessage,
             channel=channel,
@@ -237,6 +246,40 @@ class SlackBot:
         except Exception:
             logger.exception("The engine failed to answer a question")
             return None
+
+    # ------------------------------------------------------------------ catalog, rendering
+
+    def catalog(self) -> Any | None:
+        """The engine's :class:`bot.catalog.Catalog` (cards, URL lookups, role search, freshness),
+        or None for an engine without one (or when it fails)."""
+        get = getattr(self.engine, "catalog", None)
+        if not callable(get):
+            return None
+        try:
+            return get()
+        except Exception:
+            logger.exception("The engine failed to give its catalog")
+            return None
+
+    def freshness(self, answer: Answer) -> list[str]:
+        """ "Page … last changed …" items for the pages an answer's sources come from (computed once per
+        index version by the catalog; a lookup here)."""
+        catalog = self.catalog() if answer.sources else None
+        if catalog is None:
+            return []
+        try:
+            changed = catalog.freshness()
+            titles = {page: catalog.title(page) for page in {s.page for s in answer.sources}}
+        except Exception:
+            logger.exception("Could not tell when the pages last changed")
+            return []
+        return blocks.freshness_items(answer, changed, titles)
+
+    def render(self, answer: Answer, asked: Asked, **options: Any) -> Message:
+        """Block Kit for an answer, with its pages' freshness and, when a hand-off channel is set,
+        "Ask a recruiter" under an answer that was not good enough."""
+        return blocks.answer_message(answer, asked, freshness=self.freshness(answer),
+                                     handoff=self.handoff_channel is not None, **options)
 
     def remember(self, key: tuple[Any, ...], answer: Answer | None) -> None:
         """An answer about exactly one role makes it the conversation's context."""

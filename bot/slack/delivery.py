@@ -77,5 +77,5 @@ DELIVERY = DeliveryCounters()
 
 
 def _method_name(method: Callable[..., Any]) -> str:
-    return getattr(method, "__name__", "call").replace("_", ".", 1)
+    return getattr(method, "__name__", "call").replace("_", ".")
 

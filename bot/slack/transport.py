@@ -50,7 +50,8 @@ from bot.slack.config import SlackConfig
 MAX_RETRIES = 2
 # Methods whose repetition changes nothing (same message edited, same view published, same
 # unfurl, same status): only these are sent again after a timeout or a lost reply.
-IDEMPOTENT_METHODS = frozenset({"auth.test", "apps.connections.open", "chat.update", "views.publish"})
+IDEMPOTENT_METHODS = frozenset({"auth.test", "apps.connections.open", "chat.update", "views.publish", "views.update", "chat.unfurl",
+                                "assistant.threads.setStatus", "assistant.threads.setSuggestedPrompts"})
 _BYTES_ACKED_OFFSET = 120  # struct tcp_info: tcpi_bytes_acked (u64), Linux 4.2+
 
 

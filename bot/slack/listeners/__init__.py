@@ -13,11 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.slack.core import SlackBot
-from bot.slack.listeners import actions, commands, home, mentions, messages
+from bot.slack.listeners import actions, assistant, cards, commands, handoff, home, mentions, messages, shortcuts, unfurls
 
 logger = logging.getLogger("rolecall.slack")
 
-FEATURES = (commands, mentions, messages, home, actions)
+# The assistant goes first: it is middleware that takes the messages of assistant (DM) threads.
+FEATURES = (assistant, commands, mentions, messages, home, actions, cards, handoff, unfurls, shortcuts)
 
 
 def register_all(app: Any, bot: SlackBot) -> None:
@@ -25,6 +26,9 @@ def register_all(app: Any, bot: SlackBot) -> None:
         feature.register(app, bot)
     app.event(re.compile(r".*"))(on_other_event)
     app.action(re.compile(r".*"))(on_other_action)
+    app.shortcut(re.compile(r".*"))(on_other_action)
+    app.view(re.compile(r".*"))(on_other_view)
+    app.options(re.compile(r".*"))(on_other_options)
 
 
 def event_listeners(bot: SlackBot) -> dict[str, Callable[..., None]]:
@@ -42,7 +46,18 @@ def on_other_event(event: dict[str, Any]) -> None:
     logger.debug("Ignoring event of type %s", event.get("type"))
 
 
-def on_other_action(ack: Callable[..., None], action: dict[str, Any]) -> None:
-    """Acknowledge a click on something we no longer handle (e.g. a button on a very old message)."""
+def on_other_action(ack: Callable[..., None], body: dict[str, Any]) -> None:
+    """Acknowledge a click (or a shortcut) we no longer handle (e.g. a button on a very old message)."""
     ack()
-    logger.debug("Ignoring action %s", action.get("action_id"))
+    logger.debug("Ignoring %s", body.get("type"))
+
+
+def on_other_view(ack: Callable[..., None], view: dict[str, Any]) -> None:
+    """Acknowledge a submitted view we do not know (it closes)."""
+    ack()
+    logger.debug("Ignoring view %s", view.get("callback_id"))
+
+
+def on_other_options(ack: Callable[..., None]) -> None:
+    """No options for a menu we do not know."""
+    ack(options=[])

@@ -33,7 +33,7 @@ class Actions:
         if answer is None:
             message = self.bot.error_message()
         else:
-            message = blocks.answer_message(answer, chosen, share=where.is_ephemeral)
+            message = self.bot.render(answer, chosen, share=where.is_ephemeral)
         if where.is_ephemeral:
             outcome = self.bot.post_response(where.response_url, {**message, "response_type": "ephemeral", "replace_original": True})
         else:
@@ -58,7 +58,7 @@ class Actions:
         if answer is None:
             self.bot.respond(where.response_url, {**self.bot.error_message(), "response_type": "ephemeral", "replace_original": False})
             return
-        shared = blocks.answer_message(answer, asked, shared_by=where.user)
+        shared = self.bot.render(answer, asked, shared_by=where.user)
         outcome = self.bot.post_response(where.response_url, {**shared, "response_type": "in_channel", "replace_original": False})
         if outcome == SENT:
             self.bot.respond(where.response_url, {"delete_original": True})
@@ -85,6 +85,12 @@ class Actions:
         thanks = blocks.notice_message(
             "Thanks, glad it helped!" if helpful else "Thanks for telling us. The handbook owners will see this question."
         )
+        if not helpful and self.bot.handoff_channel is not None and isinstance(question, str):
+            # "Not helpful": offer a person. The answer as shown rides along (a public message's text;
+            # an ephemeral one cannot be read back, so only the question goes).
+            shown = str((body.get("message") or {}).get("text") or "")
+            handed = {"q": question, "a": shown[: blocks.HANDOFF_ANSWER_LIMIT], "s": "not_helpful", "u": "", "id": log_id}
+            thanks["blocks"] = thanks["blocks"] + blocks.actions([blocks.handoff_button(blocks.fit_handoff(handed))])
         if where.is_ephemeral:
             self.bot.respond(where.response_url, {**thanks, "response_type": "ephemeral", "replace_original": False})
         else:

@@ -56,7 +56,7 @@ class Commands:
         key = command_key(team, channel, user)
         asked = Asked(question, last_role=self.bot.contexts.get(key))
         answer = self.bot.ask(asked, surface=SURFACE_COMMAND, user=user)
-        message = self.bot.error_message() if answer is None else blocks.answer_message(answer, asked, share=True)
+        message = self.bot.error_message() if answer is None else self.bot.render(answer, asked, share=True)
         self.bot.remember(key, answer)
         outcome = self.bot.post_response(response_url, {**message, "response_type": "ephemeral"})
         self.bot.undelivered(outcome, SURFACE_COMMAND, self.bot.apologies(client, channel=channel, user=user))

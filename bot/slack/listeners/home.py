@@ -31,11 +31,24 @@ class Home:
             view = blocks.disabled_home_view(NOT_ENABLED_TEAM)
         else:
             try:
-                view = blocks.home_view(self.bot.engine.stats(), self.bot.engine.help_text(), self.bot.engine.examples())
+                view = blocks.home_view(self.bot.engine.stats(), self.bot.engine.help_text(), self.bot.engine.examples(),
+                                        pages=self.pages())
             except Exception:
                 logger.exception("Could not build the App Home view")
                 return
         call_web_api(client.views_publish, user_id=event["user"], view=view)
+
+    def pages(self) -> list[tuple[str, str, str]]:
+        """Every page with when it last changed (computed once per index version), for the Home tab."""
+        catalog = self.bot.catalog()
+        if catalog is None:
+            return []
+        try:
+            return [(title, url, blocks.changed_label(when)) for title, url, when in catalog.pages()]
+        except Exception:
+            logger.exception("Could not list the pages for the Home tab")
+            return []
+
 
 def register(app: Any, bot: SlackBot) -> Home:
     listeners = Home(bot)
