@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 SUMMARY_LIMIT = 200
 GIT_TIMEOUT = 20.0
-FRESHNESS_WAIT = 10.0  # how long a caller waits for the first computation of an index version
+FRESHNESS_WAIT = 10.0  # how long a caller may wait for the first computation (cards, App Home)
+ANSWER_WAIT = 1.0  # how long an answer waits for it at most (only right after start-up)
 WORD = re.compile(r"[a-z0-9]+")
 REPORTS_SENTENCE = re.compile(r"\breports? to\b|\breport to\b|\breporting to\b", re.I)
 
@@ -78,7 +79,7 @@ class FamilyCard:
 class Catalog:
     """Role cards, URL lookups, role search and page freshness for one index version."""
 
-    def __init__(self, kb: Knowledge, seeds_dir: Path | None = None) -> None:
+    def __init__(self, kb: Knowledge, seeds_dir: Path | None = None, previous: "Catalog | None" = None) -> None:
         self.kb = kb
         self.seeds_dir = Path(seeds_dir) if seeds_dir else None
         self._by_path: dict[str, list[RoleRef]] = {}
@@ -86,8 +87,11 @@ class Catalog:
             self._by_path.setdefault(_path_of(role.page_url or role.url), []).append(role)
         self._descriptions = {r["path"]: r["description"] or "" for r in kb._query("select path, description from pages")}
         self._words = {role.id: WORD.findall(role.name.lower()) for role in kb.roles.values()}
-        self._freshness: dict[str, datetime] = {}
+        self._titles = {p["path"]: p["title"] or p["path"] for p in kb.pages.values()}
+        # Until this version's freshness is worked out, the previous version's is served (no waiting).
+        self._freshness: dict[str, datetime] = dict(previous._freshness) if previous is not None else {}
         self._fresh = threading.Event()
+        self._stale_ok = previous is not None and previous._fresh.is_set()
         if self.seeds_dir is None:
             self._fresh.set()
         else:
@@ -114,7 +118,7 @@ class Catalog:
 
     def title(self, page: str) -> str:
         """A page's title ("Sales Operations Roles"), or its file name."""
-        return next((p["title"] for p in self.kb.pages.values() if p["path"] == page and p["title"]), page)
+        return self._titles.get(page) or page
 
     def pages(self) -> list[tuple[str, str, datetime | None]]:
         """Every page as (title, url, when it last changed), most recently changed first."""
@@ -226,14 +230,17 @@ class Catalog:
 
     # --- freshness ------------------------------------------------------------------
 
-    def changed_at(self, page: str) -> datetime | None:
-        """When ``page`` last changed (UTC), or None when unknown."""
-        self._fresh.wait(FRESHNESS_WAIT)
+    def changed_at(self, page: str, wait: float = FRESHNESS_WAIT) -> datetime | None:
+        """When ``page`` last changed (UTC), or None when unknown. Waits at most ``wait`` seconds for
+        the first computation; after a reload the previous version's dates are served meanwhile."""
+        if not self._stale_ok:
+            self._fresh.wait(wait)
         return self._freshness.get(page)
 
-    def freshness(self) -> dict[str, datetime]:
+    def freshness(self, wait: float = FRESHNESS_WAIT) -> dict[str, datetime]:
         """Page -> when it last changed, for every indexed page it is known for."""
-        self._fresh.wait(FRESHNESS_WAIT)
+        if not self._stale_ok:
+            self._fresh.wait(wait)
         return dict(self._freshness)
 
     def _compute_freshness(self) -> None:
@@ -241,7 +248,7 @@ class Catalog:
             assert self.seeds_dir is not None
             pages = sorted({role.page for role in self.kb.roles.values()} | set(self._descriptions))
             found = page_freshness(self.seeds_dir, pages)
-            self._freshness = found
+            self._freshness = found  # one assignment: readers see the old dict or the new one
         except Exception:  # freshness is a nicety: never let it take anything down
             log.exception("could not work out when the pages last changed")
         finally:

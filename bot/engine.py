@@ -124,7 +124,7 @@ class Engine:
         kb = self.kb
         with self._catalog_lock:
             if self._catalog is None or self._catalog.kb is not kb:
-                self._catalog = Catalog(kb, self.seeds_dir)
+                self._catalog = Catalog(kb, self.seeds_dir, previous=self._catalog)
             return self._catalog
 
     def index_info(self) -> dict:

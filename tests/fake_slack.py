@@ -779,7 +779,8 @@ class SlackSender:
                 "api_app_id": "A0ROLECALL", "token": "legacy-verification-token"}
         return self.post(urllib.parse.urlencode({"payload": json.dumps({**base, **payload})}), "application/x-www-form-urlencoded")
 
-    def link_shared(self, *urls: str, channel: str | None = None, user: str = "U0ALICE", composer: bool = False) -> tuple[Reply, dict[str, Any]]:
+    def link_shared(self, *urls: str, channel: str | None = None, user: str = "U0ALICE", composer: bool = False,
+                    team: str = TEAM_ID) -> tuple[Reply, dict[str, Any]]:
         """A message (or, with ``composer``, a message being written) with handbook links in it."""
         ts = self.new_ts()
         event: dict[str, Any] = {
@@ -791,10 +792,10 @@ class SlackSender:
             event["unfurl_id"] = f"U-{next(self._ids)}-unfurl"
             event["channel"] = "COMPOSER"
             event["message_ts"] = f"{user}-composer"
-        return self.event(event), event
+        return self.event(event, team=team), event
 
     def message_shortcut(self, text: str, *, callback_id: str = "ask_rolecall", channel: str | None = None,
-                         user: str = "U0ALICE") -> tuple[Reply, dict[str, Any]]:
+                         user: str = "U0ALICE", team: str = TEAM_ID) -> tuple[Reply, dict[str, Any]]:
         """"Ask Rolecall" on a message whose text is ``text``."""
         channel = channel or self.new_id("C")
         ts = self.new_ts()
@@ -803,12 +804,14 @@ class SlackSender:
             "response_url": self._response_url(f"shortcut-{channel}"), "action_ts": str(time.time()),
             "channel": {"id": channel, "name": "hiring"}, "user": {"id": user, "username": "alice", "team_id": TEAM_ID},
             "message_ts": ts, "message": {"type": "message", "user": "U0BOB", "ts": ts, "text": text},
+            "team": {"id": team, "domain": "rolecall-test"},
         }
         return self.interactive(payload), payload
 
-    def global_shortcut(self, *, callback_id: str = "lookup_role", user: str = "U0ALICE") -> Reply:
+    def global_shortcut(self, *, callback_id: str = "lookup_role", user: str = "U0ALICE", team: str = TEAM_ID) -> Reply:
         return self.interactive({"type": "shortcut", "callback_id": callback_id, "trigger_id": f"trigger-{next(self._ids)}",
-                                 "action_ts": str(time.time()), "user": {"id": user, "username": "alice", "team_id": TEAM_ID}})
+                                 "action_ts": str(time.time()), "user": {"id": user, "username": "alice", "team_id": team},
+                                 "team": {"id": team, "domain": "rolecall-test"}})
 
     def block_suggestion(self, typed: str, *, view: dict[str, Any], action_id: str = "role_pick", block_id: str = "role") -> Reply:
         """The user typed ``typed`` into an external_select of ``view`` (as views.open returned it)."""
@@ -844,13 +847,14 @@ class SlackSender:
                          "value": button.get("value", ""), "action_ts": str(time.time())}],
         })
 
-    def assistant_thread_started(self, *, user: str = "U0ALICE", channel: str | None = None) -> tuple[Reply, dict[str, Any]]:
+    def assistant_thread_started(self, *, user: str = "U0ALICE", channel: str | None = None,
+                                 team: str = TEAM_ID) -> tuple[Reply, dict[str, Any]]:
         """The user opened Rolecall in the assistant panel: a new thread in their DM with it."""
         thread_ts = self.new_ts()
         event = {"type": "assistant_thread_started", "event_ts": thread_ts, "assistant_thread": {
             "user_id": user, "channel_id": channel or self.new_id("D"), "thread_ts": thread_ts,
-            "context": {"channel_id": "C0VIEWING", "team_id": TEAM_ID, "enterprise_id": None}}}
-        return self.event(event), event
+            "context": {"channel_id": "C0VIEWING", "team_id": team, "enterprise_id": None}}}
+        return self.event(event, team=team), event
 
     def url_verification(self, challenge: str) -> Reply:
         body = {"token": "legacy-verification-token", "challenge": challenge, "type": "url_verification"}

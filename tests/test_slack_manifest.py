@@ -276,3 +276,20 @@ def test_socket_mode_clicks_reach_the_button_listeners(rolecall, socket_mode):
     assert answer.params["replace_original"] is True
     assert "*Director, Sales Operations* reports to" in answer.mrkdwn()
     assert json.loads(button["value"])["r"] == "Director, Sales Operations"
+
+
+def test_socket_mode_unfurls_links_and_opens_the_role_picker_with_the_same_listeners(rolecall, socket_mode):
+    client = RecordingSocketClient(socket_mode.app.logger)
+    url = "https://about.gitlab.com/job-families/sales/sales-operations/#senior-director-sales-operations"
+    event = {"type": "link_shared", "channel": "C0SOCKET2", "user": "U0ALICE", "message_ts": "1700000000.999001",
+             "links": [{"domain": "about.gitlab.com", "url": url}]}
+    socket_mode.handle(client, envelope("events_api", {"type": "event_callback", "team_id": TEAM_ID, "event": event,
+                                                        "event_id": "Ev0SOCKETLINK", "event_time": int(time.time())}))
+    unfurl = rolecall.fake.wait_for("chat.unfurl")[0]
+    assert "*Grade*\n11" in unfurl.mrkdwn() and "VP, Field Operations" in unfurl.mrkdwn()
+
+    shortcut = {"type": "shortcut", "callback_id": "lookup_role", "trigger_id": "t-socket", "team": {"id": TEAM_ID},
+                "user": {"id": "U0ALICE"}}
+    socket_mode.handle(client, envelope("interactive", shortcut))
+    assert rolecall.fake.wait_for("views.open")[0].params["trigger_id"] == "t-socket"
+    assert len(client.responses) == 2

@@ -94,4 +94,5 @@ def build_app(
                    work_executor=listener_executor, handoff_channel=config.handoff_channel,
                    handbook_url=config.handbook_url)
     bot.register(app)
+    bot.catalog()  # builds the catalog and starts working out page freshness now, not on the first answer
     return app

@@ -28,6 +28,7 @@ from slack_sdk.errors import SlackClientError
 
 from bot import settings
 from bot.answer import Answer
+from bot.catalog import ANSWER_WAIT
 from bot.slack import blocks
 from bot.slack.blocks import Asked, Message
 from bot.slack.config import DEFAULT_HANDBOOK_URL, DEFAULT_HTTP_TIMEOUT, Access
@@ -268,8 +269,9 @@ class SlackBot:
         if catalog is None:
             return []
         try:
-            changed = catalog.freshness()
-            titles = {page: catalog.title(page) for page in {s.page for s in answer.sources}}
+            pages = {source.page for source in answer.sources}
+            changed = {page: catalog.changed_at(page, wait=ANSWER_WAIT) for page in pages}
+            titles = {page: catalog.title(page) for page in pages}
         except Exception:
             logger.exception("Could not tell when the pages last changed")
             return []
