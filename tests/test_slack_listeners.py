@@ -173,3 +173,30 @@ def test_the_digest_posts_once_with_a_mocked_client(engine):
     assert digest.run_once() is None
     assert client.chat_postMessage.call_count == 1
     assert client.chat_postMessage.call_args.kwargs["channel"] == "C0DIGEST"
+
+
+def test_a_command_outside_the_channel_allowlist_is_refused_in_the_ack(engine):
+    from bot.slack.config import Access
+    from bot.slack.listeners.commands import Commands
+
+    guarded = SlackBot(engine, context_ttl=60, access=Access(channels=frozenset({"C0HIRING"})))
+    ack, client = MagicMock(), MagicMock()
+
+    Commands(guarded).on_command(ack=ack, command={"team_id": "T1", "channel_id": "C0OTHER", "user_id": "U1", "text": "what's grade 7?"},
+                                 client=client)
+
+    assert ack.call_args.kwargs["response_type"] == "ephemeral"
+    assert "isn't enabled in this channel" in ack.call_args.kwargs["text"]
+    assert client.mock_calls == []
+
+
+def test_a_forged_feedback_click_is_acked_and_records_nothing(bot):
+    from bot.slack.listeners.actions import Actions
+
+    ack, client = MagicMock(), MagicMock()
+    body = {"user": {"id": "U1"}, "team": {"id": "T1"}, "channel": {"id": "C1"}, "container": {"channel_id": "C1"}}
+
+    Actions(bot).on_feedback(ack=ack, body=body, action={"action_id": "feedback:helpful", "value": '{"id": "42"}'}, client=client)
+
+    ack.assert_called_once_with()
+    client.chat_postEphemeral.assert_not_called()
