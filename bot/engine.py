@@ -78,6 +78,8 @@ class Engine:
         self._logged_problems: set[str] = set()
         self.generation = 0
         self.pages_digest = ""
+        self._catalog = None  # bot.catalog.Catalog of the index served, once a surface asked for one
+        self._catalog_lock = threading.Lock()
         self.last_sync: SyncReport = self._update_index()
         self._load()
         self._logged_problems = set(str(p) for p in self.kb.problems())  # `rolecall index` and App Home show these
@@ -112,6 +114,19 @@ class Engine:
         self.generation = int(info.get("generation") or 0)
         self.pages_digest = info.get("pages_digest") or ""
         self._warm(kb)
+        if self._catalog is not None:  # a surface uses it: build the new version's now, off the question path
+            self.catalog()
+
+    def catalog(self):
+        """Role cards, URL lookups, role search and page freshness of the index being served
+        (:class:`bot.catalog.Catalog`): one per index version, rebuilt when the index is reloaded."""
+        from bot.catalog import Catalog
+
+        kb = self.kb
+        with self._catalog_lock:
+            if self._catalog is None or self._catalog.kb is not kb:
+                self._catalog = Catalog(kb, self.seeds_dir, previous=self._catalog)
+            return self._catalog
 
     def index_info(self) -> dict:
         """Which index version this process serves: replicas serving the same pages report the same digest."""

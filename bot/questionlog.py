@@ -57,6 +57,11 @@ create table if not exists feedback (
     user_hash text
 );
 create index if not exists feedback_question on feedback(question_id);
+create table if not exists digests (
+    period text primary key,
+    channel text not null,
+    claimed_at real not null
+);
 """
 
 # One feedback row per user and answer: a double click, or a change of mind, updates it. Older
@@ -239,6 +244,19 @@ class QuestionLog:
                 (question_id, time.time(), int(helpful), self.hash_user(user)),
             )
             return True
+
+    def claim_digest(self, period: str, channel: str) -> bool:
+        """Claim the gaps digest of ``period`` (one unique row); True for the one process, of all
+        those sharing this log, whose claim made the row. The claim is never pruned."""
+        with self._lock, self._conn:
+            cursor = self._conn.execute("insert or ignore into digests (period, channel, claimed_at) values (?, ?, ?)",
+                                        (period, channel, time.time()))
+            return cursor.rowcount == 1
+
+    def release_digest(self, period: str) -> None:
+        """Give a claim back when Slack certainly did not post the digest, so a later try may."""
+        with self._lock, self._conn:
+            self._conn.execute("delete from digests where period = ?", (period,))
 
     def count(self) -> int:
         with self._lock:

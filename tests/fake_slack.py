@@ -68,6 +68,9 @@ class Call:
     @property
     def blocks(self) -> list[dict[str, Any]]:
         blocks = self.params.get("blocks") or (self.params.get("view") or {}).get("blocks") or []
+        unfurls = self.params.get("unfurls")
+        if not blocks and isinstance(unfurls, dict):  # chat.unfurl: every unfurl's blocks, in order
+            blocks = [b for unfurl in unfurls.values() for b in (unfurl or {}).get("blocks") or []]
         return blocks if isinstance(blocks, list) else []
 
     def mrkdwn(self) -> str:
@@ -138,6 +141,35 @@ def block_kit_problems(params: dict[str, Any]) -> list[str]:
                     problems.append("button label > 75")
         if block.get("type") == "context" and len(block.get("elements", [])) > 10:
             problems.append("context > 10 elements")
+        if block.get("type") == "section":
+            for item in block.get("fields") or []:
+                if len(item.get("text", "")) > 2000:
+                    problems.append("section field > 2000")
+            if len(block.get("fields") or []) > 10:
+                problems.append("section > 10 fields")
+    view = params.get("view") or {}
+    if view.get("type") == "modal":
+        if not 0 < len((view.get("title") or {}).get("text", "")) <= 24:
+            problems.append("modal title empty or > 24")
+        if any(b.get("type") == "input" for b in view.get("blocks", [])) and not view.get("submit"):
+            problems.append("modal with an input block but no submit")
+    return problems
+
+
+def unfurl_problems(params: dict[str, Any]) -> list[str]:
+    """What Slack would reject in chat.unfurl: a target (channel+ts or unfurl_id+source) and valid blocks."""
+    problems: list[str] = []
+    if not ((params.get("channel") and params.get("ts")) or (params.get("unfurl_id") and params.get("source"))):
+        problems.append("channel and ts, or unfurl_id and source, are required")
+    unfurls = params.get("unfurls")
+    if not isinstance(unfurls, dict) or not unfurls:
+        return problems + ["no unfurls"]
+    for url, unfurl in unfurls.items():
+        blocks = (unfurl or {}).get("blocks")
+        if not isinstance(blocks, list) or not blocks:
+            problems.append(f"unfurl of {url} has no blocks")
+            continue
+        problems.extend(p for p in block_kit_problems({"blocks": blocks, "text": "-"}))
     return problems
 
 
@@ -432,10 +464,32 @@ class FakeSlack:
                 "bot_id": BOT_ID,
                 "is_enterprise_install": False,
             }
-        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.publish"):
+        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.publish", "views.open", "views.update"):
             problems = block_kit_problems(params)
             if problems:
                 return {"ok": False, "error": "invalid_blocks", "errors": problems}
+        if method == "chat.unfurl":
+            problems = unfurl_problems(params)
+            return {"ok": False, "error": "invalid_unfurls", "errors": problems} if problems else {"ok": True}
+        if method == "views.open":
+            if not params.get("trigger_id"):
+                return {"ok": False, "error": "invalid_trigger_id"}
+            view_id = f"V0MODAL{next(self._ts):04d}"
+            return {"ok": True, "view": {"id": view_id, "hash": f"h-{view_id}", **(params.get("view") or {})}}
+        if method == "views.update":
+            if not (params.get("view_id") or params.get("external_id")):
+                return {"ok": False, "error": "not_found"}
+            return {"ok": True, "view": {"id": params.get("view_id"), "hash": f"h-{next(self._ts)}", **(params.get("view") or {})}}
+        if method == "assistant.threads.setStatus":
+            if not params.get("channel_id") or not params.get("thread_ts") or "status" not in params:
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True}
+        if method == "assistant.threads.setSuggestedPrompts":
+            prompts = params.get("prompts")
+            if (not params.get("channel_id") or not isinstance(prompts, list) or not 0 < len(prompts) <= 4
+                    or any(not p.get("title") or not p.get("message") for p in prompts)):
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True}
         ts = f"1800000000.{next(self._ts):06d}"
         if method == "chat.postMessage":
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"text": params.get("text"), "ts": ts}}
@@ -536,7 +590,7 @@ def _parse_body(content_type: str, raw: str) -> dict[str, Any]:
             return {}
         return data if isinstance(data, dict) else {}
     params: dict[str, Any] = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
-    for key in ("blocks", "view"):
+    for key in ("blocks", "view", "unfurls", "prompts"):
         if isinstance(params.get(key), str):
             params[key] = json.loads(params[key])
     return params
@@ -718,6 +772,89 @@ class SlackSender:
             payload["message"] = message
         form = urllib.parse.urlencode({"payload": json.dumps(payload)})
         return self.post(form, "application/x-www-form-urlencoded")
+
+    def interactive(self, payload: dict[str, Any]) -> Reply:
+        """Any interactivity payload (shortcut, block_suggestion, view_submission, block_actions), form-encoded as Slack does."""
+        base = {"team": {"id": TEAM_ID, "domain": "rolecall-test"}, "user": {"id": "U0ALICE", "username": "alice", "team_id": TEAM_ID},
+                "api_app_id": "A0ROLECALL", "token": "legacy-verification-token"}
+        return self.post(urllib.parse.urlencode({"payload": json.dumps({**base, **payload})}), "application/x-www-form-urlencoded")
+
+    def link_shared(self, *urls: str, channel: str | None = None, user: str = "U0ALICE", composer: bool = False,
+                    team: str = TEAM_ID) -> tuple[Reply, dict[str, Any]]:
+        """A message (or, with ``composer``, a message being written) with handbook links in it."""
+        ts = self.new_ts()
+        event: dict[str, Any] = {
+            "type": "link_shared", "channel": channel or self.new_id("C"), "is_bot_user_member": True, "user": user,
+            "message_ts": ts, "event_ts": ts, "source": "composer" if composer else "conversations_history",
+            "links": [{"domain": urllib.parse.urlsplit(u).hostname, "url": u} for u in urls],
+        }
+        if composer:
+            event["unfurl_id"] = f"U-{next(self._ids)}-unfurl"
+            event["channel"] = "COMPOSER"
+            event["message_ts"] = f"{user}-composer"
+        return self.event(event, team=team), event
+
+    def message_shortcut(self, text: str, *, callback_id: str = "ask_rolecall", channel: str | None = None,
+                         user: str = "U0ALICE", team: str = TEAM_ID) -> tuple[Reply, dict[str, Any]]:
+        """"Ask Rolecall" on a message whose text is ``text``."""
+        channel = channel or self.new_id("C")
+        ts = self.new_ts()
+        payload = {
+            "type": "message_action", "callback_id": callback_id, "trigger_id": f"trigger-{next(self._ids)}",
+            "response_url": self._response_url(f"shortcut-{channel}"), "action_ts": str(time.time()),
+            "channel": {"id": channel, "name": "hiring"}, "user": {"id": user, "username": "alice", "team_id": TEAM_ID},
+            "message_ts": ts, "message": {"type": "message", "user": "U0BOB", "ts": ts, "text": text},
+            "team": {"id": team, "domain": "rolecall-test"},
+        }
+        return self.interactive(payload), payload
+
+    def global_shortcut(self, *, callback_id: str = "lookup_role", user: str = "U0ALICE", team: str = TEAM_ID) -> Reply:
+        return self.interactive({"type": "shortcut", "callback_id": callback_id, "trigger_id": f"trigger-{next(self._ids)}",
+                                 "action_ts": str(time.time()), "user": {"id": user, "username": "alice", "team_id": team},
+                                 "team": {"id": team, "domain": "rolecall-test"}})
+
+    def block_suggestion(self, typed: str, *, view: dict[str, Any], action_id: str = "role_pick", block_id: str = "role") -> Reply:
+        """The user typed ``typed`` into an external_select of ``view`` (as views.open returned it)."""
+        return self.interactive({"type": "block_suggestion", "action_id": action_id, "block_id": block_id, "value": typed,
+                                 "container": {"type": "view", "view_id": view.get("id")}, "view": view})
+
+    def view_submission(self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U0ALICE") -> Reply:
+        """``view`` submitted with ``values`` as its state (block_id -> action_id -> value)."""
+        submitted = {**view, "state": {"values": values}}
+        return self.interactive({"type": "view_submission", "view": submitted, "trigger_id": f"trigger-{next(self._ids)}",
+                                 "user": {"id": user, "username": "alice", "team_id": TEAM_ID}})
+
+    def click_in_view(self, button: dict[str, Any], *, view: dict[str, Any], user: str = "U0ALICE") -> Reply:
+        """A click on ``button`` inside a modal (no channel, no response_url: Slack sends neither)."""
+        return self.interactive({
+            "type": "block_actions", "container": {"type": "view", "view_id": view.get("id")}, "view": view,
+            "trigger_id": f"trigger-{next(self._ids)}", "user": {"id": user, "username": "alice", "team_id": TEAM_ID},
+            "actions": [{"type": "button", "action_id": button["action_id"], "block_id": "card", "text": button["text"],
+                         "value": button.get("value", ""), "action_ts": str(time.time())}],
+        })
+
+    def click_in_unfurl(self, button: dict[str, Any], *, link: dict[str, Any], url: str, user: str = "U0ALICE") -> Reply:
+        """A click on ``button`` of the unfurl of ``url`` under the message of ``link`` (a link_shared event)."""
+        channel = link["channel"]
+        return self.interactive({
+            "type": "block_actions", "trigger_id": f"trigger-{next(self._ids)}",
+            "container": {"type": "message_attachment", "message_ts": link["message_ts"], "attachment_id": 1, "channel_id": channel,
+                          "is_ephemeral": False, "is_app_unfurl": True, "app_unfurl_url": url},
+            "channel": {"id": channel, "name": "hiring"}, "user": {"id": user, "username": "alice", "team_id": TEAM_ID},
+            "message": {"type": "message", "ts": link["message_ts"], "text": url, "user": "U0BOB"},
+            "response_url": self._response_url(f"unfurl-{channel}"),
+            "actions": [{"type": "button", "action_id": button["action_id"], "block_id": "card", "text": button["text"],
+                         "value": button.get("value", ""), "action_ts": str(time.time())}],
+        })
+
+    def assistant_thread_started(self, *, user: str = "U0ALICE", channel: str | None = None,
+                                 team: str = TEAM_ID) -> tuple[Reply, dict[str, Any]]:
+        """The user opened Rolecall in the assistant panel: a new thread in their DM with it."""
+        thread_ts = self.new_ts()
+        event = {"type": "assistant_thread_started", "event_ts": thread_ts, "assistant_thread": {
+            "user_id": user, "channel_id": channel or self.new_id("D"), "thread_ts": thread_ts,
+            "context": {"channel_id": "C0VIEWING", "team_id": team, "enterprise_id": None}}}
+        return self.event(event, team=team), event
 
     def url_verification(self, challenge: str) -> Reply:
         body = {"token": "legacy-verification-token", "challenge": challenge, "type": "url_verification"}

@@ -249,3 +249,58 @@ def test_without_admins_nobody_sees_gaps_and_the_refusal_says_why(engine):
         rolecall.slack.command("gaps", user="U0ALICE")
         refusal = rolecall.response()
     assert refusal.text == "Sorry, only Rolecall admins can see the gaps report. No admins are set up yet (`ROLECALL_ADMINS`)."
+
+
+# --------------------------------------------------------------------------- issue 12 surfaces
+
+
+def test_links_are_unfurled_only_inside_the_allowlists(guarded):
+    url = "https://about.gitlab.com/job-families/sales/sales-operations/#associate-sales-operations-analyst"
+    guarded.slack.link_shared(url, channel="C0ELSEWHERE")
+    guarded.slack.link_shared(url, channel=HIRING, team="T0OTHER")
+    guarded.settle()
+    assert guarded.fake.calls("chat.unfurl") == []
+
+    guarded.slack.link_shared(url, channel=HIRING)
+    assert "*Grade*\n5" in guarded.fake.wait_for("chat.unfurl")[0].mrkdwn()
+
+
+def test_ask_rolecall_outside_the_allowlists_says_so_privately(guarded):
+    guarded.slack.message_shortcut(QUESTION, channel="C0ELSEWHERE")
+    refusal = guarded.response()
+    assert refusal.params["response_type"] == "ephemeral"
+    assert "isn't enabled in this channel" in refusal.mrkdwn()
+
+    guarded.slack.message_shortcut(QUESTION, channel=HIRING)
+    assert "Manager, Sales Operations" in guarded.response(count=2).mrkdwn()
+
+
+def test_look_up_a_role_in_another_workspace_says_so_and_offers_nothing(guarded):
+    guarded.slack.global_shortcut(team="T0OTHER")
+    modal = guarded.fake.wait_for("views.open")[0]
+    assert "isn't enabled in this workspace" in modal.mrkdwn()
+    view = {"id": "V1", "callback_id": "role_lookup", "type": "modal", "blocks": []}
+    payload = {"type": "block_suggestion", "action_id": "role_pick", "block_id": "role", "value": "assoc",
+               "view": view, "team": {"id": "T0OTHER"}}
+    assert guarded.slack.interactive(payload).json() == {"options": []}
+
+
+def test_assistant_threads_follow_the_workspace_allowlist(guarded):
+    guarded.slack.assistant_thread_started(team="T0OTHER")
+    notice = guarded.fake.wait_for("chat.postMessage")[0]
+    assert "isn't enabled in this workspace" in notice.mrkdwn()
+    guarded.settle()
+    assert guarded.fake.calls("assistant.threads.setSuggestedPrompts") == []
+
+
+def test_hand_off_and_digest_channels_must_be_channel_ids():
+    base = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s"}
+    config = SlackConfig.from_env({**base, "ROLECALL_HANDOFF_CHANNEL": "C0RECRUIT", "ROLECALL_DIGEST_CHANNEL": "G0OWNERS",
+                                   "ROLECALL_DIGEST_DAYS": "14"})
+    assert (config.handoff_channel, config.digest_channel, config.digest_days) == ("C0RECRUIT", "G0OWNERS", 14.0)
+    unset = SlackConfig.from_env(base)
+    assert (unset.handoff_channel, unset.digest_channel, unset.digest_days) == (None, None, 7.0)
+    for name, value in (("ROLECALL_HANDOFF_CHANNEL", "#recruiters"), ("ROLECALL_DIGEST_CHANNEL", "owners"), ("ROLECALL_DIGEST_DAYS", "0")):
+        with pytest.raises(ConfigError) as error:
+            SlackConfig.from_env({**base, name: value})
+        assert name in str(error.value) and value not in str(error.value).replace(name, "")

@@ -21,7 +21,8 @@ from fake_slack import APP_TOKEN, BOT_TOKEN, SEEDS, SIGNING_SECRET, FakeSlack, S
 
 ROOT = Path(__file__).resolve().parents[1]
 SLACK_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "HOST", "PORT",
-                   "ROLECALL_ALLOWED_TEAMS", "ROLECALL_ALLOWED_CHANNELS", "ROLECALL_ADMINS")
+                   "ROLECALL_ALLOWED_TEAMS", "ROLECALL_ALLOWED_CHANNELS", "ROLECALL_ADMINS", "ROLECALL_HANDOFF_CHANNEL",
+                   "ROLECALL_DIGEST_CHANNEL", "ROLECALL_DIGEST_DAYS")
 
 
 @pytest.fixture
@@ -209,3 +210,43 @@ def test_serve_runs_socket_mode_when_the_app_token_is_set(tmp_path):
     assert process.returncode == 0, output
     assert "Socket Mode" in output
     assert BOT_TOKEN not in output and APP_TOKEN not in output
+
+
+def test_two_serve_replicas_sharing_the_log_post_the_gaps_digest_once(tmp_path):
+    """ROLECALL_DIGEST_CHANNEL: each replica checks at start and every minute; only one posts the period."""
+    from bot.engine import Engine
+    from bot.questionlog import QuestionLog
+
+    log_path = tmp_path / "questions.sqlite"
+    Engine(SEEDS, tmp_path / "index.sqlite", question_log=QuestionLog(log_path)).ask(
+        "who does the chief happiness officer report to?", user="U0ALICE")
+    with FakeSlack() as fake:
+        processes = []
+        for _ in range(2):
+            port = free_port()
+            env = {
+                **{k: v for k, v in os.environ.items() if k not in SLACK_VARIABLES},
+                "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.api_url,
+                "HOST": "127.0.0.1", "PORT": str(port), "ROLECALL_SEEDS": str(SEEDS),
+                "ROLECALL_DB": str(tmp_path / "index.sqlite"), "ROLECALL_QUESTION_LOG": str(log_path),
+                "ROLECALL_DIGEST_CHANNEL": "C0DIGEST", "ROLECALL_DIGEST_DAYS": "7",
+            }
+            process = subprocess.Popen([sys.executable, "-c", "from bot.slack.server import serve; raise SystemExit(serve())"],
+                                       cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            processes.append((process, port))
+        try:
+            for process, port in processes:
+                wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
+            digest = fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "C0DIGEST")[0]
+            assert "*Gaps digest*" in digest.mrkdwn()
+            assert "“who does the chief happiness officer report to?”: no such role" in digest.mrkdwn()
+            time.sleep(1.0)  # both replicas have made their first check by now
+            assert len([c for c in fake.calls("chat.postMessage") if c.params.get("channel") == "C0DIGEST"]) == 1
+            with sqlite3.connect(log_path) as log:
+                assert len(log.execute("select period from digests").fetchall()) == 1
+        finally:
+            outputs = []
+            for process, _ in processes:
+                process.send_signal(signal.SIGTERM)
+                outputs.append(process.communicate(timeout=10)[0])
+    assert all(BOT_TOKEN not in output for output in outputs)

@@ -322,12 +322,16 @@ def answer_message(
     *,
     share: bool = False,
     shared_by: str | None = None,
+    freshness: Sequence[str] = (),
+    handoff: bool = False,
 ) -> Message:
     """Block Kit for one answer.
 
     ``share`` adds the "Share in channel" button (ephemeral slash-command
     answers); ``shared_by`` (a Slack user id) heads a public copy with who shared
-    it and what was asked.
+    it and what was asked. ``freshness``: rendered "page last changed" items for the sources
+    (:func:`freshness_items`). ``handoff``: add "Ask a recruiter" under an answer that was not good
+    enough (``not_found``, ``not_documented``).
     """
     head: list[Block] = []
     if shared_by:
@@ -338,11 +342,13 @@ def answer_message(
         buttons.extend(feedback_buttons(answer))
     if share and answer.status != "ambiguous":
         buttons.append(button("Share in channel", SHARE, asked.to_value(), style="primary"))
+    if handoff and answer.status in HANDOFF_STATUSES:
+        buttons.append(handoff_button(handoff_value(answer)))
     tail = actions(choice_buttons(answer, asked), block_id="choices") + actions(buttons, block_id="answer_actions")
     # One block is kept back for the sources, which depend on how much text is shown.
     room = MESSAGE_BLOCK_LIMIT - len(head) - len(tail) - 1
     body, shown = fit_text(answer.text or "(no answer)", max_blocks=max(1, room))
-    sources = source_items(answer.sources, shown)
+    sources = source_items(answer.sources, shown) + list(freshness)
     if sources:
         tail.insert(0, context(sources))
     return {"text": fallback_text(answer.text or "(no answer)"), "blocks": head + body + tail}
@@ -363,8 +369,12 @@ def notice_message(text: str) -> Message:
     return {"text": fallback_text(text), "blocks": [section(to_mrkdwn(text))]}
 
 
-def home_view(stats: Mapping[str, Any], help_text: str, examples: Sequence[str]) -> dict[str, Any]:
-    """The App Home tab: what the bot knows, how to ask, examples to copy."""
+HOME_PAGES = 20  # the App Home lists this many pages with when each last changed, then a count of the rest
+
+
+def home_view(stats: Mapping[str, Any], help_text: str, examples: Sequence[str],
+              pages: Sequence[tuple[str, str, str]] = ()) -> dict[str, Any]:
+    """The App Home tab: what the bot knows (``pages``: title, url, last changed), how to ask, examples to copy."""
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Rolecall", "emoji": True}},
         section(to_mrkdwn("I answer hiring questions about job roles, straight from the handbook's job-family pages.")),
@@ -393,10 +403,17 @@ def home_view(stats: Mapping[str, Any], help_text: str, examples: Sequence[str])
         shown = "\n".join(f"• {suspicion}" for suspicion in suspicions[:HOME_PROBLEMS])
         more = f"\n…and {len(suspicions) - HOME_PROBLEMS} more (`rolecall index` lists them all)" if len(suspicions) > HOME_PROBLEMS else ""
         blocks.extend(text_blocks(f"*{len(suspicions)} suspicion(s): read, but probably not as meant*\n{shown}{more}", max_blocks=2))
+    if pages:
+        listed = "\n".join(f"• [{title}]({url}) — last changed {changed or 'unknown'}" if url.startswith("http")
+                           else f"• {title} — last changed {changed or 'unknown'}" for title, url, changed in pages[:HOME_PAGES])
+        more = f"\n…and {len(pages) - HOME_PAGES} more pages" if len(pages) > HOME_PAGES else ""
+        blocks.extend(text_blocks(f"*Pages*\n{listed}{more}", max_blocks=3))
     blocks.append({"type": "divider"})
     blocks.append(section(to_mrkdwn("*How to ask*\n• `/hiring <question>` anywhere (only you see the answer)\n"
                                     "• mention me in a channel: I answer in a thread\n"
-                                    "• or send me a direct message from the Messages tab")))
+                                    "• or send me a direct message from the Messages tab\n"
+                                    "• *Look up a role* from the shortcuts menu; *Ask Rolecall* on any message\n"
+                                    "• paste a handbook job link: I show the role")))
     if examples:
         blocks.append(section(to_mrkdwn("*Examples*\n" + "\n".join(f"• {example}" for example in examples[:15]))))
     room = HOME_BLOCK_LIMIT - len(blocks) - 1
@@ -429,3 +446,191 @@ def indexed_at(value: Any) -> str:
 def unescape_slack(text: str) -> str:
     """Undo Slack's own entity encoding of user text (it encodes only &, < and >)."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+# --------------------------------------------------------------------------- freshness, hand-off, cards
+
+HANDOFF = "handoff"  # "Ask a recruiter" under an answer that was not good enough
+HANDOFF_STATUSES = frozenset({"not_found", "not_documented"})
+HANDOFF_ANSWER_LIMIT = 1200
+CARD_PREFIX = "card:"  # "card:responsibilities" etc.: a kind of answer about the card's role
+CARD_PATTERN = re.compile(rf"^{CARD_PREFIX}(responsibilities|requirements|interview_steps)$")
+ROLE_PICK = "role_pick"  # the external_select of the "Look up a role" modal
+ROLE_PICK_BLOCK = "role"
+LOOKUP_VIEW = "role_lookup"  # callback_id of the modal
+OPTION_VALUE_LIMIT = 150
+OPTION_TEXT_LIMIT = 75
+OPTIONS_LIMIT = 100
+MODAL_TITLE_LIMIT = 24
+
+
+def changed_label(when: Any) -> str:
+    """A page's last change as a date ("2026-11-23"), or "" when unknown."""
+    return when.strftime("%Y-%m-%d") if hasattr(when, "strftime") else ""
+
+
+def freshness_items(answer: Answer, changed: Mapping[str, Any], titles: Mapping[str, str]) -> list[str]:
+    """ "Page “Sales Operations Roles” last changed 2026-11-23", one per page the answer's sources
+    come from (sources are data in the answer; nothing is read back out of its text)."""
+    items = []
+    for page in dict.fromkeys(source.page for source in answer.sources):
+        label = changed_label(changed.get(page))
+        if label:
+            items.append(to_mrkdwn(f"Page “{titles.get(page) or page}” last changed {label}"))
+    return items
+
+
+def handoff_value(answer: Answer) -> str:
+    """What "Ask a recruiter" hands over, carried in the button so any replica can post it:
+    the question, the answer as given (shortened), its status, first source and log row."""
+    return fit_handoff({"q": answer.question[:FEEDBACK_QUESTION_LIMIT], "a": answer.text[:HANDOFF_ANSWER_LIMIT],
+                        "s": answer.status, "u": answer.sources[0].url if answer.sources else "", "id": answer.log_id})
+
+
+def fit_handoff(data: dict[str, Any]) -> str:
+    """A hand-off button value within Slack's 2,000 characters (the answer is shortened)."""
+    data = {**data, "q": str(data.get("q") or "")[:FEEDBACK_QUESTION_LIMIT], "a": str(data.get("a") or "")[:HANDOFF_ANSWER_LIMIT]}
+    encoded = _compact(data)
+    while len(encoded) > BUTTON_VALUE_LIMIT and (data["a"] or data.get("u")):
+        if not data["a"]:
+            data["u"] = ""
+        data["a"] = data["a"][: max(0, len(data["a"]) - (len(encoded) - BUTTON_VALUE_LIMIT) - 8)]
+        encoded = _compact(data)
+    return encoded
+
+
+def handoff_button(value: str) -> Block:
+    return button("🙋 Ask a recruiter", HANDOFF, value)
+
+
+def handoff_post(handed: Mapping[str, Any], asker: str | None, team: str | None) -> Message:
+    """What the hand-off channel sees: who asked (a link to them), the question, the answer they got."""
+    who = f"<@{asker}>" if asker and SLACK_USER_ID.match(asker) else "Someone"
+    question = str(handed.get("q") or "")
+    answer = str(handed.get("a") or "")
+    status = str(handed.get("s") or "")
+    why = {"not_found": "Rolecall found nothing", "not_documented": "the handbook does not say",
+           "not_helpful": "they marked the answer Not helpful"}.get(status, "the answer was not good enough")
+    blocks: list[Block] = [
+        section(f"{who} needs a recruiter: {to_mrkdwn(why)}."),
+        section(to_mrkdwn(f"*Question:* {unescape_slack(question)}"[:SECTION_LIMIT // 5])),
+    ]
+    if answer.strip():
+        blocks.extend(text_blocks("*Rolecall answered:*\n" + answer, max_blocks=4, char_budget=SECTION_LIMIT))
+    url = str(handed.get("u") or "")
+    if url.startswith("http"):
+        blocks.append(context([to_mrkdwn(f"Source: [{url}]({url})")]))
+    return {"text": f"{who} needs a recruiter: " + fallback_text(unescape_slack(question), limit=FALLBACK_LIMIT - 40), "blocks": blocks}
+
+
+def _grades(grades: Sequence[int]) -> str:
+    return ", ".join(str(g) for g in grades) if grades else "not stated"
+
+
+def card_buttons(card: Any) -> list[Block]:
+    """One button per kind of answer (responsibilities, requirements, interview steps) about the card's role."""
+    from bot.catalog import CARD_KINDS
+
+    return [button(label, f"{CARD_PREFIX}{kind}", Asked(question.format(role=card.role), role=card.role, role_page=card.page).to_value())
+            for kind, label, question in CARD_KINDS]
+
+
+def role_card_blocks(card: Any, *, changed: str = "", buttons: bool = True) -> list[Block]:
+    """A role at a glance: name (linked), family, grade, whom it reports to, one line, and buttons."""
+    reports = ", ".join(f"[{name}]({url})" if url else name for name, url in card.reports_to) or "not stated"
+    fields = [
+        {"type": "mrkdwn", "text": to_mrkdwn(f"*Grade*\n{_grades(card.grades)}")[:2000]},
+        {"type": "mrkdwn", "text": to_mrkdwn(f"*Reports to*\n{reports}")[:2000]},
+    ]
+    head = f"*[{card.role}]({card.url})*" + (f" · {card.family}" if card.family and card.family != card.role else "")
+    out: list[Block] = [section(to_mrkdwn(head)), {"type": "section", "fields": fields}]
+    if card.summary:
+        out.append(section(to_mrkdwn(card.summary)))
+    if changed:
+        out.append(context([to_mrkdwn(f"Page last changed {changed}")]))
+    if buttons:
+        out.extend(actions(card_buttons(card), block_id="card"))
+    return out
+
+
+def family_card_blocks(card: Any, *, changed: str = "") -> list[Block]:
+    """A job family: its levels with their grades, in page order."""
+    levels = "\n".join(f"• [{level.role}]({level.url}) — grade {_grades(level.grades)}" for level in card.levels)
+    out: list[Block] = [section(to_mrkdwn(f"*[{card.family}]({card.url})* job family: {len(card.levels)} levels"))]
+    if card.summary:
+        out.append(section(to_mrkdwn(card.summary)))
+    out.extend(text_blocks(levels, max_blocks=6, char_budget=SECTION_LIMIT * 2))
+    if changed:
+        out.append(context([to_mrkdwn(f"Page last changed {changed}")]))
+    return out
+
+
+def card_text(card: Any) -> str:
+    """The plain fallback of a card (notifications, screen readers)."""
+    if hasattr(card, "levels"):
+        return fallback_text(f"{card.family} job family: " + "; ".join(f"{l.role} (grade {_grades(l.grades)})" for l in card.levels))
+    reports = ", ".join(name for name, _ in card.reports_to) or "not stated"
+    return fallback_text(f"{card.role}: grade {_grades(card.grades)}, reports to {reports}. {card.summary}")
+
+
+def role_option(role: Any) -> Block:
+    """One option of the role picker; its value is the role's context (name and page), never a bare name."""
+    from bot.answer import Context
+
+    label = role.name if len(role.name) <= OPTION_TEXT_LIMIT else role.name[: OPTION_TEXT_LIMIT - 1] + "…"
+    value = Context(role.name, role.page).encode()
+    if len(value) > OPTION_VALUE_LIMIT:
+        value = Context(role.name[: OPTION_VALUE_LIMIT - len(role.page) - 12], role.page).encode()
+    option: Block = {"text": {"type": "plain_text", "text": label, "emoji": False}, "value": value}
+    if role.family and role.family != role.name:
+        option["description"] = {"type": "plain_text", "text": role.family[:OPTION_TEXT_LIMIT]}
+    return option
+
+
+def lookup_modal(private_metadata: str = "") -> dict[str, Any]:
+    """The "Look up a role" modal: a typeahead over the index."""
+    return {
+        "type": "modal",
+        "callback_id": LOOKUP_VIEW,
+        "title": {"type": "plain_text", "text": "Look up a role"},
+        "submit": {"type": "plain_text", "text": "Show"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "private_metadata": private_metadata,
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": ROLE_PICK_BLOCK,
+                "label": {"type": "plain_text", "text": "Role"},
+                "element": {
+                    "type": "external_select",
+                    "action_id": ROLE_PICK,
+                    "placeholder": {"type": "plain_text", "text": "Start typing a role name"},
+                    "min_query_length": 0,
+                },
+            },
+            context([to_mrkdwn("Roles come from the handbook's job-family pages.")]),
+        ],
+    }
+
+
+def card_modal(title: str, body: list[Block], private_metadata: str = "") -> dict[str, Any]:
+    """A modal showing a card or an answer (no submit; Close)."""
+    if len(title) > MODAL_TITLE_LIMIT:
+        title = title[: MODAL_TITLE_LIMIT - 1] + "…"
+    return {
+        "type": "modal",
+        "callback_id": "role_card",
+        "title": {"type": "plain_text", "text": title or "Rolecall"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "private_metadata": private_metadata,
+        "blocks": body[:HOME_BLOCK_LIMIT],
+    }
+
+
+def modal_answer_blocks(answer: Answer, freshness: Sequence[str] = (), extra: Sequence[Block] = ()) -> list[Block]:
+    """An answer inside a modal: its text and sources, then ``extra`` (the card's buttons). No feedback
+    or share buttons: a modal has no channel to thank or share in."""
+    room = HOME_BLOCK_LIMIT - len(extra) - 2
+    body, shown = fit_text(answer.text or "(no answer)", max_blocks=max(1, room))
+    items = source_items(answer.sources, shown) + list(freshness)
+    return body + ([context(items)] if items else []) + list(extra)

@@ -34,6 +34,8 @@ DEFAULT_PORT = 3000
 DEFAULT_HOST = "0.0.0.0"
 # Seconds a Web API or response_url call may take before it is given up (see bot.slack.app).
 DEFAULT_HTTP_TIMEOUT = 10.0
+DEFAULT_DIGEST_DAYS = 7.0
+DEFAULT_HANDBOOK_URL = "https://about.gitlab.com"
 
 TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -100,6 +102,13 @@ class SlackConfig:
     access: Access = field(default_factory=Access)
     # Not an environment variable: tests shorten it to provoke timeouts quickly.
     http_timeout: float = DEFAULT_HTTP_TIMEOUT
+    # Where "Ask a recruiter" posts a question (a channel id); None: no hand-off button.
+    handoff_channel: str | None = None
+    # Where the gaps digest goes (a channel id) and how many days a period has; None: no digest.
+    digest_channel: str | None = None
+    digest_days: float = DEFAULT_DIGEST_DAYS
+    # The handbook's address (ROLECALL_HANDBOOK_URL): its domain is the one links are unfurled for.
+    handbook_url: str = DEFAULT_HANDBOOK_URL
 
     @property
     def socket_mode(self) -> bool:
@@ -131,6 +140,10 @@ class SlackConfig:
             host=_get(env, "HOST") or DEFAULT_HOST,
             port=_port(env),
             access=Access.from_env(env),
+            handoff_channel=_channel(env, "ROLECALL_HANDOFF_CHANNEL"),
+            digest_channel=_channel(env, "ROLECALL_DIGEST_CHANNEL"),
+            digest_days=_positive_float(env, "ROLECALL_DIGEST_DAYS", DEFAULT_DIGEST_DAYS, unit="days"),
+            handbook_url=_get(env, "ROLECALL_HANDBOOK_URL") or DEFAULT_HANDBOOK_URL,
         )
 
 
@@ -152,14 +165,24 @@ def _api_url(value: str | None) -> str | None:
     return value if value.endswith("/") else value + "/"
 
 
-def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+def _channel(env: Mapping[str, str], name: str) -> str | None:
+    """One channel id (``C…``/``G…``), or None when unset; a name would never match, so it stops start-up."""
+    raw = _get(env, name)
+    if raw is None:
+        return None
+    if not CHANNEL_ID.match(raw):
+        raise ConfigError(f"{name} is not a Slack channel id (like C0123ABCD); use the id, not the name")
+    return raw
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float, unit: str = "seconds") -> float:
     raw = _get(env, name)
     if raw is None:
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds") from None
+        raise ConfigError(f"{name} must be a number of {unit}") from None
     if value <= 0:
         raise ConfigError(f"{name} must be greater than zero")
     return value

@@ -263,6 +263,10 @@ def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
     watch = getattr(engine, "watch", None)
     if callable(watch):
         watch()  # hot reload: pages added, changed or removed are picked up without a restart
+    if config.digest_channel:  # the gaps digest, once a period across replicas sharing the question log
+        from bot.slack.digest import Digest
+
+        Digest(engine, app.client, config.digest_channel, config.digest_days).start()
     # Acks are short and answers are CPU work under one GIL: hand the GIL over every 1 ms
     # (CPython's default is 5 ms) so a burst of acks does not wait behind answers.
     sys.setswitchinterval(gil_switch_seconds())

@@ -11,7 +11,7 @@ that posted the message and then dropped the connection.
 The difference is visible in TCP itself: when the peer never acknowledged a single byte
 of the request (Linux ``TCP_INFO.tcpi_bytes_acked`` is at most 1, the SYN), nobody can
 have read it. Such a failure is raised as :class:`RequestNotSent`, which the retry
-handler in :mod:`bot.slack.app` retries; every other failure after sending stays
+handler below (:class:`UnsentRequestRetryHandler`) retries; every other failure after sending stays
 "maybe delivered" and is not repeated. Where ``TCP_INFO`` is not available, nothing
 is classified as not sent (at most once wins over at least once).
 
@@ -23,16 +23,35 @@ left to slack_sdk).
 from __future__ import annotations
 
 import http.client
+from http.client import HTTPException
 import socket
 import struct
 import urllib.request
 from typing import Any
 from urllib.request import Request
 
+from urllib.error import URLError
+from urllib.parse import urlparse
+
 from slack_sdk import WebClient
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 from slack_sdk.webhook.webhook_response import WebhookResponse
 
+from bot.slack.config import SlackConfig
+
+MAX_RETRIES = 2
+# Methods whose repetition changes nothing (same message edited, same view published, same
+# unfurl, same status): only these are sent again after a timeout or a lost reply.
+IDEMPOTENT_METHODS = frozenset({"auth.test", "apps.connections.open", "chat.update", "views.publish", "views.update", "chat.unfurl",
+                                "assistant.threads.setStatus", "assistant.threads.setSuggestedPrompts"})
 _BYTES_ACKED_OFFSET = 120  # struct tcp_info: tcpi_bytes_acked (u64), Linux 4.2+
 
 
@@ -120,3 +139,87 @@ class TrackedWebhookClient(WebhookClient):
         resp = opener(self.ssl).open(req, timeout=self.timeout)
         charset = resp.headers.get_content_charset() or "utf-8"
         return WebhookResponse(url=url, status_code=resp.status, body=resp.read().decode(charset), headers=resp.headers)
+
+
+# --------------------------------------------------------------------------- retries
+
+
+class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
+    """Retry every 5xx, not only the 500 and 503 that slack_sdk's handler covers (502/504 happen too)."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and 500 <= response.status_code < 600
+
+
+class UnsentRequestRetryHandler(RetryHandler):
+    """Retry a connection problem only when Slack cannot have acted on the request.
+
+    urllib raises ``URLError`` while connecting or sending, before Slack has the
+    whole request, and :class:`bot.slack.transport.RequestNotSent` is a connection
+    reset before Slack acknowledged a byte of it: both are always safe to send again
+    (within ``max_retry_count``). A timeout waiting for the reply,
+    or a connection dropped before it, leaves the outcome unknown: Slack may
+    have posted the message. Sending it again could post it twice, so that is
+    done only for methods in ``idempotent`` (editing a message, publishing a
+    view). slack_sdk's own handler retries dropped connections for every
+    method, which is why it is not used.
+    """
+
+    def __init__(self, max_retry_count: int = MAX_RETRIES, *, idempotent: frozenset[str] = frozenset()) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.idempotent = idempotent
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if error is None or response is not None:
+            return False  # an HTTP answer (429, 5xx) is for the other handlers
+        if isinstance(error, (URLError, RequestNotSent)):
+            return True  # never reached Slack (see bot.slack.transport): sending again cannot post twice
+        if isinstance(error, (TimeoutError, ConnectionError, HTTPException)):
+            return api_method(request.url) in self.idempotent
+        return False
+
+
+def api_method(url: str) -> str:
+    """ "https://slack.com/api/chat.postMessage" -> "chat.postMessage" (a response_url gives its last segment)."""
+    return urlparse(url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def retry_handlers(idempotent: frozenset[str] = frozenset()) -> list[RetryHandler]:
+    """Unsent requests, 429 (after Retry-After) and 5xx are retried a couple of times.
+
+    ``idempotent``: the methods that may also be repeated after a timeout or a
+    lost reply. Posts (chat.postMessage, chat.postEphemeral, response_url) are
+    not among them: they are sent at most once.
+    """
+    return [
+        UnsentRequestRetryHandler(MAX_RETRIES, idempotent=idempotent),
+        RateLimitErrorRetryHandler(max_retry_count=MAX_RETRIES),
+        AnyServerErrorRetryHandler(max_retry_count=MAX_RETRIES),
+    ]
+
+
+def make_web_client(config: SlackConfig) -> WebClient:
+    """The bot's Web API client; ``SLACK_API_URL`` (config.api_url) replaces slack.com/api/."""
+    options: dict[str, Any] = {
+        "token": config.bot_token,
+        "timeout": config.http_timeout,
+        "retry_handlers": retry_handlers(IDEMPOTENT_METHODS),
+    }
+    if config.api_url:
+        options["base_url"] = config.api_url
+    return TrackedWebClient(**options)
+
