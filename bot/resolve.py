@@ -226,6 +226,11 @@ class Resolver:
             swapped = process.extractOne(typed, self.raw_vocab_words, scorer=DamerauLevenshtein.normalized_similarity, score_cutoff=0.85)
             if swapped:
                 return self.raw_vocab[swapped[0]]
+        elif len(typed) == 5:
+            # five letters: only two neighbours swapped ("slaes"), never another letter ("stuff" is not "staff")
+            swapped = process.extractOne(typed, self.raw_vocab_words, scorer=DamerauLevenshtein.distance, score_cutoff=1)
+            if swapped and sorted(swapped[0]) == sorted(typed):
+                return self.raw_vocab[swapped[0]]
         return None
 
     def _completions(self, word: str) -> list[str]:

@@ -93,3 +93,16 @@ def test_explain_names_the_intent_scores_and_the_masked_role(quiet_ask):
     assert text.startswith("intent: reports_to (")
     assert "question as scored: who does the {role} report to" in text
     assert "role words (masked): analyst operation sale senior" in text
+
+
+@pytest.mark.parametrize(
+    "question, role, intent",
+    [
+        ("who does the assocaite sales operatins analyst reprot to", "Associate Sales Operations Analyst", "reports_to"),
+        ("responsibilites of the sr slaes ops anlyst", "Sr. Sales Operations Analyst", "responsibilities"),
+        ("waht grade is the mangaer, sales opertions", "Manager, Sales Operations", "grade"),
+    ],
+)
+def test_several_typos_in_one_question_still_find_the_role_and_the_intent(quiet_ask, question: str, role: str, intent: str):
+    answer = quiet_ask(question)
+    assert (answer.intent, answer.roles) == (intent, [role])
