@@ -20,12 +20,12 @@ NUMBER = r"[#+]?\s*(?P<n>\d{1,2}(?:\.\d)?)(?![\d.]\d)"
 GRADE_WORD = r"(?:job\s+)?(?:grade|level)"
 # "is a [grade 8](…)", "is a grade [8].", "is a [6](…grades)", "is a job grade [level 11]", "are grade 9.5"
 GRADE_SENTENCE = re.compile(
-    r"(?P<subj>[^.;!?|]*?)\s+(?:role\s+)?(?:is|are|will\s+be)\s+(?:a|an)?\s*(?:job\s+)?(?:grade|level)\s*(?:(?:grade|level)\s*)?" + NUMBER,
+    r"(?P<subj>[^.;!?|]*?)\s+(?:role\s+)?(?:is|are|(?:will|can|may|could)\s+be)\s+(?:a|an)?\s*(?:job\s+)?(?:grade|level)\s*(?:(?:grade|level)\s*)?" + NUMBER,
     re.I,
 )
 # A link whose whole text is the number ("[6](…grades)", "[level 11](…)") stands for "grade N".
 NUMBER_LINK = re.compile(r"\[\s*(?:(?:job\s+)?(?:grade|level)\s*)?[#+]?\s*(\d{1,2}(?:\.\d)?)\s*\]\(([^()\s]*)\)", re.I)
-MORE_GRADES = re.compile(r"(?:\s*(?:or|and|/|-|to)\s*(?:grade\s*)?\d{1,2}(?:\.\d)?\b)*", re.I)
+MORE_GRADES = re.compile(r"(?:\s*(?:or|and|/|-|to)\s*(?:an?\s+)?(?:(?:job\s+)?grade\s*)?\d{1,2}(?:\.\d)?\b)*", re.I)
 SPECIALTY_GROUP = re.compile(r"^(?:.*\s)?(?:specialt(?:y|ies)|specialit(?:y|ies)|specializations?)\b", re.I)
 MAY_HOLD_GRADE = re.compile(r"grade|level\s*\[?\s*\d|\[\s*\d", re.I)
 PLAIN_GRADE = re.compile(r"\b(?:grade|level)\s*\[?\s*(?P<n>\d{1,2}(?:\.\d)?)\b", re.I)
@@ -47,6 +47,18 @@ EXTENDS_ITEM = re.compile(
     r"(?P<x>.+?)"
     r"(?:\s+(?P<k2>responsibilit\w*|requirements?))?"
     r"(?:\s+(?:in|with|by)\b.*|,?\s*plus\b.*)?[\s.:;,]*$",
+    re.I,
+)
+# "The requirements of the Senior X extend the X role and include:" and "All the responsibilities
+# of a Y, plus:": an Extends written as a sentence.
+EXTENDS_SENTENCE = re.compile(
+    r"^\s*(?:all\s+)?(?:the\s+)?(?P<k>responsibilities|requirements)\s+of\s+(?:the|a|an)\s+.+?\s+extends?\s+"
+    r"(?:(?:that|those)\s+of\s+)?(?:the\s+|a\s+|an\s+)?(?P<x>.+?)(?:\s+role)?(?:\s+and\s+include\b.*|,?\s*plus\b.*)?[\s.:;,]*$",
+    re.I,
+)
+ALL_OF_ROLE = re.compile(
+    r"^\s*all\s+(?:of\s+)?the\s+(?P<k>responsibilities|requirements)\s+of\s+(?:the|a|an)\s+(?P<x>.+?)"
+    r"(?:\s+at\s+(?:the\s+)?previous\s+levels?)?(?:,?\s*plus\b.*)?[\s.:;,]*$",
     re.I,
 )
 # "The same responsibilities of a Manager, X, plus the below": an Extends in other words.
@@ -373,9 +385,16 @@ class _FactReader:
 
     def read_extends(self, section: Section, item: Item) -> None:
         head = item.text[:12].lower().lstrip()
-        if not head.startswith("extend") and "same" not in item.text.lower():
-            return  # cheap test first: most items are neither kind of "Extends"
+        lowered = item.text.lower()
+        if not head.startswith(("extend", "all ")) and "same" not in lowered and " extend" not in lowered:
+            return  # cheap test first: most items are no kind of "Extends"
         text = LINK_MD.sub(r"\1", item.text)
+        sentence = EXTENDS_SENTENCE.match(text) or ALL_OF_ROLE.match(text)
+        if sentence and item.depth <= 1:
+            target = self.anchor_target(item.text) or sentence.group("x").strip(" ,")
+            kind = "requirements" if sentence.group("k").lower().startswith("req") else "responsibilities"
+            self.page.extends.append(ExtendsFact(section.owner, section.kind, self.near_miss(target), kind, item.line, item.text))
+            return
         if SAME_AS_ABOVE.search(text) and item.depth <= 1:
             kind = section.kind if section.kind in ("responsibilities", "requirements") else "responsibilities"
             self.page.extends.append(ExtendsFact(section.owner, section.kind, "family", kind, item.line, item.text))

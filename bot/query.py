@@ -74,6 +74,12 @@ class Query:
             if sibling is not None:
                 return sibling
         found = resolver.resolve(self.clean)
+        if self.last_role and self.elliptical and found.status != "one":
+            # "and the CTO one?" after the Chief of Staff to the CFO: the current name with its
+            # distinguishing words swapped, on any page, when exactly one role is that
+            swapped = resolver.sibling(self.clean, self.last_role, list(self.kb.roles.values()))
+            if swapped is not None and swapped.status == "one":
+                return swapped
         if (self.last_role or self.last_family) and found.status == "none" and (
             FOLLOW_UP.search(resolver.without_role_it(self.clean)) or all(w is None for w in resolver.query_words(self.clean))
         ):

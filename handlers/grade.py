@@ -98,7 +98,7 @@ def pay(query: Query) -> Answer:
     lines = [f"The handbook page for {bold(role)} doesn't state pay."]
     if grades:
         lines.append(f"It states the job grade: {' or '.join(str(g.grade) for g in grades)}.")
-        lines.extend(f"> {g.sentence}" for g in grades)
+        lines.extend(f"> {sentence}" for sentence in dict.fromkeys(g.sentence for g in grades))
     if link_to:
         lines.append(f"Pay for a grade comes from the {link('compensation calculator', link_to)}.")
     source = Source(page=role.page, heading=role.name, url=role.url)
@@ -114,7 +114,7 @@ def grade_of_role(query: Query) -> Answer:
     if not grades:
         return no_grade(query, role)
     numbers = " or ".join(str(g.grade) for g in grades)
-    quotes = "\n".join(f"> {g.sentence}" for g in grades)
+    quotes = "\n".join(f"> {sentence}" for sentence in dict.fromkeys(g.sentence for g in grades))
     source = Source(page=role.page, heading=f"{role.name} Job Grade", url=role.url)
     text = f"{bold(role)} is grade {numbers}.\n{quotes}\n{source_footer([source])}"
     return Answer(query.intent, "answered", text, roles=[role.name], sources=[source], question=query.text)
@@ -137,7 +137,7 @@ def is_role_at_grade(query: Query, role: RoleRef, number: int) -> Answer:
     actual = " or ".join(str(g.grade) for g in grades)
     verdict = "Yes" if any(g.grade == number for g in grades) else "No"
     source = Source(page=role.page, heading=f"{role.name} Job Grade", url=role.url)
-    quotes = "\n".join(f"> {g.sentence}" for g in grades)
+    quotes = "\n".join(f"> {sentence}" for sentence in dict.fromkeys(g.sentence for g in grades))
     text = f"{verdict}: {bold(role)} is grade {actual}.\n{quotes}\n{source_footer([source])}"
     return Answer(query.intent, "answered", text, roles=[role.name], sources=[source], question=query.text)
 

@@ -80,3 +80,15 @@ def test_a_follow_up_keeps_the_page_of_a_title_that_two_pages_define(tmp_path: P
         follow = engine.ask("and who do they report to?", last_role=first.context)
         assert follow.roles == ["Staff Backend Engineer"]
         assert follow.sources[0].page == page
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside this checkout")
+def test_another_page_s_version_of_the_role_by_its_distinguishing_word(tmp_path: Path):
+    """'and the CTO one?' after the Chief of Staff to the CFO: the same role with that word swapped,
+    although it is on another page; a grade stated as 'can be a grade 11 or a grade 12' is both."""
+    engine = Engine(CORPUS, tmp_path / "corpus.sqlite", question_log=False)
+    cfo, cto, ceo = converse(engine, "chief of staff to the cfo grade", "and the cto one?", "what about the ceo one?")
+    assert cfo.roles == ["Chief of Staff to the CFO"] and "is grade 11 or 12." in cfo.text
+    assert cfo.text.count("> The Chief of Staff to the CFO can be a grade 11 or a grade 12") == 1
+    assert (cto.intent, cto.roles) == ("grade", ["Chief of Staff to the CTO"])
+    assert (ceo.intent, ceo.roles) == ("grade", ["Chief of Staff to the CEO"]) and "is grade 12." in ceo.text

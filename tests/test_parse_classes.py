@@ -332,3 +332,21 @@ def test_two_managers_sharing_a_title_tail_are_both_read(tmp_path: Path):
                              "## Widget Manager\n\nThe Widget Manager reports to the Director or Senior Director, Widget Operations.\n")
     assert reports(page) == {("Widget Analyst", "Manager, Widgets"), ("Widget Analyst", "Senior Manager, Widgets"),
                              ("Widget Manager", "Director, Widget Operations"), ("Widget Manager", "Senior Director, Widget Operations")}
+
+
+def test_extends_written_as_a_sentence_is_followed(tmp_path: Path):
+    """"The requirements of the Senior X extend the X role and include:" and "All the
+    responsibilities of a X, plus:" say what "Extends that of X" says."""
+    page = page_of(tmp_path, "## Widget Analyst\n\n### Responsibilities\n\n- Count widgets\n\n### Requirements\n\n- Patience\n\n"
+                   "## Senior Widget Analyst\n\n### Responsibilities\n\nAll the responsibilities of a Widget Analyst, plus:\n\n- Audit widgets\n\n"
+                   "### Requirements\n\nThe requirements of the Senior Widget Analyst extend the Widget Analyst role and include:\n\n- More patience\n")
+    facts = sorted((e.role, e.kind, e.target, e.target_kind) for e in page.extends)
+    assert facts == [
+        ("Senior Widget Analyst", "requirements", "Widget Analyst", "requirements"),
+        ("Senior Widget Analyst", "responsibilities", "Widget Analyst", "responsibilities"),
+    ]
+
+
+def test_a_role_that_can_be_one_of_two_grades_has_both(tmp_path: Path):
+    page = page_of(tmp_path, "## Widget Lead\n\nThe Widget Lead can be a [grade 8 or a grade 9](/handbook/total-rewards/compensation/#grades).\n")
+    assert sorted((g.role, g.grade) for g in page.grades) == [("Widget Lead", 8.0), ("Widget Lead", 9.0)]

@@ -199,3 +199,10 @@ def test_a_role_without_a_readable_grade_or_manager_quotes_what_its_text_says(tm
     boss = engine.ask("who does the operations intern report to")
     assert boss.status == "not_documented"
     assert "about reporting it says:\n> The Operations Intern reports to them, as agreed each quarter." in boss.text
+
+
+def test_inherited_requirements_written_as_a_sentence_answer_yes_no(corpus: Engine):
+    """The Senior Data Analyst's requirements 'extend the Data Analyst (Intermediate) role': Python is there."""
+    answer = corpus.ask("does the senior data analyst need python")
+    assert answer.status == "answered"
+    assert answer.text.startswith("Yes, the requirements of *Senior Data Analyst* mention “python”:\n• Hands on experience working with Python")
