@@ -471,10 +471,21 @@ class Resolver:
                     found = alternative
                 elif carried and len(set(found.span.split())) == 1:
                     # "what's the interview process?": one question word never names a role alone
-                    found = Resolution("none", span=asked_phrase(text))
+                    found = Resolution("none", span=self.asked(text))
         if found.status == "none" and found.span and not found.suggestions:
             found.suggestions = self.suggest(text)
         return found
+
+    def asked(self, text: str) -> str:
+        """What the question names, for "I couldn't find ...": its words less the question's own
+        ("how much does it *pay*" names no role), keeping any word a role name uses ("technical")."""
+        kept = []
+        for word in asked_phrase(text).split():
+            parts = tokens(word)
+            if parts and all(t in question_vocabulary() and t not in self.vocab_set for t in parts):
+                continue
+            kept.append(word)
+        return " ".join(kept)
 
     def is_question_word(self, word: str) -> bool:
         """A role-name word that questions use too ("process", "experience"); never a job noun or a
@@ -486,13 +497,13 @@ class Resolver:
     def _resolve(self, text: str, words: list[str | None]) -> Resolution:
         spans = _spans(words)
         if not spans:
-            return Resolution("none", span=asked_phrase(text))
+            return Resolution("none", span=self.asked(text))
         shared: dict[int, int] = {}
         for w in {w for w in words if w}:
             for i in self.by_token.get(w, ()):
                 shared[i] = shared.get(i, 0) + 1
         if not shared:
-            return Resolution("none", span=asked_phrase(text))
+            return Resolution("none", span=self.asked(text))
         # Names sharing the most words with the question are the only ones that can win; scoring
         # thousands of "... Manager" names for every question would cost milliseconds each.
         most = max(shared.values())
@@ -519,7 +530,7 @@ class Resolver:
             partial = self._partial(words, text)
             if partial.status != "none":
                 return partial
-            return Resolution("none", suggestions=self._distinct_roles(e for e, s in ranked if s[0] >= SUGGEST)[:3], span=asked_phrase(text))
+            return Resolution("none", suggestions=self._distinct_roles(e for e, s in ranked if s[0] >= SUGGEST)[:3], span=self.asked(text))
         tied = [e for e, s in ranked if s[0] >= top_score - TIE]
         # "associate sales ops analyst" also contains "sales ops analyst": the longer reading wins
         longest = max(best[e][1] for e in tied)
@@ -590,7 +601,7 @@ class Resolver:
             return Resolution("none")
         if any(touching for _, touching in _runs(words)):
             # "chief happiness officer": a word no role has, inside the name; the rest is no role
-            return Resolution("none", span=asked_phrase(text))
+            return Resolution("none", span=self.asked(text))
         wanted = set(known)
         containing = [i for i, e in enumerate(self.entries) if e.role and wanted <= set(e.key.split())]
         fams = [i for i, e in enumerate(self.entries) if e.family and wanted <= set(e.key.split())]
@@ -603,7 +614,7 @@ class Resolver:
             return Resolution("ambiguous", choices=roles[:MAX_CHOICES], span=span, too_many=len(roles) if len(roles) > MAX_CHOICES else 0)
         if fams:
             return Resolution("family", family=self.entries[fams[0]].family, span=span)
-        return Resolution("none", span=asked_phrase(text))
+        return Resolution("none", span=self.asked(text))
 
     def suggest(self, text: str, limit: int = 3) -> list[RoleRef]:
         """Close role names for a "did you mean", from the words asked (corrected where possible)."""

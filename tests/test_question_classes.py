@@ -206,3 +206,10 @@ def test_inherited_requirements_written_as_a_sentence_answer_yes_no(corpus: Engi
     answer = corpus.ask("does the senior data analyst need python")
     assert answer.status == "answered"
     assert answer.text.startswith("Yes, the requirements of *Senior Data Analyst* mention “python”:\n• Hands on experience working with Python")
+
+
+def test_a_question_naming_no_role_asks_which_instead_of_echoing_its_own_words(quiet_ask):
+    """'how much does it pay' has no role in it: ask which, never "no role matching 'pay'"."""
+    answer = quiet_ask("how much does it pay")
+    assert answer.status == "not_found" and answer.text.startswith("Which role do you mean? I couldn't tell from the question.")
+    assert quiet_ask("compare").text.startswith("Which two roles should I compare?")
