@@ -33,10 +33,10 @@ def in_ci() -> bool:
     return (os.environ.get("CI") or "").lower() in ("1", "true", "yes")
 
 
-def need(binary: str | None, name: str, package: str) -> str:
+def need(binary: str | None, name: str, package: str, where: str = "on PATH") -> str:
     """The binary's path; skip (or, in CI, fail) with a clear reason when it is absent."""
     if binary is None:
-        reason = f"{name} not found (on PATH or under /usr/lib/postgresql/*/bin): install the Debian package {package}"
+        reason = f"{name} not found ({where}): install the Debian package {package}"
         if in_ci():
             pytest.fail(f"{reason}; .ci/run installs it, so CI must run these tests")
         pytest.skip(reason)
@@ -152,7 +152,8 @@ class PostgresServer:
 
     def __init__(self) -> None:
         folder = postgres_bin_dir()
-        need(None if folder is None else str(folder), "PostgreSQL's initdb and postgres", "postgresql")
+        need(None if folder is None else str(folder), "PostgreSQL's initdb and postgres", "postgresql",
+             "on PATH or under /usr/lib/postgresql/<version>/bin")
         self.bin = folder
         self.account = unprivileged_account()
         # Not under pytest's tmp_path: that is private to root (0700), and the server may run as another user.
