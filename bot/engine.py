@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ from bot.compose import clarify_intent
 from bot.knowledge import Knowledge
 from bot.parse import DEFAULT_BASE_URL
 from bot.query import Query
-from bot.questionlog import QuestionLog, gaps_text
+from bot.questionlog import BaseQuestionLog, gaps_text, open_question_log
 from bot.router import REGISTRY, load_handlers, route
 from bot.safefiles import FileSafetyError, is_inside
 
@@ -62,7 +61,7 @@ class Engine:
         seeds_dir: Path,
         db_path: Path | None = None,
         base_url: str | None = None,
-        question_log: QuestionLog | None | bool = True,
+        question_log: BaseQuestionLog | None | bool = True,
     ) -> None:
         self.seeds_dir = Path(seeds_dir)
         if self.seeds_dir.exists() and not self.seeds_dir.is_dir():
@@ -85,11 +84,11 @@ class Engine:
         self._logged_problems = set(str(p) for p in self.kb.problems())  # `rolecall index` and App Home show these
         if question_log is True:
             log_path = default_log_path(self.db_path)
-            if is_inside(log_path, self.seeds_dir):
+            if is_inside(log_path, self.seeds_dir) and not settings.get_str("ROLECALL_DATABASE_URL"):
                 raise FileSafetyError(f"the question log {log_path} would be inside the pages folder {self.seeds_dir}; "
                                       "set ROLECALL_QUESTION_LOG outside it")
-            question_log = QuestionLog(log_path)
-        self.log: QuestionLog | None = question_log or None
+            question_log = open_question_log(log_path)  # PostgreSQL when ROLECALL_DATABASE_URL is set
+        self.log: BaseQuestionLog | None = question_log or None
         load_handlers()
 
     @classmethod
@@ -217,7 +216,7 @@ class Engine:
         if self.log is not None:
             try:
                 answer.log_id = self.log.record(answer, surface=surface, user=user, latency_ms=(time.perf_counter() - started) * 1000)
-            except sqlite3.Error:
+            except Exception:  # sqlite3.Error, psycopg.Error (PostgreSQL away): logging must never cost the answer
                 log.exception("could not log a question; the answer is still given")
         return answer
 

@@ -8,10 +8,16 @@ User ids are stored as HMACs under a secret key (``ROLECALL_LOG_SALT``, else one
 beside the log, mode 0600): the log can count distinct askers but cannot say who asked what,
 and nobody without the key can test whether a given user asked. Writes go through one lock-guarded connection in
 WAL mode, so many threads may record at once and no row is lost.
+
+Two backends share every query (:class:`BaseQuestionLog`): a SQLite file, the default
+(:class:`QuestionLog`), and PostgreSQL when ``ROLECALL_DATABASE_URL`` is set
+(:class:`PostgresQuestionLog`), for several replicas on several hosts: one log, global row ids.
+Only the schema and the connection differ.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -22,8 +28,11 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from bot import settings
 from bot import safefiles
@@ -157,26 +166,165 @@ def _read_secret(path: Path) -> bytes:
         time.sleep(0.05)  # another process is writing it right now
 
 
-class QuestionLog:
-    """Append-only log of questions and feedback, in its own SQLite file."""
+class BaseQuestionLog:
+    """What every question log does, in SQL that SQLite and PostgreSQL both run; a backend
+    provides the connection (:meth:`_write`, :meth:`_read`), the placeholder style and how an
+    inserted row's id comes back."""
 
-    def __init__(self, path: Path, retention_days: int | None = None) -> None:
-        self.path = path
+    retention_days: int
+    _key: bytes
+    _last_prune: float = 0.0
+
+    def _init_common(self, retention_days: int | None) -> None:
         self.retention_days = retention_days if retention_days is not None else int(
             settings.get("ROLECALL_LOG_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS
         )
         self._lock = threading.Lock()
+        self._last_prune = 0.0
+
+    # -- what a backend provides ----------------------------------------------------------
+
+    def _write(self) -> "contextlib.AbstractContextManager[Any]":
+        """The lock and one transaction; yields something with ``execute(sql, params)`` (``?`` placeholders)."""
+        raise NotImplementedError
+
+    def _read(self) -> "contextlib.AbstractContextManager[Any]":
+        raise NotImplementedError
+
+    def _insert_id(self, db: Any, sql: str, params: tuple) -> int:
+        """Run an insert and return the new row's id."""
+        raise NotImplementedError
+
+    # -- the log ---------------------------------------------------------------------------
+
+    def hash_user(self, user: str | None) -> str | None:
+        """How this log stores ``user`` (an HMAC under its secret)."""
+        return hash_user(user, self._key)
+
+    def record(self, answer: Answer, *, surface: str, user: str | None, latency_ms: float) -> int:
+        """Store one question and its answer; returns the row id feedback refers to."""
+        now = time.time()
+        decision = answer.decision
+        scores = json.dumps(decision.top_scores()) if decision is not None and decision.scores else None
+        row = (
+            now, surface, self.hash_user(user), answer.question, normalize_question(answer.question),
+            answer.intent, answer.status, json.dumps(answer.roles[:20]), round(latency_ms, 3), scores,
+        )
+        with self._write() as db:
+            row_id = self._insert_id(
+                db,
+                "insert into questions (asked_at, surface, user_hash, question, normalized, intent, status, roles, latency_ms, scores)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            self._prune_if_due(db, now)
+            return row_id
+
+    def feedback(self, question_id: int, helpful: bool, user: str | None = None, question: str | None = None) -> bool:
+        """Record a Helpful / Not helpful click; False when the question is unknown (pruned or forged).
+
+        ``question`` (the start of the question the button was under) guards against a click
+        reaching a replica whose log has another question under the same row id.
+        """
+        if isinstance(question_id, bool) or not isinstance(question_id, int) or not 0 < question_id < 2**63:
+            return False
+        with self._write() as db:
+            row = db.execute("select question from questions where id = ?", (question_id,)).fetchone()
+            if not row:
+                return False
+            if question is not None and not row[0].startswith(question[:200]):
+                return False
+            db.execute(
+                "insert into feedback (question_id, given_at, helpful, user_hash) values (?, ?, ?, ?)"
+                " on conflict (question_id, user_hash) do update set given_at = excluded.given_at, helpful = excluded.helpful",
+                (question_id, time.time(), int(helpful), self.hash_user(user)),
+            )
+            return True
+
+    def claim_digest(self, period: str, channel: str) -> bool:
+        """Claim the gaps digest of ``period`` (one unique row); True for the one process, of all
+        those sharing this log, whose claim made the row. The claim is never pruned."""
+        with self._write() as db:
+            cursor = db.execute("insert into digests (period, channel, claimed_at) values (?, ?, ?) on conflict do nothing",
+                                (period, channel, time.time()))
+            return cursor.rowcount == 1
+
+    def release_digest(self, period: str) -> None:
+        """Give a claim back when Slack certainly did not post the digest, so a later try may."""
+        with self._write() as db:
+            db.execute("delete from digests where period = ?", (period,))
+
+    def count(self) -> int:
+        with self._read() as db:
+            return int(db.execute("select count(*) from questions").fetchone()[0])
+
+    def gaps(self, limit: int = 20, days: float | None = None) -> list[Gap]:
+        """The most-asked questions that got a gap status or a "Not helpful", grouped by wording."""
+        since = time.time() - days * 86400 if days else 0.0
+        with self._read() as db:
+            rows = db.execute(GAPS_SQL, (since, limit)).fetchall()
+        gaps = []
+        for normalized, times, askers, last_asked, wording, status, roles, scores, unhelpful in rows:
+            reason = status if status in GAP_STATUSES else "not_helpful"
+            gaps.append(Gap(wording, int(times), int(askers), reason, json.loads(roles or "[]"), float(last_asked),
+                            likely_misroute(json.loads(scores or "{}"))))
+        return gaps
+
+    def _prune_if_due(self, db: Any, now: float) -> None:
+        """Drop rows past the retention period, at most once an hour per process (called in a write)."""
+        if self.retention_days <= 0 or now - self._last_prune < 3600:
+            return
+        self._last_prune = now
+        cutoff = now - self.retention_days * 86400
+        db.execute("delete from feedback where question_id in (select id from questions where asked_at < ?)", (cutoff,))
+        db.execute("delete from questions where asked_at < ?", (cutoff,))
+
+
+GAPS_SQL = """
+    select q.normalized,
+           count(distinct q.id) as times,
+           count(distinct q.user_hash) as askers,
+           max(q.asked_at) as last_asked,
+           (select q2.question from questions q2 where q2.normalized = q.normalized order by q2.asked_at desc limit 1) as wording,
+           (select q3.status from questions q3 where q3.normalized = q.normalized order by q3.asked_at desc limit 1) as status,
+           (select q4.roles from questions q4 where q4.normalized = q.normalized order by q4.asked_at desc limit 1) as roles,
+           (select q5.scores from questions q5 where q5.normalized = q.normalized order by q5.asked_at desc limit 1) as scores,
+           sum(case when f.helpful = 0 then 1 else 0 end) as unhelpful
+    from questions q left join feedback f on f.question_id = q.id
+    where q.asked_at >= ?
+      and q.surface != 'slack:share'  -- a shared answer repeats a question already counted
+      and (q.status in ('not_found', 'not_documented', 'unknown') or f.helpful = 0)
+    group by q.normalized
+    order by times desc, last_asked desc
+    limit ?
+"""
+
+
+class QuestionLog(BaseQuestionLog):
+    """Append-only log of questions and feedback, in its own SQLite file (the default)."""
+
+    def __init__(self, path: Path, retention_days: int | None = None) -> None:
+        self.path = path
+        self._init_common(retention_days)
         self.damaged_copy: Path | None = None  # where a damaged log was kept aside, if it was
         try:
             self._conn = self._open(path)
         except (OSError, sqlite3.Error) as error:
             raise safefiles.FileSafetyError(f"cannot write the question log {path}: {safefiles.describe(error)}") from None
         self._key = log_key(path)
-        self._last_prune = 0.0
 
-    def hash_user(self, user: str | None) -> str | None:
-        """How this log stores ``user`` (an HMAC under its secret)."""
-        return hash_user(user, self._key)
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._conn:
+            yield self._conn
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._conn
+
+    def _insert_id(self, db: sqlite3.Connection, sql: str, params: tuple) -> int:
+        return int(db.execute(sql, params).lastrowid)
 
     def _open(self, path: Path) -> sqlite3.Connection:
         """Open (or start) the log: a file that is not a question log is refused, never touched;
@@ -208,102 +356,160 @@ class QuestionLog:
             raise
         return conn
 
-    def record(self, answer: Answer, *, surface: str, user: str | None, latency_ms: float) -> int:
-        """Store one question and its answer; returns the row id feedback refers to."""
-        now = time.time()
-        decision = answer.decision
-        scores = json.dumps(decision.top_scores()) if decision is not None and decision.scores else None
-        row = (
-            now, surface, self.hash_user(user), answer.question, normalize_question(answer.question),
-            answer.intent, answer.status, json.dumps(answer.roles[:20]), round(latency_ms, 3), scores,
-        )
-        with self._lock, self._conn:
-            cursor = self._conn.execute(
-                "insert into questions (asked_at, surface, user_hash, question, normalized, intent, status, roles, latency_ms, scores)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            self._prune_if_due(now)
-            return int(cursor.lastrowid)
-
-    def feedback(self, question_id: int, helpful: bool, user: str | None = None, question: str | None = None) -> bool:
-        """Record a Helpful / Not helpful click; False when the question is unknown (pruned or forged).
-
-        ``question`` (the start of the question the button was under) guards against a click
-        reaching a replica whose log has another question under the same row id.
-        """
-        with self._lock, self._conn:
-            row = self._conn.execute("select question from questions where id = ?", (question_id,)).fetchone()
-            if not row:
-                return False
-            if question is not None and not row[0].startswith(question[:200]):
-                return False
-            self._conn.execute(
-                "insert into feedback (question_id, given_at, helpful, user_hash) values (?, ?, ?, ?)"
-                " on conflict (question_id, user_hash) do update set given_at = excluded.given_at, helpful = excluded.helpful",
-                (question_id, time.time(), int(helpful), self.hash_user(user)),
-            )
-            return True
-
-    def claim_digest(self, period: str, channel: str) -> bool:
-        """Claim the gaps digest of ``period`` (one unique row); True for the one process, of all
-        those sharing this log, whose claim made the row. The claim is never pruned."""
-        with self._lock, self._conn:
-            cursor = self._conn.execute("insert or ignore into digests (period, channel, claimed_at) values (?, ?, ?)",
-                                        (period, channel, time.time()))
-            return cursor.rowcount == 1
-
-    def release_digest(self, period: str) -> None:
-        """Give a claim back when Slack certainly did not post the digest, so a later try may."""
-        with self._lock, self._conn:
-            self._conn.execute("delete from digests where period = ?", (period,))
-
-    def count(self) -> int:
+    def close(self) -> None:
         with self._lock:
-            return int(self._conn.execute("select count(*) from questions").fetchone()[0])
+            self._conn.close()
 
-    def gaps(self, limit: int = 20, days: float | None = None) -> list[Gap]:
-        """The most-asked questions that got a gap status or a "Not helpful", grouped by wording."""
-        since = time.time() - days * 86400 if days else 0.0
-        sql = """
-            select q.normalized,
-                   count(distinct q.id) as times,
-                   count(distinct q.user_hash) as askers,
-                   max(q.asked_at) as last_asked,
-                   (select q2.question from questions q2 where q2.normalized = q.normalized order by q2.asked_at desc limit 1) as wording,
-                   (select q3.status from questions q3 where q3.normalized = q.normalized order by q3.asked_at desc limit 1) as status,
-                   (select q4.roles from questions q4 where q4.normalized = q.normalized order by q4.asked_at desc limit 1) as roles,
-                   (select q5.scores from questions q5 where q5.normalized = q.normalized order by q5.asked_at desc limit 1) as scores,
-                   sum(case when f.helpful = 0 then 1 else 0 end) as unhelpful
-            from questions q left join feedback f on f.question_id = q.id
-            where q.asked_at >= ?
-              and q.surface != 'slack:share'  -- a shared answer repeats a question already counted
-              and (q.status in ('not_found', 'not_documented', 'unknown') or f.helpful = 0)
-            group by q.normalized
-            order by times desc, last_asked desc
-            limit ?
-        """
+
+# The same tables in PostgreSQL: times are double precision (PostgreSQL's ``real`` is 4 bytes, too
+# coarse for Unix times), ids are identities, and the gaps report's correlated subqueries get an index.
+POSTGRES_SCHEMA = """
+create table if not exists questions (
+    id bigint generated by default as identity primary key,
+    asked_at double precision not null,
+    surface text not null,
+    user_hash text,
+    question text not null,
+    normalized text not null,
+    intent text not null,
+    status text not null,
+    roles text not null,
+    latency_ms double precision not null,
+    scores text
+);
+create index if not exists questions_asked_at on questions(asked_at);
+create index if not exists questions_status on questions(status);
+create index if not exists questions_normalized on questions(normalized, asked_at);
+create table if not exists feedback (
+    id bigint generated by default as identity primary key,
+    question_id bigint references questions(id) on delete cascade,
+    given_at double precision not null,
+    helpful integer not null,
+    user_hash text
+);
+create index if not exists feedback_question on feedback(question_id);
+create unique index if not exists feedback_once on feedback(question_id, user_hash);
+create table if not exists digests (
+    period text primary key,
+    channel text not null,
+    claimed_at double precision not null
+);
+create table if not exists log_secret (
+    id integer primary key check (id = 1),
+    secret text not null
+);
+"""
+SCHEMA_LOCK = 0x526F6C65  # pg_advisory_xact_lock key: replicas starting together create the tables one at a time
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+class QuestionLogError(safefiles.FileSafetyError):
+    """The shared question log cannot be opened: every command reports it in one line, like a file problem."""
+
+
+class PostgresQuestionLog(BaseQuestionLog):
+    """The question log in PostgreSQL (``ROLECALL_DATABASE_URL``), shared by every replica: row ids
+    are global, so a feedback click is recorded wherever it lands and ``gaps`` covers everyone.
+
+    One connection (autocommit; writes in explicit transactions) behind the same lock as SQLite's.
+    A connection that broke (the server restarted) is replaced on the next call; the call that
+    found it broken fails, and the engine answers without logging that one question.
+
+    User ids are hashed with ``ROLECALL_LOG_SALT`` when set, else with a secret generated once
+    and kept in the database (table ``log_secret``), so every replica hashes a user the same way.
+    """
+
+    def __init__(self, url: str, retention_days: int | None = None, *, connect_timeout: float = 5.0) -> None:
+        if not url.lower().startswith(POSTGRES_SCHEMES):
+            raise QuestionLogError("ROLECALL_DATABASE_URL must be a postgresql:// URL")
+        self.url = url
+        self.where = describe_database(url)
+        self.connect_timeout = connect_timeout
+        self._init_common(retention_days)
+        self._conn = self._connect()
+        try:
+            with self._conn.transaction():
+                self._conn.execute("select pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+                self._conn.execute(POSTGRES_SCHEMA)
+            self._key = self._shared_key()
+        except Exception as error:
+            self._conn.close()
+            raise QuestionLogError(f"cannot set up the question log in PostgreSQL at {self.where}: {self._describe(error)}") from None
+
+    def _describe(self, error: Exception) -> str:
+        text = " ".join(str(error).split()) or type(error).__name__
+        password = urlsplit(self.url).password
+        return text.replace(password, "***") if password else text
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=max(1, round(self.connect_timeout)))
+            conn.execute("set statement_timeout = '30s'")
+        except psycopg.Error as error:
+            raise QuestionLogError(f"cannot reach the question log in PostgreSQL at {self.where}: {self._describe(error)}") from None
+        return conn
+
+    def _shared_key(self) -> bytes:
+        salt = settings.get("ROLECALL_LOG_SALT")
+        if salt:
+            return salt.encode()
+        with self._conn.transaction():
+            self._conn.execute("insert into log_secret (id, secret) values (1, %s) on conflict do nothing", (secrets.token_hex(32),))
+            return str(self._conn.execute("select secret from log_secret where id = 1").fetchone()[0]).encode()
+
+    def _connection(self) -> Any:
+        """The connection, replaced first when the last one broke (called under the lock)."""
+        if self._conn.closed or self._conn.broken:
+            logger.warning("the question log's connection to PostgreSQL at %s was lost; reconnecting", self.where)
+            self._conn = self._connect()
+        return self._conn
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator["_Postgres"]:
         with self._lock:
-            rows = self._conn.execute(sql, (since, limit)).fetchall()
-        gaps = []
-        for normalized, times, askers, last_asked, wording, status, roles, scores, unhelpful in rows:
-            reason = status if status in GAP_STATUSES else "not_helpful"
-            gaps.append(Gap(wording, int(times), int(askers), reason, json.loads(roles or "[]"), float(last_asked),
-                            likely_misroute(json.loads(scores or "{}"))))
-        return gaps
+            conn = self._connection()
+            with conn.transaction():
+                yield _Postgres(conn)
 
-    def _prune_if_due(self, now: float) -> None:
-        """Drop rows past the retention period, at most once an hour (called under the lock)."""
-        if self.retention_days <= 0 or now - self._last_prune < 3600:
-            return
-        self._last_prune = now
-        cutoff = now - self.retention_days * 86400
-        self._conn.execute("delete from feedback where question_id in (select id from questions where asked_at < ?)", (cutoff,))
-        self._conn.execute("delete from questions where asked_at < ?", (cutoff,))
+    @contextlib.contextmanager
+    def _read(self) -> Iterator["_Postgres"]:
+        with self._lock:
+            yield _Postgres(self._connection())
+
+    def _insert_id(self, db: "_Postgres", sql: str, params: tuple) -> int:
+        return int(db.execute(sql + " returning id", params).fetchone()[0])
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+class _Postgres:
+    """A psycopg connection taking the log's ``?`` placeholders (none of its SQL has a literal ``?`` or ``%``)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: tuple = ()) -> Any:
+        return self.conn.execute(sql.replace("?", "%s"), params)
+
+
+def describe_database(url: str) -> str:
+    """Where a PostgreSQL URL points, without its password: ``host:port/database``."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        port = "?"
+    return f"{parts.hostname or 'localhost'}:{port}{parts.path or '/'}"
+
+
+def open_question_log(sqlite_path: Path) -> BaseQuestionLog:
+    """The log every surface writes to: PostgreSQL when ``ROLECALL_DATABASE_URL`` is set, else SQLite at ``sqlite_path``."""
+    url = settings.get_str("ROLECALL_DATABASE_URL")
+    return PostgresQuestionLog(url) if url else QuestionLog(sqlite_path)
 
 
 def keep_aside(path: Path) -> Path:

@@ -48,3 +48,28 @@ def write_page(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path):
+    """A real redis-server on 127.0.0.1 (a free port, its own folder); skipped without the binary (failed in CI)."""
+    from servers import RedisServer
+
+    with RedisServer(tmp_path / "redis") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL cluster for the run (initdb in a temp folder, 127.0.0.1, a free port); each test
+    takes its own database with ``postgres_server.new_database()``. Skipped without the binaries (failed in CI)."""
+    from servers import PostgresServer
+
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def database_url(postgres_server) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    return postgres_server.new_database()

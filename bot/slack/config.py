@@ -131,6 +131,7 @@ class SlackConfig:
         else:
             # Socket Mode requests arrive over an authenticated WebSocket; no signature to check.
             signing_secret = _get(env, "SLACK_SIGNING_SECRET") or ""
+        _check_redis_url(env)
         return cls(
             bot_token=bot_token,
             signing_secret=signing_secret,
@@ -149,6 +150,13 @@ class SlackConfig:
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
     return settings.get_str(name, env)
+
+
+def _check_redis_url(env: Mapping[str, str]) -> None:
+    """``ROLECALL_REDIS_URL`` is read by :mod:`bot.stores`; a malformed one stops start-up here, by name."""
+    url = _get(env, "ROLECALL_REDIS_URL")
+    if url is not None and not url.lower().startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("ROLECALL_REDIS_URL must be a redis://, rediss:// or unix:// URL")
 
 
 def _require(env: Mapping[str, str], name: str, where: str) -> str:

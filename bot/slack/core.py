@@ -35,7 +35,7 @@ from bot.slack.config import DEFAULT_HANDBOOK_URL, DEFAULT_HTTP_TIMEOUT, Access
 from bot.slack.conversation import Container
 from bot.slack.delivery import DELIVERY, FAILED, SENT, UNDELIVERED, UNKNOWN, outcome_of, post_web_api
 from bot.slack.middleware import EVENT_DEDUPE_TTL
-from bot.slack.state import ExpiringMap
+from bot import stores
 from bot.slack.transport import TrackedWebhookClient, retry_handlers
 
 COMMAND = "/hiring"
@@ -106,10 +106,10 @@ class SlackBot:
         # Links to this site are unfurled (the engine's own base URL wins: pages are indexed under it).
         self.handbook_url = str(getattr(engine, "base_url", None) or handbook_url)
         # Conversation key -> role of the last answer there, for follow-ups ("and what grade is it?").
-        self.contexts: ExpiringMap[str] = ExpiringMap(context_ttl)
+        self.contexts: stores.ContextStore = stores.context_store(context_ttl)  # in Redis when ROLECALL_REDIS_URL is set
         # (channel, ts) of messages already answered: one message can arrive as two events
         # (an @-mention in a DM is both message.im and app_mention).
-        self.answered: ExpiringMap[bool] = ExpiringMap(EVENT_DEDUPE_TTL, max_items=50_000)
+        self.answered: stores.SeenStore = stores.seen_store("answered", EVENT_DEDUPE_TTL, max_items=50_000)
         # Answering is CPU work under one GIL. Listeners ack first and then answer; letting
         # only as many answers run at once as there are cores keeps the threads that deliver
         # acks from queueing behind dozens of answers (50 concurrent commands: ack p99 < 100 ms).

@@ -10,7 +10,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_bolt.middleware.request_verification import RequestVerification
 
-from bot.slack.state import ExpiringMap
+from bot import stores
 
 # Slack retries an event for about an hour at most; remembering ids for longer is pointless.
 EVENT_DEDUPE_TTL = 60 * 60.0
@@ -69,7 +69,7 @@ class DedupeEvents(Middleware):
     """
 
     def __init__(self, ttl: float = EVENT_DEDUPE_TTL) -> None:
-        self.seen: ExpiringMap[bool] = ExpiringMap(ttl, max_items=50_000)
+        self.seen: stores.SeenStore = stores.seen_store("event", ttl, max_items=50_000)  # Redis when shared
 
     def process(
         self,

@@ -2,8 +2,9 @@
 
 Both are small, bounded and expire on their own. They live in memory because
 they are only hints (a lost context means the user names the role again; a
-lost dedupe entry only matters for a retry that arrives after it expired); see
-"Several replicas" in README.md for what this means with several replicas.
+lost dedupe entry only matters for a retry that arrives after it expired). With several
+replicas, ``bot/stores.py`` keeps them in Redis and uses these maps while Redis is away; see
+"Several replicas" in README.md.
 """
 
 from __future__ import annotations
