@@ -12,6 +12,7 @@ Never a wild guess: a wrong confident answer is worse than "which one?".
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -160,12 +161,16 @@ class _Entry:
 class Resolver:
     """Built once per index version; resolving is read-only and thread-safe."""
 
-    def __init__(self, roles: list[RoleRef], aliases: list[tuple[int, str]], families: list[FamilyRef]) -> None:
+    def __init__(self, roles: list[RoleRef], aliases: list[tuple[int, str]], families: list[FamilyRef],
+                 alias_norms: list[str] | None = None) -> None:
+        """``alias_norms``, beside ``aliases``, are their ``names.norm`` as the index stored them:
+        the key is then read from it instead of tokenising every alias again on each load
+        (most of opening an index of 24,000 roles)."""
         self.roles = {r.id: r for r in roles}
         entries: list[_Entry] = []
-        for role_id, alias in aliases:
+        for n, (role_id, alias) in enumerate(aliases):
             role = self.roles.get(role_id)
-            key = name_key(alias)
+            key = _key_of_norm(alias_norms[n]) if alias_norms is not None else name_key(alias)
             if role and key:
                 entries.append(_Entry(key, _bag(key.split()), role, None, fold(alias), alias == role.name))
         for fam in families:
@@ -178,8 +183,13 @@ class Resolver:
         self.vocab_set = set(self.vocab)
         self._aliases = aliases
         self.by_token: dict[str, list[int]] = {}
+        words_of: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct word set
+        self.entry_words: list[frozenset[str]] = []
         for i, e in enumerate(entries):
-            for w in set(e.key.split()):
+            own = frozenset(map(sys.intern, e.key.split()))
+            own = words_of.setdefault(own, own)
+            self.entry_words.append(own)
+            for w in own:
                 self.by_token.setdefault(w, []).append(i)
 
     @cached_property
@@ -395,7 +405,8 @@ class Resolver:
         if not postings or not all(postings):
             return []
         rarest = min(postings, key=len)
-        return [i for i in rarest if words <= set(self.entries[i].key.split())]
+        words_of = self.entry_words
+        return [i for i in rarest if words <= words_of[i]]
 
     def _fits(self, run: str, context: set[str]) -> bool:
         wanted = set(run.split()) | context
@@ -428,7 +439,7 @@ class Resolver:
             extra: dict[str, int] = {}
             for run in runs:
                 wanted = set(run.split()) | context
-                left = [len(set(self.entries[i].key.split()) - wanted) for i in self._entries_with(wanted)]
+                left = [len(self.entry_words[i] - wanted) for i in self._entries_with(wanted)]
                 if left:
                     extra[run] = min(left)
             if not extra:
@@ -482,10 +493,7 @@ class Resolver:
         spans = _spans(words)
         if not spans:
             return Resolution("none", span=asked_phrase(text))
-        shared: dict[int, int] = {}
-        for w in {w for w in words if w}:
-            for i in self.by_token.get(w, ()):
-                shared[i] = shared.get(i, 0) + 1
+        shared = self._shared_counts({w for w in words if w})
         if not shared:
             return Resolution("none", span=asked_phrase(text))
         # Names sharing the most words with the question are the only ones that can win; scoring
@@ -520,6 +528,32 @@ class Resolver:
         longest = max(best[e][1] for e in tied)
         tied = [e for e in tied if best[e][1] == longest]
         return self._decide(tied, text, best[tied[0]][2])
+
+    def _shared_counts(self, wanted: set[str]) -> dict[int, int]:
+        """How many of ``wanted`` each entry's name has, for every entry that can still be a
+        candidate (sharing the most words, or one fewer); entries that cannot are left out.
+
+        Postings are read rarest first, and each entry met is counted exactly by intersecting its
+        word set with ``wanted``. An entry in none of the first j postings has at most k - j of the
+        k words; once some entry has k - j + 2, none of those can be within one of the best, so
+        the huge postings ("manager", "senior") are never walked. The candidates are the same as
+        counting every posting, at the cost of the rare words' postings.
+        """
+        postings = sorted((self.by_token[w] for w in wanted if w in self.by_token), key=len)
+        k = len(postings)
+        counts: dict[int, int] = {}
+        best = 0
+        words_of = self.entry_words
+        for j, posting in enumerate(postings, start=1):
+            for i in posting:
+                if i not in counts:
+                    n = len(words_of[i] & wanted)
+                    counts[i] = n
+                    if n > best:
+                        best = n
+            if best >= k - j + 2:
+                break
+        return counts
 
     def sibling(self, text: str, current: RoleRef | None, family: list[RoleRef]) -> Resolution | None:
         """"and the senior one?" after the Sales Strategy Manager: the role of the same family whose
@@ -587,8 +621,9 @@ class Resolver:
             # "chief happiness officer": a word no role has, inside the name; the rest is no role
             return Resolution("none", span=asked_phrase(text))
         wanted = set(known)
-        containing = [i for i, e in enumerate(self.entries) if e.role and wanted <= set(e.key.split())]
-        fams = [i for i, e in enumerate(self.entries) if e.family and wanted <= set(e.key.split())]
+        having = self._entries_with(wanted)  # in entry order, like a scan of every entry
+        containing = [i for i in having if self.entries[i].role]
+        fams = [i for i in having if self.entries[i].family]
         roles = self._distinct_roles(containing)
         span = " ".join(known)
         if len(roles) == 1 and not fams:
@@ -623,6 +658,11 @@ def _spells(word: str, run: list[str]) -> bool:
         return not word
     head = run[0]
     return any(word[:k] == head[:k] and _spells(word[k:], run[1:]) for k in range(min(len(head), len(word)), 1, -1))
+
+
+def _key_of_norm(normalised: str) -> str:
+    """``names.key`` of a name from its ``names.norm``: the same words, repeats dropped."""
+    return " ".join(dict.fromkeys(normalised.split()))
 
 
 def asked_phrase(text: str) -> str:
