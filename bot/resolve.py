@@ -180,7 +180,7 @@ class Resolver:
         self.entries = entries
         self.bags = [e.bag for e in entries]
         self.vocab = sorted({w for e in entries for w in e.key.split()})
-        self.vocab_set = set(self.vocab)
+        self.vocab_set = frozenset(self.vocab)  # frozen: routing passes it on every question without a copy
         self._aliases = aliases
         self.by_token: dict[str, list[int]] = {}
         words_of: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct word set
@@ -533,26 +533,34 @@ class Resolver:
         """How many of ``wanted`` each entry's name has, for every entry that can still be a
         candidate (sharing the most words, or one fewer); entries that cannot are left out.
 
-        Postings are read rarest first, and each entry met is counted exactly by intersecting its
-        word set with ``wanted``. An entry in none of the first j postings has at most k - j of the
-        k words; once some entry has k - j + 2, none of those can be within one of the best, so
-        the huge postings ("manager", "senior") are never walked. The candidates are the same as
-        counting every posting, at the cost of the rare words' postings.
+        Postings are read rarest first, counting as they go. An entry in none of the first j of
+        k postings has at most k - j of the words; so once some entry met so far has k - j + 2
+        (counted exactly, by intersecting its word set with ``wanted``), no unread entry can be
+        within one of the best, and the huge postings ("manager", "senior") are never walked.
+        The exact check is made only while it costs less than the postings it could save. The
+        candidates are the same as counting every posting.
         """
         postings = sorted((self.by_token[w] for w in wanted if w in self.by_token), key=len)
         k = len(postings)
         counts: dict[int, int] = {}
+        exact: dict[int, int] = {}
         best = 0
         words_of = self.entry_words
+        remaining = sum(len(p) for p in postings)
         for j, posting in enumerate(postings, start=1):
+            get = counts.get
             for i in posting:
-                if i not in counts:
-                    n = len(words_of[i] & wanted)
-                    counts[i] = n
+                counts[i] = get(i, 0) + 1
+            remaining -= len(posting)
+            if j == k or remaining <= len(counts):
+                continue
+            for i in counts:
+                if i not in exact:
+                    n = exact[i] = len(words_of[i] & wanted)
                     if n > best:
                         best = n
             if best >= k - j + 2:
-                break
+                return exact
         return counts
 
     def sibling(self, text: str, current: RoleRef | None, family: list[RoleRef]) -> Resolution | None:
