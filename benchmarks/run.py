@@ -231,13 +231,27 @@ def build_rows(r: dict) -> list[dict]:
     row("accuracy gap, seeds minus generated", f"{gap:+.1f} pts", TARGETS["accuracy_gap_pts"][2], "PASS" if gap <= 2.0 else "FAIL", "accuracy_gap_pts", gap)
     b = r["baseline"]
     ours_same = r["ours_on_baseline_subset"]
+    if "skipped" in b:
+        row("baseline FTS5 top section", "not measured: " + b["skipped"], key="baseline_accuracy")
+    else:
+        baseline_rows(row, b, ours_same)
+    h = r["http"]
+    http_rows(row, h, http_concurrency)
+    return rows
+
+
+def baseline_rows(row: Callable[..., None], b: dict, ours_same: dict) -> None:
+    """The FTS5 baseline's rows (left out with --skip-baseline, which saves minutes at 3,000 families)."""
     row(f"baseline FTS5 top section, accuracy (n={b['n']}, lenient / strict)", f"{b['lenient_pct']:.1f} % / {b['strict_pct']:.1f} %",
         key="baseline_accuracy", raw={"lenient": b["lenient_pct"], "strict": b["strict_pct"]})
     row("Rolecall on the same questions (facts only / full check)", f"{ours_same['facts_only_pct']:.1f} % / {ours_same['full_pct']:.1f} %",
         key="ours_on_baseline_subset", raw=ours_same)
     row("baseline FTS5 latency p50 / p99", f"{b['latency']['p50_ms']:.2f} / {b['latency']['p99_ms']:.2f} ms "
         f"(index {b['sections']} sections in {b['build_s']:.2f} s)", key="baseline_latency", raw=b["latency"])
-    h = r["http"]
+
+
+def http_rows(row: Callable[..., None], h: dict, http_concurrency: int) -> None:
+    """The HTTP load's rows."""
     if "skipped" in h:
         for figure in ("HTTP ack p50", "HTTP ack p99", "HTTP answers per second"):
             target = TARGETS["ack_p99_ms"][2] if figure == "HTTP ack p99" else ""
@@ -253,7 +267,6 @@ def build_rows(r: dict) -> list[dict]:
             f"errors {h['answer_errors']})", key="answers_per_s", raw=h["answers_per_s"])
         row("  server CPU per command (ack + answer + response_url post)", fmt(h["server_cpu_ms_per_command"], "ms", 1),
             key="server_cpu_ms_per_command", raw=h["server_cpu_ms_per_command"])
-    return rows
 
 
 def render_table(rows: list[dict]) -> str:
@@ -279,7 +292,8 @@ def ours_on_subset(measure: dict, ids: list[int], questions: list[dict]) -> dict
 
 def run_benchmark(families: int = 1000, questions: int = 2000, seed: int = 7, workdir: Path | None = None,
                   http_concurrency: int = 50, http_rounds: int = 4, json_out: Path | None = None,
-                  skip_http: bool = False, out: Callable[[str], None] = print, command: str = "") -> dict:
+                  skip_http: bool = False, out: Callable[[str], None] = print, command: str = "",
+                  skip_baseline: bool = False) -> dict:
     """The whole benchmark; prints the table with ``out`` and returns every figure."""
     workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="rolecall-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -297,8 +311,11 @@ def run_benchmark(families: int = 1000, questions: int = 2000, seed: int = 7, wo
     measure = measure_in_child(corpus_dir, db, workdir)
     log(f"build {measure['build_s']:.1f} s; cold start x{COLD_START_RUNS}")
     cold = cold_start(pages, db, facts["questions"][0]["question"])
-    log("FTS5 baseline")
-    baseline = run_baseline(pages, workdir / "baseline-fts.sqlite", facts["questions"])
+    if skip_baseline:
+        baseline = {"skipped": "--skip-baseline", "ids": []}
+    else:
+        log("FTS5 baseline")
+        baseline = run_baseline(pages, workdir / "baseline-fts.sqlite", facts["questions"])
     if skip_http:
         http = {"skipped": "--skip-http"}
     else:
@@ -342,20 +359,94 @@ def run_benchmark(families: int = 1000, questions: int = 2000, seed: int = 7, wo
     return result
 
 
+# Issue 11 ("Scale"): targets by corpus size (2 cores). figure key -> (families, limit, unit, text)
+SCALE_TARGETS = {
+    "build_s": (3000, 15.0, "s", "< 15 s at 3,000"),
+    "rebuild_s": (3000, 0.5, "s", "< 0.5 s at 3,000"),
+    "cold_start_s": (3000, 0.5, "s", "< 0.5 s at 3,000"),
+    "p50_ms": (1000, 0.4, "ms", "< 0.4 ms at 1,000"),
+    "p99_ms": (3000, 5.0, "ms", "< 5 ms at 3,000"),
+    "rss_serving_mb": (3000, 150.0, "MB", "< 150 MB at 3,000"),
+}
+
+
+def growth_figures(result: dict) -> dict[str, float]:
+    """The figures of one run that the growth table follows from size to size."""
+    m, cs = result["measure"], result["cold_start"]
+    lat = m["latency"]["overall"]
+    return {
+        "roles": float(result["corpus"]["roles_count"]),
+        "build_s": m["build_s"], "build_cpu_s": m["build_cpu_s"],
+        "rebuild_s": m["rebuild"]["seconds"], "rebuild_cpu_s": m["rebuild"]["cpu_s"],
+        "cold_start_s": cs["wall_s"],
+        "p50_ms": lat["p50_ms"], "p99_ms": lat["p99_ms"], "cpu_ms_per_question": 1000 * m["answer_cpu_s"] / lat["n"],
+        # serving: a process that opened the existing index and answered (the cold-start process)
+        "rss_serving_mb": cs["rss_mb"], "rss_build_mb": m["rss_mb_peak"],
+        "accuracy_pct": m["accuracy"]["accuracy_pct"],
+    }
+
+
+GROWTH_ROWS = (
+    ("roles", "roles", "", 0), ("build_s", "full build", "s", 1), ("build_cpu_s", "  CPU (incl. parse workers)", "s", 1),
+    ("rebuild_s", "one-page rebuild", "s", 2), ("rebuild_cpu_s", "  CPU", "s", 2),
+    ("cold_start_s", "cold start to first answer", "s", 2), ("p50_ms", "answer p50", "ms", 2), ("p99_ms", "answer p99", "ms", 2),
+    ("cpu_ms_per_question", "  CPU a question", "ms", 2), ("rss_serving_mb", "serving RSS (open index + answer)", "MB", 0),
+    ("rss_build_mb", "building process peak RSS", "MB", 0), ("accuracy_pct", "accuracy, generated questions", "%", 1),
+)
+
+
+def render_growth(runs: dict[int, dict]) -> str:
+    """One column per corpus size, and the issue 11 target with PASS/FAIL at the size it names."""
+    sizes = sorted(runs)
+    figures = {n: growth_figures(runs[n]) for n in sizes}
+    lines = ["| figure | " + " | ".join(f"{n:,} families" for n in sizes) + " | target | result |",
+             "|---|" + "---|" * len(sizes) + "---|---|"]
+    for key, label, unit, digits in GROWTH_ROWS:
+        cells = [f"{figures[n][key]:,.{digits}f}" + (f" {unit}" if unit else "") for n in sizes]
+        target, result = "", ""
+        if key in SCALE_TARGETS:
+            at, limit, _, target = SCALE_TARGETS[key]
+            result = verdict(figures[at][key], limit) if at in figures else "not measured"
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {target} | {result} |")
+    return "\n".join(lines)
+
+
+def run_growth(sizes: list[int], questions: int, seed: int, workdir: Path | None, json_out: Path | None,
+               out: Callable[[str], None] = print, command: str = "", **kwargs: Any) -> dict[int, dict]:
+    """The whole benchmark at each size, one after another, then the growth table."""
+    workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="rolecall-growth-"))
+    runs: dict[int, dict] = {}
+    for n in sizes:
+        runs[n] = run_benchmark(n, questions, seed, workdir / f"families-{n}", out=out, command=command, **kwargs)
+    out(f"\nGrowth table ({command}):")
+    out(render_growth(runs))
+    if json_out:
+        Path(json_out).write_text(json.dumps({str(n): r for n, r in runs.items()}, indent=1, default=str), encoding="utf-8")
+        out(f"JSON: {json_out}")
+    return runs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--families", type=int, default=1000)
+    parser.add_argument("--families", default="1000", help="corpus size, or sizes like 100,1000,3000 for a growth table")
     parser.add_argument("--questions", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=None, help="where the corpus and indexes go (default: a new temp folder)")
     parser.add_argument("--http-concurrency", type=int, default=50)
     parser.add_argument("--http-rounds", type=int, default=4, help="commands each concurrent client sends, one after another")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-baseline", action="store_true", help="leave out the FTS5 baseline (minutes at 3,000 families)")
     parser.add_argument("--json-out", type=Path, default=None)
     args = parser.parse_args(argv)
     command = "python -m benchmarks.run " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
-    run_benchmark(args.families, args.questions, args.seed, args.workdir, args.http_concurrency, args.http_rounds,
-                  args.json_out, args.skip_http, command=command.strip())
+    sizes = [int(n) for n in str(args.families).split(",") if n.strip()]
+    if len(sizes) > 1:
+        run_growth(sizes, args.questions, args.seed, args.workdir, args.json_out, command=command.strip(),
+                   http_concurrency=args.http_concurrency, http_rounds=args.http_rounds, skip_http=args.skip_http,
+                   skip_baseline=args.skip_baseline)
+        return 0
+    run_benchmark(sizes[0], args.questions, args.seed, args.workdir, args.http_concurrency, args.http_rounds,
+                  args.json_out, args.skip_http, command=command.strip(), skip_baseline=args.skip_baseline)
     return 0
 
 

@@ -57,11 +57,33 @@ def default_db_path(seeds_dir: Path) -> Path:
     return cache / f"index-{key}.sqlite"
 
 
+PAGE_SUFFIXES = tuple(pattern.lstrip("*") for pattern in PAGE_PATTERNS)
+
+
 def page_files(seeds_dir: Path) -> list[Path]:
-    """Every page file in the folder (recursively), in a stable order."""
-    found: set[Path] = set()
-    for pattern in PAGE_PATTERNS:
-        found.update(p for p in seeds_dir.rglob(pattern) if p.is_file())
+    """Every page file in the folder (recursively), in a stable order.
+
+    One ``scandir`` walk, as ``rglob`` of each pattern would find them (files and links to files;
+    folders that are links are not entered; unreadable folders are skipped): three ``rglob``
+    walks with an ``is_file`` each were most of a cold start's look at the folder.
+    """
+    found: list[Path] = []
+    folders = [str(seeds_dir)]
+    while folders:
+        folder = folders.pop()
+        try:
+            listing = os.scandir(folder)
+        except OSError:
+            continue
+        with listing:
+            for entry in listing:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    elif entry.name.endswith(PAGE_SUFFIXES) and entry.is_file():
+                        found.append(Path(entry.path))
+                except OSError:
+                    continue
     return sorted(found)
 
 

@@ -79,10 +79,15 @@ class Knowledge:
         self.lock = threading.Lock()
         self.pages = {r["id"]: r for r in self._query("select id, path, title, family, url, single_role from pages")}
         self.roles: dict[int, RoleRef] = {}
-        for r in self._query("select id, page_id, name, family, url from roles order by page_id, line, id"):
-            page = self.pages[r["page_id"]]
-            self.roles[r["id"]] = RoleRef(r["id"], r["name"], r["family"], page["path"], page["url"], r["url"], r["page_id"])
-        aliases = [(a["role_id"], a["alias"]) for a in self._query("select role_id, alias from aliases")]
+        # plain tuples in the per-role loops: reading a sqlite3.Row by column name compares names,
+        # which was most of loading 24,000 roles
+        where = {page_id: (row["path"], row["url"]) for page_id, row in self.pages.items()}
+        for role_id, page_id, name, family, url in self._tuples("select id, page_id, name, family, url from roles order by page_id, line, id"):
+            path, page_url = where[page_id]
+            self.roles[role_id] = RoleRef(role_id, name, family, path, page_url, url, page_id)
+        alias_rows = self._tuples("select role_id, alias, norm from aliases")
+        aliases = [(a[0], a[1]) for a in alias_rows]
+        alias_norms = [a[2] or "" for a in alias_rows]
         self.families: list[FamilyRef] = []
         by_page: dict[int, list[int]] = {}
         for role in self.roles.values():
@@ -90,11 +95,11 @@ class Knowledge:
         for page_id, page in self.pages.items():
             if not page["single_role"] and by_page.get(page_id):
                 self.families.append(FamilyRef(page["family"], page["path"], page["url"], page_id, tuple(by_page[page_id])))
-        self.resolver = Resolver(list(self.roles.values()), aliases, self.families)
+        self.resolver = Resolver(list(self.roles.values()), aliases, self.families, alias_norms)
         self.grades: dict[int, list[Grade]] = {}
-        for g in self._query("select g.role_id, g.grade, g.sentence, r.url from grades g join roles r on r.id = g.role_id order by g.line"):
-            number = float(g["grade"])
-            self.grades.setdefault(g["role_id"], []).append(Grade(int(number) if number.is_integer() else number, g["sentence"], g["url"]))
+        for role_id, grade, sentence, url in self._tuples("select g.role_id, g.grade, g.sentence, r.url from grades g join roles r on r.id = g.role_id order by g.line"):
+            number = float(grade)
+            self.grades.setdefault(role_id, []).append(Grade(int(number) if number.is_integer() else number, sentence, url))
         self.by_grade: dict[int, list[int]] = {}
         for rid in self.roles:  # page order, so lists read like the handbook
             for grade in dict.fromkeys(g.grade for g in self.grades.get(rid, [])):
@@ -103,19 +108,18 @@ class Knowledge:
         self.reported_by: dict[int, list[tuple[RoleRef, str]]] = {}
         # the words of a reports-to target that links to no role -> the roles naming it
         self.by_target: dict[str, list[tuple[RoleRef, str, str]]] = {}
-        for r in self._query("select * from reports order by line"):
-            target = self.roles.get(r["target_role_id"]) if r["target_role_id"] else None
-            role = self.roles[r["role_id"]]
-            self.reports.setdefault(r["role_id"], []).append(
-                ReportsTo(r["target"], target, r["target_url"], r["sentence"], role.url)
-            )
+        for role_id, target_role_id, target_text, target_url, sentence in self._tuples(
+                "select role_id, target_role_id, target, target_url, sentence from reports order by line"):
+            target = self.roles.get(target_role_id) if target_role_id else None
+            role = self.roles[role_id]
+            self.reports.setdefault(role_id, []).append(ReportsTo(target_text, target, target_url, sentence, role.url))
             if target:
-                self.reported_by.setdefault(target.id, []).append((role, r["sentence"]))
+                self.reported_by.setdefault(target.id, []).append((role, sentence))
             if target is None:
-                self.by_target.setdefault(name_bag(r["target"]), []).append((role, r["sentence"], r["target"]))
-        self.extends = {
-            (e["page_id"], e["line"]): e for e in self._query("select * from extends")
-        }
+                self.by_target.setdefault(name_bag(target_text), []).append((role, sentence, target_text))
+        extends = self._query("select * from extends order by id")
+        places = self._tuples("select page_id, line from extends order by id")  # the same rows, in the same order
+        self.extends = dict(zip(places, extends))
 
     def stats(self) -> dict:
         """Counts and problems of this index version."""
@@ -166,16 +170,40 @@ class Knowledge:
         """How many roles have each set of name words: is a name's wording shared by another role?"""
         return Counter(name_bag(r.name) for r in self.roles.values())
 
+    @cached_property
+    def _family_by_page(self) -> dict[int, FamilyRef]:
+        """Families by page id, the first on a page winning like the linear search it replaces:
+        at 3,000 families a scan of every family (or every role) a question adds up."""
+        out: dict[int, FamilyRef] = {}
+        for f in self.families:
+            out.setdefault(f.page_id, f)
+        return out
+
+    @cached_property
+    def _family_by_path(self) -> dict[str, FamilyRef]:
+        out: dict[str, FamilyRef] = {}
+        for f in self.families:
+            out.setdefault(f.page, f)
+        return out
+
+    @cached_property
+    def _roles_by_page(self) -> dict[int, list[RoleRef]]:
+        """Roles by page id in page order (``self.roles`` is in page order)."""
+        out: dict[int, list[RoleRef]] = {}
+        for r in self.roles.values():
+            out.setdefault(r.page_id, []).append(r)
+        return out
+
     def family_on(self, page: str) -> FamilyRef | None:
         """The family of a page, by the page's path (as a conversation remembers it)."""
-        return next((f for f in self.families if f.page == page), None)
+        return self._family_by_path.get(page)
 
     def family_of(self, role: RoleRef) -> FamilyRef | None:
-        return next((f for f in self.families if f.page_id == role.page_id), None)
+        return self._family_by_page.get(role.page_id)
 
     def family_roles_of(self, role: RoleRef) -> list[RoleRef]:
         """The roles on the role's own page: its family, in page order."""
-        return [r for r in self.roles.values() if r.page_id == role.page_id]
+        return list(self._roles_by_page.get(role.page_id, ()))
 
     def family_roles(self, family: FamilyRef) -> list[RoleRef]:
         return [self.roles[i] for i in family.role_ids]
@@ -217,6 +245,10 @@ class Knowledge:
     def _rows(self, sql: str, params: list) -> list[sqlite3.Row]:
         with self.lock:
             return self._query(sql, params)
+
+    def _tuples(self, sql: str, params: list | tuple = ()) -> list[tuple]:
+        """Rows as plain tuples, for loops over every role, grade or reports-to line."""
+        return self.db.conn.execute(sql, params).fetchall()
 
     def _query(self, sql: str, params: list | tuple = ()) -> list[sqlite3.Row]:
         """Rows as sqlite3.Row (read by column name, built in C: sqlite-utils' dicts cost

@@ -12,6 +12,7 @@ Never a wild guess: a wrong confident answer is worse than "which one?".
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -160,12 +161,16 @@ class _Entry:
 class Resolver:
     """Built once per index version; resolving is read-only and thread-safe."""
 
-    def __init__(self, roles: list[RoleRef], aliases: list[tuple[int, str]], families: list[FamilyRef]) -> None:
+    def __init__(self, roles: list[RoleRef], aliases: list[tuple[int, str]], families: list[FamilyRef],
+                 alias_norms: list[str] | None = None) -> None:
+        """``alias_norms``, beside ``aliases``, are their ``names.norm`` as the index stored them:
+        the key is then read from it instead of tokenising every alias again on each load
+        (most of opening an index of 24,000 roles)."""
         self.roles = {r.id: r for r in roles}
         entries: list[_Entry] = []
-        for role_id, alias in aliases:
+        for n, (role_id, alias) in enumerate(aliases):
             role = self.roles.get(role_id)
-            key = name_key(alias)
+            key = _key_of_norm(alias_norms[n]) if alias_norms is not None else name_key(alias)
             if role and key:
                 entries.append(_Entry(key, _bag(key.split()), role, None, fold(alias), alias == role.name))
         for fam in families:
@@ -175,11 +180,16 @@ class Resolver:
         self.entries = entries
         self.bags = [e.bag for e in entries]
         self.vocab = sorted({w for e in entries for w in e.key.split()})
-        self.vocab_set = set(self.vocab)
+        self.vocab_set = frozenset(self.vocab)  # frozen: routing passes it on every question without a copy
         self._aliases = aliases
         self.by_token: dict[str, list[int]] = {}
+        words_of: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct word set
+        self.entry_words: list[frozenset[str]] = []
         for i, e in enumerate(entries):
-            for w in set(e.key.split()):
+            own = frozenset(map(sys.intern, e.key.split()))
+            own = words_of.setdefault(own, own)
+            self.entry_words.append(own)
+            for w in own:
                 self.by_token.setdefault(w, []).append(i)
 
     @cached_property
@@ -372,14 +382,17 @@ class Resolver:
 
     @cached_property
     def _runs_by_letter(self) -> dict[str, dict[str, int]]:
-        """Two- and three-word runs of name words by first letter, for contractions ("pubsec")."""
+        """Two- and three-word runs of name words by their first two letters, for contractions
+        ("pubsec"): a contraction takes at least two letters of each word, so only runs starting
+        with its own first two can spell it (keyed by one letter, a check read thousands of runs,
+        tens of milliseconds at 3,000 families)."""
         out: dict[str, dict[str, int]] = {}
         for entry in self.entries:
             words = entry.key.split()
             for start in range(len(words)):
                 for end in range(start + 2, min(len(words), start + 3) + 1):
                     text = " ".join(words[start:end])
-                    runs = out.setdefault(text[0], {})
+                    runs = out.setdefault(text[:2], {})
                     runs[text] = runs.get(text, 0) + 1
         return out
 
@@ -388,7 +401,7 @@ class Resolver:
         (at least two letters of each)."""
         if len(word) < 4 or not word.isalpha():
             return {}
-        return {run: n for run, n in self._runs_by_letter.get(word[0], {}).items() if _spells(word, run.split())}
+        return {run: n for run, n in self._runs_by_letter.get(word[:2], {}).items() if _spells(word, run.split())}
 
     @cached_property
     def _names(self) -> frozenset[str]:
@@ -400,7 +413,8 @@ class Resolver:
         if not postings or not all(postings):
             return []
         rarest = min(postings, key=len)
-        return [i for i in rarest if words <= set(self.entries[i].key.split())]
+        words_of = self.entry_words
+        return [i for i in rarest if words <= words_of[i]]
 
     def _fits(self, run: str, context: set[str]) -> bool:
         wanted = set(run.split()) | context
@@ -433,7 +447,7 @@ class Resolver:
             extra: dict[str, int] = {}
             for run in runs:
                 wanted = set(run.split()) | context
-                left = [len(set(self.entries[i].key.split()) - wanted) for i in self._entries_with(wanted)]
+                left = [len(self.entry_words[i] - wanted) for i in self._entries_with(wanted)]
                 if left:
                     extra[run] = min(left)
             if not extra:
@@ -498,10 +512,7 @@ class Resolver:
         spans = _spans(words)
         if not spans:
             return Resolution("none", span=self.asked(text))
-        shared: dict[int, int] = {}
-        for w in {w for w in words if w}:
-            for i in self.by_token.get(w, ()):
-                shared[i] = shared.get(i, 0) + 1
+        shared = self._shared_counts({w for w in words if w})
         if not shared:
             return Resolution("none", span=self.asked(text))
         # Names sharing the most words with the question are the only ones that can win; scoring
@@ -536,6 +547,40 @@ class Resolver:
         longest = max(best[e][1] for e in tied)
         tied = [e for e in tied if best[e][1] == longest]
         return self._decide(tied, text, best[tied[0]][2])
+
+    def _shared_counts(self, wanted: set[str]) -> dict[int, int]:
+        """How many of ``wanted`` each entry's name has, for every entry that can still be a
+        candidate (sharing the most words, or one fewer); entries that cannot are left out.
+
+        Postings are read rarest first, counting as they go. An entry in none of the first j of
+        k postings has at most k - j of the words; so once some entry met so far has k - j + 2
+        (counted exactly, by intersecting its word set with ``wanted``), no unread entry can be
+        within one of the best, and the huge postings ("manager", "senior") are never walked.
+        The exact check is made only while it costs less than the postings it could save. The
+        candidates are the same as counting every posting.
+        """
+        postings = sorted((self.by_token[w] for w in wanted if w in self.by_token), key=len)
+        k = len(postings)
+        counts: dict[int, int] = {}
+        exact: dict[int, int] = {}
+        best = 0
+        words_of = self.entry_words
+        remaining = sum(len(p) for p in postings)
+        for j, posting in enumerate(postings, start=1):
+            get = counts.get
+            for i in posting:
+                counts[i] = get(i, 0) + 1
+            remaining -= len(posting)
+            if j == k or remaining <= len(counts):
+                continue
+            for i in counts:
+                if i not in exact:
+                    n = exact[i] = len(words_of[i] & wanted)
+                    if n > best:
+                        best = n
+            if best >= k - j + 2:
+                return exact
+        return counts
 
     def sibling(self, text: str, current: RoleRef | None, family: list[RoleRef]) -> Resolution | None:
         """"and the senior one?" after the Sales Strategy Manager: the role of the same family whose
@@ -603,8 +648,9 @@ class Resolver:
             # "chief happiness officer": a word no role has, inside the name; the rest is no role
             return Resolution("none", span=self.asked(text))
         wanted = set(known)
-        containing = [i for i, e in enumerate(self.entries) if e.role and wanted <= set(e.key.split())]
-        fams = [i for i, e in enumerate(self.entries) if e.family and wanted <= set(e.key.split())]
+        having = self._entries_with(wanted)  # in entry order, like a scan of every entry
+        containing = [i for i in having if self.entries[i].role]
+        fams = [i for i in having if self.entries[i].family]
         roles = self._distinct_roles(containing)
         span = " ".join(known)
         if len(roles) == 1 and not fams:
@@ -639,6 +685,11 @@ def _spells(word: str, run: list[str]) -> bool:
         return not word
     head = run[0]
     return any(word[:k] == head[:k] and _spells(word[k:], run[1:]) for k in range(min(len(head), len(word)), 1, -1))
+
+
+def _key_of_norm(normalised: str) -> str:
+    """``names.key`` of a name from its ``names.norm``: the same words, repeats dropped."""
+    return " ".join(dict.fromkeys(normalised.split()))
 
 
 def asked_phrase(text: str) -> str:

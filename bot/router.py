@@ -134,6 +134,7 @@ def intent(
         )
         _weights.cache_clear()
         _by_word.cache_clear()
+        _avoided.cache_clear()
         return func
 
     return register
@@ -213,6 +214,12 @@ def _by_word() -> dict[str, tuple[tuple[str, _Phrase], ...]]:
             for word, _ in set(phrase.wanted):
                 index.setdefault(word, []).append((item.name, phrase))
     return {w: tuple(v) for w, v in index.items()}
+
+
+@lru_cache(maxsize=None)
+def _avoided(name: str) -> tuple[_Phrase, ...]:
+    """An intent's ``avoid`` phrases, prepared once rather than for every question."""
+    return tuple(_Phrase(words, 0) for words in load_handlers()[name].avoid)
 
 
 class _Asked:
@@ -302,7 +309,7 @@ def score_text(
             sim = _similarity(asked, candidates[order])
             if sim > best_sim:
                 best, best_sim = candidates[order].text, sim
-        if any(similarity(words, p) >= 0.95 for p in item.avoid):
+        if any(_similarity(masked_asked, p) >= 0.95 for p in _avoided(item.name)):
             cue, best_sim = 0.0, 0.0
         total = cue + (PHRASE_WEIGHT * best_sim if best_sim >= PHRASE_MIN else 0.0)
         if total > 0:
