@@ -374,6 +374,8 @@ def serve_front(spec: EngineSpec, config: SlackConfig, workers: int) -> int:
             print(f"rolecall serve: {describe_start_error(error, config)}", file=sys.stderr)
             return 1
         pool.on_done = lambda item, result: bot.remember_all(result.contexts)
+        pool.on_context = bot.contexts.set
+        pool.context_of = bot.contexts.store.get
         pool.on_lost = lambda item: bot.tell_lost(app.client, item)
         pool.start()
         try:

@@ -131,20 +131,30 @@ class ItemContexts:
     """A worker's view of conversation context: what the current work item brought, and what its
     listener set (handed back to the front). ``current`` gives (brought, set) of this thread's item."""
 
-    def __init__(self, current: Callable[[], tuple[dict[Hashable, str | None], dict[Hashable, str]] | None]) -> None:
+    def __init__(self, current: Callable[[], tuple[dict[Hashable, str | None], dict[Hashable, str]] | None],
+                 on_set: Callable[[Hashable, str], None] | None = None,
+                 ask: Callable[[Hashable], str | None] | None = None) -> None:
         self._current = current
+        self._on_set = on_set  # hands a new context to the front at once, before the answer is posted
+        self._ask = ask  # asks the front for a key the item did not bring (read after the hand-off point)
 
     def get(self, key: Hashable) -> str | None:
         item = self._current()
         if item is None:
             return None
         brought, changed = item
-        return changed.get(key, brought.get(key))
+        if key in changed:
+            return changed[key]
+        if key not in brought and self._ask is not None:
+            brought[key] = self._ask(key)
+        return brought.get(key)
 
     def set(self, key: Hashable, value: str) -> None:
         item = self._current()
         if item is not None:
             item[1][key] = value
+            if self._on_set is not None:
+                self._on_set(key, value)
 
 
 class NoDedupe:

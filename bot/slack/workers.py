@@ -173,6 +173,47 @@ def _mark_delivering() -> None:
     outbox.send(("delivering", item.id))
 
 
+def _send_context(key: Any, value: str) -> None:
+    """A listener set a conversation's context: the front has it before the answer is posted, so the
+    user's next question (which may go to another worker) continues from it."""
+    outbox = getattr(_current, "outbox", None)
+    if outbox is not None:
+        outbox.send(("context", key, value))
+
+
+_asked: dict[int, list[Any]] = {}  # question id -> [Event, answer]: contexts asked of the front
+_asked_lock = threading.Lock()
+_asked_ids = iter(range(1, sys.maxsize))
+ASK_CONTEXT_TIMEOUT = 1.0
+
+
+def _ask_context(key: Any) -> str | None:
+    """The front's context for ``key``, which the item did not bring (the listener read it after its
+    hand-off point); None when the front does not answer in time (a follow-up then names its role)."""
+    outbox = getattr(_current, "outbox", None)
+    if outbox is None:
+        return None
+    waiter: list[Any] = [threading.Event(), None]
+    with _asked_lock:
+        question = next(_asked_ids)
+        _asked[question] = waiter
+    try:
+        outbox.send(("context?", question, key))
+        waiter[0].wait(ASK_CONTEXT_TIMEOUT)
+        return waiter[1]
+    finally:
+        with _asked_lock:
+            _asked.pop(question, None)
+
+
+def _answered_context(question: int, value: str | None) -> None:
+    with _asked_lock:
+        waiter = _asked.get(question)
+    if waiter is not None:
+        waiter[1] = value
+        waiter[0].set()
+
+
 def _item_contexts() -> tuple[dict[Any, str | None], dict[Any, str]] | None:
     item = getattr(_current, "item", None)
     result = getattr(_current, "result", None)
@@ -209,7 +250,7 @@ def build_worker_app(engine: Any, config: SlackConfig) -> Any:
         def __init__(self) -> None:
             super().__init__(engine, context_ttl=config.context_ttl, access=config.access, http_timeout=config.http_timeout,
                              handoff_channel=config.handoff_channel, handbook_url=config.handbook_url)
-            self.contexts = ItemContexts(_item_contexts)  # type: ignore[assignment]
+            self.contexts = ItemContexts(_item_contexts, _send_context, _ask_context)  # type: ignore[assignment]
             self.answered = NoDedupe()  # type: ignore[assignment]
             self.answering = threading.BoundedSemaphore(1)  # one interpreter lock in this process
 
@@ -322,6 +363,9 @@ def worker_main(spec: WorkerSpec, work: multiprocessing.connection.Connection,
                 break  # the front is gone
             if item is None:
                 break  # a clean stop: finish what is in hand
+            if isinstance(item, tuple):  # ("context", question, value): the front answering _ask_context
+                _answered_context(item[1], item[2])
+                continue
             pool.submit(run, item)
     stop.set()
 
@@ -530,6 +574,8 @@ class WorkerPool:
         self.nice = worker_nice() if nice is None else nice
         self.on_done = on_done or (lambda item, result: None)
         self.on_lost = on_lost or (lambda item: False)
+        self.on_context = lambda key, value: None  # a worker's listener set a conversation's context
+        self.context_of = lambda key: None  # a worker's listener asks for one its item did not bring
         self.ctx = multiprocessing.get_context("spawn")
         self.lock = threading.RLock()
         self.workers: list[_Worker] = []
@@ -689,6 +735,18 @@ class WorkerPool:
                 if flight.future is not None and not flight.future.done():
                     flight.future.set_result(result)
             self._gauges()
+        elif kind == "context":
+            try:
+                self.on_context(message[1], message[2])
+            except Exception:
+                logger.exception("Could not store a conversation context")
+        elif kind == "context?":
+            try:
+                value = self.context_of(message[2])
+            except Exception:
+                logger.exception("Could not read a conversation context")
+                value = None
+            worker.outbox.put(("context", message[1], value))
         elif kind == "delivering":
             with self.lock:
                 flight = worker.flights.get(message[1])
@@ -745,7 +803,7 @@ class WorkerPool:
                      worker.index, worker.process.pid, worker.process.exitcode, len(flights))
         for flight in flights:
             self._lost(flight)
-        young = time.monotonic() - worker.started < 10.0 or not worker.ready
+        young = not worker.ready  # died starting: wait longer each time rather than spin
         deaths = self._young_deaths.get(worker.index, 0) + 1 if young else 0
         self._young_deaths[worker.index] = deaths
         delay = RESPAWN_DELAYS[min(deaths, len(RESPAWN_DELAYS) - 1)] if deaths else 0.0
