@@ -471,8 +471,10 @@ class Indexer:
     def start(self, timeout: float = START_TIMEOUT) -> "Indexer":
         """Start it and wait until the index is built; :class:`StartError` if it could not be."""
         reader, writer = self.ctx.Pipe(duplex=False)
+        # Not a daemon: it parses many pages in a process pool of its own, which daemons may not have.
+        # It still dies with the front (PR_SET_PDEATHSIG, see _die_with_parent).
         self.process = self.ctx.Process(target=indexer_main, args=(self.spec, writer, os.getpid()),
-                                        name="rolecall-indexer", daemon=True)
+                                        name="rolecall-indexer", daemon=False)
         self.process.start()
         writer.close()
         self._conn = reader
