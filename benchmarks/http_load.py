@@ -7,12 +7,14 @@ of ``tests/fake_slack.py`` (which also receives the ``response_url`` posts that 
 * **Closed loop** (sustained): ``concurrency`` client threads start together and each sends
   ``rounds`` commands one after another, the next as soon as the previous was acked.
 * **Open loop**: commands are sent on a fixed schedule, ``rate`` a second for ``seconds``, whatever
-  the server does (from a pool of client threads on kept-alive connections). A command's ack
+  the server does (from a pool of client threads). A command's ack
   latency counts from its scheduled time, so a server (or client) that falls behind cannot hide
   it by slowing the senders down.
 
 Ack latency is the time until the bot's HTTP 200 (what Slack's 3-second limit applies to);
-answers per second count the answers that reached the fake ``response_url``.
+answers per second count the answers that reached the fake ``response_url``. Both loops send from
+kept-alive connections (:class:`LeanClient`), so that the load generator, which shares the machine,
+costs the server as little CPU as it can.
 
     python -m benchmarks.http_load --families 1000 --seed 7 --workdir DIR --closed 50x20 --open-rate 450 --open-seconds 10
 """
@@ -209,6 +211,45 @@ def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency
     return result
 
 
+class LeanClient:
+    """One kept-alive connection sending signed ``/hiring`` commands shaped like Slack's, with as little
+    client CPU as it takes (the load generator shares the machine with the server)."""
+
+    def __init__(self, fake_slack, fake, url: str, questions: list[str], tag: str) -> None:
+        self.parts = urllib.parse.urlsplit(url)
+        self.secret = fake_slack.SIGNING_SECRET.encode()
+        self.team = fake_slack.TEAM_ID
+        self.fake = fake
+        self.questions = questions
+        self.tag = tag
+        self.conn = http.client.HTTPConnection(self.parts.hostname, self.parts.port, timeout=10)
+
+    def send(self, i: int, user: str) -> int:
+        """Command number ``i`` (its own channel and response_url); the HTTP status, 0 on a connection error."""
+        form = {"token": "legacy-verification-token", "team_id": self.team, "team_domain": "rolecall-test",
+                "channel_id": f"C{i:08d}", "channel_name": "hiring", "user_id": user, "user_name": "alice",
+                "command": "/hiring", "text": self.questions[i % len(self.questions)], "api_app_id": "A0ROLECALL",
+                "is_enterprise_install": "false", "response_url": self.fake.response_url(f"{self.tag}-{i}"),
+                "trigger_id": "1.2.3"}
+        data = urllib.parse.urlencode(form).encode()
+        timestamp = str(int(time.time()))
+        signature = "v0=" + hmac.new(self.secret, b"v0:" + timestamp.encode() + b":" + data, hashlib.sha256).hexdigest()
+        try:
+            self.conn.request("POST", self.parts.path, body=data, headers={
+                "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": timestamp,
+                "X-Slack-Signature": signature})
+            response = self.conn.getresponse()
+            response.read()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            self.close()
+            self.conn = http.client.HTTPConnection(self.parts.hostname, self.parts.port, timeout=10)
+            return 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 def closed_loop(fake_slack, fake, url: str, questions: list[str], concurrency: int, rounds: int, pid: int,
                 answer_timeout: float) -> dict:
     """``concurrency`` clients, each sending ``rounds`` commands back to back."""
@@ -219,18 +260,15 @@ def closed_loop(fake_slack, fake, url: str, questions: list[str], concurrency: i
     barrier = threading.Barrier(concurrency + 1)
 
     def client(index: int) -> None:
-        own = fake_slack.SlackSender(url, fake=fake)
+        own = LeanClient(fake_slack, fake, url, questions, "closed")
         barrier.wait()
         for r in range(rounds):
-            text = questions[(index * rounds + r) % len(questions)]
             start = time.perf_counter()
-            try:
-                status = own.command(text, user=f"U{index:07d}").status
-            except Exception:
-                status = 0
+            status = own.send(index * rounds + r, f"U{index:07d}")
             ms = (time.perf_counter() - start) * 1000
             with lock:
                 acks.append((ms, status))
+        own.close()
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(concurrency)]
     for t in threads:
@@ -271,23 +309,14 @@ def open_loop(fake_slack, fake, url: str, questions: list[str], rate: float, sec
               answer_timeout: float, threads: int = 64) -> dict:
     """``rate`` commands a second for ``seconds`` on a fixed schedule, from ``threads`` kept-alive connections."""
     total = max(1, int(rate * seconds))
-    parts = urllib.parse.urlsplit(url)
-    secret = fake_slack.SIGNING_SECRET.encode()
     schedule = iter(range(total))
     lock = threading.Lock()
     acks: list[tuple[float, int, float]] = []  # (ms from the scheduled time, status, ms the client sent late)
     cpu_before = tree_cpu_seconds(pid)
     t0 = time.perf_counter() + 0.2
 
-    def body(i: int) -> bytes:
-        form = {"token": "legacy-verification-token", "team_id": fake_slack.TEAM_ID, "team_domain": "rolecall-test",
-                "channel_id": f"C{i:08d}", "channel_name": "hiring", "user_id": f"U{i % 997:07d}", "user_name": "alice",
-                "command": "/hiring", "text": questions[i % len(questions)], "api_app_id": "A0ROLECALL",
-                "is_enterprise_install": "false", "response_url": fake.response_url(f"open-{i}"), "trigger_id": "1.2.3"}
-        return urllib.parse.urlencode(form).encode()
-
     def client() -> None:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        own = LeanClient(fake_slack, fake, url, questions, "open")
         while True:
             with lock:
                 i = next(schedule, None)
@@ -297,25 +326,12 @@ def open_loop(fake_slack, fake, url: str, questions: list[str], rate: float, sec
             wait = due - time.perf_counter()
             if wait > 0:
                 time.sleep(wait)
-            data = body(i)
-            timestamp = str(int(time.time()))
-            signature = "v0=" + hmac.new(secret, b"v0:" + timestamp.encode() + b":" + data, hashlib.sha256).hexdigest()
             late = max(0.0, time.perf_counter() - due) * 1000
-            try:
-                conn.request("POST", parts.path, body=data, headers={
-                    "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": timestamp,
-                    "X-Slack-Signature": signature})
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                status = 0
-                conn.close()
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+            status = own.send(i, f"U{i % 997:07d}")
             ms = (time.perf_counter() - due) * 1000
             with lock:
                 acks.append((ms, status, late))
-        conn.close()
+        own.close()
 
     workers = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
     for t in workers:
