@@ -112,13 +112,15 @@ class FrontWebClient(WebClient):
 
 
 class FrontRequest(Middleware):
-    """Keep the request at hand for :meth:`FrontBot.deferred`, and give listeners the front's client."""
+    """Keep the request at hand for :meth:`FrontBot.deferred`, and give listeners the front's client
+    (one for all requests: inside a listener it never calls Slack, it hands the work over)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = FrontWebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
+                                     logger=client.logger, retry_handlers=client.retry_handlers)
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
-        client = req.context.client
-        if client is not None:
-            req.context["client"] = FrontWebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
-                                                   logger=client.logger, retry_handlers=client.retry_handlers)
+        req.context["client"] = self.client
         _local.request = req  # Bolt runs the listener in this thread once every middleware has returned
         return next()
 
@@ -250,7 +252,7 @@ def build_front_app(config: SlackConfig, submit: Callable[[WorkItem], None],
         process_before_response=True,
     )
     app.use(DedupeEvents())
-    app.use(FrontRequest())
+    app.use(FrontRequest(app.client))
     bot = FrontBot(config, submit, call)
     bot.register(app)
     return app, bot

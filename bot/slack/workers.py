@@ -550,6 +550,7 @@ class _Worker:
     started: float = field(default_factory=time.monotonic)
     results_open: bool = True
     failure: str = ""
+    alive: bool = True  # False once the collector saw it end (no waitpid on the request path)
 
     def send_loop(self) -> None:
         """The worker's one writer: the request threads only put into the outbox."""
@@ -678,7 +679,7 @@ class WorkerPool:
             return None
 
     def _pick(self) -> _Worker | None:
-        alive = [w for w in self.workers if w.process.is_alive() and not w.failure]
+        alive = [w for w in self.workers if w.alive and not w.failure]
         ready = [w for w in alive if w.ready]
         candidates = ready or alive
         if not candidates:
@@ -690,7 +691,7 @@ class WorkerPool:
     def _collect(self) -> None:
         while True:
             with self.lock:
-                if self._stopping and not any(w.process.is_alive() for w in self.workers):
+                if self._stopping and not self.workers:
                     return
                 sources: dict[Any, tuple[str, _Worker]] = {}
                 for worker in self.workers:
@@ -785,6 +786,7 @@ class WorkerPool:
         except (EOFError, OSError):
             pass
         with self.lock:
+            worker.alive = False
             if worker not in self.workers:
                 return
             self.workers.remove(worker)
@@ -871,8 +873,8 @@ class WorkerPool:
     def _gauges(self) -> None:
         with self.lock:
             depth = sum(len(w.flights) for w in self.workers) + len(self.backlog)
-            ready = sum(1 for w in self.workers if w.ready and w.process.is_alive())
-            starting = sum(1 for w in self.workers if not w.ready and w.process.is_alive())
+            ready = sum(1 for w in self.workers if w.ready and w.alive)
+            starting = sum(1 for w in self.workers if not w.ready and w.alive)
         metrics.QUEUE_DEPTH.set(depth)
         metrics.WORKERS.labels(state="ready").set(ready)
         metrics.WORKERS.labels(state="starting").set(starting)
@@ -882,7 +884,7 @@ class WorkerPool:
         with self.lock:
             return {
                 "configured": self.count,
-                "ready": sum(1 for w in self.workers if w.ready and w.process.is_alive()),
+                "ready": sum(1 for w in self.workers if w.ready and w.alive),
                 "backlog": len(self.backlog),
                 "deaths": self.deaths,
                 "processes": [{"index": w.index, "pid": w.process.pid, "ready": w.ready, "unfinished": len(w.flights),
