@@ -1,16 +1,32 @@
-"""HTTP mode under load: concurrent signed ``/hiring`` slash commands against ``rolecall serve``.
+"""HTTP mode under load: signed ``/hiring`` slash commands against ``rolecall serve``.
 
 ``rolecall serve`` runs in its own process on 127.0.0.1 (HTTP mode, over the generated corpus's
-existing index), talking to the fake Slack Web API of ``tests/fake_slack.py`` (which also receives
-the ``response_url`` posts that carry the answers). ``concurrency`` client threads start together
-and each sends ``rounds`` commands one after another, signed with the signing secret like Slack
-does. Ack latency is the time until the bot's HTTP 200 (what Slack's 3-second limit applies to);
-answers per second count the answers that reached the fake ``response_url``, from the first
-request to the last answer.
+existing index: the front, its answer workers and the indexer), talking to the fake Slack Web API
+of ``tests/fake_slack.py`` (which also receives the ``response_url`` posts that carry the answers).
+
+* **Closed loop** (sustained): ``concurrency`` client threads start together and each sends
+  ``rounds`` commands one after another, the next as soon as the previous was acked.
+* **Open loop**: commands are sent on a fixed schedule, ``rate`` a second for ``seconds``, whatever
+  the server does (from a pool of client threads). A command's ack
+  latency counts from its scheduled time, so a server (or client) that falls behind cannot hide
+  it by slowing the senders down.
+
+Ack latency is the time until the bot's HTTP 200 (what Slack's 3-second limit applies to);
+answers per second count the answers that reached the fake ``response_url``. Both loops send from
+kept-alive connections (:class:`LeanClient`), so that the load generator, which shares the machine,
+costs the server as little CPU as it can.
+
+    python -m benchmarks.http_load --families 1000 --seed 7 --workdir DIR --closed 50x20 --open-rate 450 --open-seconds 10
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import hashlib
+import hmac
+import http.client
+import json
 import os
 import signal
 import socket
@@ -18,6 +34,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.checks import latency_summary
@@ -59,6 +77,22 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the front, its answer workers and the indexer)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            for child in (task / "children").read_text().split():
+                found.extend(tree(int(child)))
+        except OSError:
+            pass
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    return sum(cpu_seconds(p) for p in tree(pid))
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (from /proc/<pid>/stat)."""
     try:
@@ -71,10 +105,13 @@ def cpu_seconds(pid: int) -> float:
 
 
 def run_http_load(pages: Path, db: Path, workdir: Path, questions: list[str], *, concurrency: int = 50,
-                  rounds: int = 4, start_timeout: float = 180.0, answer_timeout: float = 300.0) -> dict:
-    """The load run; a server that does not start is reported (with its last log line), never raised."""
+                  rounds: int = 4, start_timeout: float = 180.0, answer_timeout: float = 300.0,
+                  open_rate: float | None = None, open_seconds: float = 10.0, workers: int | None = None) -> dict:
+    """The load run (closed loop, then the open loop when ``open_rate`` is given); a server that does
+    not start is reported (with its last log line), never raised."""
     try:
-        return _run(pages, db, workdir, questions, concurrency, rounds, start_timeout, answer_timeout)
+        return _run(pages, db, workdir, questions, concurrency, rounds, start_timeout, answer_timeout,
+                    open_rate, open_seconds, workers)
     except Exception as error:  # noqa: BLE001 - the rest of the benchmark must still be reported
         log = workdir / "serve.log"
         tail = ""
@@ -84,16 +121,14 @@ def run_http_load(pages: Path, db: Path, workdir: Path, questions: list[str], *,
         return {"skipped": f"{type(error).__name__}: {error}" + (f" ({tail})" if tail else ""), "log": str(log)}
 
 
-def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency: int, rounds: int,
-         start_timeout: float, answer_timeout: float) -> dict:
-    fake_slack, why = load_fake_slack()
-    if fake_slack is None:
-        return {"skipped": why}
-    workdir.mkdir(parents=True, exist_ok=True)
+@contextlib.contextmanager
+def serving(fake_slack, fake, pages: Path, db: Path, workdir: Path, start_timeout: float,
+            workers: int | None) -> Iterator[tuple[subprocess.Popen, int, dict, float]]:
+    """``rolecall serve`` in its own process on a free 127.0.0.1 port: (process, port, health, seconds to ready)."""
     port = free_port()
     log_path = workdir / "serve.log"
-    with fake_slack.FakeSlack() as fake, open(log_path, "w") as log:
-        env = {k: v for k, v in os.environ.items() if k not in SLACK_VARIABLES}
+    with open(log_path, "w") as log:
+        env = {k: v for k, v in os.environ.items() if k not in SLACK_VARIABLES + ("ROLECALL_WORKERS",)}
         env.update({
             "SLACK_BOT_TOKEN": fake_slack.BOT_TOKEN,
             "SLACK_SIGNING_SECRET": fake_slack.SIGNING_SECRET,
@@ -102,9 +137,11 @@ def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency
             "PORT": str(port),
             "ROLECALL_SEEDS": str(pages),
             "ROLECALL_DB": str(db),
-            "ROLECALL_FEEDBACK_DB": str(workdir / "feedback.sqlite"),
+            "ROLECALL_QUESTION_LOG": str(workdir / "questions.sqlite"),
             "ROLECALL_LOG_LEVEL": "WARNING",
         })
+        if workers is not None:
+            env["ROLECALL_WORKERS"] = str(workers)
         started = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--seeds", str(pages), "--db", str(db)],
@@ -112,69 +149,144 @@ def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency
         )
         try:
             health = fake_slack.wait_for_health(f"http://127.0.0.1:{port}/healthz", process, start_timeout)
-            ready_s = time.perf_counter() - started
-            url = f"http://127.0.0.1:{port}/slack/events"
-            sender = fake_slack.SlackSender(url, fake=fake)
-            # one warm-up command end to end, then a clean record
-            sender.command(questions[0])
-            fake.wait_for("response_url", 1, timeout=60)
-            fake.reset()
-
-            # reference: the same commands one at a time (no queueing), each waited for to the answer
-            sequential: list[float] = []
-            for i in range(SEQUENTIAL):
-                start = time.perf_counter()
-                sender.command(questions[i % len(questions)])
-                sequential.append((time.perf_counter() - start) * 1000)
-                fake.wait_for("response_url", i + 1, timeout=60)
-            fake.reset()
-
-            total = concurrency * rounds
-            cpu_before = cpu_seconds(process.pid)
-            acks: list[tuple[float, int]] = []
-            lock = threading.Lock()
-            barrier = threading.Barrier(concurrency + 1)
-
-            def client(index: int) -> None:
-                own = fake_slack.SlackSender(url, fake=fake)
-                barrier.wait()
-                for r in range(rounds):
-                    text = questions[(index * rounds + r) % len(questions)]
-                    start = time.perf_counter()
-                    try:
-                        status = own.command(text, user=f"U{index:07d}").status
-                    except Exception:
-                        status = 0
-                    ms = (time.perf_counter() - start) * 1000
-                    with lock:
-                        acks.append((ms, status))
-
-            threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(concurrency)]
-            for t in threads:
-                t.start()
-            barrier.wait()
-            t0 = time.perf_counter()
-            for t in threads:
-                t.join()
-            acked_s = time.perf_counter() - t0
-            try:
-                calls = fake.wait_for("response_url", total, timeout=answer_timeout)
-                timed_out = False
-            except AssertionError:
-                calls = fake.calls("response_url")
-                timed_out = True
-            answered_s = time.perf_counter() - t0
-            cpu_used = cpu_seconds(process.pid) - cpu_before
-            answers = len(calls)
-            errors = sum(1 for c in calls if "couldn't answer" in c.mrkdwn())
-            rss = peak_rss_mb(process.pid)
+            want = (health.get("workers") or {}).get("configured", 0)
+            deadline = time.monotonic() + start_timeout
+            while want and (health.get("workers") or {}).get("ready", 0) < want and time.monotonic() < deadline:
+                time.sleep(0.2)
+                health = fake_slack.wait_for_health(f"http://127.0.0.1:{port}/healthz", process, start_timeout)
+            yield process, port, health, time.perf_counter() - started
         finally:
             process.send_signal(signal.SIGTERM)
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency: int, rounds: int,
+         start_timeout: float, answer_timeout: float, open_rate: float | None = None, open_seconds: float = 10.0,
+         workers: int | None = None) -> dict:
+    fake_slack, why = load_fake_slack()
+    if fake_slack is None:
+        return {"skipped": why}
+    workdir.mkdir(parents=True, exist_ok=True)
+    with fake_slack.FakeSlack() as fake, serving(fake_slack, fake, pages, db, workdir, start_timeout, workers) as running:
+        process, port, health, ready_s = running
+        url = f"http://127.0.0.1:{port}/slack/events"
+        sender = fake_slack.SlackSender(url, fake=fake)
+        # one warm-up command end to end, then a clean record
+        sender.command(questions[0])
+        fake.wait_for("response_url", 1, timeout=60)
+        fake.reset()
+
+        # reference: the same commands one at a time (no queueing), each waited for to the answer
+        sequential: list[float] = []
+        for i in range(SEQUENTIAL):
+            start = time.perf_counter()
+            sender.command(questions[i % len(questions)])
+            sequential.append((time.perf_counter() - start) * 1000)
+            fake.wait_for("response_url", i + 1, timeout=60)
+        fake.reset()
+
+        result = closed_loop(fake_slack, fake, url, questions, concurrency, rounds, process.pid, answer_timeout)
+        result.update({
+            "ack_sequential": latency_summary(sequential),
+            "server_ready_s": ready_s,
+            "server_pages": health.get("pages"),
+            "server_roles": health.get("roles"),
+            "server_workers": (health.get("workers") or {}).get("configured", 0),
+            "log": str(workdir / "serve.log"),
+        })
+        if open_rate:
+            time.sleep(1.0)
+            fake.reset()
+            result["open_loop"] = open_loop(fake_slack, fake, url, questions, open_rate, open_seconds, process.pid, answer_timeout)
+        pids = tree(process.pid)
+        peaks = [peak_rss_mb(p) for p in pids]
+        result["server_peak_rss_mb"] = max(peaks)  # the largest process (front, a worker or the indexer)
+        result["server_front_peak_rss_mb"] = peaks[0]
+        result["server_total_rss_mb"] = sum(peaks)
+        result["server_processes"] = len(pids)
+    return result
+
+
+class LeanClient:
+    """One kept-alive connection sending signed ``/hiring`` commands shaped like Slack's, with as little
+    client CPU as it takes (the load generator shares the machine with the server)."""
+
+    def __init__(self, fake_slack, fake, url: str, questions: list[str], tag: str) -> None:
+        self.parts = urllib.parse.urlsplit(url)
+        self.secret = fake_slack.SIGNING_SECRET.encode()
+        self.team = fake_slack.TEAM_ID
+        self.fake = fake
+        self.questions = questions
+        self.tag = tag
+        self.conn = http.client.HTTPConnection(self.parts.hostname, self.parts.port, timeout=10)
+
+    def send(self, i: int, user: str) -> int:
+        """Command number ``i`` (its own channel and response_url); the HTTP status, 0 on a connection error."""
+        form = {"token": "legacy-verification-token", "team_id": self.team, "team_domain": "rolecall-test",
+                "channel_id": f"C{i:08d}", "channel_name": "hiring", "user_id": user, "user_name": "alice",
+                "command": "/hiring", "text": self.questions[i % len(self.questions)], "api_app_id": "A0ROLECALL",
+                "is_enterprise_install": "false", "response_url": self.fake.response_url(f"{self.tag}-{i}"),
+                "trigger_id": "1.2.3"}
+        data = urllib.parse.urlencode(form).encode()
+        timestamp = str(int(time.time()))
+        signature = "v0=" + hmac.new(self.secret, b"v0:" + timestamp.encode() + b":" + data, hashlib.sha256).hexdigest()
+        try:
+            self.conn.request("POST", self.parts.path, body=data, headers={
+                "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": timestamp,
+                "X-Slack-Signature": signature})
+            response = self.conn.getresponse()
+            response.read()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            self.close()
+            self.conn = http.client.HTTPConnection(self.parts.hostname, self.parts.port, timeout=10)
+            return 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def closed_loop(fake_slack, fake, url: str, questions: list[str], concurrency: int, rounds: int, pid: int,
+                answer_timeout: float) -> dict:
+    """``concurrency`` clients, each sending ``rounds`` commands back to back."""
+    total = concurrency * rounds
+    cpu_before = tree_cpu_seconds(pid)
+    acks: list[tuple[float, int]] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(concurrency + 1)
+
+    def client(index: int) -> None:
+        own = LeanClient(fake_slack, fake, url, questions, "closed")
+        barrier.wait()
+        for r in range(rounds):
+            start = time.perf_counter()
+            status = own.send(index * rounds + r, f"U{index:07d}")
+            ms = (time.perf_counter() - start) * 1000
+            with lock:
+                acks.append((ms, status))
+        own.close()
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    acked_s = time.perf_counter() - t0
+    try:
+        calls = fake.wait_for("response_url", total, timeout=answer_timeout)
+        timed_out = False
+    except AssertionError:
+        calls = fake.calls("response_url")
+        timed_out = True
+    answered_s = time.perf_counter() - t0
+    cpu_used = tree_cpu_seconds(pid) - cpu_before
+    answers = len(calls)
     ok = [ms for ms, status in acks if status == 200]
     return {
         "concurrency": concurrency,
@@ -183,17 +295,115 @@ def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency
         "acked_200": len(ok),
         "non_200": len(acks) - len(ok),
         "ack": latency_summary(ok),
-        "ack_sequential": latency_summary(sequential),
         "server_cpu_ms_per_command": 1000 * cpu_used / max(answers, 1),
         "answers": answers,
-        "answer_errors": errors,
+        "answer_errors": sum(1 for c in calls if "couldn't answer" in c.mrkdwn()),
         "timed_out": timed_out,
         "answers_per_s": answers / answered_s if answered_s > 0 else float("nan"),
         "all_acked_s": acked_s,
         "all_answered_s": answered_s,
-        "server_ready_s": ready_s,
-        "server_pages": health.get("pages"),
-        "server_roles": health.get("roles"),
-        "server_peak_rss_mb": rss,
-        "log": str(log_path),
     }
+
+
+def open_loop(fake_slack, fake, url: str, questions: list[str], rate: float, seconds: float, pid: int,
+              answer_timeout: float, threads: int = 64) -> dict:
+    """``rate`` commands a second for ``seconds`` on a fixed schedule, from ``threads`` kept-alive connections."""
+    total = max(1, int(rate * seconds))
+    schedule = iter(range(total))
+    lock = threading.Lock()
+    acks: list[tuple[float, int, float]] = []  # (ms from the scheduled time, status, ms the client sent late)
+    cpu_before = tree_cpu_seconds(pid)
+    t0 = time.perf_counter() + 0.2
+
+    def client() -> None:
+        own = LeanClient(fake_slack, fake, url, questions, "open")
+        while True:
+            with lock:
+                i = next(schedule, None)
+            if i is None:
+                break
+            due = t0 + i / rate
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            late = max(0.0, time.perf_counter() - due) * 1000
+            status = own.send(i, f"U{i % 997:07d}")
+            ms = (time.perf_counter() - due) * 1000
+            with lock:
+                acks.append((ms, status, late))
+        own.close()
+
+    workers = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    sent_s = time.perf_counter() - t0
+    try:
+        calls = fake.wait_for("response_url", total, timeout=answer_timeout)
+        timed_out = False
+    except AssertionError:
+        calls = fake.calls("response_url")
+        timed_out = True
+    drained_s = time.perf_counter() - t0
+    cpu_used = tree_cpu_seconds(pid) - cpu_before
+    window_end = time.monotonic() - (time.perf_counter() - (t0 + seconds))  # the schedule's end, on the fake's clock
+    in_window = sum(1 for c in calls if c.at <= window_end)
+    ok = [ms for ms, status, _ in acks if status == 200]
+    return {
+        "rate": rate,
+        "seconds": seconds,
+        "requests": total,
+        "acked_200": len(ok),
+        "non_200": len(acks) - len(ok),
+        "ack": latency_summary(ok),
+        "client_late_ms": latency_summary([late for _, _, late in acks]),
+        "sent_s": sent_s,
+        "answers": len(calls),
+        "answer_errors": sum(1 for c in calls if "couldn't answer" in c.mrkdwn()),
+        "timed_out": timed_out,
+        "answers_per_s_during": in_window / seconds,
+        "answers_per_s_overall": len(calls) / drained_s if drained_s > 0 else float("nan"),
+        "all_answered_s": drained_s,
+        "server_cpu_ms_per_command": 1000 * cpu_used / max(len(calls), 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate (or reuse) a corpus, then run the closed loop and, with --open-rate, the open loop; print JSON."""
+    from benchmarks.generate import generate
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.http_load", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--families", type=int, default=1000)
+    parser.add_argument("--questions", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--closed", default="50x20", help="CLIENTSxCOMMANDS of the closed loop (default 50x20)")
+    parser.add_argument("--open-rate", type=float, default=None, help="commands a second of the open loop (default: none)")
+    parser.add_argument("--open-seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=None, help="ROLECALL_WORKERS for the server (default: its own)")
+    parser.add_argument("--json-out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    clients, _, commands = args.closed.partition("x")
+    if not (clients.isdigit() and commands.isdigit()) or not 0 < int(clients) <= 256 or not 0 < int(commands) <= 1000:
+        parser.error("--closed must be CLIENTSxCOMMANDS, e.g. 50x20 (at most 256 clients, 1000 commands each)")
+    if args.open_rate is not None and not (0 < args.open_rate <= 2000 and 0 < args.open_seconds <= 120):
+        parser.error("--open-rate must be in (0, 2000] and --open-seconds in (0, 120]")
+    corpus = args.workdir / "corpus"
+    facts_path = corpus / "facts.json"
+    if not facts_path.is_file():
+        generate(corpus, families=args.families, seed=args.seed, questions=args.questions)
+    facts = json.loads(facts_path.read_text())
+    result = run_http_load(corpus / "pages", args.workdir / "index.sqlite", args.workdir / "http",
+                           [q["question"] for q in facts["questions"]], concurrency=int(clients), rounds=int(commands),
+                           open_rate=args.open_rate, open_seconds=args.open_seconds, workers=args.workers)
+    result["loadavg"] = [round(x, 2) for x in os.getloadavg()]
+    text = json.dumps(result, indent=2, default=str)
+    print(text)
+    if args.json_out:
+        args.json_out.write_text(text)
+    return 0 if "skipped" not in result else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,17 +14,21 @@ from typing import TextIO
 
 from bot import settings
 from bot.answer import Answer
-from bot.engine import Engine, default_seeds_dir
+from bot.engine import Engine, EngineSpec, default_seeds_dir
 from bot.render import to_plain
 from bot.safefiles import FileSafetyError
 
 PROMPT = "you> "
 
 
-def build_engine(args: argparse.Namespace) -> Engine:
+def engine_spec(args: argparse.Namespace) -> EngineSpec:
     seeds = getattr(args, "seeds", None)
     db = getattr(args, "db", None)
-    return Engine(Path(seeds) if seeds else default_seeds_dir(), Path(db) if db else None)
+    return EngineSpec(Path(seeds) if seeds else default_seeds_dir(), Path(db) if db else None)
+
+
+def build_engine(args: argparse.Namespace) -> Engine:
+    return engine_spec(args)()
 
 
 def print_answer(answer: Answer, as_json: bool, out: TextIO, explain: bool = False) -> None:
@@ -140,7 +144,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.slack.server import serve
 
-    return serve(lambda: build_engine(args))
+    return serve(engine_spec(args))  # a spec, not an engine: answer worker processes open the index themselves
 
 
 def cmd_default(args: argparse.Namespace) -> int:

@@ -11,9 +11,10 @@ import logging
 import re
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from bot import settings
+from bot import metrics, settings
 from bot.answer import Answer, Context
 from bot.index import SyncReport, default_db_path, index_identity, update_index
 from bot.compose import clarify_intent
@@ -53,6 +54,27 @@ def default_log_path(db_path: Path) -> Path:
     return Path(env).expanduser() if env else db_path.with_name(db_path.stem + "-questions.sqlite")
 
 
+@dataclass(frozen=True)
+class EngineSpec:
+    """How to make an :class:`Engine` (pages folder, index file), in a form another process can be
+    given: ``rolecall serve`` hands it to its indexer and answer worker processes."""
+
+    seeds_dir: Path
+    db_path: Path | None = None
+
+    def __call__(self, **options: object) -> "Engine":
+        return Engine(self.seeds_dir, self.db_path, **options)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls) -> "EngineSpec":
+        db = settings.get("ROLECALL_DB")
+        return cls(default_seeds_dir(), Path(db) if db else None)
+
+    def resolved(self) -> "EngineSpec":
+        """The same, with the index file's path worked out (every process must use the same one)."""
+        return EngineSpec(self.seeds_dir, self.db_path or default_db_path(self.seeds_dir))
+
+
 class Engine:
     """An index of one pages folder and the handlers that answer from it."""
 
@@ -62,8 +84,13 @@ class Engine:
         db_path: Path | None = None,
         base_url: str | None = None,
         question_log: BaseQuestionLog | None | bool = True,
+        *,
+        readonly: bool = False,
     ) -> None:
         self.seeds_dir = Path(seeds_dir)
+        # Read-only: never write the index, only open it and reopen each new generation another
+        # process (the indexer) swapped in. Answer worker processes run this way.
+        self.readonly = readonly
         if self.seeds_dir.exists() and not self.seeds_dir.is_dir():
             raise FileNotFoundError(f"the pages folder {self.seeds_dir} is a file, not a folder (--seeds / ROLECALL_SEEDS)")
         if not self.seeds_dir.is_dir():
@@ -79,7 +106,9 @@ class Engine:
         self.pages_digest = ""
         self._catalog = None  # bot.catalog.Catalog of the index served, once a surface asked for one
         self._catalog_lock = threading.Lock()
-        self.last_sync: SyncReport = self._update_index()
+        if readonly and index_identity(self.db_path) is None:
+            raise FileNotFoundError(f"no index at {self.db_path} to open read-only (build it with `rolecall index`)")
+        self.last_sync: SyncReport = SyncReport() if readonly else self._update_index()
         self._load()
         self._logged_problems = set(str(p) for p in self.kb.problems())  # `rolecall index` and App Home show these
         if question_log is True:
@@ -112,6 +141,7 @@ class Engine:
         info = {r["key"]: r["value"] for r in kb.db.query("select key, value from meta where key in ('generation', 'pages_digest')")}
         self.generation = int(info.get("generation") or 0)
         self.pages_digest = info.get("pages_digest") or ""
+        metrics.set_gauge("rolecall_index_generation", self.generation, {"process": metrics.process_name()})
         self._warm(kb)
         if self._catalog is not None:  # a surface uses it: build the new version's now, off the question path
             self.catalog()
@@ -133,9 +163,10 @@ class Engine:
 
     def refresh(self) -> SyncReport:
         """Pick up added, changed and removed pages; swap in the new index when anything changed,
-        including when another process sharing the file did the work."""
+        including when another process sharing the file did the work. A read-only engine only
+        does the latter: it reopens the file when another process swapped in a new one."""
         with self._lock:
-            report = self._update_index()
+            report = SyncReport() if self.readonly else self._update_index()
             replaced = index_identity(self.db_path) != self._served
             if report.parsed or report.removed or report.full_rebuild or replaced:
                 self._load()
@@ -173,11 +204,13 @@ class Engine:
                 try:
                     self.refresh()
                 except FileSafetyError as error:  # unwritable or full disk, a foreign file: the operator's to fix
+                    metrics.inc("rolecall_index_reload_failures", {"process": metrics.process_name()})
                     if str(error) != failing:
                         failing = str(error)
                         log.error("%s; still serving the previous index (generation %d)", error, self.generation)
                     continue
                 except Exception as error:  # a bad moment on disk must not stop future reloads
+                    metrics.inc("rolecall_index_reload_failures", {"process": metrics.process_name()})
                     if repr(error) != failing:
                         failing = repr(error)
                         log.exception("reloading the pages failed; still serving the previous index")

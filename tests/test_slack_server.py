@@ -161,13 +161,17 @@ def test_a_rejected_app_token_is_a_clear_start_up_error(env, capsys):
 
 
 def test_serve_runs_socket_mode_when_the_app_token_is_set(tmp_path):
-    """Socket Mode end to end: the app dials the fake's WebSocket, which delivers envelopes like Slack."""
+    """Socket Mode end to end: the app dials the fake's WebSocket, which delivers envelopes like Slack;
+    /healthz (socket connected, index answering) and /metrics are served on HOST:PORT meanwhile."""
+    port = free_port()
     with FakeSlack() as fake:
         env = {
             **{k: v for k, v in os.environ.items() if k not in SLACK_VARIABLES},
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_APP_TOKEN": APP_TOKEN,  # and no signing secret: Socket Mode does not need one
             "SLACK_API_URL": fake.api_url,
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
             "ROLECALL_SEEDS": str(SEEDS),
             "ROLECALL_DB": str(tmp_path / "index.sqlite"),
             "ROLECALL_QUESTION_LOG": str(tmp_path / "questions.sqlite"),
@@ -199,6 +203,14 @@ def test_serve_runs_socket_mode_when_the_app_token_is_set(tmp_path):
             assert "Sr. Sales Operations Manager" in fake.wait_for("response_url")[0].mrkdwn()
             assert len(fake.wait_for("socket_ack", 3)) == 3
             assert len(fake.calls("chat.postMessage")) == 1
+
+            health = wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
+            assert health["status"] == "ok" and health["socket"] == "connected" and health["roles"] == 21
+            assert health["delivery"]["answers_delivered"] == 2
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+                text = response.read().decode()
+            assert 'rolecall_answers_total{intent="grade",status="answered",surface="slack:command"} 1.0' in text
+            assert 'rolecall_deliveries_total{outcome="answers_delivered"} 2.0' in text
         finally:
             process.send_signal(signal.SIGTERM)
             deadline = time.monotonic() + 10
@@ -250,3 +262,66 @@ def test_two_serve_replicas_sharing_the_log_post_the_gaps_digest_once(tmp_path):
                 process.send_signal(signal.SIGTERM)
                 outputs.append(process.communicate(timeout=10)[0])
     assert all(BOT_TOKEN not in output for output in outputs)
+
+
+def test_socket_mode_health_is_unavailable_while_the_socket_is_down_or_the_index_fails():
+    from bot.slack.server import socket_health
+
+    class Client:
+        def __init__(self, up: bool) -> None:
+            self.up = up
+
+        def is_connected(self) -> bool:
+            return self.up
+
+    class Handler:
+        def __init__(self, up: bool) -> None:
+            self.client = Client(up)
+
+    class Engine:
+        def __init__(self, broken: bool = False) -> None:
+            self.broken = broken
+
+        def stats(self) -> dict:
+            if self.broken:
+                raise RuntimeError("index gone")
+            return {"pages": 5, "roles": 21, "indexed_at": "now"}
+
+    status, body = socket_health(Handler(True), Engine())
+    assert status == "200 OK" and body["socket"] == "connected" and body["roles"] == 21
+    status, body = socket_health(Handler(False), Engine())
+    assert status.startswith("503") and body["socket"] == "disconnected" and body["status"] == "unavailable"
+    status, body = socket_health(Handler(True), Engine(broken=True))
+    assert status.startswith("503") and body["status"] == "unavailable"
+
+
+def test_in_one_process_metrics_and_json_logs_work_too(tmp_path):
+    """ROLECALL_WORKERS=0: the answers are computed in the one process; /metrics counts them, logs are JSON."""
+    port = free_port()
+    with FakeSlack() as fake:
+        env = {
+            **{k: v for k, v in os.environ.items() if k not in SLACK_VARIABLES},
+            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.api_url,
+            "HOST": "127.0.0.1", "PORT": str(port), "ROLECALL_SEEDS": str(SEEDS),
+            "ROLECALL_DB": str(tmp_path / "index.sqlite"), "ROLECALL_QUESTION_LOG": str(tmp_path / "questions.sqlite"),
+            "ROLECALL_WORKERS": "0", "ROLECALL_LOG_FORMAT": "json",
+        }
+        process = subprocess.Popen([sys.executable, "-c", "from bot.slack.server import serve; raise SystemExit(serve())"],
+                                   cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            health = wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
+            assert "workers" not in health  # one process
+            slack = SlackSender(f"http://127.0.0.1:{port}/slack/events", fake=fake)
+            assert slack.command("what's grade 7?").status == 200
+            fake.wait_for("response_url")
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+                text = response.read().decode()
+            assert 'rolecall_answers_total{intent="grade",status="answered",surface="slack:command"} 1.0' in text
+            assert "rolecall_ack_seconds_count 1.0" in text
+            assert 'rolecall_index_generation{process="main"} 1.0' in text
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=10)
+    assert process.returncode == 0, output
+    records = [json.loads(line) for line in output.splitlines() if line.strip()]
+    assert any("listening on" in r["message"] and r["level"] == "INFO" and r["process"] == "MainProcess" for r in records)

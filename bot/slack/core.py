@@ -18,6 +18,7 @@ import inspect
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from http.client import HTTPException
@@ -26,16 +27,15 @@ from typing import Any, Protocol
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot import settings
+from bot import metrics, settings
 from bot.answer import Answer
 from bot.catalog import ANSWER_WAIT
 from bot.slack import blocks
 from bot.slack.blocks import Asked, Message
 from bot.slack.config import DEFAULT_HANDBOOK_URL, DEFAULT_HTTP_TIMEOUT, Access
 from bot.slack.conversation import Container
-from bot.slack.delivery import DELIVERY, FAILED, SENT, UNDELIVERED, UNKNOWN, outcome_of, post_web_api
-from bot.slack.middleware import EVENT_DEDUPE_TTL
-from bot import stores
+from bot.slack.delivery import DELIVERY, FAILED, SENT, UNDELIVERED, UNKNOWN, outcome_of, post_web_api, slack_call_failed
+from bot.slack.state import context_store, dedupe_store
 from bot.slack.transport import TrackedWebhookClient, retry_handlers
 
 COMMAND = "/hiring"
@@ -106,10 +106,11 @@ class SlackBot:
         # Links to this site are unfurled (the engine's own base URL wins: pages are indexed under it).
         self.handbook_url = str(getattr(engine, "base_url", None) or handbook_url)
         # Conversation key -> role of the last answer there, for follow-ups ("and what grade is it?").
-        self.contexts: stores.ContextStore = stores.context_store(context_ttl)  # in Redis when ROLECALL_REDIS_URL is set
+        # Where it is kept: bot.slack.state (the one module that makes these stores).
+        self.contexts = context_store(context_ttl)
         # (channel, ts) of messages already answered: one message can arrive as two events
         # (an @-mention in a DM is both message.im and app_mention).
-        self.answered: stores.SeenStore = stores.seen_store("answered", EVENT_DEDUPE_TTL, max_items=50_000)
+        self.answered = dedupe_store("messages")
         # Answering is CPU work under one GIL. Listeners ack first and then answer; letting
         # only as many answers run at once as there are cores keeps the threads that deliver
         # acks from queueing behind dozens of answers (50 concurrent commands: ack p99 < 100 ms).
@@ -242,11 +243,18 @@ class SlackBot:
         (logged; the user gets an apology)."""
         try:
             with self.answering:  # see __init__: acks must not wait behind many answers at once
-                return self.engine.ask(asked.question, last_role=asked.last_role, role=asked.role, role_page=asked.role_page,
-                                       surface=surface, user=user)
+                started = time.perf_counter()
+                answer = self.engine.ask(asked.question, last_role=asked.last_role, role=asked.role, role_page=asked.role_page,
+                                         surface=surface, user=user)
+                took = time.perf_counter() - started
         except Exception:
             logger.exception("The engine failed to answer a question")
+            metrics.inc("rolecall_answers", {"intent": "none", "status": "error", "surface": surface})
             return None
+        intent, status = str(getattr(answer, "intent", "") or "none"), str(getattr(answer, "status", "") or "none")
+        metrics.inc("rolecall_answers", {"intent": intent, "status": status, "surface": surface})
+        metrics.observe("rolecall_answer_seconds", took, {"intent": intent})
+        return answer
 
     # ------------------------------------------------------------------ catalog, rendering
 
@@ -327,9 +335,11 @@ class SlackBot:
             outcome = outcome_of(error)
             logger.error("Posting to response_url failed: %s (%s)", type(error).__name__,
                          "not delivered" if outcome == FAILED else "may have been delivered; not sent again")
+            slack_call_failed("response_url", outcome)
             return outcome
         if response.status_code != 200:
             logger.error("Posting to response_url failed with HTTP %s", response.status_code)
+            slack_call_failed("response_url", FAILED)
             return FAILED
         return SENT
 

@@ -17,6 +17,7 @@ from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot import metrics
 from bot.slack.transport import RequestNotSent
 
 logger = logging.getLogger("rolecall.slack")
@@ -35,13 +36,20 @@ def post_web_api(method: Callable[..., Any], **kwargs: Any) -> str:
         method(**kwargs)
     except SlackApiError as error:
         logger.error("Slack Web API %s failed: %s", _method_name(method), error.response.get("error"))
+        slack_call_failed(_method_name(method), FAILED)
         return FAILED
     except (SlackClientError, OSError, HTTPException) as error:  # e.g. a timeout: the post is not sent again
         outcome = outcome_of(error)
         logger.error("Slack Web API %s failed: %s (%s)", _method_name(method), type(error).__name__,
                      "not delivered" if outcome == FAILED else "may have been delivered; not sent again")
+        slack_call_failed(_method_name(method), outcome)
         return outcome
     return SENT
+
+
+def slack_call_failed(method: str, outcome: str) -> None:
+    """Count a Slack call that failed after its retries (``rolecall_slack_call_failures_total``)."""
+    metrics.inc("rolecall_slack_call_failures", {"method": method, "outcome": outcome})
 
 
 SENT, FAILED, UNKNOWN = "sent", "failed", "unknown"
@@ -56,7 +64,11 @@ def outcome_of(error: BaseException) -> str:
 
 
 class DeliveryCounters:
-    """How answers fared on their way to Slack, for ``/healthz`` and the logs (process-wide)."""
+    """How answers fared on their way to Slack, for ``/healthz`` and ``/metrics`` (process-wide).
+
+    In an answer worker process an addition travels to the front as a metrics event
+    (:mod:`bot.metrics`), so the front's ``/healthz`` counts every worker's deliveries.
+    """
 
     NAMES = ("answers_delivered", "answers_maybe_delivered", "answers_undelivered", "apologies_sent", "answers_lost")
 
@@ -65,8 +77,12 @@ class DeliveryCounters:
         self._counts = dict.fromkeys(self.NAMES, 0)
 
     def add(self, name: str) -> None:
+        metrics.emit("delivery", name)
+
+    def _add_here(self, name: str) -> None:
         with self._lock:
             self._counts[name] += 1
+        metrics.DELIVERIES.labels(outcome=name).inc()
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
@@ -74,6 +90,7 @@ class DeliveryCounters:
 
 
 DELIVERY = DeliveryCounters()
+metrics.on("delivery", DELIVERY._add_here)
 
 
 def _method_name(method: Callable[..., Any]) -> str:

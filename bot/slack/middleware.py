@@ -10,10 +10,9 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_bolt.middleware.request_verification import RequestVerification
 
-from bot import stores
+from bot.slack.state import DEDUPE_TTL, dedupe_store
 
-# Slack retries an event for about an hour at most; remembering ids for longer is pointless.
-EVENT_DEDUPE_TTL = 60 * 60.0
+EVENT_DEDUPE_TTL = DEDUPE_TTL
 
 logger = logging.getLogger("rolecall.slack")
 
@@ -69,7 +68,7 @@ class DedupeEvents(Middleware):
     """
 
     def __init__(self, ttl: float = EVENT_DEDUPE_TTL) -> None:
-        self.seen: stores.SeenStore = stores.seen_store("event", ttl, max_items=50_000)  # Redis when shared
+        self.seen = dedupe_store("events", ttl)
 
     def process(
         self,

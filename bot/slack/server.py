@@ -1,11 +1,17 @@
 """``rolecall serve``: run the Slack app in Socket Mode or HTTP mode.
 
 Socket Mode (``SLACK_APP_TOKEN`` set) needs no public URL, which suits a laptop
-or a private network. HTTP mode serves ``POST /slack/events`` (events, the
-slash command and interactivity share it) through Bolt's WSGI adapter behind
-waitress, a production-grade WSGI server, plus ``GET /healthz`` for load
-balancers. Bolt's own ``app.start()`` is a development server bound to every
-interface; waitress listens on ``HOST`` (default 0.0.0.0, right for a container).
+or a private network; it runs in one process, and serves ``GET /healthz`` and
+``GET /metrics`` on ``HOST:PORT`` beside its WebSocket. HTTP mode serves
+``POST /slack/events`` (events, the slash command and interactivity share it)
+through Bolt's WSGI adapter behind waitress, a production-grade WSGI server, plus
+``GET /healthz`` for load balancers and ``GET /metrics`` for Prometheus. Bolt's own
+``app.start()`` is a development server bound to every interface; waitress listens on
+``HOST`` (default 0.0.0.0, right for a container).
+
+HTTP mode runs an ack-only front with answer worker processes and one indexer
+(:mod:`bot.slack.front`, :mod:`bot.slack.workers`); ``ROLECALL_WORKERS=0`` answers in
+the one process instead, as Socket Mode does.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import settings
+from bot import metrics, settings
+from bot.engine import EngineSpec
 from bot.safefiles import FileSafetyError
 from bot.slack.app import DELIVERY, EngineLike, build_app
 from bot.slack.config import ConfigError, SlackConfig
@@ -38,6 +45,7 @@ if TYPE_CHECKING:
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 # Slack's payloads are a few kilobytes; refuse anything absurd before Bolt parses it.
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_THREADS = 32
@@ -49,8 +57,14 @@ StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
 
 
-def make_wsgi_app(app: App, engine: EngineLike, signing_secret: str | None = None) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
-    """WSGI entry: Slack requests to Bolt, ``GET /healthz`` answered here, anything else 404.
+HealthCheck = Callable[[], tuple[str, dict[str, Any]]]
+
+
+def make_wsgi_app(app: App, engine: EngineLike | None, signing_secret: str | None = None, *,
+                  health_check: HealthCheck | None = None) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
+    """WSGI entry: Slack requests to Bolt, ``GET /healthz`` and ``GET /metrics`` answered here, anything else 404.
+
+    ``health_check`` replaces :func:`health` of ``engine`` (the front has no engine).
 
     A Slack request's signature is checked here, on the raw bytes, before anything parses
     them: an unsigned body (``{not json``, ``[]``, invalid UTF-8 ...) gets 401 and one log line,
@@ -60,18 +74,46 @@ def make_wsgi_app(app: App, engine: EngineLike, signing_secret: str | None = Non
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     secret = signing_secret if signing_secret is not None else getattr(app, "_signing_secret", "") or ""
     verifier = secret.encode() if secret else None
+    check = health_check or (lambda: health(engine))
+    operations = make_operations_app(check)
 
     def wsgi(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            status, body = health(engine)
-            return _reply(start_response, status, body)
         if path == EVENTS_PATH:
-            if verifier is not None and environ.get("REQUEST_METHOD") == "POST":
-                refused = _check_request(environ, verifier)
-                if refused is not None:
-                    return _reply(start_response, refused[0], {"error": refused[1]})
-            return slack(environ, start_response)
+            started = time.perf_counter()
+            status_seen: list[str] = []
+
+            def timed_start(status: str, *args: Any) -> Any:
+                status_seen.append(status)
+                return start_response(status, *args)
+
+            try:
+                if verifier is not None and environ.get("REQUEST_METHOD") == "POST":
+                    refused = _check_request(environ, verifier)
+                    if refused is not None:
+                        return _reply(timed_start, refused[0], {"error": refused[1]})
+                return slack(environ, timed_start)
+            finally:
+                metrics.observe("rolecall_ack_seconds", time.perf_counter() - started)
+                metrics.inc("rolecall_http_requests", {"code": (status_seen[0].split(" ", 1)[0] if status_seen else "500")})
+        return operations(environ, start_response)
+
+    return wsgi
+
+
+def make_operations_app(check: HealthCheck) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
+    """``GET /healthz`` (``check``) and ``GET /metrics`` (Prometheus text), anything else 404."""
+
+    def wsgi(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            if path == HEALTH_PATH:
+                status, body = check()
+                return _reply(start_response, status, body)
+            if path == METRICS_PATH:
+                data, content_type = metrics.exposition()
+                start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+                return [data]
         return _reply(start_response, "404 Not Found", {"error": "not found"})
 
     return wsgi
@@ -234,7 +276,10 @@ def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
 
     ``make_engine`` builds the engine (e.g. from the CLI's --seeds/--db); by
     default ``Engine.from_env()``. It is called after the Slack configuration
-    was checked, so a missing token is reported before any indexing.
+    was checked, so a missing token is reported before any indexing. In HTTP mode
+    an :class:`bot.engine.EngineSpec` (what the CLI passes, and the default) runs the
+    front with answer worker processes (``ROLECALL_WORKERS``, see :mod:`bot.slack.workers`);
+    any other ``make_engine``, Socket Mode or ``ROLECALL_WORKERS=0`` answer in this process.
     """
     configure_logging()
     try:
@@ -242,12 +287,15 @@ def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
     except ConfigError as error:
         print(f"rolecall serve: {error}", file=sys.stderr)
         return 2
-    try:
-        if make_engine is None:
-            from bot.engine import Engine
+    spec = make_engine if isinstance(make_engine, EngineSpec) else EngineSpec.from_env() if make_engine is None else None
+    if not config.socket_mode and spec is not None:
+        from bot.slack.workers import worker_count
 
-            make_engine = Engine.from_env
-        engine = make_engine()
+        workers = worker_count()
+        if workers > 0:
+            return serve_front(spec.resolved(), config, workers)
+    try:
+        engine = (make_engine or spec)()  # type: ignore[misc]
     except (FileNotFoundError, FileSafetyError) as error:  # the operator's to fix: one line, no traceback
         print(f"rolecall serve: {error}", file=sys.stderr)
         return 2
@@ -273,7 +321,7 @@ def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
     previous_sigterm = _stop_on_sigterm()
     try:
         if config.socket_mode:
-            run_socket_mode(app, config)
+            run_socket_mode(app, config, engine)
         else:
             run_http(app, engine, config)
     except (KeyboardInterrupt, SystemExit):
@@ -290,13 +338,131 @@ def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
     return 0
 
 
+class _LogOnly:
+    """What the gaps digest needs of an engine, in the front (which has the question log, not the index)."""
+
+    def __init__(self, log: Any) -> None:
+        self.log = log
+
+    def gaps(self, limit: int = 20, days: float | None = None) -> str:
+        from bot.questionlog import gaps_text
+
+        return gaps_text(self.log.gaps(limit=limit, days=days))
+
+
+def serve_front(spec: EngineSpec, config: SlackConfig, workers: int) -> int:
+    """HTTP mode with answer workers: the indexer builds the index, the front checks the bot token,
+    the workers open the index; then the front serves until SIGTERM and stops them in order."""
+    from bot.slack.front import build_front_app
+    from bot.slack.workers import Indexer, StartError, WorkerPool
+
+    metrics.name_this_process("front")
+    from bot.engine import default_log_path
+    from bot.questionlog import QuestionLogError, open_question_log
+
+    try:  # the workers write the question log: an unreachable one is the operator's to fix, before anything starts
+        log = open_question_log(default_log_path(spec.db_path))  # type: ignore[arg-type]
+    except QuestionLogError as error:
+        print(f"rolecall serve: {error}", file=sys.stderr)
+        return 2
+    if not config.digest_channel:
+        log.close()
+    try:
+        indexer = Indexer(spec).start()
+    except StartError as error:
+        if error.kind == "config":
+            print(f"rolecall serve: {error}", file=sys.stderr)
+            return 2
+        print(f"rolecall serve: could not load the handbook pages: {error}", file=sys.stderr)
+        return 1
+    pool = WorkerPool(spec, config, workers)
+    previous_sigterm = None
+    try:
+        try:
+            app, bot = build_front_app(config, pool.submit, pool.call)
+        except (BoltError, SlackApiError, SlackClientError, OSError) as error:
+            print(f"rolecall serve: {describe_start_error(error, config)}", file=sys.stderr)
+            return 1
+        pool.on_done = lambda item, result: bot.remember_all(result.contexts)
+        pool.on_context = bot.contexts.set
+        pool.context_of = bot.contexts.store.get
+        pool.on_lost = lambda item: bot.tell_lost(app.client, item)
+        pool.start()
+        try:
+            pool.wait_ready()
+        except StartError as error:
+            print(f"rolecall serve: the answer workers could not start: {error}", file=sys.stderr)
+            return 1
+        if config.digest_channel:
+            from bot.slack.digest import Digest
+
+            Digest(_LogOnly(log), app.client, config.digest_channel, config.digest_days).start()
+        sys.setswitchinterval(gil_switch_seconds())
+        previous_sigterm = _stop_on_sigterm()
+        logger.info("Rolecall front with %d answer worker(s) and one indexer", workers)
+        try:
+            run_http(app, None, config, health_check=lambda: front_health(pool, indexer))
+        except (KeyboardInterrupt, SystemExit):
+            logger.info("Rolecall stopped")
+        except OSError as error:
+            print(f"rolecall serve: cannot listen on {config.host}:{config.port} ({error.strerror or error})", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        pool.stop()
+        indexer.stop()
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def front_health(pool: Any, indexer: Any) -> tuple[str, dict[str, Any]]:
+    """The front's ``/healthz``: healthy while at least one answer worker has the index open."""
+    workers = pool.snapshot()
+    latest = pool.latest
+    body: dict[str, Any] = {
+        "status": "ok" if workers["ready"] else "unavailable",
+        "pages": latest.get("pages"),
+        "roles": latest.get("roles"),
+        "indexed_at": latest.get("indexed_at"),
+        "generation": latest.get("generation"),
+        "pages_digest": latest.get("pages_digest"),
+        "delivery": DELIVERY.snapshot(),
+        "workers": workers,
+        "indexer": {"pid": getattr(indexer.process, "pid", None), "generation": indexer.generation,
+                    "alive": bool(indexer.process is not None and indexer.process.is_alive())},
+    }
+    return ("200 OK" if workers["ready"] else "503 Service Unavailable"), body
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(processName)s %(message)s"
+
+
 def configure_logging() -> None:
-    """INFO to stderr; ``ROLECALL_LOG_LEVEL`` (e.g. DEBUG) applies to Rolecall, Bolt and slack_sdk only.
+    """INFO to stderr; ``ROLECALL_LOG_LEVEL`` (e.g. DEBUG) applies to Rolecall, Bolt and slack_sdk only;
+    ``ROLECALL_LOG_FORMAT=json``: one JSON object a line (python-json-logger), with the time, level,
+    logger, process (front, worker, indexer) and message, and a traceback as ``exc_info``.
 
     Raising the root logger instead would drown the output in the Markdown
     parser's debug trace. Neither Rolecall nor slack_sdk logs token values.
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    as_json = (settings.get_str("ROLECALL_LOG_FORMAT") or "").lower() == "json"
+    root = logging.getLogger()
+    if as_json:
+        from pythonjsonlogger.json import JsonFormatter
+
+        formatter: logging.Formatter = JsonFormatter(JSON_FIELDS, rename_fields={"levelname": "level", "name": "logger",
+                                                                                "asctime": "time", "processName": "process"})
+        if not any(getattr(h, "_rolecall_json", False) for h in root.handlers):
+            for handler in list(root.handlers):
+                root.removeHandler(handler)
+            handler = logging.StreamHandler()
+            handler.setFormatter(formatter)
+            handler._rolecall_json = True  # type: ignore[attr-defined]
+            root.addHandler(handler)
+        root.setLevel(logging.INFO)
+    else:
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     level = (settings.get_str("ROLECALL_LOG_LEVEL") or "").upper()
     if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         for name in ("rolecall", "bot", "handlers", "slack_bolt", "slack_sdk"):
@@ -312,9 +478,9 @@ def describe_start_error(error: Exception, config: SlackConfig) -> str:
     return f"could not reach the Slack Web API at {where} ({type(cause).__name__})"
 
 
-def run_http(app: App, engine: EngineLike, config: SlackConfig) -> None:
+def run_http(app: App, engine: EngineLike | None, config: SlackConfig, *, health_check: HealthCheck | None = None) -> None:
     """HTTP mode: block serving Slack's requests on HOST:PORT."""
-    server = HttpServer(make_wsgi_app(app, engine, config.signing_secret), config.host, config.port)
+    server = HttpServer(make_wsgi_app(app, engine, config.signing_secret, health_check=health_check), config.host, config.port)
     logger.info("Rolecall listening on http://%s:%s%s (HTTP mode)", config.host, server.port, EVENTS_PATH)
     try:
         server.serve_forever()
@@ -322,16 +488,42 @@ def run_http(app: App, engine: EngineLike, config: SlackConfig) -> None:
         server.stop()
 
 
-def run_socket_mode(app: App, config: SlackConfig) -> None:
-    """Socket Mode: connect out to Slack over a WebSocket and block."""
+def socket_health(handler: Any, engine: EngineLike) -> tuple[str, dict[str, Any]]:
+    """Socket Mode's ``/healthz``: the WebSocket to Slack is connected and the index answers."""
+    client = getattr(handler, "client", None)
+    try:
+        connected = bool(client is not None and client.is_connected())
+    except Exception:  # noqa: BLE001 - a health check never raises
+        connected = False
+    status, body = health(engine)
+    body["socket"] = "connected" if connected else "disconnected"
+    if not connected:
+        body["status"] = "unavailable"
+        status = "503 Service Unavailable"
+    return status, body
+
+
+def run_socket_mode(app: App, config: SlackConfig, engine: EngineLike | None = None) -> None:
+    """Socket Mode: connect out to Slack over a WebSocket and block; ``/healthz`` and ``/metrics``
+    on HOST:PORT meanwhile (a port that is taken is logged, not fatal: Slack does not need it)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     handler = SocketModeHandler(app, app_token=config.app_token)
+    operations: HttpServer | None = None
+    if engine is not None:
+        try:
+            operations = HttpServer(make_operations_app(lambda: socket_health(handler, engine)), config.host, config.port,
+                                    threads=2).start_in_thread()
+            logger.info("Health and metrics on http://%s:%s%s and %s", config.host, operations.port, HEALTH_PATH, METRICS_PATH)
+        except OSError as error:
+            logger.error("No health endpoint: cannot listen on %s:%s (%s)", config.host, config.port, error.strerror or error)
     logger.info("Rolecall connecting to Slack (Socket Mode)")
     try:
         handler.start()
     finally:
         handler.close()
+        if operations is not None:
+            operations.stop()
 
 
 def _stop_on_sigterm() -> Any:

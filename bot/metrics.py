@@ -1,0 +1,139 @@
+"""Prometheus metrics (``GET /metrics``), safe across Rolecall's processes.
+
+Every figure is recorded through :func:`emit` as a small event (``("inc", name, labels, amount)``,
+``("observe", ...)``, ``("set", ...)``, ``("delivery", outcome)``). In the process that serves
+``/metrics`` (the front, or the only process) an event is applied at once; an answer worker
+process (:mod:`bot.slack.workers`) buffers its events instead (:func:`buffer_in_this_process`)
+and ships them to the front with each finished work item, where they are applied. So one
+registry, in one process, holds the whole picture: no shared files, nothing lost when a worker
+is killed except what it had not yet finished (and that work is redelivered anyway).
+
+prometheus-client's own multiprocess mode was the other way; it needs a shared directory set
+before the library is imported and cleanup of dead workers' files, for no gain here, since
+every worker already talks to the front after each item.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
+
+disable_created_metrics()  # the *_created series add nothing to dashboards here
+
+# Answers take about a millisecond; acks a few; a Slack call tens to hundreds.
+FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+SLOW_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+ANSWERS = Counter("rolecall_answers", "Answers given, by intent, status and surface",
+                  ["intent", "status", "surface"])
+ANSWER_SECONDS = Histogram("rolecall_answer_seconds", "Time the engine took to answer one question (question log included)",
+                           ["intent"], buckets=FAST_BUCKETS)
+ACK_SECONDS = Histogram("rolecall_ack_seconds", "Time from a Slack request's arrival to its HTTP response (the ack)",
+                        buckets=FAST_BUCKETS)
+REQUESTS = Counter("rolecall_http_requests", "Slack requests answered over HTTP, by status code", ["code"])
+WORK_SECONDS = Histogram("rolecall_work_seconds", "Time from a work item's ack to the end of its work (answer delivered)",
+                         buckets=SLOW_BUCKETS)
+QUEUE_WAIT_SECONDS = Histogram("rolecall_queue_wait_seconds", "Time a work item waited before a worker started it",
+                               buckets=FAST_BUCKETS)
+SLACK_FAILURES = Counter("rolecall_slack_call_failures", "Slack calls that failed after retries, by method and outcome "
+                         "(failed: not delivered; unknown: no reply, may have been delivered)", ["method", "outcome"])
+DELIVERIES = Counter("rolecall_deliveries", "How answers fared on their way to Slack", ["outcome"])
+QUEUE_DEPTH = Gauge("rolecall_work_queue_depth", "Work items acknowledged and not yet finished by an answer worker")
+WORKERS = Gauge("rolecall_workers", "Answer worker processes, by state", ["state"])
+REDELIVERED = Counter("rolecall_work_redelivered", "Work items given to another worker after theirs died")
+WORK_LOST = Counter("rolecall_work_lost", "Work items whose worker died, by what the user got (told: an apology; "
+                    "maybe_delivered: the worker had started posting the answer)", ["outcome"])
+WORKER_DEATHS = Counter("rolecall_worker_deaths", "Answer worker processes that died and were replaced")
+INDEX_GENERATION = Gauge("rolecall_index_generation", "Generation of the index each process serves or built",
+                         ["process"])
+RELOAD_FAILURES = Counter("rolecall_index_reload_failures", "Index refreshes or reopenings that failed "
+                          "(the previous index kept being served)", ["process"])
+
+METRICS: dict[str, Any] = {m._name: m for m in (  # noqa: SLF001 - the name each metric was created with
+    ANSWERS, ANSWER_SECONDS, ACK_SECONDS, REQUESTS, WORK_SECONDS, QUEUE_WAIT_SECONDS, SLACK_FAILURES, DELIVERIES,
+    QUEUE_DEPTH, WORKERS, REDELIVERED, WORK_LOST, WORKER_DEATHS, INDEX_GENERATION, RELOAD_FAILURES)}
+
+Event = tuple[Any, ...]
+
+_process = "main"  # "front", "worker-1", "indexer": the label of this process's own gauges
+_buffer: list[Event] | None = None  # set in an answer worker: events wait here for the front
+_buffer_lock = threading.Lock()
+_handlers: dict[str, Callable[..., None]] = {}
+
+
+def process_name() -> str:
+    return _process
+
+
+def name_this_process(name: str) -> None:
+    global _process
+    _process = name
+
+
+def emit(*event: Any) -> None:
+    """Record one event: applied here, or buffered for the front in a worker process."""
+    if _buffer is not None:
+        with _buffer_lock:
+            _buffer.append(event)
+        return
+    apply(event)
+
+
+def inc(name: str, labels: Mapping[str, str] | None = None, amount: float = 1.0) -> None:
+    emit("inc", name, dict(labels or {}), amount)
+
+
+def observe(name: str, value: float, labels: Mapping[str, str] | None = None) -> None:
+    emit("observe", name, dict(labels or {}), value)
+
+
+def set_gauge(name: str, value: float, labels: Mapping[str, str] | None = None) -> None:
+    emit("set", name, dict(labels or {}), value)
+
+
+def apply(event: Event) -> None:
+    """Apply one event to this process's registry (the front applies its workers' events here)."""
+    kind = event[0]
+    if kind in _handlers:
+        _handlers[kind](*event[1:])
+        return
+    _, name, labels, value = event
+    metric = METRICS.get(name)
+    if metric is None:
+        return
+    target = metric.labels(**labels) if labels else metric
+    if kind == "inc":
+        target.inc(value)
+    elif kind == "observe":
+        target.observe(value)
+    elif kind == "set":
+        target.set(value)
+
+
+def on(kind: str, handler: Callable[..., None]) -> None:
+    """Handle events of another ``kind`` (e.g. "delivery", which also feeds ``/healthz``)."""
+    _handlers[kind] = handler
+
+
+def buffer_in_this_process() -> None:
+    """From now on, keep events for :func:`drain` (an answer worker process)."""
+    global _buffer
+    _buffer = []
+
+
+def drain() -> list[Event]:
+    """The events buffered since the last call (empty outside a worker)."""
+    if _buffer is None:
+        return []
+    with _buffer_lock:
+        events = list(_buffer)
+        _buffer.clear()
+    return events
+
+
+def exposition(registry: CollectorRegistry = REGISTRY) -> tuple[bytes, str]:
+    """The text of ``GET /metrics`` and its content type."""
+    return generate_latest(registry), CONTENT_TYPE_LATEST

@@ -1,0 +1,258 @@
+"""The ack-only front of ``rolecall serve`` in HTTP mode with answer workers.
+
+The front process is Bolt with every listener of :mod:`bot.slack.listeners` registered, but it has
+no engine: it never opens the index and never computes an answer. For each Slack request it runs
+the listener as far as the listener can go without the engine or a Slack post:
+
+* the signature check and Events API retry dedupe (middleware, as in one process);
+* the listener's own access rules, refusals in the ack (``/hiring`` outside the allowlists),
+  message dedupe (``answered``) and the conversation context it reads;
+* the ack.
+
+The first thing that needs an answer worker (the engine, the catalog, the question log, a Web
+API call, a ``response_url`` post) raises :class:`Handoff` inside the listener. The front then
+hands the request itself (its body, as Slack sent it) with the contexts the listener read to an
+answer worker (:mod:`bot.slack.workers`), which runs the same listener on the same request from
+the start, with that context and without dedupe, and hands back the contexts it set. A request
+whose ack carries data from the index (the role picker's options, a "Look up a role"
+submission) is handed over before its ack and the front waits (at most 2.5 s) for the worker's.
+
+So every listener keeps one definition, used alike by one process (Socket Mode, tests,
+``ROLECALL_WORKERS=0``), by the front and by the workers.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
+from slack_sdk import WebClient
+
+from bot.slack.config import SlackConfig
+from bot.slack.core import ACK_WAIT_SECONDS, SlackBot
+from bot.slack.delivery import FAILED
+from bot.slack.middleware import DedupeEvents, VerifySignature
+from bot.slack.state import FrontContexts, context_store
+from bot.slack.transport import make_web_client
+
+logger = logging.getLogger("rolecall.slack")
+
+
+class Handoff(BaseException):
+    """Raised inside a listener running in the front where it needs an answer worker.
+
+    A BaseException, so that the listeners' own ``except Exception`` (which turn engine
+    failures into apologies) let it through to :meth:`FrontBot.deferred`.
+    """
+
+
+@dataclass
+class WorkItem:
+    """One Slack request handed to an answer worker."""
+
+    id: int
+    body: str  # the raw body, as Slack sent it (form or JSON)
+    headers: dict[str, list[str]]
+    contexts: dict[Hashable, str | None]  # conversation key -> context the listener read in the front
+    wants_ack: bool  # the front is waiting for the listener's ack (options, view submissions)
+    reach: dict[str, str | None]  # how to tell the user if the work is lost (response_url, channel, user, thread)
+    acked_at: float = field(default_factory=time.time)
+    attempt: int = 1
+
+
+@dataclass
+class WorkResult:
+    """What a worker hands back: the contexts its listener set, its ack (when the front waits for it)."""
+
+    id: int
+    contexts: dict[Hashable, str] = field(default_factory=dict)
+    ack: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+    events: list[tuple[Any, ...]] = field(default_factory=list)  # bot.metrics events to apply in the front
+
+
+_local = threading.local()
+
+
+def in_front_pass() -> bool:
+    return getattr(_local, "noted", None) is not None
+
+
+def _noted() -> dict[Hashable, str | None] | None:
+    return getattr(_local, "noted", None)
+
+
+class NoEngine:
+    """The front's engine: every use of it means the work belongs to an answer worker."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def __getattr__(self, name: str) -> Any:
+        if in_front_pass():
+            raise Handoff(name)
+        raise RuntimeError(f"the front has no engine (engine.{name} used outside a listener)")
+
+
+class FrontWebClient(WebClient):
+    """The client listeners get in the front: a Web API call inside a listener is the worker's to make."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        if in_front_pass():
+            raise Handoff(api_method)
+        return super().api_call(api_method, **kwargs)
+
+
+class FrontRequest(Middleware):
+    """Keep the request at hand for :meth:`FrontBot.deferred`, and give listeners the front's client
+    (one for all requests: inside a listener it never calls Slack, it hands the work over)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = FrontWebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
+                                     logger=client.logger, retry_handlers=client.retry_handlers)
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+        req.context["client"] = self.client
+        _local.request = req  # Bolt runs the listener in this thread once every middleware has returned
+        return next()
+
+
+class FrontBot(SlackBot):
+    """:class:`SlackBot` for the front: listeners run until their hand-off, then a worker takes over."""
+
+    def __init__(self, config: SlackConfig, submit: Callable[[WorkItem], None],
+                 call: Callable[[WorkItem, float], WorkResult | None]) -> None:
+        super().__init__(NoEngine(config.handbook_url), context_ttl=config.context_ttl, access=config.access,
+                         http_timeout=config.http_timeout, handoff_channel=config.handoff_channel,
+                         handbook_url=config.handbook_url)
+        self.contexts = FrontContexts(context_store(config.context_ttl), _noted)  # type: ignore[assignment]
+        self._submit = submit
+        self._call = call
+        self._ids = itertools.count(1)
+
+    def deferred(self, listener: Callable[..., None]) -> Callable[..., None]:
+        takes_ack = "ack" in inspect.signature(listener).parameters
+
+        @functools.wraps(listener)
+        def run(**kwargs: Any) -> None:
+            request: BoltRequest | None = getattr(_local, "request", None)
+            _local.request = None
+            acked = not takes_ack  # events are acknowledged by Bolt itself
+            real_ack = kwargs.get("ack")
+            if takes_ack:
+                def ack(*args: Any, **ack_kwargs: Any) -> None:
+                    nonlocal acked
+                    acked = True
+                    real_ack(*args, **ack_kwargs)
+
+                kwargs["ack"] = ack
+            noted: dict[Hashable, str | None] = {}
+            _local.noted = noted
+            try:
+                listener(**kwargs)
+                return  # all done here: a refusal, an event nothing needs to answer
+            except Handoff:
+                pass
+            except Exception:
+                logger.exception("A listener failed")
+                return
+            finally:
+                _local.noted = None
+            if request is None:
+                logger.error("A listener needs an answer worker but its request is unknown")
+                return
+            item = WorkItem(next(self._ids), request.raw_body, {k: list(v) for k, v in request.headers.items()},
+                            noted, wants_ack=not acked, reach=reach_of(request.body))
+            if acked:
+                self._submit(item)
+                return
+            result = self._call(item, ACK_WAIT_SECONDS)
+            if result is not None and result.ack is not None:
+                args, ack_kwargs = result.ack
+                real_ack(*args, **ack_kwargs)
+            else:
+                logger.error("No answer worker acknowledged in time; acknowledged empty")
+                real_ack()
+
+        return run
+
+    def post_response(self, response_url: str | None, payload: Mapping[str, Any]) -> str:
+        if in_front_pass():
+            raise Handoff("response_url")
+        return super().post_response(response_url, payload)
+
+    def remember_all(self, contexts: Mapping[Hashable, str]) -> None:
+        """Store the contexts a worker's listener set."""
+        for key, value in contexts.items():
+            self.contexts.set(key, value)
+
+    def tell_lost(self, client: WebClient, item: WorkItem) -> bool:
+        """Apologise for work no worker could finish; False when there is nobody to tell (an unfurl, the Home tab)."""
+        reach = item.reach
+        if not reach.get("user"):
+            return False
+        message = self.error_message()
+        fallbacks: list[Callable[[], str]] = []
+        if reach.get("response_url"):
+            response_url = reach["response_url"]
+            fallbacks.append(lambda: self.post_response(response_url, {**message, "response_type": "ephemeral",
+                                                                       "replace_original": False}))
+        if reach.get("channel", "").startswith("D"):  # a DM or an assistant thread: an ephemeral would land there too
+            from bot.slack.delivery import post_web_api
+
+            fallbacks.append(lambda: post_web_api(client.chat_postMessage, channel=reach["channel"],
+                                                  thread_ts=reach.get("thread_ts"), **message))
+        else:
+            fallbacks.extend(self.apologies(client, channel=reach.get("channel"), user=reach.get("user"),
+                                            thread_ts=reach.get("thread_ts")))
+        self.undelivered(FAILED, "work", fallbacks)
+        return True
+
+
+def reach_of(body: Mapping[str, Any]) -> dict[str, str | None]:
+    """Who asked and where, from any request body: what :meth:`FrontBot.tell_lost` needs."""
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    thread = event.get("assistant_thread") or {}
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    who = body.get("user")
+    where = body.get("channel")
+    user = (body.get("user_id") or (who.get("id") if isinstance(who, dict) else None)
+            or event.get("user") or thread.get("user_id"))
+    channel = (body.get("channel_id") or (where.get("id") if isinstance(where, dict) else None)
+               or container.get("channel_id") or event.get("channel") or thread.get("channel_id"))
+    thread_ts = (container.get("thread_ts") or message.get("thread_ts") or event.get("thread_ts")
+                 or thread.get("thread_ts"))
+    if body.get("type") == "event_callback" and event.get("type") == "app_mention" and not thread_ts:
+        thread_ts = event.get("ts")  # mentions are answered in a thread under them
+    response_url = body.get("response_url") or next(iter(u.get("response_url") for u in body.get("response_urls") or []), None)
+    return {"user": user, "channel": channel, "thread_ts": thread_ts, "response_url": response_url}
+
+
+def build_front_app(config: SlackConfig, submit: Callable[[WorkItem], None],
+                    call: Callable[[WorkItem, float], WorkResult | None],
+                    client: WebClient | None = None) -> tuple[App, FrontBot]:
+    """The front's Bolt app (calls ``auth.test`` once) and its :class:`FrontBot`."""
+    from bot.slack.app import bolt_logger
+
+    app = App(
+        client=client or make_web_client(config),
+        signing_secret=config.signing_secret,
+        logger=bolt_logger,
+        request_verification_enabled=False,
+        before_authorize=VerifySignature(config.signing_secret),
+        process_before_response=True,
+    )
+    app.use(DedupeEvents())
+    app.use(FrontRequest(app.client))
+    bot = FrontBot(config, submit, call)
+    bot.register(app)
+    return app, bot

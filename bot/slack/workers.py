@@ -1,0 +1,892 @@
+"""Answer worker processes and the indexer process of ``rolecall serve`` (HTTP mode).
+
+Processes (``multiprocessing``, started with *spawn*, so no lock or thread of the front is
+inherited half-way):
+
+* the **front** (:mod:`bot.slack.front`): signature, access rules, dedupe, the ack, and the
+  hand-off of each piece of work to a worker over that worker's own pipe;
+* **answer workers** (``ROLECALL_WORKERS``, default one per core): each opens the index
+  read-only (:class:`bot.engine.Engine` with ``readonly=True``), runs the listeners of the work it
+  is given on a few threads (one answer at a time: one interpreter lock per process), posts to
+  Slack, and reopens the index file whenever the indexer swapped in a new generation;
+* **one indexer**: builds the index before anything else starts, then refreshes it every
+  ``ROLECALL_RELOAD_SECONDS``. It is the only writer of the index file; it never loads it.
+
+The front tracks every item it handed out until the worker reports it done. When a worker dies
+(killed, out of memory, a crash), its unfinished items are given to another worker, once; an
+item whose worker had already started posting its answer (a "delivering" note, written to the
+pipe before the post) is not, since the user may have it (counted as maybe delivered, like a
+post that got no reply); an item that killed two workers gets an apology to the user. Nothing
+is dropped without a log line and a count (``rolecall_work_lost_total``).
+
+Pipes, not ``multiprocessing.Queue``: one writer per pipe (the front's sender thread, or the
+worker), so a killed worker can never leave a shared lock held, and a note written before a
+post is in the kernel's buffer even if the worker dies right after.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import queue
+import signal
+import sqlite3
+import sys
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot import metrics, settings
+from bot.engine import EngineSpec
+from bot.slack.config import SlackConfig
+from bot.slack.delivery import DELIVERY
+from bot.slack.front import WorkItem, WorkResult
+
+logger = logging.getLogger("rolecall.slack")
+
+MAX_ATTEMPTS = 2  # a worker dies with an item: one more worker tries it; two deaths and the user is told
+RESPAWN_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # waits before replacing workers that keep dying young
+INDEX_POLL_SECONDS = 1.0  # how often a worker checks for a new index generation (one stat)
+START_TIMEOUT = 120.0
+
+
+def worker_count() -> int:
+    """``ROLECALL_WORKERS``: answer worker processes (default one per core; 0: answer in the front's
+    own process, as before the split)."""
+    raw = settings.get_str("ROLECALL_WORKERS")
+    if raw is None:
+        return max(1, os.cpu_count() or 1)
+    try:
+        value = int(raw)
+    except ValueError:
+        logger.warning("ROLECALL_WORKERS=%r is not a number; using one worker per core", raw)
+        return max(1, os.cpu_count() or 1)
+    return max(0, value)
+
+
+def worker_threads() -> int:
+    """``ROLECALL_WORKER_THREADS``: work items a worker has in hand at once (default 8; they mostly wait on Slack)."""
+    return settings.positive_int("ROLECALL_WORKER_THREADS", 8)
+
+
+def worker_nice() -> int:
+    """``ROLECALL_WORKER_NICE``: how much lower the workers' CPU priority is than the front's (default 5):
+    acks have a deadline, answers can wait a few milliseconds."""
+    raw = settings.get_str("ROLECALL_WORKER_NICE")
+    try:
+        return max(0, min(19, int(raw))) if raw is not None else 5
+    except ValueError:
+        return 5
+
+
+def reload_seconds() -> float:
+    try:
+        return float(settings.get("ROLECALL_RELOAD_SECONDS") or "5")
+    except ValueError:
+        return 5.0
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What a worker process is started with (picklable)."""
+
+    engine: EngineSpec
+    config: SlackConfig
+    index: int
+    threads: int = 8
+    nice: int = 5
+
+
+# --------------------------------------------------------------------------- in a child process
+
+
+def _die_with_parent(parent: int) -> None:
+    """A child of the front exits when the front is gone, even after SIGKILL (Linux: PR_SET_PDEATHSIG;
+    elsewhere a thread checks every second)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="rolecall-parent-watch", daemon=True).start()
+
+
+def _child_setup(name: str, parent: int) -> None:
+    from bot.slack.server import configure_logging
+
+    _die_with_parent(parent)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the front stops us in order
+    metrics.name_this_process(name)
+    metrics.buffer_in_this_process()
+    configure_logging()
+
+
+def _stats(engine: Any) -> dict[str, Any]:
+    stats = engine.stats()
+    return {"pages": stats.get("pages"), "roles": stats.get("roles"), "indexed_at": stats.get("indexed_at"),
+            **engine.index_info()}
+
+
+class _Outbox:
+    """A worker's one writer to its result pipe."""
+
+    def __init__(self, conn: multiprocessing.connection.Connection) -> None:
+        self.conn = conn
+        self.lock = threading.Lock()
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        with self.lock:
+            self.conn.send(message)
+
+
+_current = threading.local()  # in a worker: the item this thread works on
+
+
+def _mark_delivering() -> None:
+    """Tell the front, before the first post of an item, that from now on the user may see an answer."""
+    item = getattr(_current, "item", None)
+    outbox = getattr(_current, "outbox", None)
+    if item is None or outbox is None or getattr(_current, "marked", False):
+        return
+    _current.marked = True
+    outbox.send(("delivering", item.id))
+
+
+def _send_context(key: Any, value: str) -> None:
+    """A listener set a conversation's context: the front has it before the answer is posted, so the
+    user's next question (which may go to another worker) continues from it."""
+    outbox = getattr(_current, "outbox", None)
+    if outbox is not None:
+        outbox.send(("context", key, value))
+
+
+_asked: dict[int, list[Any]] = {}  # question id -> [Event, answer]: contexts asked of the front
+_asked_lock = threading.Lock()
+_asked_ids = iter(range(1, sys.maxsize))
+ASK_CONTEXT_TIMEOUT = 1.0
+
+
+def _ask_context(key: Any) -> str | None:
+    """The front's context for ``key``, which the item did not bring (the listener read it after its
+    hand-off point); None when the front does not answer in time (a follow-up then names its role)."""
+    outbox = getattr(_current, "outbox", None)
+    if outbox is None:
+        return None
+    waiter: list[Any] = [threading.Event(), None]
+    with _asked_lock:
+        question = next(_asked_ids)
+        _asked[question] = waiter
+    try:
+        outbox.send(("context?", question, key))
+        waiter[0].wait(ASK_CONTEXT_TIMEOUT)
+        return waiter[1]
+    finally:
+        with _asked_lock:
+            _asked.pop(question, None)
+
+
+def _answered_context(question: int, value: str | None) -> None:
+    with _asked_lock:
+        waiter = _asked.get(question)
+    if waiter is not None:
+        waiter[1] = value
+        waiter[0].set()
+
+
+def _item_contexts() -> tuple[dict[Any, str | None], dict[Any, str]] | None:
+    item = getattr(_current, "item", None)
+    result = getattr(_current, "result", None)
+    if item is None or result is None:
+        return None
+    return item.contexts, result.contexts
+
+
+def build_worker_app(engine: Any, config: SlackConfig) -> Any:
+    """The worker's Bolt app: the same listeners, no signature check (the front did it), no dedupe."""
+    from slack_bolt import App, BoltRequest, BoltResponse
+    from slack_bolt.middleware import Middleware
+
+    from bot.slack.app import bolt_logger
+    from bot.slack.core import SlackBot
+    from bot.slack.state import ItemContexts, NoDedupe
+    from bot.slack.transport import IDEMPOTENT_METHODS, TrackedWebClient, make_web_client
+
+    class WorkerClient(TrackedWebClient):
+        def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+            if api_method not in IDEMPOTENT_METHODS:
+                _mark_delivering()
+            return super().api_call(api_method, **kwargs)
+
+    class WorkerRequest(Middleware):
+        def process(self, *, req: BoltRequest, resp: BoltResponse, next: Any) -> BoltResponse:
+            client = req.context.client
+            if client is not None:
+                req.context["client"] = WorkerClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
+                                                     logger=client.logger, retry_handlers=client.retry_handlers)
+            return next()
+
+    class WorkerBot(SlackBot):
+        def __init__(self) -> None:
+            super().__init__(engine, context_ttl=config.context_ttl, access=config.access, http_timeout=config.http_timeout,
+                             handoff_channel=config.handoff_channel, handbook_url=config.handbook_url)
+            self.contexts = ItemContexts(_item_contexts, _send_context, _ask_context)  # type: ignore[assignment]
+            self.answered = NoDedupe()  # type: ignore[assignment]
+            self.answering = threading.BoundedSemaphore(1)  # one interpreter lock in this process
+
+        def deferred(self, listener: Any) -> Any:
+            takes_ack = "ack" in inspect.signature(listener).parameters
+
+            @functools.wraps(listener)
+            def run(**kwargs: Any) -> None:
+                if takes_ack:
+                    real_ack = kwargs["ack"]
+
+                    def ack(*args: Any, **ack_kwargs: Any) -> None:
+                        result = getattr(_current, "result", None)
+                        if result is not None and result.ack is None:
+                            result.ack = (args, ack_kwargs)
+                        real_ack(*args, **ack_kwargs)
+
+                    kwargs["ack"] = ack
+                try:
+                    listener(**kwargs)
+                except Exception:
+                    logger.exception("A listener failed")
+
+            return run
+
+        def post_response(self, response_url: Any, payload: Any) -> str:
+            _mark_delivering()
+            return super().post_response(response_url, payload)
+
+    app = App(
+        client=make_web_client(config),
+        signing_secret=config.signing_secret or "not-used-by-workers",
+        logger=bolt_logger,
+        request_verification_enabled=False,
+        process_before_response=True,
+    )
+    app.use(WorkerRequest())
+    bot = WorkerBot()
+    bot.register(app)
+    bot.catalog()
+    return app
+
+
+def worker_main(spec: WorkerSpec, work: multiprocessing.connection.Connection,
+                results: multiprocessing.connection.Connection, parent: int) -> None:
+    """An answer worker: open the index, then run work items until the front says stop."""
+    from slack_bolt import BoltRequest
+
+    _child_setup(f"worker-{spec.index}", parent)
+    outbox = _Outbox(results)
+    if spec.nice:
+        try:
+            os.nice(spec.nice)
+        except OSError:
+            pass
+    try:
+        engine = spec.engine(readonly=True)
+        app = build_worker_app(engine, spec.config)
+    except BaseException as error:  # noqa: BLE001 - the front reports it and exits or retries
+        logger.exception("Answer worker %d could not start", spec.index)
+        outbox.send(("failed", f"{type(error).__name__}: {error}"))
+        return
+    outbox.send(("ready", _stats(engine), metrics.drain()))
+    stop = threading.Event()
+
+    def watch_index() -> None:
+        failing = False
+        while not stop.wait(INDEX_POLL_SECONDS):
+            before = engine.generation
+            try:
+                engine.refresh()  # read-only: reopens the file when the indexer swapped in a new one
+            except Exception:
+                metrics.inc("rolecall_index_reload_failures", {"process": metrics.process_name()})
+                if not failing:
+                    logger.exception("Answer worker %d could not reopen the index; still serving generation %d",
+                                     spec.index, before)
+                failing = True
+                continue
+            failing = False
+            if engine.generation != before:
+                outbox.send(("index", _stats(engine)))
+            events = metrics.drain()
+            if events:
+                outbox.send(("events", events))
+
+    def run(item: WorkItem) -> None:
+        started = time.time()
+        _current.item, _current.outbox, _current.marked = item, outbox, False
+        _current.result = result = WorkResult(item.id)
+        metrics.observe("rolecall_queue_wait_seconds", max(0.0, started - item.acked_at))
+        try:
+            app.dispatch(BoltRequest(body=item.body, headers=item.headers))
+        except Exception:
+            logger.exception("A work item failed")
+        finally:
+            _current.item = _current.result = None
+        metrics.observe("rolecall_work_seconds", max(0.0, time.time() - item.acked_at))
+        result.events = metrics.drain()
+        try:
+            outbox.send(("done", result))
+        except (OSError, ValueError):
+            logger.error("Could not hand a finished work item back to the front")
+
+    threading.Thread(target=watch_index, name="rolecall-index-watch", daemon=True).start()
+    with ThreadPoolExecutor(max_workers=spec.threads, thread_name_prefix=f"rolecall-worker{spec.index}") as pool:
+        while True:
+            try:
+                item = work.recv()
+            except (EOFError, OSError):
+                break  # the front is gone
+            if item is None:
+                break  # a clean stop: finish what is in hand
+            if isinstance(item, tuple):  # ("context", question, value): the front answering _ask_context
+                _answered_context(item[1], item[2])
+                continue
+            pool.submit(run, item)
+    stop.set()
+
+
+def read_generation(db_path: Path) -> int:
+    """The generation stamped in the index file (0 when it cannot be read)."""
+    try:
+        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = conn.execute("select value from meta where key = 'generation'").fetchone()
+        finally:
+            conn.close()
+        return int(row[0]) if row else 0
+    except (sqlite3.Error, ValueError, OSError):
+        return 0
+
+
+def indexer_main(spec: EngineSpec, conn: multiprocessing.connection.Connection, parent: int) -> None:
+    """The one process that writes the index: build it, open the question log once (so workers
+    starting together find it made), then refresh the index every ``ROLECALL_RELOAD_SECONDS``."""
+    from bot.engine import default_log_path
+    from bot.index import update_index
+    from bot.parse import DEFAULT_BASE_URL
+    from bot.questionlog import QuestionLog
+    from bot.safefiles import FileSafetyError, is_inside
+
+    _child_setup("indexer", parent)
+    outbox = _Outbox(conn)
+    seeds, db = Path(spec.seeds_dir), Path(spec.db_path or "")
+    base_url = settings.get("ROLECALL_HANDBOOK_URL") or DEFAULT_BASE_URL
+    try:
+        if seeds.exists() and not seeds.is_dir():
+            raise FileNotFoundError(f"the pages folder {seeds} is a file, not a folder (--seeds / ROLECALL_SEEDS)")
+        if not seeds.is_dir():
+            raise FileNotFoundError(f"pages folder not found: {seeds}")
+        update_index(db, seeds, base_url)
+        log_path = default_log_path(db)
+        if is_inside(log_path, seeds):
+            raise FileSafetyError(f"the question log {log_path} would be inside the pages folder {seeds}; "
+                                  "set ROLECALL_QUESTION_LOG outside it")
+        QuestionLog(log_path).close()
+    except (FileNotFoundError, FileSafetyError) as error:
+        outbox.send(("failed", "config", str(error)))
+        return
+    except Exception as error:  # noqa: BLE001
+        logger.exception("Could not load the handbook pages")
+        outbox.send(("failed", "error", str(error)))
+        return
+    generation = read_generation(db)
+    metrics.set_gauge("rolecall_index_generation", generation, {"process": "indexer"})
+    outbox.send(("ready", generation, metrics.drain()))
+    interval = reload_seconds()
+    if interval <= 0:
+        while True:
+            time.sleep(3600)
+    failing: str | None = None
+    while True:
+        time.sleep(interval)
+        try:
+            report = update_index(db, seeds, base_url)
+        except Exception as error:  # noqa: BLE001 - a bad moment on disk must not stop future refreshes
+            metrics.inc("rolecall_index_reload_failures", {"process": "indexer"})
+            if repr(error) != failing:
+                failing = repr(error)
+                logger.error("refreshing the index failed (%s); workers keep serving the previous one", error)
+        else:
+            if failing is not None:
+                failing = None
+                logger.info("refreshing the index works again")
+            if report.parsed or report.removed or report.full_rebuild:
+                generation = read_generation(db)
+                metrics.set_gauge("rolecall_index_generation", generation, {"process": "indexer"})
+                outbox.send(("generation", generation))
+                logger.info("index updated: %d page(s) re-read, %d removed (generation %d)",
+                            len(report.parsed), len(report.removed), generation)
+        events = metrics.drain()
+        if events:
+            outbox.send(("events", events))
+
+
+# --------------------------------------------------------------------------- in the front
+
+
+class StartError(Exception):
+    """A child process could not start; ``kind`` is "config" (the operator's to fix) or "error"."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class Indexer:
+    """The front's handle on the indexer process."""
+
+    def __init__(self, spec: EngineSpec) -> None:
+        self.spec = spec
+        self.ctx = multiprocessing.get_context("spawn")
+        self.process: Any = None
+        self.generation = 0
+        self._conn: Any = None
+        self._stopping = False
+
+    def start(self, timeout: float = START_TIMEOUT) -> "Indexer":
+        """Start it and wait until the index is built; :class:`StartError` if it could not be."""
+        reader, writer = self.ctx.Pipe(duplex=False)
+        # Not a daemon: it parses many pages in a process pool of its own, which daemons may not have.
+        # It still dies with the front (PR_SET_PDEATHSIG, see _die_with_parent).
+        self.process = self.ctx.Process(target=indexer_main, args=(self.spec, writer, os.getpid()),
+                                        name="rolecall-indexer", daemon=False)
+        self.process.start()
+        writer.close()
+        self._conn = reader
+        deadline = time.monotonic() + timeout
+        while True:
+            if reader.poll(0.1):
+                try:
+                    message = reader.recv()
+                except (EOFError, OSError):
+                    raise StartError("error", f"the indexer exited with code {self.process.exitcode}") from None
+                if message[0] == "failed":
+                    self.process.join(5)
+                    raise StartError(message[1], message[2])
+                if message[0] == "ready":
+                    self.generation = message[1]
+                    for event in message[2]:
+                        metrics.apply(event)
+                    break
+            elif not self.process.is_alive():
+                raise StartError("error", f"the indexer exited with code {self.process.exitcode}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise StartError("error", "the index was not built in time")
+        threading.Thread(target=self._listen, name="rolecall-indexer-listen", daemon=True).start()
+        return self
+
+    def _listen(self) -> None:
+        while not self._stopping:
+            try:
+                message = self._conn.recv()
+            except (EOFError, OSError):
+                break
+            if message[0] == "events":
+                for event in message[1]:
+                    metrics.apply(event)
+            elif message[0] == "generation":
+                self.generation = message[1]
+        if not self._stopping:
+            logger.error("The indexer stopped (exit code %s); starting it again", self.process.exitcode)
+            metrics.inc("rolecall_index_reload_failures", {"process": "indexer"})
+            time.sleep(1.0)
+            try:
+                self.start()
+            except StartError as error:
+                logger.error("The indexer could not start again: %s; the index is no longer refreshed", error)
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join(5)
+            if self.process.is_alive():
+                self.process.kill()
+
+
+@dataclass
+class _Flight:
+    item: WorkItem
+    future: Future | None = None
+    delivering: bool = False
+
+
+@dataclass
+class _Worker:
+    index: int
+    process: Any
+    work: Any  # Connection to the worker
+    results: Any  # Connection from it
+    outbox: queue.Queue = field(default_factory=queue.Queue)
+    flights: dict[int, _Flight] = field(default_factory=dict)
+    ready: bool = False
+    stats: dict[str, Any] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+    results_open: bool = True
+    failure: str = ""
+    alive: bool = True  # False once the collector saw it end (no waitpid on the request path)
+
+    def send_loop(self) -> None:
+        """The worker's one writer: the request threads only put into the outbox."""
+        while True:
+            item = self.outbox.get()
+            try:
+                self.work.send(item)
+            except (OSError, ValueError):
+                return  # it died: the front's collector notices and redelivers
+            if item is None:
+                return
+
+
+class WorkerPool:
+    """The answer workers, seen from the front: dispatch (fewest unfinished items first), results,
+    deaths, redelivery and replacements."""
+
+    def __init__(self, engine: EngineSpec, config: SlackConfig, count: int, *,
+                 on_done: Any = None, on_lost: Any = None, threads: int | None = None, nice: int | None = None) -> None:
+        self.engine = engine
+        self.config = config
+        self.count = count
+        self.threads = threads or worker_threads()
+        self.nice = worker_nice() if nice is None else nice
+        self.on_done = on_done or (lambda item, result: None)
+        self.on_lost = on_lost or (lambda item: False)
+        self.on_context = lambda key, value: None  # a worker's listener set a conversation's context
+        self.context_of = lambda key: None  # a worker's listener asks for one its item did not bring
+        self.ctx = multiprocessing.get_context("spawn")
+        self.lock = threading.RLock()
+        self.workers: list[_Worker] = []
+        self.backlog: deque[_Flight] = deque()
+        self.latest: dict[str, Any] = {}
+        self.deaths = 0
+        self._respawn: list[tuple[float, int]] = []  # (when, index)
+        self._young_deaths: dict[int, int] = {}
+        self.failures: list[str] = []  # why workers could not start
+        self._stopping = False
+        self._wake_r, self._wake_w = self.ctx.Pipe(duplex=False)
+        self._collector: threading.Thread | None = None
+        self._lost_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rolecall-lost")
+
+    # ------------------------------------------------------------------ processes
+
+    def start(self) -> "WorkerPool":
+        for index in range(1, self.count + 1):
+            self._spawn(index)
+        self._collector = threading.Thread(target=self._collect, name="rolecall-collector", daemon=True)
+        self._collector.start()
+        return self
+
+    def _spawn(self, index: int) -> _Worker:
+        work_r, work_w = self.ctx.Pipe(duplex=False)
+        results_r, results_w = self.ctx.Pipe(duplex=False)
+        spec = WorkerSpec(self.engine, self.config, index, self.threads, self.nice)
+        process = self.ctx.Process(target=worker_main, args=(spec, work_r, results_w, os.getpid()),
+                                   name=f"rolecall-worker-{index}", daemon=True)
+        process.start()
+        work_r.close()
+        results_w.close()
+        worker = _Worker(index, process, work_w, results_r)
+        threading.Thread(target=worker.send_loop, name=f"rolecall-send-{index}", daemon=True).start()
+        with self.lock:
+            self.workers.append(worker)
+        self._gauges()
+        self._wake()
+        return worker
+
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
+        """Wait until every worker is ready; :class:`StartError` when none could start."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                ready = sum(1 for w in self.workers if w.ready)
+                if ready >= self.count or (ready and self.failures):
+                    return
+                if not ready and len(self.failures) >= self.count:
+                    raise StartError("error", self.failures[0])
+            time.sleep(0.05)
+        with self.lock:
+            if not any(w.ready for w in self.workers):
+                raise StartError("error", "no answer worker was ready in time")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Let the workers finish what they have, then stop them."""
+        with self.lock:
+            self._stopping = True
+            workers = list(self.workers)
+        for worker in workers:
+            worker.outbox.put(None)
+        deadline = time.monotonic() + timeout
+        for worker in workers:
+            worker.process.join(max(0.1, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.terminate()
+                worker.process.join(2)
+        self._wake()
+        self._lost_pool.shutdown(wait=False)
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"")
+        except (OSError, ValueError):
+            pass
+
+    # ------------------------------------------------------------------ work
+
+    def submit(self, item: WorkItem, future: Future | None = None) -> None:
+        flight = _Flight(item, future)
+        with self.lock:
+            worker = self._pick()
+            if worker is None:
+                self.backlog.append(flight)
+            else:
+                worker.flights[item.id] = flight
+                worker.outbox.put(item)
+        self._gauges()
+
+    def call(self, item: WorkItem, timeout: float) -> WorkResult | None:
+        """Hand ``item`` over and wait for its result (its ack), at most ``timeout`` seconds."""
+        future: Future = Future()
+        self.submit(item, future)
+        try:
+            return future.result(timeout)
+        except FutureTimeout:
+            return None
+
+    def _pick(self) -> _Worker | None:
+        alive = [w for w in self.workers if w.alive and not w.failure]
+        ready = [w for w in alive if w.ready]
+        candidates = ready or alive
+        if not candidates:
+            return None
+        return min(candidates, key=lambda w: len(w.flights))
+
+    # ------------------------------------------------------------------ results and deaths
+
+    def _collect(self) -> None:
+        while True:
+            with self.lock:
+                if self._stopping and not self.workers:
+                    return
+                sources: dict[Any, tuple[str, _Worker]] = {}
+                for worker in self.workers:
+                    if worker.results_open:
+                        sources[worker.results] = ("results", worker)
+                    sources[worker.process.sentinel] = ("died", worker)
+            ready = multiprocessing.connection.wait([*sources, self._wake_r], timeout=0.5)
+            for source in ready:
+                if source is self._wake_r:
+                    try:
+                        while self._wake_r.poll():
+                            self._wake_r.recv()
+                    except (EOFError, OSError):
+                        pass
+                    continue
+                kind, worker = sources[source]
+                if kind == "results":
+                    self._read(worker)
+                elif not worker.process.is_alive():
+                    self._died(worker)
+            self._respawn_due()
+
+    def _read(self, worker: _Worker) -> None:
+        try:
+            message = worker.results.recv()
+        except (EOFError, OSError):
+            worker.results_open = False
+            return
+        self._handle(worker, message)
+
+    def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "done":
+            result: WorkResult = message[1]
+            with self.lock:
+                flight = worker.flights.pop(result.id, None)
+            for event in result.events:
+                metrics.apply(event)
+            if flight is not None:
+                try:
+                    self.on_done(flight.item, result)
+                except Exception:
+                    logger.exception("Could not apply a work item's result")
+                if flight.future is not None and not flight.future.done():
+                    flight.future.set_result(result)
+            self._gauges()
+        elif kind == "context":
+            try:
+                self.on_context(message[1], message[2])
+            except Exception:
+                logger.exception("Could not store a conversation context")
+        elif kind == "context?":
+            try:
+                value = self.context_of(message[2])
+            except Exception:
+                logger.exception("Could not read a conversation context")
+                value = None
+            worker.outbox.put(("context", message[1], value))
+        elif kind == "delivering":
+            with self.lock:
+                flight = worker.flights.get(message[1])
+                if flight is not None:
+                    flight.delivering = True
+        elif kind == "events":
+            for event in message[1]:
+                metrics.apply(event)
+        elif kind in ("ready", "index"):
+            with self.lock:
+                worker.stats = message[1]
+                if kind == "ready":
+                    worker.ready = True
+                    self._young_deaths.pop(worker.index, None)
+                if not self.latest or worker.stats.get("generation", 0) >= self.latest.get("generation", 0):
+                    self.latest = dict(worker.stats)
+            for event in (message[2] if kind == "ready" else ()):
+                metrics.apply(event)
+            if kind == "ready":
+                logger.info("Answer worker %d ready (pid %s, index generation %s)", worker.index, worker.process.pid,
+                            worker.stats.get("generation"))
+                self._flush_backlog()
+            self._gauges()
+        elif kind == "failed":
+            worker.failure = str(message[1])
+            self.failures.append(worker.failure)
+            logger.error("Answer worker %d could not start: %s", worker.index, worker.failure)
+
+    def _died(self, worker: _Worker) -> None:
+        """A worker process ended: read what it still said, then redeliver or account for its items."""
+        try:
+            while worker.results_open and worker.results.poll():
+                self._handle(worker, worker.results.recv())
+        except (EOFError, OSError):
+            pass
+        with self.lock:
+            worker.alive = False
+            if worker not in self.workers:
+                return
+            self.workers.remove(worker)
+            flights = list(worker.flights.values())
+            worker.flights.clear()
+            stopping = self._stopping
+        worker.outbox.put(None)
+        for conn in (worker.work, worker.results):
+            try:
+                conn.close()
+            except OSError:
+                pass
+        if stopping:
+            return
+        self.deaths += 1
+        metrics.WORKER_DEATHS.inc()
+        logger.error("Answer worker %d (pid %s) died (exit code %s) with %d unfinished item(s)",
+                     worker.index, worker.process.pid, worker.process.exitcode, len(flights))
+        for flight in flights:
+            self._lost(flight)
+        young = not worker.ready  # died starting: wait longer each time rather than spin
+        deaths = self._young_deaths.get(worker.index, 0) + 1 if young else 0
+        self._young_deaths[worker.index] = deaths
+        delay = RESPAWN_DELAYS[min(deaths, len(RESPAWN_DELAYS) - 1)] if deaths else 0.0
+        with self.lock:
+            self._respawn.append((time.monotonic() + delay, worker.index))
+        self._gauges()
+
+    def _lost(self, flight: _Flight) -> None:
+        item = flight.item
+        if flight.delivering:
+            metrics.WORK_LOST.labels(outcome="maybe_delivered").inc()
+            DELIVERY.add("answers_maybe_delivered")
+            logger.warning("Work item %d: its worker died while posting the answer; it may have arrived, so it is "
+                           "not sent again", item.id)
+            self._settle(flight)
+            return
+        if item.attempt < MAX_ATTEMPTS:
+            item.attempt += 1
+            metrics.REDELIVERED.inc()
+            logger.warning("Work item %d: its worker died before answering; given to another worker (attempt %d)",
+                           item.id, item.attempt)
+            self.submit(item, flight.future)
+            return
+        self._settle(flight)
+
+        def tell() -> None:
+            try:
+                told = self.on_lost(item)
+            except Exception:
+                logger.exception("Could not tell the user about lost work")
+                told = False
+            metrics.WORK_LOST.labels(outcome="told" if told else "dropped").inc()
+            logger.error("Work item %d could not be done by %d workers; %s", item.id, MAX_ATTEMPTS,
+                         "the user was told" if told else "nobody to tell (no user in the request)")
+
+        self._lost_pool.submit(tell)
+
+    @staticmethod
+    def _settle(flight: _Flight) -> None:
+        if flight.future is not None and not flight.future.done():
+            flight.future.set_result(None)
+
+    def _respawn_due(self) -> None:
+        now = time.monotonic()
+        with self.lock:
+            if self._stopping:
+                return
+            due = [(when, index) for when, index in self._respawn if when <= now]
+            self._respawn = [(when, index) for when, index in self._respawn if when > now]
+        for _, index in due:
+            logger.info("Starting answer worker %d again", index)
+            self._spawn(index)
+
+    def _flush_backlog(self) -> None:
+        with self.lock:
+            waiting = list(self.backlog)
+            self.backlog.clear()
+        for flight in waiting:
+            self.submit(flight.item, flight.future)
+
+    # ------------------------------------------------------------------ reporting
+
+    def _gauges(self) -> None:
+        with self.lock:
+            depth = sum(len(w.flights) for w in self.workers) + len(self.backlog)
+            ready = sum(1 for w in self.workers if w.ready and w.alive)
+            starting = sum(1 for w in self.workers if not w.ready and w.alive)
+        metrics.QUEUE_DEPTH.set(depth)
+        metrics.WORKERS.labels(state="ready").set(ready)
+        metrics.WORKERS.labels(state="starting").set(starting)
+
+    def snapshot(self) -> dict[str, Any]:
+        """For ``/healthz``: each worker's pid, readiness, unfinished items and index generation."""
+        with self.lock:
+            return {
+                "configured": self.count,
+                "ready": sum(1 for w in self.workers if w.ready and w.alive),
+                "backlog": len(self.backlog),
+                "deaths": self.deaths,
+                "processes": [{"index": w.index, "pid": w.process.pid, "ready": w.ready, "unfinished": len(w.flights),
+                               "generation": w.stats.get("generation")} for w in self.workers],
+            }
