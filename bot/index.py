@@ -666,7 +666,7 @@ def update_index(db_path: Path, seeds_dir: Path, base_url: str = DEFAULT_BASE_UR
         pending = _pending_if_current(db_path, seeds_dir, base_url)  # the file may have changed while we waited
         if pending is not None and not pending[0] and not pending[1]:
             return SyncReport(reused=pending[2])
-        generation = _generation(db_path)
+        generation = read_generation(db_path)
         temp: Path | None = None
         try:
             temp = safefiles.temp_path(db_path, TEMP_TAG)
@@ -717,8 +717,9 @@ def _pending_if_current(db_path: Path, seeds_dir: Path, base_url: str) -> tuple[
         store.close()
 
 
-def _generation(db_path: Path) -> int:
-    """The generation of the index at ``db_path`` (0 when there is none or it cannot be read)."""
+def read_generation(db_path: Path) -> int:
+    """The generation of the index at ``db_path`` (0 when there is none or it cannot be read);
+    answer workers poll it to pick up a new index."""
     try:
         conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
         try:

@@ -34,7 +34,6 @@ import multiprocessing.connection
 import os
 import queue
 import signal
-import sqlite3
 import sys
 import threading
 import time
@@ -46,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import metrics, settings
+from bot.index import read_generation
 from bot.engine import EngineSpec
 from bot.slack.config import SlackConfig
 from bot.slack.delivery import DELIVERY
@@ -368,19 +368,6 @@ def worker_main(spec: WorkerSpec, work: multiprocessing.connection.Connection,
                 continue
             pool.submit(run, item)
     stop.set()
-
-
-def read_generation(db_path: Path) -> int:
-    """The generation stamped in the index file (0 when it cannot be read)."""
-    try:
-        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            row = conn.execute("select value from meta where key = 'generation'").fetchone()
-        finally:
-            conn.close()
-        return int(row[0]) if row else 0
-    except (sqlite3.Error, ValueError, OSError):
-        return 0
 
 
 def indexer_main(spec: EngineSpec, conn: multiprocessing.connection.Connection, parent: int) -> None:
