@@ -372,3 +372,28 @@ def test_every_process_logs_one_json_object_a_line(fresh: Front):
     assert any(re.match(r"Rolecall listening on http://127\.0\.0\.1:\d+/slack/events", r["message"]) for r in records)
     assert any(r["level"] == "ERROR" and "died" in r["message"] for r in records)  # from the kill tests
     assert BOT_TOKEN not in fresh.log.read_text() and SIGNING_SECRET not in fresh.log.read_text()
+
+
+# --------------------------------------------------------------------------- start-up
+
+
+def test_start_up_errors_in_the_indexer_are_one_line_and_name_the_path(monkeypatch, tmp_path, capsys):
+    from bot.slack.server import serve
+
+    for name in SCRUBBED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("ROLECALL_WORKERS", "2")
+    monkeypatch.setenv("ROLECALL_SEEDS", str(tmp_path / "missing"))
+    monkeypatch.setenv("ROLECALL_DB", str(tmp_path / "index.sqlite"))
+    assert serve() == 2
+    assert f"rolecall serve: pages folder not found: {tmp_path / 'missing'}" in capsys.readouterr().err
+
+    pages = tmp_path / "pages"
+    shutil.copytree(SEEDS, pages)
+    monkeypatch.setenv("ROLECALL_SEEDS", str(pages))
+    monkeypatch.setenv("ROLECALL_DB", str(pages / "index.sqlite"))
+    assert serve() == 2
+    err = capsys.readouterr().err
+    assert "would be inside the pages folder" in err and "Traceback" not in err
