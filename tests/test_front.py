@@ -80,6 +80,14 @@ class Front:
                 return float(value)
         return 0.0
 
+    def wait_metric(self, name: str, at_least: float, timeout: float = 10.0, **labels: str) -> float:
+        """Wait until a sample reaches ``at_least`` (the front applies workers' figures as they arrive)."""
+        deadline = time.monotonic() + timeout
+        while (value := self.metric(name, **labels)) < at_least:
+            assert time.monotonic() < deadline, f"{name}{labels} stayed at {value}"
+            time.sleep(0.05)
+        return value
+
     def workers(self) -> list[dict]:
         return self.health()["workers"]["processes"]
 
@@ -149,7 +157,11 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
 def fresh(front: Front) -> Iterator[Front]:
     """The running front, both workers ready, a clean record of Slack calls; afterwards, Slack accepted every call."""
     front.wait_workers_ready(2)
-    time.sleep(0.2)  # the previous test's last posts
+    deadline = time.monotonic() + 20
+    while front.metric("rolecall_work_queue_depth") > 0:  # the previous test's work, finished and reported
+        assert time.monotonic() < deadline, "work still unfinished"
+        time.sleep(0.05)
+    time.sleep(0.2)
     front.fake.reset()
     yield front
     assert [(c.method, c.rejected) for c in front.fake.rejected()] == []
@@ -284,7 +296,7 @@ def test_a_worker_killed_mid_answer_hands_its_work_to_another(fresh: Front):
     assert answers[1].params["thread_ts"] == thread_ts
     time.sleep(1.0)
     assert len([c for c in fresh.fake.calls("chat.postMessage") if c.params.get("channel") == channel]) == 2  # once
-    assert fresh.metric("rolecall_work_redelivered_total") == redelivered + 1
+    assert fresh.wait_metric("rolecall_work_redelivered_total", redelivered + 1) == redelivered + 1
     assert victim["pid"] not in [w["pid"] for w in fresh.wait_workers_ready(2)]  # replaced
     assert fresh.health()["workers"]["deaths"] >= 1
 
@@ -310,7 +322,7 @@ def test_work_that_kills_two_workers_is_apologised_for(fresh: Front):
     apology = fresh.fake.wait_for("chat.postMessage", 2, where=lambda c: c.params.get("channel") == channel, timeout=20)[1]
     assert apology.params["thread_ts"] == thread_ts
     assert "Sorry, I couldn't answer that just now" in apology.mrkdwn()
-    assert fresh.metric("rolecall_work_lost_total", outcome="told") == told + 1
+    assert fresh.wait_metric("rolecall_work_lost_total", told + 1, outcome="told") == told + 1
     fresh.wait_workers_ready(2)
 
 
@@ -327,7 +339,7 @@ def test_a_worker_killed_while_posting_is_not_asked_to_post_again(fresh: Front):
         time.sleep(0.1)
     time.sleep(1.0)
     assert len(fresh.fake.calls("response_url")) == 1  # not posted a second time
-    assert fresh.metric("rolecall_work_lost_total", outcome="maybe_delivered") >= 1
+    assert fresh.wait_metric("rolecall_work_lost_total", 1, outcome="maybe_delivered") >= 1
     fresh.wait_workers_ready(2)
 
 
@@ -349,7 +361,8 @@ def test_metrics_count_answers_acks_failures_queue_and_generations(fresh: Front)
         time.sleep(0.1)
 
     text = fresh.metrics()
-    assert fresh.metric("rolecall_answers_total", intent="grade", status="answered", surface="slack:command") == answered + 2
+    assert fresh.wait_metric("rolecall_answers_total", answered + 2, intent="grade", status="answered",
+                             surface="slack:command") == answered + 2
     assert fresh.metric("rolecall_ack_seconds_count") >= acks + 2
     assert 'rolecall_ack_seconds_bucket{le="0.1"}' in text
     assert 'rolecall_answer_seconds_bucket{intent="grade",le="0.005"}' in text
