@@ -80,6 +80,14 @@ class Front:
                 return float(value)
         return 0.0
 
+    def wait_metric(self, name: str, at_least: float, timeout: float = 10.0, **labels: str) -> float:
+        """Wait until a sample reaches ``at_least`` (the front applies workers' figures as they arrive)."""
+        deadline = time.monotonic() + timeout
+        while (value := self.metric(name, **labels)) < at_least:
+            assert time.monotonic() < deadline, f"{name}{labels} stayed at {value}"
+            time.sleep(0.05)
+        return value
+
     def workers(self) -> list[dict]:
         return self.health()["workers"]["processes"]
 
@@ -149,7 +157,11 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
 def fresh(front: Front) -> Iterator[Front]:
     """The running front, both workers ready, a clean record of Slack calls; afterwards, Slack accepted every call."""
     front.wait_workers_ready(2)
-    time.sleep(0.2)  # the previous test's last posts
+    deadline = time.monotonic() + 20
+    while front.metric("rolecall_work_queue_depth") > 0:  # the previous test's work, finished and reported
+        assert time.monotonic() < deadline, "work still unfinished"
+        time.sleep(0.05)
+    time.sleep(0.2)
     front.fake.reset()
     yield front
     assert [(c.method, c.rejected) for c in front.fake.rejected()] == []
@@ -284,24 +296,13 @@ def test_a_worker_killed_mid_answer_hands_its_work_to_another(fresh: Front):
     assert answers[1].params["thread_ts"] == thread_ts
     time.sleep(1.0)
     assert len([c for c in fresh.fake.calls("chat.postMessage") if c.params.get("channel") == channel]) == 2  # once
-    assert eventually(lambda: fresh.metric("rolecall_work_redelivered_total"), redelivered + 1) == redelivered + 1
+    assert fresh.wait_metric("rolecall_work_redelivered_total", redelivered + 1) == redelivered + 1
     assert victim["pid"] not in [w["pid"] for w in fresh.wait_workers_ready(2)]  # replaced
     assert fresh.health()["workers"]["deaths"] >= 1
 
     fresh.slack.dm("and what grade is it?", channel=channel, thread_ts=thread_ts)  # its context survived the kill
     follow_up = fresh.fake.wait_for("chat.postMessage", 3, where=lambda c: c.params.get("channel") == channel)[2]
     assert "is grade 5" in follow_up.mrkdwn()
-
-
-def eventually(read, wanted: float, seconds: float = 10.0) -> float:
-    """A counter as soon as it reaches ``wanted`` (or after ``seconds``): a process counts an event just
-    after the effect the test saw (the post), and the front aggregates every process's counters."""
-    deadline = time.monotonic() + seconds
-    value = read()
-    while value < wanted and time.monotonic() < deadline:
-        time.sleep(0.1)
-        value = read()
-    return value
 
 
 def test_work_that_kills_two_workers_is_apologised_for(fresh: Front):
@@ -321,7 +322,7 @@ def test_work_that_kills_two_workers_is_apologised_for(fresh: Front):
     apology = fresh.fake.wait_for("chat.postMessage", 2, where=lambda c: c.params.get("channel") == channel, timeout=20)[1]
     assert apology.params["thread_ts"] == thread_ts
     assert "Sorry, I couldn't answer that just now" in apology.mrkdwn()
-    assert eventually(lambda: fresh.metric("rolecall_work_lost_total", outcome="told"), told + 1) == told + 1
+    assert fresh.wait_metric("rolecall_work_lost_total", told + 1, outcome="told") == told + 1
     fresh.wait_workers_ready(2)
 
 
@@ -338,7 +339,7 @@ def test_a_worker_killed_while_posting_is_not_asked_to_post_again(fresh: Front):
         time.sleep(0.1)
     time.sleep(1.0)
     assert len(fresh.fake.calls("response_url")) == 1  # not posted a second time
-    assert eventually(lambda: fresh.metric("rolecall_work_lost_total", outcome="maybe_delivered"), 1) >= 1
+    assert fresh.wait_metric("rolecall_work_lost_total", 1, outcome="maybe_delivered") >= 1
     fresh.wait_workers_ready(2)
 
 
@@ -360,8 +361,8 @@ def test_metrics_count_answers_acks_failures_queue_and_generations(fresh: Front)
         time.sleep(0.1)
 
     text = fresh.metrics()
-    assert eventually(lambda: fresh.metric("rolecall_answers_total", intent="grade", status="answered", surface="slack:command"),
-                      answered + 2) == answered + 2
+    assert fresh.wait_metric("rolecall_answers_total", answered + 2, intent="grade", status="answered",
+                             surface="slack:command") == answered + 2
     assert fresh.metric("rolecall_ack_seconds_count") >= acks + 2
     assert 'rolecall_ack_seconds_bucket{le="0.1"}' in text
     assert 'rolecall_answer_seconds_bucket{intent="grade",le="0.005"}' in text
@@ -384,3 +385,28 @@ def test_every_process_logs_one_json_object_a_line(fresh: Front):
     assert any(re.match(r"Rolecall listening on http://127\.0\.0\.1:\d+/slack/events", r["message"]) for r in records)
     assert any(r["level"] == "ERROR" and "died" in r["message"] for r in records)  # from the kill tests
     assert BOT_TOKEN not in fresh.log.read_text() and SIGNING_SECRET not in fresh.log.read_text()
+
+
+# --------------------------------------------------------------------------- start-up
+
+
+def test_start_up_errors_in_the_indexer_are_one_line_and_name_the_path(monkeypatch, tmp_path, capsys):
+    from bot.slack.server import serve
+
+    for name in SCRUBBED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("ROLECALL_WORKERS", "2")
+    monkeypatch.setenv("ROLECALL_SEEDS", str(tmp_path / "missing"))
+    monkeypatch.setenv("ROLECALL_DB", str(tmp_path / "index.sqlite"))
+    assert serve() == 2
+    assert f"rolecall serve: pages folder not found: {tmp_path / 'missing'}" in capsys.readouterr().err
+
+    pages = tmp_path / "pages"
+    shutil.copytree(SEEDS, pages)
+    monkeypatch.setenv("ROLECALL_SEEDS", str(pages))
+    monkeypatch.setenv("ROLECALL_DB", str(pages / "index.sqlite"))
+    assert serve() == 2
+    err = capsys.readouterr().err
+    assert "would be inside the pages folder" in err and "Traceback" not in err

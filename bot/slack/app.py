@@ -10,7 +10,10 @@ What lives where:
 * :mod:`bot.slack.transport` — the HTTP transport, retry handlers (posts at most once) and
   the Web API client; :mod:`bot.slack.delivery` — outcomes of posts and their counters;
 * :mod:`bot.slack.conversation` — where a request happened and its conversation key;
-* :mod:`bot.slack.blocks` — Block Kit.
+* :mod:`bot.slack.blocks` — Block Kit;
+* :mod:`bot.slack.front` and :mod:`bot.slack.workers` — HTTP mode's ack-only front, its answer
+  worker processes and its indexer process (the same listeners, split at their hand-off point);
+* :mod:`bot.slack.state` — the conversation context and dedupe stores (made in one place).
 
 Names that used to live here are re-exported, so ``from bot.slack.app import ...`` keeps working.
 """

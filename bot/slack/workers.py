@@ -663,6 +663,7 @@ class WorkerPool:
         try:
             return future.result(timeout)
         except FutureTimeout:
+            future.cancel()  # the front acks without it; a worker that dies with it is not given it again
             return None
 
     def _pick(self) -> _Worker | None:
@@ -811,7 +812,7 @@ class WorkerPool:
                            "not sent again", item.id)
             self._settle(flight)
             return
-        if item.attempt < MAX_ATTEMPTS:
+        if item.attempt < MAX_ATTEMPTS and not (item.wants_ack and flight.future is not None and flight.future.done()):
             item.attempt += 1
             metrics.REDELIVERED.inc()
             logger.warning("Work item %d: its worker died before answering; given to another worker (attempt %d)",
@@ -819,6 +820,10 @@ class WorkerPool:
             self.submit(item, flight.future)
             return
         self._settle(flight)
+        if item.wants_ack:  # its answer was the ack, which the front has given (empty) by now
+            metrics.WORK_LOST.labels(outcome="dropped").inc()
+            logger.error("Work item %d (an ack with data) could not be done by a worker; it was acknowledged empty", item.id)
+            return
 
         def tell() -> None:
             try:
