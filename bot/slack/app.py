@@ -70,6 +70,23 @@ bolt_logger = logging.getLogger("rolecall.slack.bolt")
 bolt_logger.addFilter(_DropClientTokenWarning())
 
 
+def bolt_app(config: SlackConfig, client: WebClient | None = None) -> App:
+    """A Bolt app as every Rolecall process serves it (the one-process app and the front alike):
+    the signature checked on the raw bytes first, retried events dropped; calls ``auth.test`` once."""
+    app = App(
+        # The token travels inside the client (Bolt warns when both are given).
+        client=client or make_web_client(config),
+        signing_secret=config.signing_secret,
+        logger=bolt_logger,
+        request_verification_enabled=False,
+        before_authorize=VerifySignature(config.signing_secret),
+        # Listeners ack and hand their work on themselves (SlackBot.deferred, the front's hand-off).
+        process_before_response=True,
+    )
+    app.use(DedupeEvents())
+    return app
+
+
 def build_app(
     engine: EngineLike,
     config: SlackConfig,
@@ -82,17 +99,7 @@ def build_app(
     ``listener_executor`` runs the listeners after their ack (Bolt's default
     thread pool when None); tests pass one that can tell when the app is idle.
     """
-    app = App(
-        # The token travels inside the client (Bolt warns when both are given).
-        client=client or make_web_client(config),
-        signing_secret=config.signing_secret,
-        logger=bolt_logger,
-        request_verification_enabled=False,
-        before_authorize=VerifySignature(config.signing_secret),
-        # Listeners ack and hand their work to SlackBot.work themselves (SlackBot.deferred).
-        process_before_response=True,
-    )
-    app.use(DedupeEvents())
+    app = bolt_app(config, client)
     bot = SlackBot(engine, context_ttl=config.context_ttl, access=config.access, http_timeout=config.http_timeout,
                    work_executor=listener_executor, handoff_channel=config.handoff_channel,
                    handbook_url=config.handbook_url)

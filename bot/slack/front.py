@@ -40,9 +40,7 @@ from slack_sdk import WebClient
 from bot.slack.config import SlackConfig
 from bot.slack.core import ACK_WAIT_SECONDS, SlackBot
 from bot.slack.delivery import FAILED
-from bot.slack.middleware import DedupeEvents, VerifySignature
 from bot.slack.state import FrontContexts, context_store
-from bot.slack.transport import make_web_client
 
 logger = logging.getLogger("rolecall.slack")
 
@@ -241,17 +239,9 @@ def build_front_app(config: SlackConfig, submit: Callable[[WorkItem], None],
                     call: Callable[[WorkItem, float], WorkResult | None],
                     client: WebClient | None = None) -> tuple[App, FrontBot]:
     """The front's Bolt app (calls ``auth.test`` once) and its :class:`FrontBot`."""
-    from bot.slack.app import bolt_logger
+    from bot.slack.app import bolt_app
 
-    app = App(
-        client=client or make_web_client(config),
-        signing_secret=config.signing_secret,
-        logger=bolt_logger,
-        request_verification_enabled=False,
-        before_authorize=VerifySignature(config.signing_secret),
-        process_before_response=True,
-    )
-    app.use(DedupeEvents())
+    app = bolt_app(config, client)
     app.use(FrontRequest(app.client))
     bot = FrontBot(config, submit, call)
     bot.register(app)
