@@ -16,10 +16,10 @@ from pathlib import Path
 
 from bot import metrics, settings
 from bot.answer import Answer, Context
-from bot.index import SyncReport, default_db_path, index_identity, update_index
+from bot.index import SyncReport, default_db_path, index_identity, read_generation, update_index
 from bot.compose import clarify_intent
 from bot.knowledge import Knowledge
-from bot.parse import DEFAULT_BASE_URL
+from bot.page_model import DEFAULT_BASE_URL
 from bot.query import Query
 from bot.questionlog import BaseQuestionLog, gaps_text, open_question_log
 from bot.router import REGISTRY, load_handlers, route
@@ -133,18 +133,26 @@ class Engine:
         return update_index(self.db_path, self.seeds_dir, self.base_url)
 
     def _load(self) -> None:
-        """Serve the index file as it is now (called under ``self._lock`` or from ``__init__``)."""
+        """Serve the index file as it is now (called under ``self._lock`` or from ``__init__``).
+
+        The new version takes what did not change from the one served so far (see
+        :class:`Knowledge`), which is then retired: closed once its last question is done,
+        releasing its snapshot.
+        """
         identity = index_identity(self.db_path)
-        kb = Knowledge(self.db_path)
+        previous = getattr(self, "kb", None)
+        kb = Knowledge(self.db_path, previous=previous if identity == self._served else None)
         self.kb = kb
         self._served = identity
-        info = {r["key"]: r["value"] for r in kb.db.query("select key, value from meta where key in ('generation', 'pages_digest')")}
+        info = kb.meta()
         self.generation = int(info.get("generation") or 0)
         self.pages_digest = info.get("pages_digest") or ""
         metrics.set_gauge("rolecall_index_generation", self.generation, {"process": metrics.process_name()})
         self._warm(kb)
         if self._catalog is not None:  # a surface uses it: build the new version's now, off the question path
             self.catalog()
+        if previous is not None:
+            previous.retire()
 
     def catalog(self):
         """Role cards, URL lookups, role search and page freshness of the index being served
@@ -162,12 +170,12 @@ class Engine:
         return {"generation": self.generation, "pages_digest": self.pages_digest}
 
     def refresh(self) -> SyncReport:
-        """Pick up added, changed and removed pages; swap in the new index when anything changed,
-        including when another process sharing the file did the work. A read-only engine only
-        does the latter: it reopens the file when another process swapped in a new one."""
+        """Pick up added, changed and removed pages; serve the new version when anything changed,
+        including when another process sharing the file did the work (a new generation, or a
+        rebuilt file). A read-only engine only does the latter."""
         with self._lock:
             report = SyncReport() if self.readonly else self._update_index()
-            replaced = index_identity(self.db_path) != self._served
+            replaced = index_identity(self.db_path) != self._served or read_generation(self.db_path) != self.generation
             if report.parsed or report.removed or report.full_rebuild or replaced:
                 self._load()
                 if report.parsed or report.removed or report.full_rebuild:
@@ -245,7 +253,9 @@ class Engine:
         title): the role picked from choices; ``surface``/``user``: where it was asked and by whom
         (stored hashed)."""
         started = time.perf_counter()
-        answer = self._answer(question, Context.decode(last_role), role, role_page)
+        kb = self.kb  # one consistent view for the whole question
+        with kb.using():
+            answer = self._answer(question, Context.decode(last_role), role, role_page, kb)
         if self.log is not None:
             try:
                 answer.log_id = self.log.record(answer, surface=surface, user=user, latency_ms=(time.perf_counter() - started) * 1000)
@@ -281,8 +291,9 @@ class Engine:
             return self.ask(previous.question, role=choice.role, role_page=choice.page, **log)
         return None
 
-    def _answer(self, question: str, context: Context | None, role: str | None, role_page: str | None) -> Answer:
-        kb = self.kb  # one consistent view for the whole question
+    def _answer(self, question: str, context: Context | None, role: str | None, role_page: str | None,
+                kb: Knowledge | None = None) -> Answer:
+        kb = kb or self.kb
         text = (question or "")[:MAX_QUESTION]
         query = Query(
             text=text,

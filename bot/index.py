@@ -1,12 +1,15 @@
-"""The SQLite index of pages, roles, sections and facts (built with sqlite-utils).
+"""The SQLite index of pages, roles, sections and facts.
 
-Parsing is per page; linking is global. ``sync`` re-parses only the files whose
-content hash changed, then re-links every cross-page reference (reports-to
-targets, "Extends that of ..." sources), which is cheap, so an index built
-incrementally is identical to one built from scratch.
+Parsing is per page; linking is cross-page. ``sync`` re-parses only the files whose content
+hash changed, then re-links only the references the change can affect (:meth:`IndexStore._link`):
+the changed pages' own reports-to and "Extends" rows, rows that pointed at a role that went away,
+and rows whose target text has the name, words or alias of a role that came or went (found
+through indexed key columns). The result equals linking every row, which
+tests/test_link.py checks on a copy of the real handbook.
 
-The database lives in a cache directory, never beside the pages, which may be
-read-only.
+The file is in WAL mode and updated in place, one transaction per sync (:func:`update_index`);
+readers pin one snapshot for their whole life (:class:`bot.knowledge.Knowledge`). The database
+lives in a cache directory, never beside the pages, which may be read-only.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import sqlite3
 import sys
@@ -24,15 +26,18 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
-
-import sqlite_utils
-from rapidfuzz import fuzz, process
+from typing import TYPE_CHECKING, Iterable
 
 from bot import settings
 from bot import safefiles
-from bot.names import norm, ranks
-from bot.parse import DEFAULT_BASE_URL, Page, Problem, parse_page, same_role_key
+from bot.names import bag as name_bag, norm, ranks
+from bot.page_model import DEFAULT_BASE_URL, Page, Problem
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
 
 def _code_version() -> str:
     """A hash of the code that decides what goes into the index: a new parser means a new index."""
@@ -60,14 +65,14 @@ def default_db_path(seeds_dir: Path) -> Path:
 PAGE_SUFFIXES = tuple(pattern.lstrip("*") for pattern in PAGE_PATTERNS)
 
 
-def page_files(seeds_dir: Path) -> list[Path]:
-    """Every page file in the folder (recursively), in a stable order.
+def page_file_names(seeds_dir: Path) -> list[str]:
+    """Every page file in the folder (recursively) as a path string, in a stable order.
 
     One ``scandir`` walk, as ``rglob`` of each pattern would find them (files and links to files;
-    folders that are links are not entered; unreadable folders are skipped): three ``rglob``
-    walks with an ``is_file`` each were most of a cold start's look at the folder.
+    folders that are links are not entered; unreadable folders are skipped). Strings, not
+    ``Path`` objects: building 3,000 ``Path`` objects was most of a no-change refresh.
     """
-    found: list[Path] = []
+    found: list[str] = []
     folders = [str(seeds_dir)]
     while folders:
         folder = folders.pop()
@@ -81,23 +86,37 @@ def page_files(seeds_dir: Path) -> list[Path]:
                     if entry.is_dir(follow_symlinks=False):
                         folders.append(entry.path)
                     elif entry.name.endswith(PAGE_SUFFIXES) and entry.is_file():
-                        found.append(Path(entry.path))
+                        found.append(entry.path)
                 except OSError:
                     continue
-    return sorted(found)
+    return sorted(found, key=lambda p: p.split(os.sep))  # the order of sorted Paths (by parts)
 
 
-def file_stamp(path: Path) -> str:
+def page_files(seeds_dir: Path) -> list[Path]:
+    """:func:`page_file_names` as paths."""
+    return [Path(p) for p in page_file_names(seeds_dir)]
+
+
+def file_stamp(path: Path | str) -> str:
     """Size and modification time: a file with the same stamp has not been written since."""
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError:
         return ""
     return f"{info.st_size}:{info.st_mtime_ns}"
 
 
-def file_sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def file_sha(path: Path | str) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def parse_page(path: Path, **options: object) -> tuple[Page | None, list[Problem]]:
+    """:func:`bot.parse.parse_page`, imported on first use: serving an index that is already
+    current never parses, and the parser's imports were a third of a cold start."""
+    from bot.parse import parse_page as parse
+
+    return parse(path, **options)  # type: ignore[arg-type]
 
 
 PARALLEL_FROM = 48  # below this many changed files, a process pool costs more than it saves
@@ -148,6 +167,54 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="rolecall-parent-watch", daemon=True).start()
 
 
+def pack_items(items: Iterable) -> str:
+    """A section's items as compact JSON: ``[text, line, kind, depth, number]`` with trailing
+    defaults (kind "item", depth 0, no number) left off. Key names repeated on every item were
+    most of the file."""
+    out = []
+    for item in items:
+        row = [item.text, item.line, item.kind, item.depth, item.number]
+        while len(row) > 2 and row[-1] == ITEM_DEFAULTS[len(row) - 3]:
+            row.pop()
+        out.append(row)
+    return json.dumps(out, separators=(",", ":"))
+
+
+ITEM_DEFAULTS = ("item", 0, None)  # kind, depth, number
+
+
+def unpack_items(raw: str) -> list[tuple[str, int, str, int, int | None]]:
+    """:func:`pack_items` read back: (text, line, kind, depth, number) per item."""
+    out = []
+    for row in json.loads(raw):
+        n = len(row)
+        out.append((row[0], row[1], row[2] if n > 2 else "item", row[3] if n > 3 else 0, row[4] if n > 4 else None))
+    return out
+
+
+def section_text(raw_items: str) -> str:
+    """The text the full-text index holds for a section (its items, one a line): the FTS table is
+    contentless, so deleting a row must hand it exactly this again."""
+    return "\n".join(item[0] for item in unpack_items(raw_items))
+
+
+def _bag_of(key: str) -> str:
+    return " ".join(sorted(set(key.split())))
+
+
+def _ranks_key(key: str) -> str:
+    return " ".join(sorted(ranks(key)))
+
+
+def target_keys(text: str, url: str = "") -> tuple[str, str, str, str, str]:
+    """What a reference is looked up by (of its first alternative: "X or Y" links to X): lower-cased
+    text, name key, word bag, rank words, URL without a trailing slash. Stored with the row, so an
+    incremental link finds the rows a changed role can affect through indexes."""
+    first = re.split(r"\s+or\s+", text.strip())[0]
+    key = norm(first)
+    return first.strip().lower(), key, _bag_of(key), _ranks_key(key), url.rstrip("/")
+
+
 class _Rows:
     """Rows of a batch of parsed pages, with ids assigned up front."""
 
@@ -157,6 +224,7 @@ class _Rows:
         self.roles: list[dict] = []
         self.aliases: list[dict] = []
         self.sections: list[dict] = []
+        self.fts: list[tuple[int, str, str]] = []
         self.grades: list[dict] = []
         self.reports: list[dict] = []
         self.extends: list[dict] = []
@@ -169,6 +237,8 @@ class _Rows:
         return value
 
     def add_page(self, page: Page) -> int:
+        from bot.parse import same_role_key
+
         page_id = self._id("pages")
         self.pages.append(
             {"id": page_id, "path": page.path, "title": page.title, "family": page.family, "url": page.url,
@@ -178,42 +248,53 @@ class _Rows:
         for role in page.roles.values():
             role_id = role_ids[role.name] = self._id("roles")
             url = page.url + (f"#{role.anchor}" if role.anchor else "")
+            key = norm(role.name)
             self.roles.append(
-                {"id": role_id, "page_id": page_id, "name": role.name, "norm": norm(role.name), "family": page.family,
-                 "group_name": role.group, "line": role.line, "url": url, "same_key": same_role_key(role.name)}
+                {"id": role_id, "page_id": page_id, "name": role.name, "norm": key, "family": page.family,
+                 "group_name": role.group, "line": role.line, "url": url, "same_key": same_role_key(role.name),
+                 "lname": role.name.lower(), "bag": _bag_of(key), "ranks_key": _ranks_key(key)}
             )
-            self.aliases.extend(
-                {"role_id": role_id, "alias": a, "norm": norm(a)} for a in sorted({role.name, *role.aliases})
-            )
+            for alias in sorted({role.name, *role.aliases}):
+                alias_key = norm(alias)
+                self.aliases.append({"role_id": role_id, "alias": alias, "norm": alias_key, "bag": _bag_of(alias_key)})
         for s in page.sections:
+            section_id = self._id("sections")
+            items = pack_items(s.items)
             self.sections.append(
                 {
-                    "id": self._id("sections"),
+                    "id": section_id,
                     "page_id": page_id,
                     "role_id": role_ids.get(s.owner) if s.owner else None,
                     "kind": s.kind,
                     "heading": s.heading,
                     "line": s.line,
                     "url": page.url + (f"#{s.anchor}" if s.anchor else ""),
-                    "items": json.dumps([item.__dict__ for item in s.items]),
-                    "text": "\n".join(i.text for i in s.items),
+                    "items": items,
                 }
             )
+            self.fts.append((section_id, s.heading, "\n".join(i.text for i in s.items)))
         self.grades.extend(
             {"page_id": page_id, "role_id": role_ids[g.role], "grade": g.grade, "line": g.line, "sentence": g.sentence}
             for g in page.grades if g.role in role_ids
         )
-        self.reports.extend(
-            {"page_id": page_id, "role_id": role_ids[r.role], "target": r.target, "target_url": r.target_url,
-             "target_role_id": None, "line": r.line, "sentence": r.sentence, "dotted": int(r.dotted)}
-            for r in page.reports if r.role in role_ids
-        )
-        self.extends.extend(
-            {"page_id": page_id, "role_id": role_ids.get(e.role) if e.role else None, "section_kind": e.kind,
-             "target": e.target, "target_kind": e.target_kind, "target_role_id": None, "target_family": 0,
-             "line": e.line, "text": e.text}
-            for e in page.extends
-        )
+        for r in page.reports:
+            if r.role not in role_ids:
+                continue
+            lname, key, bag, rank, url = target_keys(r.target, r.target_url)
+            self.reports.append(
+                {"id": self._id("reports"), "page_id": page_id, "role_id": role_ids[r.role], "target": r.target,
+                 "target_url": r.target_url, "target_role_id": None, "line": r.line, "sentence": r.sentence,
+                 "dotted": int(r.dotted), "t_lname": lname, "t_norm": key, "t_bag": bag, "t_ranks": rank,
+                 "t_url": url, "fuzzy": 0, "name_bag": name_bag(r.target)}
+            )
+        for e in page.extends:
+            lname, key, bag, rank, _ = target_keys(e.target)
+            self.extends.append(
+                {"id": self._id("extends"), "page_id": page_id, "role_id": role_ids.get(e.role) if e.role else None,
+                 "section_kind": e.kind, "target": e.target, "target_kind": e.target_kind, "target_role_id": None,
+                 "target_family": 0, "line": e.line, "text": e.text, "t_lname": lname, "t_norm": key, "t_bag": bag,
+                 "t_ranks": rank, "fuzzy": 0}
+            )
         return page_id
 
 
@@ -227,148 +308,276 @@ class SyncReport:
     full_rebuild: bool = False
 
 
-class IndexStore:
-    """Owns the database file: schema, incremental sync and the global link pass."""
+@dataclass
+class _Change:
+    """The roles a sync took away and added, and the pages they were on: what an incremental
+    link has to look at."""
 
-    def __init__(self, db_path: Path, seeds_dir: Path, base_url: str = DEFAULT_BASE_URL) -> None:
+    pages: set[int] = field(default_factory=set)  # page ids written by this sync
+    roles: set[int] = field(default_factory=set)  # role ids removed
+    lnames: set[str] = field(default_factory=set)
+    norms: set[str] = field(default_factory=set)
+    bags: set[str] = field(default_factory=set)
+    urls: set[str] = field(default_factory=set)
+    new_roles: list[tuple[str, str]] = field(default_factory=list)  # (ranks_key, bag) of added roles
+
+    def note_roles(self, conn: sqlite3.Connection, page_ids: list[int], added: bool) -> None:
+        """Record the keys of every role (and alias) on these pages."""
+        if not page_ids:
+            return
+        marks = ",".join("?" * len(page_ids))
+        for rid, lname, key, bag, rank in conn.execute(
+                f"select id, lname, norm, bag, ranks_key from roles where page_id in ({marks})", page_ids):
+            if not added:
+                self.roles.add(rid)
+            else:
+                self.new_roles.append((rank, bag))
+            self.lnames.add(lname)
+            self.norms.add(key)
+            self.bags.add(bag)
+        for key, bag in conn.execute(
+                f"select a.norm, a.bag from aliases a join roles r on r.id = a.role_id where r.page_id in ({marks})", page_ids):
+            self.norms.add(key)
+            self.bags.add(bag)
+        for (url,) in conn.execute(f"select rtrim(url, '/') from pages where id in ({marks}) and single_role = 1", page_ids):
+            self.urls.add(url)
+
+
+class _AllRoles:
+    """Role lookups for linking every row: the whole roles table in dicts, read once."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.by_lname: dict[str, list[tuple[int, int]]] = {}
+        self.by_norm: dict[str, list[tuple[int, int]]] = {}
+        self.by_bag: dict[str, list[tuple[int, int]]] = {}
+        self.by_ranks: dict[str, tuple[list[int], list[str]]] = {}
+        self.page_of: dict[int, int] = {}
+        self.role_of_page: dict[int, int] = {}
+        for rid, page_id, lname, key, bag, rank in conn.execute(
+                "select id, page_id, lname, norm, bag, ranks_key from roles order by id"):
+            cand = (rid, page_id)
+            self.by_lname.setdefault(lname, []).append(cand)
+            self.by_norm.setdefault(key, []).append(cand)
+            self.by_bag.setdefault(bag, []).append(cand)
+            group = self.by_ranks.setdefault(rank, ([], []))
+            group[0].append(rid)
+            group[1].append(bag)
+            self.page_of[rid] = page_id
+            self.role_of_page[page_id] = rid
+        self.alias_norm: dict[str, set[int]] = {}
+        self.alias_bag: dict[str, set[int]] = {}
+        for rid, key, bag in conn.execute("select role_id, norm, bag from aliases"):
+            self.alias_norm.setdefault(key, set()).add(rid)
+            self.alias_bag.setdefault(bag, set()).add(rid)
+        self.single: dict[str, int] = {url: pid for pid, url in conn.execute(
+            "select id, rtrim(url, '/') from pages where single_role = 1 order by id")}
+
+    def named(self, lname: str) -> list[tuple[int, int]]:
+        return self.by_lname.get(lname, [])
+
+    def normed(self, key: str) -> list[tuple[int, int]]:
+        return self.by_norm.get(key, [])
+
+    def alias_normed(self, key: str) -> set[int]:
+        return self.alias_norm.get(key, set())
+
+    def single_page(self, url: str) -> tuple[bool, int | None]:
+        if url not in self.single:
+            return False, None
+        return True, self.role_of_page.get(self.single[url])
+
+    def bagged(self, bag: str) -> list[tuple[int, int]]:
+        return self.by_bag.get(bag, [])
+
+    def alias_bagged(self, bag: str) -> list[tuple[int, int]]:
+        return [(rid, self.page_of[rid]) for rid in self.alias_bag.get(bag, ())]
+
+    def group(self, rank: str) -> tuple[list[int], list[str]]:
+        return self.by_ranks.get(rank, ([], []))
+
+
+class _IndexedRoles:
+    """The same lookups as :class:`_AllRoles`, each one an indexed query: linking a few rows
+    must not read every role."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._groups: dict[str, tuple[list[int], list[str]]] = {}
+
+    def _pairs(self, sql: str, value: str) -> list[tuple[int, int]]:
+        return self.conn.execute(sql, (value,)).fetchall()
+
+    def named(self, lname: str) -> list[tuple[int, int]]:
+        return self._pairs("select id, page_id from roles where lname = ? order by id", lname)
+
+    def normed(self, key: str) -> list[tuple[int, int]]:
+        return self._pairs("select id, page_id from roles where norm = ? order by id", key)
+
+    def alias_normed(self, key: str) -> set[int]:
+        return {r for (r,) in self.conn.execute("select role_id from aliases where norm = ?", (key,))}
+
+    def single_page(self, url: str) -> tuple[bool, int | None]:
+        row = self.conn.execute("select id from pages where single_role = 1 and rtrim(url, '/') = ? order by id desc limit 1",
+                                (url,)).fetchone()
+        if row is None:
+            return False, None
+        return True, self.conn.execute("select max(id) from roles where page_id = ?", (row[0],)).fetchone()[0]
+
+    def bagged(self, bag: str) -> list[tuple[int, int]]:
+        return self._pairs("select id, page_id from roles where bag = ? order by id", bag)
+
+    def alias_bagged(self, bag: str) -> list[tuple[int, int]]:
+        return self._pairs("select distinct r.id, r.page_id from aliases a join roles r on r.id = a.role_id where a.bag = ?", bag)
+
+    def group(self, rank: str) -> tuple[list[int], list[str]]:
+        if rank not in self._groups:
+            rows = self.conn.execute("select id, bag from roles where ranks_key = ? order by id", (rank,)).fetchall()
+            self._groups[rank] = ([r[0] for r in rows], [r[1] for r in rows])
+        return self._groups[rank]
+
+
+FUZZY_CUTOFF = 93
+GENERAL_TARGETS = ("general", "general role", "family", "base")
+
+
+def _prefer(cands: list[tuple[int, int]], page_id: int) -> int | None:
+    """One candidate on the row's own page, else the only candidate, else none (ambiguous)."""
+    same = [c for c in cands if c[1] == page_id]
+    if len(same) == 1:
+        return same[0][0]
+    if len(cands) == 1:
+        return cands[0][0]
+    return None
+
+
+def resolve_target(roles: "_AllRoles | _IndexedRoles", keys: tuple[str, str, str, str, str], page_id: int,
+                   use_url: bool) -> tuple[int | None, bool]:
+    """The role a reference names, and whether the answer came from the fuzzy step (or from nothing),
+    which a newly added role with similar words could change."""
+    lname, key, bag, rank, url = keys
+    exact = roles.named(lname)
+    if exact:
+        return _prefer(exact, page_id), False
+    same_norm = roles.normed(key)
+    if same_norm:
+        return _prefer(same_norm, page_id), False
+    via_alias_norm = roles.alias_normed(key)
+    if len(via_alias_norm) == 1:
+        return next(iter(via_alias_norm)), False
+    if use_url and url:
+        found, role_id = roles.single_page(url)
+        if found:
+            return role_id, False
+    same_bag = roles.bagged(bag)
+    if same_bag:
+        return _prefer(same_bag, page_id), False
+    via_alias = roles.alias_bagged(bag)
+    if via_alias:
+        return _prefer(via_alias, page_id), False
+    # "Junior X" is never "Senior X", however close the spelling: compare like ranks only
+    ids, bags = roles.group(rank)
+    if not ids:
+        return None, True
+    from rapidfuzz import fuzz, process
+
+    match = process.extractOne(bag, bags, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    return (ids[match[2]] if match else None), True
+
+
+FULL_LINK_FROM = 200  # changed pages from which linking every row is cheaper than finding the affected ones
+TABLES_WITH_IDS = ("pages", "roles", "sections", "reports", "extends")
+
+
+class IndexStore:
+    """Owns the database file: schema, incremental sync and the link pass."""
+
+    def __init__(self, db_path: Path, seeds_dir: Path, base_url: str = DEFAULT_BASE_URL, *, building: bool = False) -> None:
+        """``building``: a new temporary file nobody reads yet, written without a journal (a
+        failed build is deleted, not rolled back) and switched to WAL by :meth:`finish`."""
         self.db_path = db_path
         self.seeds_dir = seeds_dir
         self.base_url = base_url
+        self.building = building
         check_index_path(db_path, seeds_dir)
-        state = safefiles.inspect(db_path, safefiles.INDEX_APPLICATION_ID, "meta")
+        state = safefiles.inspect(db_path, safefiles.INDEX_APPLICATION_ID, "meta", check=False)
         if state == safefiles.FOREIGN:
             raise not_an_index(db_path)
         safefiles.ensure_parent(db_path)
-        self._damaged = state == safefiles.DAMAGED
-        self.db = self._open()
+        self.conn = self._open()
 
-    def _open(self) -> sqlite_utils.Database:
-        """Open the file (checked by ``__init__`` to be missing, empty or ours).
+    def _open(self) -> sqlite3.Connection:
+        """Open the file (checked by ``__init__`` to be missing, empty or ours), in WAL mode: a
+        sync is one transaction, readers keep the snapshot they started with."""
+        conn = sqlite3.connect(self.db_path, check_same_thread=False, timeout=30)
+        if self.building:
+            conn.execute("PRAGMA journal_mode=OFF")
+            conn.execute("PRAGMA synchronous=OFF")
+        else:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.DatabaseError:  # damaged: needs_schema() says so and sync() starts over
+                pass
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+        return conn
 
-        Rollback journal, not WAL: an updated index is written to a copy and
-        moved over this path (see :func:`update_index`), and WAL side files are tied
-        to a path rather than to the file that readers still hold open. A damaged
-        file of ours is opened as nothing: ``needs_schema`` is then true and the
-        rebuild replaces it.
-        """
-        conn = sqlite3.connect(self.db_path, check_same_thread=False)
-        if self._damaged:
-            conn.close()
-            conn = sqlite3.connect(":memory:", check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=DELETE")
-        return sqlite_utils.Database(conn)
+    @cached_property
+    def db(self) -> "sqlite_utils.Database":
+        """sqlite-utils on the same connection, for callers that like it (tests, ``rolecall``
+        tools); imported on first use, as its plugin scan costs a tenth of a second."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     # --- schema --------------------------------------------------------------
 
     def _meta(self, key: str) -> str | None:
-        if "meta" not in self.db.table_names():
+        try:
+            row = self.conn.execute("select value from meta where key = ?", (key,)).fetchone()
+        except sqlite3.OperationalError:  # no meta table: a new file
             return None
-        rows = list(self.db.query("select value from meta where key = ?", [key]))
-        return rows[0]["value"] if rows else None
+        return row[0] if row else None
 
     def _set_meta(self, key: str, value: str) -> None:
-        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+        self.conn.execute("insert or replace into meta (key, value) values (?, ?)", (key, value))
 
     def _create_schema(self) -> None:
         """Start from an empty file: simpler and safer than migrating a cache."""
-        self.db.conn.close()
+        self.conn.close()
+        self.__dict__.pop("db", None)
         # only ever a file checked to be ours (or empty): __init__ refuses anything else
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(str(self.db_path) + suffix).unlink(missing_ok=True)
-        self._damaged = False
-        self.db = self._open()
-        db = self.db
-        db.execute(f"PRAGMA application_id = {safefiles.INDEX_APPLICATION_ID}")
-        db.execute(f"PRAGMA user_version = {INDEX_FORMAT}")
-        db["meta"].create({"key": str, "value": str}, pk="key")
-        db["files"].create({"path": str, "sha256": str, "page_id": int, "stamp": str}, pk="path")
-        db["pages"].create(
-            {"id": int, "path": str, "title": str, "family": str, "url": str, "sha256": str,
-             "description": str, "single_role": int},
-            pk="id",
-        )
-        db["roles"].create(
-            {"id": int, "page_id": int, "name": str, "norm": str, "family": str, "group_name": str,
-             "line": int, "url": str, "same_key": str},
-            pk="id", foreign_keys=[("page_id", "pages")],
-        )
-        db["aliases"].create({"role_id": int, "alias": str, "norm": str}, foreign_keys=[("role_id", "roles")])
-        db["sections"].create(
-            {"id": int, "page_id": int, "role_id": int, "kind": str, "heading": str, "line": int,
-             "url": str, "items": str, "text": str},
-            pk="id", foreign_keys=[("page_id", "pages")],
-        )
-        db["grades"].create({"page_id": int, "role_id": int, "grade": float, "line": int, "sentence": str})
-        db["reports"].create(
-            {"id": int, "page_id": int, "role_id": int, "target": str, "target_url": str,
-             "target_role_id": int, "line": int, "sentence": str, "dotted": int},
-            pk="id",
-        )
-        db["extends"].create(
-            {"id": int, "page_id": int, "role_id": int, "section_kind": str, "target": str,
-             "target_kind": str, "target_role_id": int, "target_family": int, "line": int, "text": str},
-            pk="id",
-        )
-        # severity: "error" (could not be read) or "suspicion" (read, but probably not as meant)
-        db["problems"].create({"path": str, "line": int, "message": str, "stage": str, "severity": str})
-        db["roles"].create_index(["page_id"])
-        db["roles"].create_index(["norm"])
-        db["roles"].create_index(["same_key"])  # one role on several pages shares it
-        db["sections"].create_index(["role_id", "kind"])
-        db["sections"].create_index(["page_id", "kind"])
-        db["grades"].create_index(["grade"])
-        db["grades"].create_index(["role_id"])
-        db["reports"].create_index(["role_id"])
-        db["reports"].create_index(["target_role_id"])
-        db["extends"].create_index(["role_id", "section_kind"])
-        db["aliases"].create_index(["role_id"])
-        # maintained by _write/_delete_file in bulk: triggers would cost a statement per row
-        db["sections"].enable_fts(["heading", "text"], create_triggers=False, tokenize="porter")
-        self._set_meta("schema", SCHEMA_VERSION)
-        self._set_meta("base_url", self.base_url)
+        self.conn = self._open()
+        self.conn.executescript(f"PRAGMA application_id = {safefiles.INDEX_APPLICATION_ID};\n"
+                                f"PRAGMA user_version = {INDEX_FORMAT};\n" + SCHEMA)
+        with self.conn:
+            self._set_meta("schema", SCHEMA_VERSION)
+            self._set_meta("base_url", self.base_url)
 
     # --- sync ----------------------------------------------------------------
 
     def needs_schema(self) -> bool:
-        """True when the file is new, or was built by other code or for another base URL."""
-        return self._meta("schema") != SCHEMA_VERSION or self._meta("base_url") != self.base_url
+        """True when the file is new or damaged, or was built by other code or for another base URL."""
+        try:
+            return self._meta("schema") != SCHEMA_VERSION or self._meta("base_url") != self.base_url
+        except sqlite3.DatabaseError:
+            return True
 
     def pending(self) -> tuple[list[tuple[str, Path, str]], list[str], int]:
-        """Files changed or added since the last sync, files removed, and how many are unchanged.
+        """Files changed or added since the last sync, files removed, and how many are unchanged."""
+        return pending_changes(self.conn, self.seeds_dir, self._stamps)
 
-        A file whose size and modification time are as recorded is not read again: the
-        watcher polls every few seconds, and hashing thousands of pages each time would
-        cost a core. Content hashes still decide what counts as a change.
-        """
-        files = {self._display(p): p for p in page_files(self.seeds_dir)}
-        known: dict[str, tuple[str, str]] = {}
-        if "files" in self.db.table_names():
-            known = {path: (sha, stamp or "") for path, sha, stamp in self.db.conn.execute("select path, sha256, stamp from files")}
-        changed: list[tuple[str, Path, str]] = []
-        unchanged = 0
-        self._stamps: dict[str, str] = {}
-        for shown, path in files.items():
-            stamp = file_stamp(path)
-            self._stamps[shown] = stamp
-            old_sha, old_stamp = known.get(shown, ("", ""))
-            if stamp and stamp == old_stamp:
-                unchanged += 1
-                continue
-            try:
-                sha = file_sha(path)
-            except OSError:
-                sha = ""
-            if sha and old_sha == sha:
-                unchanged += 1  # touched, not changed
-            else:
-                changed.append((shown, path, sha))
-        return changed, [p for p in known if p not in files], unchanged
+    @cached_property
+    def _stamps(self) -> dict[str, str]:
+        return {}
 
-    def sync(self, pending: tuple[list[tuple[str, Path, str]], list[str], int] | None = None) -> SyncReport:
-        """Bring the index in line with the folder, re-parsing only what changed.
+    def sync(self, pending: tuple[list[tuple[str, Path, str]], list[str], int] | None = None,
+             meta: dict[str, str] | None = None) -> SyncReport:
+        """Bring the index in line with the folder, re-parsing only what changed, in one transaction.
 
-        ``pending`` is a result of :meth:`pending` already computed for this folder (on the
-        file this index was copied from), so the folder is not read twice.
+        ``pending`` is a result of :meth:`pending` already computed for this folder, so the folder
+        is not read twice; ``meta`` rows are written in the same transaction (the generation).
         """
         report = SyncReport()
         if self.needs_schema():
@@ -377,26 +586,33 @@ class IndexStore:
             pending = None
         if pending is None:
             pending = self.pending()
-        elif not hasattr(self, "_stamps"):
-            self._stamps = {shown: file_stamp(path) for shown, path, _ in pending[0]}
+        else:
+            for shown, path, _ in pending[0]:
+                self._stamps.setdefault(shown, file_stamp(path))
         changed, removed, report.reused = pending
         if not changed and not removed:
             return report
         parsed = parse_many([(path, shown) for shown, path, _ in changed], self.base_url)
-        last_good = {row["path"]: row["page_id"] for row in self.db["files"].rows if row["page_id"] is not None}
-        with self.db.conn:
+        conn = self.conn
+        last_good = {path: page_id for path, page_id in conn.execute("select path, page_id from files where page_id is not null")}
+        incremental = not report.full_rebuild and len(changed) + len(removed) < FULL_LINK_FROM
+        change = _Change() if incremental else None
+        with conn:
             keep: set[str] = set()
             for (shown, _path, _sha), (page, _problems) in zip(changed, parsed):
                 if page is None and shown in last_good:
                     keep.add(shown)  # a page that no longer parses keeps its last good version
-            for shown in removed + [c[0] for c in changed if c[0] not in keep]:
+            leaving = removed + [c[0] for c in changed if c[0] not in keep]
+            if change is not None:
+                change.note_roles(conn, [last_good[s] for s in leaving if s in last_good], added=False)
+            for shown in leaving:
                 self._delete_file(shown)
             report.removed = removed
             rows = _Rows(self._next_ids())
             for (shown, _path, sha), (page, problems) in zip(changed, parsed):
                 if shown in keep:
-                    self.db.execute("update files set sha256 = ?, stamp = ? where path = ?", [sha, self._stamps.get(shown, ""), shown])
-                    self.db.execute("delete from problems where path = ? and stage = 'parse'", [shown])
+                    conn.execute("update files set sha256 = ?, stamp = ? where path = ?", [sha, self._stamps.get(shown, ""), shown])
+                    conn.execute("delete from problems where path = ? and stage = 'parse'", [shown])
                     problems = [Problem(p.path, p.line, p.message + "; the last good version of this page is still served") for p in problems]
                 else:
                     page_id = rows.add_page(page) if page else None
@@ -408,21 +624,30 @@ class IndexStore:
                                          for p in page.suspicions)
                 report.parsed.append(shown)
             self._write(rows)
-            self._link()
+            for table in TABLES_WITH_IDS:
+                self._set_meta(f"next_id:{table}", str(rows.next[table]))
+            if change is not None:
+                change.pages = {p["id"] for p in rows.pages}
+                change.note_roles(conn, sorted(change.pages), added=True)
+            self._link(change)
             self._set_meta("indexed_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+            for key, value in (meta or {}).items():
+                self._set_meta(key, value)
+            self._set_meta("pages_digest", self.pages_digest())
         return report
 
     def _next_ids(self) -> dict[str, int]:
-        """Ids are assigned here, not by SQLite, so a whole batch can be written in one insert per table."""
-        return {
-            table: (next(iter(self.db.query(f"select coalesce(max(id), 0) as m from {table}")))["m"] + 1)
-            for table in ("pages", "roles", "sections")
-        }
+        """Ids are assigned here, not by SQLite, so a whole batch can be written in one insert per
+        table; never reused (kept in meta), so a reader can keep what it loaded of an id."""
+        out = {}
+        for table in TABLES_WITH_IDS:
+            top = self.conn.execute(f"select coalesce(max(id), 0) from {table}").fetchone()[0] + 1
+            out[table] = max(top, int(self._meta(f"next_id:{table}") or 0))
+        return out
 
     def _write(self, rows: "_Rows") -> None:
-        """One executemany per table: sqlite-utils' insert_all inspects every row, which costs
-        seconds at thousands of pages; the rows here all have the table's exact columns."""
-        conn = self.db.conn
+        """One executemany per table: the rows here all have the table's exact columns."""
+        conn = self.conn
         for table, data in (("pages", rows.pages), ("roles", rows.roles), ("aliases", rows.aliases),
                             ("sections", rows.sections), ("grades", rows.grades), ("reports", rows.reports),
                             ("extends", rows.extends), ("problems", rows.problems), ("files", rows.files)):
@@ -431,143 +656,135 @@ class IndexStore:
                 verb = "insert or replace" if table == "files" else "insert"
                 sql = f"{verb} into {table} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
                 conn.executemany(sql, [tuple(row[c] for c in columns) for row in data])
-        if rows.sections:
-            conn.execute(
-                "insert into sections_fts(rowid, heading, text) select id, heading, text from sections where id >= ?",
-                [rows.sections[0]["id"]],
-            )
+        if rows.fts:
+            conn.executemany("insert into sections_fts(rowid, heading, text) values (?, ?, ?)", rows.fts)
 
-    def _display(self, path: Path) -> str:
+    def _display(self, path: Path | str) -> str:
         """Paths as people know them: relative to the pages folder."""
-        try:
-            return str(path.relative_to(self.seeds_dir))
-        except ValueError:
-            return str(path)
+        return display_path(str(path), str(self.seeds_dir))
 
     def _delete_file(self, shown: str) -> None:
-        rows = list(self.db.query("select page_id from files where path = ?", [shown]))
-        page_id = rows[0]["page_id"] if rows else None
+        conn = self.conn
+        row = conn.execute("select page_id from files where path = ?", [shown]).fetchone()
+        page_id = row[0] if row else None
         if page_id is not None:
-            role_ids = [r["id"] for r in self.db.query("select id from roles where page_id = ?", [page_id])]
-            # the FTS table mirrors sections by rowid; tell it what leaves
-            self.db.execute(
-                "insert into sections_fts(sections_fts, rowid, heading, text) "
-                "select 'delete', id, heading, text from sections where page_id = ?",
-                [page_id],
+            # the FTS table is contentless: tell it what leaves, with the text it was given
+            conn.executemany(
+                "insert into sections_fts(sections_fts, rowid, heading, text) values ('delete', ?, ?, ?)",
+                [(sid, heading, section_text(items))
+                 for sid, heading, items in conn.execute("select id, heading, items from sections where page_id = ?", [page_id])],
             )
+            conn.execute("delete from aliases where role_id in (select id from roles where page_id = ?)", [page_id])
             for table in ("sections", "grades", "reports", "extends", "roles"):
-                self.db.execute(f"delete from {table} where page_id = ?", [page_id])
-            if role_ids:
-                marks = ",".join("?" * len(role_ids))
-                self.db.execute(f"delete from aliases where role_id in ({marks})", role_ids)
-            self.db.execute("delete from pages where id = ?", [page_id])
-        self.db.execute("delete from problems where path = ?", [shown])
-        self.db.execute("delete from files where path = ?", [shown])
+                conn.execute(f"delete from {table} where page_id = ?", [page_id])
+            conn.execute("delete from pages where id = ?", [page_id])
+        conn.execute("delete from problems where path = ?", [shown])
+        conn.execute("delete from files where path = ?", [shown])
 
-    def _insert_problems(self, problems: list[Problem], stage: str) -> None:
-        self.db["problems"].insert_all(
-            [{"path": p.path, "line": p.line, "message": p.message, "stage": stage, "severity": p.severity} for p in problems]
-        )
+    def _insert_problems(self, problems: list[Problem], stage: str, ref: str | None = None) -> None:
+        self.conn.executemany("insert into problems (path, line, message, stage, severity, ref) values (?, ?, ?, ?, ?, ?)",
+                              [(p.path, p.line, p.message, stage, p.severity, ref) for p in problems])
 
     # --- link pass -------------------------------------------------------------
 
-    def _link(self) -> None:
-        """Resolve every cross-role reference against the whole index; report what does not resolve."""
-        self.db.execute("delete from problems where stage = 'link'")
-        roles = [dict(r) for r in self._fetch("select r.id, r.name, r.norm, r.page_id, p.url as page_url, p.path from roles r join pages p on p.id = r.page_id")]
-        by_name: dict[str, list[dict]] = {}
-        by_norm: dict[str, list[dict]] = {}
-        by_ranks: dict[frozenset[str], list[dict]] = {}
-        for r in roles:
-            r["bag"] = " ".join(sorted(set(r["norm"].split())))
-            by_ranks.setdefault(ranks(r["norm"]), []).append(r)
-            by_name.setdefault(r["name"].lower(), []).append(r)
-            by_norm.setdefault(r["norm"], []).append(r)
-        role_by_id = {r["id"]: r for r in roles}
-        by_bag: dict[str, list[dict]] = {}
-        for r in roles:
-            by_bag.setdefault(r["bag"], []).append(r)
-        group_bags = {rank: [r["bag"] for r in group] for rank, group in by_ranks.items()}
-        alias_norm: dict[str, set[int]] = {}
-        alias_bag: dict[str, set[int]] = {}
-        for a in self._fetch("select role_id, norm from aliases"):
-            alias_norm.setdefault(a["norm"], set()).add(a["role_id"])
-            alias_bag.setdefault(" ".join(sorted(set(a["norm"].split()))), set()).add(a["role_id"])
-        pages_single = {row["url"].rstrip("/"): row["id"] for row in self._fetch("select id, url from pages where single_role = 1")}
-        role_of_page = {r["page_id"]: r["id"] for r in roles}
-        family_of_page = {row["id"]: row["family"] for row in self._fetch("select id, family from pages")}
+    def _link(self, change: _Change | None = None) -> None:
+        """Resolve cross-role references: every row (``change`` None), or only the rows the change
+        can affect (see :meth:`_affected`). Link problems are then re-derived from the rows."""
+        conn = self.conn
+        if change is None:
+            roles: _AllRoles | _IndexedRoles = _AllRoles(conn)
+            report_rows = conn.execute("select id, page_id, t_lname, t_norm, t_bag, t_ranks, t_url from reports").fetchall()
+            extend_rows = conn.execute("select e.id, e.page_id, e.t_lname, e.t_norm, e.t_bag, e.t_ranks, '', e.target, p.family "
+                                       "from extends e join pages p on p.id = e.page_id").fetchall()
+        else:
+            roles = _IndexedRoles(conn)
+            report_ids, extend_ids = self._affected(change)
+            report_rows = _rows_by_id(conn, "select id, page_id, t_lname, t_norm, t_bag, t_ranks, t_url from reports", report_ids)
+            extend_rows = _rows_by_id(conn, "select e.id, e.page_id, e.t_lname, e.t_norm, e.t_bag, e.t_ranks, '', e.target, p.family "
+                                            "from extends e join pages p on p.id = e.page_id", extend_ids, "e.id")
+        updates = []
+        for rid, page_id, *keys in report_rows:
+            target, fuzzy = resolve_target(roles, tuple(keys), page_id, use_url=True)
+            updates.append((target, int(fuzzy), rid))
+        conn.executemany("update reports set target_role_id = ?, fuzzy = ? where id = ?", updates)
+        extend_updates = []
+        for eid, page_id, lname, key, bag, rank, url, target_text, family in extend_rows:
+            target, fuzzy = resolve_target(roles, (lname, key, bag, rank, url), page_id, use_url=False)
+            is_general = target_text.lower().strip() in GENERAL_TARGETS or (norm(target_text) == norm(family) and target is None)
+            extend_updates.append((None if is_general else target, int(is_general), int(fuzzy), eid))
+        conn.executemany("update extends set target_role_id = ?, target_family = ?, fuzzy = ? where id = ?", extend_updates)
+        if change is None:
+            self._link_problems(None, None)
+        else:
+            self._link_problems({r[0] for r in report_rows}, {e[0] for e in extend_rows})
 
-        def resolve(text: str, page_id: int, url: str = "") -> int | None:
-            def prefer(cands: list[dict]) -> int | None:
-                same = [c for c in cands if c["page_id"] == page_id]
-                if len(same) == 1:
-                    return same[0]["id"]
-                if len(cands) == 1:
-                    return cands[0]["id"]
-                return None
+    def _affected(self, change: _Change) -> tuple[set[int], set[int]]:
+        """Rows whose link a change can alter: rows of the written pages, rows that pointed at a
+        removed role, rows whose target has the name, key, words or (single-role page) URL of a
+        role that came or went, and rows the fuzzy step matched (or nothing matched) whose words
+        are close to an added role's. Every lookup goes through an index."""
+        conn = self.conn
+        found: dict[str, set[int]] = {"reports": set(), "extends": set()}
+        for table in found:
+            ids = found[table]
+            for column, values in (("page_id", change.pages), ("target_role_id", change.roles), ("t_lname", change.lnames),
+                                   ("t_norm", change.norms), ("t_bag", change.bags),
+                                   ("t_url", change.urls if table == "reports" else set())):
+                values = sorted(values)
+                for start in range(0, len(values), 500):
+                    chunk = values[start:start + 500]
+                    ids.update(r for (r,) in conn.execute(
+                        f"select id from {table} where {column} in ({','.join('?' * len(chunk))})", chunk))
+            by_rank: dict[str, list[str]] = {}
+            for rank, bag in change.new_roles:
+                by_rank.setdefault(rank, []).append(bag)
+            if by_rank:
+                from rapidfuzz import fuzz
 
-            alternatives = re.split(r"\s+or\s+", text.strip())
-            if len(alternatives) > 1:  # "Area Sales Manager (Intermediate) or Senior Area Sales Manager"
-                return resolve(alternatives[0], page_id, url)
-            exact = by_name.get(text.strip().lower())
-            if exact:
-                return prefer(exact)
-            key = norm(text)
-            if key in by_norm:
-                return prefer(by_norm[key])
-            if key in alias_norm and len(alias_norm[key]) == 1:
-                return next(iter(alias_norm[key]))
-            if url and url.rstrip("/") in pages_single:
-                return role_of_page.get(pages_single[url.rstrip("/")])
-            bag = " ".join(sorted(set(key.split())))
-            same_bag = by_bag.get(bag, [])
-            if same_bag:
-                return prefer(same_bag)
-            via_alias = [role_by_id[i] for i in alias_bag.get(bag, ())]
-            if via_alias:
-                return prefer(via_alias)
-            # "Junior X" is never "Senior X", however close the spelling: compare like ranks only
-            group = by_ranks.get(ranks(key), [])
-            if not group:
-                return None
-            match = process.extractOne(bag, group_bags[ranks(key)], scorer=fuzz.ratio, score_cutoff=93)
-            return group[match[2]]["id"] if match else None
+                for rank, bags in by_rank.items():
+                    for rid, bag in conn.execute(f"select id, t_bag from {table} where t_ranks = ? and "
+                                                 "(target_role_id is null or fuzzy = 1)", (rank,)):
+                        if rid not in ids and any(fuzz.ratio(bag, b) >= FUZZY_CUTOFF for b in bags):
+                            ids.add(rid)
+        return found["reports"], found["extends"]
 
-        updates = [
-            (resolve(row["target"], row["page_id"], row["target_url"]), row["id"])
-            for row in self._fetch("select id, page_id, target, target_url from reports")
-        ]
-        self.db.conn.executemany("update reports set target_role_id = ? where id = ?", updates)
-        unmatched = [
-            Problem(row["path"], row["line"], f"reports-to target '{row['target']}' matches no role in the index", "suspicion")
-            for row in self._fetch("select r.target, r.line, p.path from reports r join pages p on p.id = r.page_id "
-                                   "where r.target_role_id is null order by p.path, r.line")
-        ]
-        self._insert_problems(unmatched, "link")
+    def _link_problems(self, report_ids: set[int] | None, extend_ids: set[int] | None) -> None:
+        """Link problems follow from the linked rows alone (each carries its row, ``ref``), so an
+        incremental link re-derives those of the rows it re-linked and a full link all of them;
+        "Extends" cycles are looked for again over every edge (a few thousand rows)."""
+        conn = self.conn
+        if report_ids is None or extend_ids is None:
+            conn.execute("delete from problems where stage = 'link'")
+            only_reports = only_extends = ""
+        else:
+            refs = [f"r{i}" for i in report_ids] + [f"e{i}" for i in extend_ids] + ["cycle"]
+            for start in range(0, len(refs), 500):
+                chunk = refs[start:start + 500]
+                conn.execute(f"delete from problems where stage = 'link' and ref in ({','.join('?' * len(chunk))})", chunk)
+            only_reports = f" and r.id in ({','.join(map(str, sorted(report_ids)))})"
+            only_extends = f" and e.id in ({','.join(map(str, sorted(extend_ids)))})"
+        conn.execute(
+            "insert into problems (path, line, message, stage, severity, ref) "
+            "select p.path, r.line, 'reports-to target ''' || r.target || ''' matches no role in the index', 'link', "
+            "'suspicion', 'r' || r.id from reports r join pages p on p.id = r.page_id "
+            f"where r.target_role_id is null{only_reports} order by p.path, r.line, r.id")
+        conn.execute(
+            "insert into problems (path, line, message, stage, severity, ref) "
+            "select p.path, e.line, '''' || e.text || ''': no role named ''' || e.target || ''' to extend', 'link', 'error', "
+            "'e' || e.id from extends e join pages p on p.id = e.page_id "
+            f"where e.target_role_id is null and e.target_family = 0{only_extends} order by e.id")
+        edges: dict[tuple[int, str], list[tuple[int, str]]] = {}
+        for role_id, kind, target, path, line in conn.execute(
+                "select e.role_id, coalesce(nullif(e.target_kind, ''), e.section_kind), e.target_role_id, p.path, e.line "
+                "from extends e join pages p on p.id = e.page_id "
+                "where e.target_role_id is not null and e.role_id is not null order by e.id"):
+            edges.setdefault((role_id, kind), []).append((target, f"{path}:{line}"))
+        self._report_cycles(edges)
 
-        edges: dict[tuple[int | None, str], list[tuple[int, str]]] = {}
-        extend_updates: list[tuple[int | None, int, int]] = []
-        link_problems: list[Problem] = []
-        for row in self._fetch("select e.*, p.path from extends e join pages p on p.id = e.page_id"):
-            kind = row["target_kind"] or row["section_kind"]
-            target_text = row["target"]
-            family = family_of_page.get(row["page_id"], "")
-            is_general = target_text.lower().strip() in ("general", "general role", "family", "base") or (
-                norm(target_text) == norm(family) and resolve(target_text, row["page_id"]) is None
-            )
-            target = None if is_general else resolve(target_text, row["page_id"])
-            extend_updates.append((target, int(is_general), row["id"]))
-            if target is None and not is_general:
-                link_problems.append(Problem(row["path"], row["line"], f"'{row['text']}': no role named '{target_text}' to extend"))
-            elif target is not None and row["role_id"] is not None:
-                edges.setdefault((row["role_id"], kind), []).append((target, row["path"] + f":{row['line']}"))
-        self.db.conn.executemany("update extends set target_role_id = ?, target_family = ? where id = ?", extend_updates)
-        self._insert_problems(link_problems, "link")
-        self._report_cycles(edges, role_by_id)
-
-    def _report_cycles(self, edges: dict[tuple[int | None, str], list[tuple[int, str]]], role_by_id: dict[int, dict]) -> None:
+    def _report_cycles(self, edges: dict[tuple[int, str], list[tuple[int, str]]]) -> None:
         """An "Extends" loop (A extends B extends A) is reported once; answers stop at the loop."""
         seen_cycles: set[frozenset[int]] = set()
+        found: list[tuple[str, int, str, list[int]]] = []
         for (start, kind) in list(edges):
             stack = [(start, [start])]
             while stack:
@@ -577,15 +794,20 @@ class IndexStore:
                         key = frozenset(path)
                         if key not in seen_cycles:
                             seen_cycles.add(key)
-                            names = " -> ".join(role_by_id[n]["name"] for n in path + [start] if n in role_by_id)
                             file, _, line = where.rpartition(":")
-                            self._insert_problems([Problem(file, int(line), f"'Extends' cycle in {kind}: {names}")], "link")
+                            found.append((file, int(line), kind, path + [start]))
                     elif target not in path and len(path) < 20:
                         stack.append((target, path + [target]))
+        if not found:
+            return
+        ids = sorted({n for *_, path in found for n in path})
+        names = dict(_rows_by_id(self.conn, "select id, name from roles", set(ids)))
+        self._insert_problems([Problem(file, line, f"'Extends' cycle in {kind}: " + " -> ".join(names[n] for n in path if n in names))
+                               for file, line, kind, path in found], "link", "cycle")
 
     def _fetch(self, sql: str, params: list | tuple = ()) -> list[sqlite3.Row]:
-        """Rows readable by column name, without sqlite-utils' per-row dicts (the link pass reads every role)."""
-        cursor = self.db.conn.cursor()
+        """Rows readable by column name."""
+        cursor = self.conn.cursor()
         cursor.row_factory = sqlite3.Row
         return cursor.execute(sql, params).fetchall()
 
@@ -593,7 +815,7 @@ class IndexStore:
 
     def problems(self) -> list[Problem]:
         return [Problem(r["path"], r["line"], r["message"], r["severity"] or "error")
-                for r in self.db.query("select * from problems where severity = 'error' order by path, line")]
+                for r in self._fetch("select * from problems where severity = 'error' order by path, line")]
 
     def meta(self, key: str) -> str | None:
         return self._meta(key)
@@ -601,18 +823,136 @@ class IndexStore:
     def pages_digest(self) -> str:
         """A hash of every page's path and content hash: two indexes of the same pages agree on it."""
         digest = hashlib.sha256()
-        for path, sha in self.db.conn.execute("select path, sha256 from files order by path"):
+        for path, sha in self.conn.execute("select path, sha256 from files order by path"):
             digest.update(f"{path}\0{sha}\n".encode())
         return digest.hexdigest()[:12]
 
+    def finish(self) -> None:
+        """End a build (``building``): check what was written, then switch the file to WAL, the
+        mode it is served and updated in. Raises FileSafetyError when the check fails."""
+        rows = self.conn.execute("PRAGMA quick_check").fetchall()
+        if rows != [("ok",)]:
+            raise safefiles.FileSafetyError(f"the new index {self.db_path} failed its check: {rows[0][0]}")
+        self.conn.execute("PRAGMA journal_mode=WAL")
+
     def close(self) -> None:
-        self.db.conn.close()
+        self.conn.close()
 
 
-# --- the index file: ownership, one writer at a time, atomic swaps ------------------
+def _rows_by_id(conn: sqlite3.Connection, select: str, ids: set[int], column: str = "id") -> list[tuple]:
+    """``select`` restricted to rows with these ids, in id order, in chunks that fit a statement."""
+    out: list[tuple] = []
+    values = sorted(ids)
+    for start in range(0, len(values), 500):
+        chunk = values[start:start + 500]
+        out.extend(conn.execute(f"{select} where {column} in ({','.join('?' * len(chunk))}) order by {column}", chunk))
+    return out
 
-INDEX_FORMAT = 1  # PRAGMA user_version of an index file
+
+def display_path(path: str, seeds: str) -> str:
+    """A page's path as people know it: relative to the pages folder."""
+    prefix = seeds.rstrip(os.sep) + os.sep
+    return path[len(prefix):] if path.startswith(prefix) else path
+
+
+def pending_changes(conn: sqlite3.Connection, seeds_dir: Path, stamps: dict[str, str] | None = None
+                    ) -> tuple[list[tuple[str, Path, str]], list[str], int]:
+    """Files changed or added since the last sync, files removed, and how many are unchanged.
+
+    A file whose size and modification time are as recorded is not read again: the watcher polls
+    every few seconds, and hashing thousands of pages each time would cost a core. Content hashes
+    still decide what counts as a change. ``stamps`` collects the stamps seen, for the sync.
+    """
+    seeds = str(seeds_dir)
+    files = {display_path(p, seeds): p for p in page_file_names(seeds_dir)}
+    try:
+        known = {path: (sha, stamp or "") for path, sha, stamp in conn.execute("select path, sha256, stamp from files")}
+    except sqlite3.OperationalError:  # no files table yet
+        known = {}
+    changed: list[tuple[str, Path, str]] = []
+    unchanged = 0
+    for shown, path in files.items():
+        stamp = file_stamp(path)
+        if stamps is not None:
+            stamps[shown] = stamp
+        old_sha, old_stamp = known.get(shown, ("", ""))
+        if stamp and stamp == old_stamp:
+            unchanged += 1
+            continue
+        try:
+            sha = file_sha(path)
+        except OSError:
+            sha = ""
+        if sha and old_sha == sha:
+            unchanged += 1  # touched, not changed
+        else:
+            changed.append((shown, Path(path), sha))
+    return changed, [p for p in known if p not in files], unchanged
+
+
+SCHEMA = """
+create table meta (key text primary key, value text);
+create table files (path text primary key, sha256 text, page_id integer, stamp text);
+create table pages (id integer primary key, path text, title text, family text, url text, sha256 text,
+                    description text, single_role integer);
+create table roles (id integer primary key, page_id integer references pages(id), name text, norm text, family text,
+                    group_name text, line integer, url text, same_key text, lname text, bag text, ranks_key text);
+create table aliases (role_id integer references roles(id), alias text, norm text, bag text);
+create table sections (id integer primary key, page_id integer references pages(id), role_id integer, kind text,
+                       heading text, line integer, url text, items text);
+create table grades (page_id integer, role_id integer, grade float, line integer, sentence text);
+create table reports (id integer primary key, page_id integer, role_id integer, target text, target_url text,
+                      target_role_id integer, line integer, sentence text, dotted integer,
+                      t_lname text, t_norm text, t_bag text, t_ranks text, t_url text, fuzzy integer, name_bag text);
+create table extends (id integer primary key, page_id integer, role_id integer, section_kind text, target text,
+                      target_kind text, target_role_id integer, target_family integer, line integer, text text,
+                      t_lname text, t_norm text, t_bag text, t_ranks text, fuzzy integer);
+-- severity: "error" (could not be read) or "suspicion" (read, but probably not as meant)
+create table problems (path text, line integer, message text, stage text, severity text, ref text);
+create index roles_page on roles (page_id);
+create index roles_norm on roles (norm);
+create index roles_lname on roles (lname);
+create index roles_bag on roles (bag);
+create index roles_ranks on roles (ranks_key);
+create index roles_same_key on roles (same_key);
+create index aliases_role on aliases (role_id);
+create index aliases_norm on aliases (norm);
+create index aliases_bag on aliases (bag);
+create index sections_role on sections (role_id, kind);
+create index sections_page on sections (page_id, kind);
+create index grades_grade on grades (grade);
+create index grades_role on grades (role_id);
+create index grades_page on grades (page_id);
+create index reports_role on reports (role_id);
+create index reports_page on reports (page_id);
+create index reports_target on reports (target_role_id);
+create index reports_lname on reports (t_lname);
+create index reports_norm on reports (t_norm);
+create index reports_bag on reports (t_bag);
+create index reports_ranks on reports (t_ranks);
+create index reports_url on reports (t_url);
+create index reports_name_bag on reports (name_bag);
+create index extends_role on extends (role_id, section_kind);
+create index extends_page on extends (page_id, line);
+create index extends_target on extends (target_role_id);
+create index extends_lname on extends (t_lname);
+create index extends_norm on extends (t_norm);
+create index extends_bag on extends (t_bag);
+create index extends_ranks on extends (t_ranks);
+create index problems_path on problems (path);
+create index problems_ref on problems (ref);
+-- contentless: the text lives once, in sections.items; a deleted row hands its text back (_delete_file)
+create virtual table sections_fts using fts5 (heading, text, content='', tokenize='porter');
+"""
+
+# --- the index file: ownership, one writer at a time, updates in place ------------------
+
+INDEX_FORMAT = 2  # PRAGMA user_version of an index file; 2: WAL, compact items, contentless FTS
 TEMP_TAG = "building"
+WAL_SIZE_LIMIT = 16 * 1024 * 1024  # the -wal file is cut back to this after a checkpoint
+CHECK_INLINE_BYTES = 8 * 1024 * 1024  # files up to this size are checked before use (a few ms)
+CHECK_AGAIN_SECONDS = 3600.0  # a large file in service is checked again in the background this often
+CHECK_DELAY_SECONDS = 2.0  # ... starting this long after it is first seen, off the cold start's CPU
 
 
 def not_an_index(db_path: Path) -> safefiles.FileSafetyError:
@@ -632,7 +972,8 @@ def check_index_path(db_path: Path, seeds_dir: Path) -> None:
 
 
 def index_identity(db_path: Path) -> tuple[int, int] | None:
-    """(device, inode) of the index file: every swap gives a new one, so a changed identity is a new index."""
+    """(device, inode) of the index file: a rebuilt file (schema, damage) gets a new one; an update
+    in place keeps it and raises the generation (:func:`read_generation`) instead."""
     try:
         info = db_path.stat()
     except OSError:
@@ -640,86 +981,217 @@ def index_identity(db_path: Path) -> tuple[int, int] | None:
     return (info.st_dev, info.st_ino)
 
 
+class _Checks:
+    """Damage detection off the path to the first answer.
+
+    ``PRAGMA quick_check`` reads the whole file (a third of a second at 3,000 families). A small
+    file is checked before use; a large one in a background thread a little after this process
+    first sees it, and again every hour; a failed check marks the file, and the next
+    :func:`update_index` rebuilds it. A build checks what it wrote before swapping it in.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.damaged: set[tuple[int, int]] = set()
+        self.checked: dict[tuple[int, int], float] = {}  # identity -> when a background check was started
+
+    def verdict(self, db_path: Path) -> bool:
+        """False when the file is known to be damaged; otherwise True (checking it, now or soon)."""
+        identity = index_identity(db_path)
+        if identity is None:
+            return True
+        with self.lock:
+            if identity in self.damaged:
+                return False
+        try:
+            size = db_path.stat().st_size
+        except OSError:
+            return True
+        if size <= CHECK_INLINE_BYTES:
+            return safefiles.quick_check(db_path)
+        now = time.monotonic()
+        with self.lock:
+            last = self.checked.get(identity)
+            if last is not None and now - last < CHECK_AGAIN_SECONDS:
+                return True
+            self.checked[identity] = now
+        timer = threading.Timer(CHECK_DELAY_SECONDS, self._check, (db_path, identity))
+        timer.daemon = True
+        timer.name = "rolecall-index-check"
+        timer.start()
+        return True
+
+    def _check(self, db_path: Path, identity: tuple[int, int]) -> None:
+        if index_identity(db_path) != identity:
+            return  # replaced meanwhile: the new file gets its own check
+        if not check_file(db_path):
+            import logging
+
+            logging.getLogger(__name__).error("the index %s is damaged; it is rebuilt on the next refresh", db_path)
+            with self.lock:
+                self.damaged.add(identity)
+
+    def forget(self, db_path: Path) -> None:
+        identity = index_identity(db_path)
+        with self.lock:
+            self.damaged.discard(identity)  # type: ignore[arg-type]
+            self.checked.pop(identity, None)  # type: ignore[arg-type]
+
+
+def check_file(db_path: Path) -> bool:
+    """``PRAGMA quick_check`` of the file as it is now (a read transaction: writers go on)."""
+    try:
+        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            return conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+
+
+CHECKS = _Checks()
+
+
 def update_index(db_path: Path, seeds_dir: Path, base_url: str = DEFAULT_BASE_URL) -> SyncReport:
     """Bring the index file in line with the pages, safely for readers and for other writers.
 
-    * Readers (``Knowledge``) hold the file open; a new version is written to a unique
-      temporary file beside it and moved over it with one ``os.replace``, so nobody ever
-      sees half an index, and open readers finish on the old file.
+    * A current index (ours, this code, this base URL) is updated in place in one WAL
+      transaction: readers keep the snapshot they started with and never see half a change;
+      a writer killed half way leaves nothing (the transaction never committed).
+    * A file that has to be built from scratch (new, damaged, other code or base URL) is
+      written to a unique temporary file beside it, checked, and moved over it with one
+      ``os.replace`` after the old file's -wal/-shm are retired (:func:`_swap_in`).
     * One writer at a time (:class:`bot.safefiles.WriterLock`): a process that waited
       looks again, and when the winner already did the work it simply uses the winner's file.
-    * A file that is not provably a Rolecall index is never deleted or overwritten; a
-      damaged one of ours is rebuilt from the pages.
-    * On any failure (read-only folder, full disk) the temporary file is removed and a
-      :class:`bot.safefiles.FileSafetyError` names the path; the old index is untouched.
+    * A file that is not provably a Rolecall index is never deleted or overwritten.
+    * On any failure (read-only folder, full disk) a :class:`bot.safefiles.FileSafetyError`
+      names the path; the old index is untouched and any temporary file removed.
     """
     check_index_path(db_path, seeds_dir)
-    fresh = _pending_if_current(db_path, seeds_dir, base_url)
-    if fresh is not None and not fresh[0] and not fresh[1]:
-        return SyncReport(reused=fresh[2])
+    first = _pending_if_current(db_path, seeds_dir, base_url)
+    if first is not None and not first[1][0] and not first[1][1]:
+        return SyncReport(reused=first[1][2])
     safefiles.ensure_parent(db_path)
     if not os.access(db_path.parent, os.W_OK):
         raise safefiles.FileSafetyError(f"cannot write the index {db_path}: the folder {db_path.parent} is read-only")
     with safefiles.WriterLock(db_path):
         for stale in safefiles.stale_temp_files(db_path, TEMP_TAG):
             safefiles.remove_quietly(stale)  # left by a writer that was killed (we hold the lock)
-        pending = _pending_if_current(db_path, seeds_dir, base_url)  # the file may have changed while we waited
-        if pending is not None and not pending[0] and not pending[1]:
-            return SyncReport(reused=pending[2])
-        generation = read_generation(db_path)
-        temp: Path | None = None
+        current = first
+        if first is None or read_generation(db_path) != first[0]:
+            current = _pending_if_current(db_path, seeds_dir, base_url)  # another writer got there first
+        if current is not None and not current[1][0] and not current[1][1]:
+            return SyncReport(reused=current[1][2])
         try:
-            temp = safefiles.temp_path(db_path, TEMP_TAG)
-            if pending is not None:
-                # a closed rollback-journal index is consistent, and only lock holders write it
-                shutil.copyfile(db_path, temp)
-            store = IndexStore(temp, seeds_dir, base_url)
-            try:
-                report = store.sync(pending=pending)
-                store._set_meta("generation", str(generation + 1))
-                store._set_meta("pages_digest", store.pages_digest())
-                store.db.conn.commit()
-            finally:
-                store.close()
-            safefiles.fsync_file(temp)
-            os.replace(temp, db_path)
-            temp = None
-            safefiles.fsync_dir(db_path.parent)
-            return report
+            if current is not None:
+                try:
+                    return _update_in_place(db_path, seeds_dir, base_url, current)
+                except sqlite3.DatabaseError as error:
+                    if not _is_damage(error):
+                        raise
+                    CHECKS.damaged.add(index_identity(db_path))  # type: ignore[arg-type]
+            return _rebuild(db_path, seeds_dir, base_url)
         except safefiles.FileSafetyError:
             raise
         except (OSError, sqlite3.Error) as error:
             raise safefiles.FileSafetyError(f"cannot write the index {db_path}: {safefiles.describe(error)}") from None
-        finally:
-            if temp is not None:
-                safefiles.remove_quietly(temp)
 
 
-def _pending_if_current(db_path: Path, seeds_dir: Path, base_url: str) -> tuple[list[tuple[str, Path, str]], list[str], int] | None:
-    """What changed since the index was built, or None when it must be built from scratch
-    (missing, empty, damaged, or made by other code / for another base URL). Refuses a foreign file."""
-    state = safefiles.inspect(db_path, safefiles.INDEX_APPLICATION_ID, "meta")
-    if state == safefiles.FOREIGN:
-        raise not_an_index(db_path)
-    if state != safefiles.OURS:
-        return None
+def _is_damage(error: sqlite3.DatabaseError) -> bool:
+    name = getattr(error, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in str(error)
+
+
+def _update_in_place(db_path: Path, seeds_dir: Path, base_url: str,
+                     current: tuple[int, tuple[list[tuple[str, Path, str]], list[str], int]]) -> SyncReport:
+    """One transaction on the served file (we hold the writer lock)."""
+    store = IndexStore(db_path, seeds_dir, base_url)
     try:
-        store = IndexStore(db_path, seeds_dir, base_url)
-    except sqlite3.Error:
-        return None
-    try:
-        if store.needs_schema():
-            return None
-        return store.pending()
-    except sqlite3.DatabaseError:
-        return None
+        return store.sync(pending=current[1], meta={"generation": str(current[0] + 1)})
     finally:
         store.close()
 
 
+def _rebuild(db_path: Path, seeds_dir: Path, base_url: str) -> SyncReport:
+    """Build a whole new file beside the old one and swap it in (we hold the writer lock)."""
+    generation = read_generation(db_path)
+    temp = safefiles.temp_path(db_path, TEMP_TAG)
+    try:
+        store = IndexStore(temp, seeds_dir, base_url, building=True)
+        try:
+            report = store.sync(meta={"generation": str(generation + 1)})
+            store.finish()
+        finally:
+            store.close()
+        safefiles.fsync_file(temp)
+        _swap_in(temp, db_path)
+        CHECKS.forget(db_path)
+        return report
+    finally:
+        if temp.exists():
+            safefiles.remove_quietly(temp)
+
+
+def _swap_in(temp: Path, db_path: Path) -> None:
+    """Move a finished file over the index path.
+
+    SQLite opens ``<path>-wal`` for whatever file is at ``<path>``, so the old file's -wal must
+    never meet the new file: it would be replayed into it. So, holding the writer lock (no other
+    writer exists): checkpoint the old file (its content then no longer needs its -wal), remove
+    its -wal and -shm, then rename. Readers of the old file keep their open descriptors and
+    snapshots; SQLite sees that their file moved and neither checkpoints nor deletes side files
+    when they close. A reader opening in the instant between the removal and the rename gets
+    the old file's last checkpointed version, whole, and moves on at the next generation.
+    """
+    if safefiles.inspect(db_path, safefiles.INDEX_APPLICATION_ID, "meta", check=False) == safefiles.OURS:
+        try:
+            conn = sqlite3.connect(db_path, timeout=5)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            pass  # damaged or busy: it is being replaced anyway
+        for suffix in ("-wal", "-shm", "-journal"):
+            try:
+                Path(str(db_path) + suffix).unlink()
+            except FileNotFoundError:
+                pass
+    os.replace(temp, db_path)
+    safefiles.fsync_dir(db_path.parent)
+
+
+def _pending_if_current(db_path: Path, seeds_dir: Path, base_url: str
+                        ) -> tuple[int, tuple[list[tuple[str, Path, str]], list[str], int]] | None:
+    """The generation and what changed since, or None when the file must be built from scratch
+    (missing, empty, damaged, old format, or made by other code / for another base URL). Read on
+    a read-only connection; refuses a foreign file."""
+    state = safefiles.inspect(db_path, safefiles.INDEX_APPLICATION_ID, "meta", check=False)
+    if state == safefiles.FOREIGN:
+        raise not_an_index(db_path)
+    if state != safefiles.OURS or not CHECKS.verdict(db_path):
+        return None
+    try:
+        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return None
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] != INDEX_FORMAT:
+            return None
+        meta = dict(conn.execute("select key, value from meta where key in ('schema', 'base_url', 'generation')"))
+        if meta.get("schema") != SCHEMA_VERSION or meta.get("base_url") != base_url:
+            return None
+        return int(meta.get("generation") or 0), pending_changes(conn, seeds_dir)
+    except (sqlite3.DatabaseError, ValueError):
+        return None
+    finally:
+        conn.close()
+
+
 def read_generation(db_path: Path) -> int:
     """The generation of the index at ``db_path`` (0 when there is none or it cannot be read);
-    answer workers poll it to pick up a new index."""
+    raised by every update, in place or not: answer workers poll it to pick up a new index."""
     try:
         conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
         try:

@@ -9,6 +9,7 @@ with the heading and link it came from.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -17,14 +18,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import sqlite_utils
-
+from bot.index import unpack_items
 from bot.names import bag as name_bag
-from bot.parse import Problem
+from bot.page_model import Problem
 from bot.resolve import FamilyRef, Resolver, RoleRef
 
 SECTION_FALLBACK_KINDS = ("responsibilities", "requirements")
 LINK_LABEL = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
+RETIRE_GRACE_SECONDS = 5.0
 COMPENSATION_LINK = re.compile(r"\]\((https?://[^()\s\"]*compensation[^()\s\"]*)\)", re.I)
 
 
@@ -70,21 +71,40 @@ class ReportsTo:
 
 
 class Knowledge:
-    """Everything handlers may ask of the index. One instance per index version."""
+    """Everything handlers may ask of the index. One instance per index version.
 
-    def __init__(self, db_path: Path) -> None:
-        # immutable: this file is never written while open (updates replace it), so no locking
-        conn = sqlite3.connect(Path(db_path).resolve().as_uri() + "?mode=ro&immutable=1", uri=True, check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
+    It pins its version: one read transaction, begun before anything is loaded and held until
+    :meth:`close`, so what it loaded up front and every later lazy query see the same snapshot
+    while the writer updates the file in place (WAL). What a question rarely needs (grades,
+    reports-to lines, "Extends" targets, sections) is asked of the index when needed, through
+    indexes, rather than loaded for every role at open. ``previous``: the version served before;
+    roles of pages that did not change are taken from it rather than read and built again.
+    """
+
+    def __init__(self, db_path: Path, previous: "Knowledge | None" = None) -> None:
+        self.db_path = Path(db_path)
+        self.conn = open_snapshot(self.db_path)
         self.lock = threading.Lock()
+        self._users = 0
+        self._retired = False
+        self.closed = False
         self.pages = {r["id"]: r for r in self._query("select id, path, title, family, url, single_role from pages")}
         self.roles: dict[int, RoleRef] = {}
-        # plain tuples in the per-role loops: reading a sqlite3.Row by column name compares names,
-        # which was most of loading 24,000 roles
-        where = {page_id: (row["path"], row["url"]) for page_id, row in self.pages.items()}
-        for role_id, page_id, name, family, url in self._tuples("select id, page_id, name, family, url from roles order by page_id, line, id"):
-            path, page_url = where[page_id]
-            self.roles[role_id] = RoleRef(role_id, name, family, path, page_url, url, page_id)
+        kept = previous.roles if previous is not None and not previous.closed else {}
+        old_pages = previous.pages if kept else {}
+        # a page id is never reused (bot.index), so a page id served before has the same roles now
+        for role_id, role in kept.items():
+            if role.page_id in self.pages:
+                self.roles[role_id] = role
+        fresh = [pid for pid in self.pages if pid not in old_pages]
+        if fresh:
+            where = {page_id: (row["path"], row["url"]) for page_id, row in self.pages.items()}
+            sql = "select id, page_id, name, family, url from roles"
+            if kept:
+                sql += f" where page_id in ({','.join(map(str, fresh))})"
+            for role_id, page_id, name, family, url in self._tuples(sql + " order by page_id, line, id"):
+                path, page_url = where[page_id]
+                self.roles[role_id] = RoleRef(role_id, name, family, path, page_url, url, page_id)
         alias_rows = self._tuples("select role_id, alias, norm from aliases")
         aliases = [(a[0], a[1]) for a in alias_rows]
         alias_norms = [a[2] or "" for a in alias_rows]
@@ -96,30 +116,42 @@ class Knowledge:
             if not page["single_role"] and by_page.get(page_id):
                 self.families.append(FamilyRef(page["family"], page["path"], page["url"], page_id, tuple(by_page[page_id])))
         self.resolver = Resolver(list(self.roles.values()), aliases, self.families, alias_norms)
-        self.grades: dict[int, list[Grade]] = {}
-        for role_id, grade, sentence, url in self._tuples("select g.role_id, g.grade, g.sentence, r.url from grades g join roles r on r.id = g.role_id order by g.line"):
-            number = float(grade)
-            self.grades.setdefault(role_id, []).append(Grade(int(number) if number.is_integer() else number, sentence, url))
-        self.by_grade: dict[int, list[int]] = {}
-        for rid in self.roles:  # page order, so lists read like the handbook
-            for grade in dict.fromkeys(g.grade for g in self.grades.get(rid, [])):
-                self.by_grade.setdefault(grade, []).append(rid)
-        self.reports: dict[int, list[ReportsTo]] = {}
-        self.reported_by: dict[int, list[tuple[RoleRef, str]]] = {}
-        # the words of a reports-to target that links to no role -> the roles naming it
-        self.by_target: dict[str, list[tuple[RoleRef, str, str]]] = {}
-        for role_id, target_role_id, target_text, target_url, sentence in self._tuples(
-                "select role_id, target_role_id, target, target_url, sentence from reports order by line"):
-            target = self.roles.get(target_role_id) if target_role_id else None
-            role = self.roles[role_id]
-            self.reports.setdefault(role_id, []).append(ReportsTo(target_text, target, target_url, sentence, role.url))
-            if target:
-                self.reported_by.setdefault(target.id, []).append((role, sentence))
-            if target is None:
-                self.by_target.setdefault(name_bag(target_text), []).append((role, sentence, target_text))
-        extends = self._query("select * from extends order by id")
-        places = self._tuples("select page_id, line from extends order by id")  # the same rows, in the same order
-        self.extends = dict(zip(places, extends))
+        self.extends = _ExtendsByPlace(self)
+        self._at_grade: dict[float, list[int]] = {}
+
+    # --- the snapshot's life -----------------------------------------------------
+
+    def meta(self) -> dict[str, str]:
+        """The index's meta rows (generation, pages digest, ...) as of this snapshot."""
+        return {k: v for k, v in self._tuples_locked("select key, value from meta")}
+
+    def using(self) -> "_InUse":
+        """``with kb.using():`` around a question, so :meth:`retire` waits for it."""
+        return _InUse(self)
+
+    def retire(self, grace: float = RETIRE_GRACE_SECONDS) -> None:
+        """This version is no longer served: close it (releasing its snapshot, so checkpoints can
+        go on) once no question uses it and ``grace`` seconds have passed for anyone who took it
+        without :meth:`using` (a Slack surface rendering a card)."""
+        def later() -> None:
+            with self.lock:
+                self._retired = True
+                if self._users == 0:
+                    self._close_locked()
+
+        timer = threading.Timer(grace, later)
+        timer.daemon = True
+        timer.name = "rolecall-retire"
+        timer.start()
+
+    def close(self) -> None:
+        with self.lock:
+            self._close_locked()
+
+    def _close_locked(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.conn.close()
 
     def stats(self) -> dict:
         """Counts and problems of this index version."""
@@ -130,8 +162,8 @@ class Knowledge:
         return {
             "pages": len(self.pages),
             "roles": len(self.roles),
-            "grades": len(self.grades),
-            "reports_to": len(self.reports),
+            "grades": count("select count(distinct role_id) as n from grades"),
+            "reports_to": count("select count(distinct role_id) as n from reports"),
             "hiring_processes": count("select count(distinct page_id) as n from sections where kind = 'hiring_process'"),
             "problems": [str(p) for p in self.problems()],
             "suspicions": [str(p) for p in self.suspicions()],
@@ -209,16 +241,38 @@ class Knowledge:
         return [self.roles[i] for i in family.role_ids]
 
     def grade_of(self, role: RoleRef) -> list[Grade]:
-        return self.grades.get(role.id, [])
+        out = []
+        for grade, sentence in self._tuples_locked("select grade, sentence from grades where role_id = ? order by line, rowid", (role.id,)):
+            number = float(grade)
+            out.append(Grade(int(number) if number.is_integer() else number, sentence, role.url))
+        return out
 
     def roles_at_grade(self, grade: int) -> list[RoleRef]:
-        return [self.roles[rid] for rid in self.by_grade.get(grade, [])]
+        """Roles with this grade, in page order (lists read like the handbook)."""
+        key = float(grade)
+        ids = self._at_grade.get(key)
+        if ids is None:
+            ids = [rid for (rid,) in self._tuples_locked(
+                "select g.role_id from grades g join roles r on r.id = g.role_id where g.grade = ? "
+                "group by g.role_id order by r.page_id, r.line, r.id", (key,))]
+            self._at_grade[key] = ids
+        return [self.roles[rid] for rid in ids if rid in self.roles]
 
     def all_grades(self) -> list[int]:
-        return sorted({g.grade for grades in self.grades.values() for g in grades})
+        out = []
+        for (grade,) in self._tuples_locked("select distinct grade from grades where role_id is not null order by grade"):
+            number = float(grade)
+            out.append(int(number) if number.is_integer() else number)
+        return sorted(set(out))
 
     def reports_to(self, role: RoleRef) -> list[ReportsTo]:
-        return self.reports.get(role.id, [])
+        return [ReportsTo(target, self.roles.get(tid) if tid else None, url, sentence, role.url)
+                for tid, target, url, sentence in self._tuples_locked(
+                    "select target_role_id, target, target_url, sentence from reports where role_id = ? order by line, id", (role.id,))]
+
+    @property
+    def reported_by(self) -> "_ReportedBy":
+        return _ReportedBy(self)
 
     def direct_reports(self, role: RoleRef) -> list[tuple[RoleRef, str]]:
         """Roles whose reports-to links to ``role``, and those whose unlinked reports-to names it
@@ -238,22 +292,31 @@ class Knowledge:
         """Roles whose reports-to sentence names ``name`` (its words, in any order), with the sentence
         and the name as written: the only way to answer "who reports to the VP, Corporate
         Controller" when no page defines that role."""
-        return list(self.by_target.get(name_bag(name), []))
+        return [(self.roles[rid], sentence, target) for rid, sentence, target in self._tuples_locked(
+            "select role_id, sentence, target from reports where target_role_id is null and name_bag = ? order by line, id",
+            (name_bag(name),)) if rid in self.roles]
 
     # --- sections -------------------------------------------------------------
 
-    def _rows(self, sql: str, params: list) -> list[sqlite3.Row]:
+    def _rows(self, sql: str, params: list | tuple) -> list[sqlite3.Row]:
         with self.lock:
             return self._query(sql, params)
 
+    def _tuples_locked(self, sql: str, params: list | tuple = ()) -> list[tuple]:
+        with self.lock:
+            return self._tuples(sql, params)
+
     def _tuples(self, sql: str, params: list | tuple = ()) -> list[tuple]:
-        """Rows as plain tuples, for loops over every role, grade or reports-to line."""
-        return self.db.conn.execute(sql, params).fetchall()
+        """Rows as plain tuples, for loops over every role."""
+        if self.closed:
+            raise sqlite3.ProgrammingError(f"this version of the index {self.db_path} is no longer served")
+        return self.conn.execute(sql, params).fetchall()
 
     def _query(self, sql: str, params: list | tuple = ()) -> list[sqlite3.Row]:
-        """Rows as sqlite3.Row (read by column name, built in C: sqlite-utils' dicts cost
-        a noticeable share of loading 8,000 roles)."""
-        cursor = self.db.conn.cursor()
+        """Rows as sqlite3.Row (read by column name, built in C)."""
+        if self.closed:
+            raise sqlite3.ProgrammingError(f"this version of the index {self.db_path} is no longer served")
+        cursor = self.conn.cursor()
         cursor.row_factory = sqlite3.Row
         return cursor.execute(sql, params).fetchall()
 
@@ -264,7 +327,7 @@ class Knowledge:
             return self._view(own, role, kind)
         if kind in SECTION_FALLBACK_KINDS:
             overview = self._rows("select * from sections where role_id = ? and kind = 'overview' order by line", [role.id])
-            if overview and any(i["kind"] == "item" for row in overview for i in json.loads(row["items"])):
+            if overview and any(i[2] == "item" for row in overview for i in unpack_items(row["items"])):
                 view = self._view(overview, role, kind)
                 view.from_overview = True
                 return view
@@ -276,7 +339,7 @@ class Knowledge:
         if kind in SECTION_FALLBACK_KINDS:
             # a list under a heading that is no known section name is still the role's own text
             other = self._rows("select * from sections where role_id = ? and kind = 'other' order by line", [role.id])
-            if any(i["kind"] == "item" for row in other for i in json.loads(row["items"])):
+            if any(i[2] == "item" for row in other for i in unpack_items(row["items"])):
                 view = self._view(other, role, kind)
                 view.from_overview = True
                 return view
@@ -312,10 +375,10 @@ class Knowledge:
     def _expand(self, row: dict, kind: str, seen: set[tuple[int, str]], depth: int, inherited_from: str) -> list[Line]:
         """A section's lines with every "Extends that of X" followed by X's lines, transitively."""
         lines: list[Line] = []
-        for item in json.loads(row["items"]):
-            is_item = item["kind"] == "item"
-            lines.append(Line(item["text"], depth + (item["depth"] if is_item else 0), item.get("number"), inherited_from, paragraph=not is_item))
-            ext = self.extends.get((row["page_id"], item["line"]))
+        for text, line, item_kind, item_depth, number in unpack_items(row["items"]):
+            is_item = item_kind == "item"
+            lines.append(Line(text, depth + (item_depth if is_item else 0), number, inherited_from, paragraph=not is_item))
+            ext = self.extends.get((row["page_id"], line))
             if not ext:
                 continue
             target_kind = ext["target_kind"] or (kind if kind in SECTION_FALLBACK_KINDS else ext["section_kind"])
@@ -347,9 +410,9 @@ class Knowledge:
         page does say when no fact could be read from it."""
         found = []
         for row in self._rows("select items from sections where role_id = ? order by line", [role.id]):
-            for item in json.loads(row["items"]):
-                if re.search(rf"\b{re.escape(word)}", item["text"], re.I):
-                    found.append(LINK_LABEL.sub(r"\1", item["text"]))
+            for text, *_ in unpack_items(row["items"]):
+                if re.search(rf"\b{re.escape(word)}", text, re.I):
+                    found.append(LINK_LABEL.sub(r"\1", text))
         return found
 
     def compensation_link(self, role: RoleRef) -> str:
@@ -377,4 +440,75 @@ class Knowledge:
             )
         except sqlite3.OperationalError:
             return []
-        return rows
+        # items as the search handler reads them: one object per item, by name
+        return [{**dict(row), "items": json.dumps([{"text": t, "line": ln, "kind": k, "depth": d, "number": n}
+                                                   for t, ln, k, d, n in unpack_items(row["items"])])} for row in rows]
+
+
+def open_snapshot(db_path: Path) -> sqlite3.Connection:
+    """A read-only connection holding one read transaction (its snapshot) from now on.
+
+    Read-only WAL needs the -shm beside the file; SQLite creates it when the folder is writable
+    (a worker, the same user as the indexer). When nobody can write the folder (a baked image),
+    nobody can update the file either, and it is opened as immutable.
+    """
+    uri = Path(db_path).resolve().as_uri()
+    try:
+        conn = sqlite3.connect(uri + "?mode=ro", uri=True, check_same_thread=False, isolation_level=None, timeout=30)
+        conn.execute("BEGIN")
+        conn.execute("select count(*) from meta").fetchone()  # the snapshot starts here
+        return conn
+    except sqlite3.OperationalError:
+        if os.access(Path(db_path).parent, os.W_OK):
+            raise
+    conn = sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, check_same_thread=False, isolation_level=None)
+    conn.execute("BEGIN")
+    return conn
+
+
+class _InUse:
+    """Counts a question on a :class:`Knowledge`, so retiring it waits."""
+
+    def __init__(self, kb: Knowledge) -> None:
+        self.kb = kb
+
+    def __enter__(self) -> Knowledge:
+        with self.kb.lock:
+            self.kb._users += 1
+        return self.kb
+
+    def __exit__(self, *exc: object) -> None:
+        kb = self.kb
+        with kb.lock:
+            kb._users -= 1
+            if kb._retired and kb._users == 0:
+                kb._close_locked()
+
+
+class _ExtendsByPlace:
+    """``kb.extends.get((page_id, line))``: the "Extends" row at a line of a page, read per page
+    when a section of it is first shown."""
+
+    def __init__(self, kb: Knowledge) -> None:
+        self.kb = kb
+        self._pages: dict[int, dict[int, sqlite3.Row]] = {}
+
+    def get(self, place: tuple[int, int], default: sqlite3.Row | None = None) -> sqlite3.Row | None:
+        page_id, line = place
+        rows = self._pages.get(page_id)
+        if rows is None:
+            rows = {r["line"]: r for r in self.kb._rows("select * from extends where page_id = ? order by id", (page_id,))}
+            self._pages[page_id] = rows
+        return rows.get(line, default)
+
+
+class _ReportedBy:
+    """``kb.reported_by.get(role_id)``: the roles whose reports-to links to a role, with the sentence."""
+
+    def __init__(self, kb: Knowledge) -> None:
+        self.kb = kb
+
+    def get(self, role_id: int, default: list | None = None) -> list[tuple[RoleRef, str]]:
+        kb = self.kb
+        rows = kb._tuples_locked("select role_id, sentence from reports where target_role_id = ? order by line, id", (role_id,))
+        return [(kb.roles[rid], sentence) for rid, sentence in rows if rid in kb.roles] or (default if default is not None else [])

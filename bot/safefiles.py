@@ -85,8 +85,11 @@ def quick_check(path: Path) -> bool:
     return ok
 
 
-def inspect(path: Path, app_id: int, legacy_table: str) -> str:
+def inspect(path: Path, app_id: int, legacy_table: str, *, check: bool = True) -> str:
     """What is at ``path``: MISSING, EMPTY, OURS (healthy), DAMAGED (ours, but quick_check fails) or FOREIGN.
+
+    ``check=False`` reads only the header (OURS then means "ours", not "healthy"): the index
+    checks large files in the background (:class:`bot.index._Checks`), not on the way to an answer.
 
     A file is ours when its SQLite header carries ``app_id``. Files written before the stamp
     existed (application_id 0) count as ours when they open and hold ``legacy_table``; a
@@ -107,7 +110,7 @@ def inspect(path: Path, app_id: int, legacy_table: str) -> str:
     except OSError as error:
         raise FileSafetyError(f"cannot read {path}: {error.strerror or error}") from None
     if found == app_id:
-        return OURS if quick_check(path) else DAMAGED
+        return OURS if not check or quick_check(path) else DAMAGED
     if found == 0 and _has_table(path, legacy_table):
         return OURS if quick_check(path) else FOREIGN
     return FOREIGN
