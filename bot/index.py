@@ -517,7 +517,7 @@ class IndexStore:
                 conn.execute("PRAGMA journal_mode=WAL")
             except sqlite3.DatabaseError:  # damaged: needs_schema() says so and sync() starts over
                 pass
-            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         return conn
 
