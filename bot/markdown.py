@@ -1,7 +1,7 @@
 """Markdown structure: turn a page body into a flat list of blocks with line numbers.
 
-markdown-it-py does the real parsing (lists, nesting, tables, links, HTML);
-this module only flattens its token stream into the four kinds of block the
+markdown-it.rs does the real parsing (lists, nesting, tables, fences, HTML);
+this module only flattens its tree into the four kinds of block the
 role parser cares about, rendering inline content as the light Markdown used
 in answers (``[label](absolute-url)`` links, everything else as plain text).
 """
@@ -9,13 +9,12 @@ in answers (``[label](absolute-url)`` links, everything else as plain text).
 from __future__ import annotations
 
 import html
-import logging
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from markdown_it_pyrs import MarkdownIt, Node
 
 ERB_TAG = re.compile(r"<%.*?%>", re.DOTALL)
 KRAMDOWN_MARKER = re.compile(r"^\s*(\{:[^}\n]*\}|\{::[^}\n]*/?\})\s*$", re.MULTILINE)
@@ -52,14 +51,13 @@ def strip_templates(body: str) -> str:
     return KRAMDOWN_MARKER.sub(_blank_preserving_lines, body)
 
 
-# Block structure comes from markdown-it (lists, nesting, tables, headings). Only the block rules
-# job pages use are on: horizontal rules, block quotes, indented code and setext headings read as
-# ordinary text. Inline markup is rendered by render_inline below rather than by markdown-it's
-# inline parser: answers only need text and links, and this halves parsing time at handbook scale.
-_PARSER = MarkdownIt("zero", {"html": True}).enable(["heading", "list", "paragraph", "table", "fence", "html_block"])
-_PARSER.disable("inline")
-# markdown-it logs every block rule it tries at DEBUG; at thousands of pages that alone costs seconds
-logging.getLogger("markdown_it").setLevel(logging.INFO)
+# Block structure comes from markdown-it.rs (markdown-it's Rust port, through markdown-it-pyrs): lists,
+# nesting, tables, headings, fences, HTML blocks. Only the block rules job pages use are on:
+# horizontal rules, block quotes, indented code, setext headings and link reference definitions read
+# as ordinary text. No inline rule runs: render_inline below renders inline markup, since answers
+# only need text and links. The tree it builds is the one markdown-it-py's token stream gave, at a
+# fifth of the cost (see README, Dependencies).
+_PARSER = MarkdownIt("zero").enable_many(["heading", "list", "paragraph", "table", "fence", "html_block"])
 
 CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
 IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()]*(?:\([^()]*\)[^()]*)*\)")
@@ -156,74 +154,130 @@ def parse_blocks(body: str, *, base_url: str, page_url: str, line_offset: int = 
     ``line_offset`` is the number of file lines before ``body`` (the front
     matter), so every block's ``line`` is a line number in the file itself.
     """
-    tokens = _PARSER.parse(strip_templates(body))
-    blocks: list[Block] = []
-    list_stack: list[dict[str, int | bool]] = []  # one entry per open list
-    item_open_at: list[int] = []  # index in blocks of the current item, per list level
-    pending_heading: tuple[int, int] | None = None
-    row: list[str] = []
-    row_line = 0
+    source = normalize(strip_templates(body))
+    flat = _Flattener(base_url, page_url, _LineIndex(source, line_offset))
+    flat.visit(_tree(source))
+    return [b for b in flat.blocks if b.kind != "item" or b.text]
 
-    def line_of(tok: Token) -> int:
-        return (tok.map[0] if tok.map else 0) + 1 + line_offset
 
-    for i, tok in enumerate(tokens):
-        t = tok.type
-        if t == "heading_open":
-            pending_heading = (int(tok.tag[1]), line_of(tok))
-        elif t in ("bullet_list_open", "ordered_list_open"):
-            start = int(tok.attrs.get("start", 1) or 1) if t == "ordered_list_open" else 0
-            list_stack.append({"ordered": t == "ordered_list_open", "next": start})
-        elif t in ("bullet_list_close", "ordered_list_close"):
-            if list_stack:
-                list_stack.pop()
-        elif t == "list_item_open":
-            current = list_stack[-1] if list_stack else {"ordered": False, "next": 0}
-            number = None
-            if current["ordered"]:
-                number = int(current["next"])
-                current["next"] = number + 1
-            blocks.append(
-                Block("item", "", line_of(tok), depth=max(len(list_stack) - 1, 0), number=number)
-            )
-            item_open_at.append(len(blocks) - 1)
-        elif t == "list_item_close":
-            if item_open_at:
-                item_open_at.pop()
-        elif t == "tr_open":
-            row, row_line = [], line_of(tok)
-        elif t == "tr_close":
-            cells = tuple(row)
-            blocks.append(Block("row", " | ".join(c for c in cells if c), row_line, cells=cells))
-        elif t == "inline":
-            parent = tokens[i - 1].type if i else ""
-            if parent == "heading_open" and pending_heading:
-                level, line = pending_heading
-                text = render_inline(tok.content, base_url, page_url, links=False)
-                blocks.append(Block("heading", text, line, level=level))
-                pending_heading = None
-            elif parent in ("th_open", "td_open"):
-                row.append(render_inline(tok.content, base_url, page_url, links=True))
+def _tree(source: str) -> Node:
+    """markdown-it.rs's tree; a panic in the Rust code (a BaseException) becomes an ordinary error,
+    so the page is reported as unparsable instead of stopping the build."""
+    try:
+        return _PARSER.tree(source)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # pyo3's PanicException derives from BaseException
+        raise ValueError(f"markdown-it.rs failed: {exc}") from exc
+
+
+def normalize(text: str) -> str:
+    """Line ends and NULs as markdown-it reads them, so byte offsets map to the file's lines."""
+    if "\r" not in text and "\x00" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+
+
+class _LineIndex:
+    """Byte offset (what markdown-it.rs reports) to file line number, by bisecting line starts."""
+
+    def __init__(self, source: str, line_offset: int) -> None:
+        data = source.encode("utf-8")
+        self.starts = [0]
+        pos = data.find(b"\n")
+        while pos != -1:
+            self.starts.append(pos + 1)
+            pos = data.find(b"\n", pos + 1)
+        self.offset = line_offset
+
+    def line(self, node: Node) -> int:
+        srcmap = node.srcmap
+        return bisect_right(self.starts, srcmap[0]) + self.offset if srcmap else 1 + self.offset
+
+
+def _text(node: Node) -> str:
+    """A block's raw inline text (no inline rules run, so one text child or none)."""
+    return "".join(child.meta.get("content", "") for child in node.children if child.name == "text")
+
+
+class _Flattener:
+    """Walks markdown-it.rs's tree once, in document order, keeping the open lists and items.
+
+    The blocks are the ones the markdown-it-py token stream gave before (the parse tests and the
+    saved snapshot of every real page hold it to that): a list item's first paragraph in a tight
+    list is the item's text, a later one a paragraph one level deeper; a paragraph of a loose list
+    is a paragraph at the list's depth; table rows keep every cell, empty ones too.
+    """
+
+    def __init__(self, base_url: str, page_url: str, lines: _LineIndex) -> None:
+        self.base_url, self.page_url, self.lines = base_url, page_url, lines
+        self.blocks: list[Block] = []
+        self.lists: list[list[int | bool]] = []  # [ordered, next number] per open list
+        self.items: list[int] = []  # index in blocks of each open list item
+
+    def inline(self, content: str, links: bool = True) -> str:
+        return render_inline(content, self.base_url, self.page_url, links=links)
+
+    def visit(self, node: Node) -> None:
+        for child in node.children:
+            self.block(child)
+
+    def block(self, child: Node) -> None:
+        """One node of the tree: a block of its own, or a container whose children are."""
+        name = child.name
+        if name == "paragraph":
+            self.paragraph(child)
+        elif name == "heading":
+            text = self.inline(_text(child), links=False)
+            self.blocks.append(Block("heading", text, self.lines.line(child), level=child.meta["level"]))
+        elif name == "bullet_list" or name == "ordered_list":
+            # markdown-it-py gave no start for "0.", so such a list numbers from 1, as before
+            start = int(child.meta.get("start") or 1) if name == "ordered_list" else 0
+            self.lists.append([name == "ordered_list", start])
+            self.visit(child)
+            self.lists.pop()
+        elif name == "list_item":
+            self.list_item(child)
+        elif name == "trow":
+            cells = tuple(self.inline(_text(cell)) for cell in child.children)
+            self.blocks.append(Block("row", " | ".join(c for c in cells if c), self.lines.line(child), cells=cells))
+        elif name == "fence":
+            meta = child.meta
+            if str(meta.get("info", "")).strip().lower().startswith("mermaid"):
+                self.blocks.extend(mermaid_edges(meta.get("content", ""), self.lines.line(child) + 1))
+        elif name != "html_block":
+            self.visit(child)  # table, thead, tbody
+
+    def list_item(self, node: Node) -> None:
+        ordered, number = self.lists[-1] if self.lists else (False, 0)
+        if ordered:
+            self.lists[-1][1] = int(number) + 1
+        self.blocks.append(Block("item", "", self.lines.line(node), depth=max(len(self.lists) - 1, 0),
+                                 number=int(number) if ordered else None))
+        self.items.append(len(self.blocks) - 1)
+        for child in node.children:
+            if child.name == "text":  # a tight list's paragraph: markdown-it.rs leaves out the node
+                self.tight_paragraph(child)
             else:
-                text = render_inline(tok.content, base_url, page_url, links=True)
-                if not text:
-                    continue
-                if item_open_at and tokens[i - 1].hidden:
-                    idx = item_open_at[-1]
-                    item = blocks[idx]
-                    if item.text:
-                        # a later paragraph of the same item: keep it with the item
-                        blocks.append(Block("paragraph", text, line_of(tok), depth=item.depth + 1))
-                    else:
-                        blocks[idx] = Block(
-                            "item", text, item.line, depth=item.depth, number=item.number
-                        )
-                else:
-                    depth = len(list_stack)
-                    bold = not list_stack and ALL_BOLD.fullmatch(tok.content) is not None
-                    blocks.append(Block("paragraph", text, line_of(tok), depth=depth, bold=bold))
-        elif t == "fence" and tok.info.strip().lower().startswith("mermaid"):
-            blocks.extend(mermaid_edges(tok.content, line_of(tok) + 1))
-        elif t == "html_block":
-            continue
-    return [b for b in blocks if b.kind != "item" or b.text]
+                self.block(child)
+        self.items.pop()
+
+    def tight_paragraph(self, node: Node) -> None:
+        text = self.inline(node.meta.get("content", ""))
+        if not text:
+            return
+        index = self.items[-1]
+        item = self.blocks[index]
+        if item.text:
+            # a later paragraph of the same item: keep it with the item
+            self.blocks.append(Block("paragraph", text, self.lines.line(node), depth=item.depth + 1))
+        else:
+            self.blocks[index] = Block("item", text, item.line, depth=item.depth, number=item.number)
+
+    def paragraph(self, node: Node) -> None:
+        content = _text(node)
+        text = self.inline(content)
+        if text:
+            bold = not self.lists and ALL_BOLD.fullmatch(content) is not None
+            self.blocks.append(Block("paragraph", text, self.lines.line(node), depth=len(self.lists), bold=bold))
+
