@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -47,8 +48,11 @@ def _blank_preserving_lines(match: re.Match[str]) -> str:
 
 def strip_templates(body: str) -> str:
     """Drop ERB tags and kramdown attribute markers that are not content."""
-    body = ERB_TAG.sub(_blank_preserving_lines, body)
-    return KRAMDOWN_MARKER.sub(_blank_preserving_lines, body)
+    if "<%" in body:  # neither pattern can match without its opening characters
+        body = ERB_TAG.sub(_blank_preserving_lines, body)
+    if "{:" in body:
+        body = KRAMDOWN_MARKER.sub(_blank_preserving_lines, body)
+    return body
 
 
 # Block structure comes from markdown-it.rs (markdown-it's Rust port, through markdown-it-pyrs): lists,
@@ -68,6 +72,7 @@ ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
 SHIELD = "\x00"
+SHIELDED = re.compile(f"{SHIELD}(\\d+){SHIELD}")
 ALL_BOLD = re.compile(r"\s*(\*\*|__)(?=\S)[^*_\n]+?(?<=\S):?\1\s*:?\s*")
 INLINE_MARKUP = re.compile(r"[\[\]<>`\\&*_!\x00]")
 
@@ -86,9 +91,14 @@ def render_inline(content: str, base_url: str, page_url: str, links: bool) -> st
         kept.append(text)
         return f"{SHIELD}{len(kept) - 1}{SHIELD}"
 
-    text = CODE_SPAN.sub(lambda m: keep(m.group(2).strip()), content.replace(SHIELD, ""))
-    text = ESCAPE.sub(lambda m: keep(m.group(1)), text)
-    text = IMAGE.sub(lambda m: m.group(1), text)
+    # each pattern runs only where the text holds the characters it cannot match without
+    text = content.replace(SHIELD, "")
+    if "`" in text:
+        text = CODE_SPAN.sub(lambda m: keep(m.group(2).strip()), text)
+    if "\\" in text:
+        text = ESCAPE.sub(lambda m: keep(m.group(1)), text)
+    if "![" in text:
+        text = IMAGE.sub(lambda m: m.group(1), text)
 
     def link(match: re.Match[str]) -> str:
         label = " ".join(_plain(match.group(1)).split())
@@ -98,19 +108,24 @@ def render_inline(content: str, base_url: str, page_url: str, links: bool) -> st
         label = (label or url).replace("[", "(").replace("]", ")")
         return keep(f"[{label}]({url})")
 
-    text = INLINE_LINK.sub(link, text)
-    text = AUTOLINK.sub(lambda m: keep(f"[{m.group(1)}]({m.group(1)})" if links else m.group(1)), text)
+    if "](" in text:
+        text = INLINE_LINK.sub(link, text)
+    if "<" in text:
+        text = AUTOLINK.sub(lambda m: keep(f"[{m.group(1)}]({m.group(1)})" if links else m.group(1)), text)
     text = _plain(text)
     while SHIELD in text:
-        text = re.sub(f"{SHIELD}(\\d+){SHIELD}", lambda m: kept[int(m.group(1))], text)
-    return re.sub(r"\s+", " ", text).strip()
+        text = SHIELDED.sub(lambda m: kept[int(m.group(1))], text)
+    return " ".join(text.split())
 
 
 def _plain(text: str) -> str:
     """Text without HTML tags, emphasis markers or entities."""
-    text = HTML_TAG.sub("", text)
-    text = STRONG.sub(r"\2", text)
-    text = EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
+    if "<" in text:
+        text = HTML_TAG.sub("", text)
+    if "**" in text or "__" in text:
+        text = STRONG.sub(r"\2", text)
+    if "*" in text or "_" in text:
+        text = EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
     return html.unescape(text)
 
 
@@ -156,8 +171,8 @@ def parse_blocks(body: str, *, base_url: str, page_url: str, line_offset: int = 
     """
     source = normalize(strip_templates(body))
     flat = _Flattener(base_url, page_url, _LineIndex(source, line_offset))
-    flat.visit(_tree(source))
-    return [b for b in flat.blocks if b.kind != "item" or b.text]
+    flat.visit(_tree(source).children)
+    return flat.result()
 
 
 def _tree(source: str) -> Node:
@@ -206,78 +221,79 @@ class _Flattener:
     The blocks are the ones the markdown-it-py token stream gave before (the parse tests and the
     saved snapshot of every real page hold it to that): a list item's first paragraph in a tight
     list is the item's text, a later one a paragraph one level deeper; a paragraph of a loose list
-    is a paragraph at the list's depth; table rows keep every cell, empty ones too.
+    is a paragraph at the list's depth; table rows keep every cell, empty ones too. An open item is
+    a ``[line, depth, number, text]`` list until the end, so each item is made into a Block once.
     """
 
     def __init__(self, base_url: str, page_url: str, lines: _LineIndex) -> None:
         self.base_url, self.page_url, self.lines = base_url, page_url, lines
-        self.blocks: list[Block] = []
+        self.blocks: list[Block | list] = []
         self.lists: list[list[int | bool]] = []  # [ordered, next number] per open list
-        self.items: list[int] = []  # index in blocks of each open list item
+        self.items: list[list] = []  # the open list items, innermost last
 
-    def inline(self, content: str, links: bool = True) -> str:
-        return render_inline(content, self.base_url, self.page_url, links=links)
+    def result(self) -> list[Block]:
+        """The blocks, items made Blocks, items that got no text left out."""
+        out: list[Block] = []
+        for block in self.blocks:
+            if type(block) is list:
+                if block[3]:
+                    out.append(Block("item", block[3], block[0], 0, block[1], block[2]))
+            else:
+                out.append(block)  # type: ignore[arg-type]
+        return out
 
-    def visit(self, node: Node) -> None:
-        for child in node.children:
-            self.block(child)
-
-    def block(self, child: Node) -> None:
-        """One node of the tree: a block of its own, or a container whose children are."""
-        name = child.name
-        if name == "paragraph":
-            self.paragraph(child)
-        elif name == "heading":
-            text = self.inline(_text(child), links=False)
-            self.blocks.append(Block("heading", text, self.lines.line(child), level=child.meta["level"]))
-        elif name == "bullet_list" or name == "ordered_list":
-            # markdown-it-py gave no start for "0.", so such a list numbers from 1, as before
-            start = int(child.meta.get("start") or 1) if name == "ordered_list" else 0
-            self.lists.append([name == "ordered_list", start])
-            self.visit(child)
-            self.lists.pop()
-        elif name == "list_item":
-            self.list_item(child)
-        elif name == "trow":
-            cells = tuple(self.inline(_text(cell)) for cell in child.children)
-            self.blocks.append(Block("row", " | ".join(c for c in cells if c), self.lines.line(child), cells=cells))
-        elif name == "fence":
-            meta = child.meta
-            if str(meta.get("info", "")).strip().lower().startswith("mermaid"):
-                self.blocks.extend(mermaid_edges(meta.get("content", ""), self.lines.line(child) + 1))
-        elif name != "html_block":
-            self.visit(child)  # table, thead, tbody
+    def visit(self, nodes: Sequence[Node]) -> None:
+        """Each node, as a block of its own or as a container of blocks."""
+        blocks, lines, base_url, page_url = self.blocks, self.lines, self.base_url, self.page_url
+        for child in nodes:
+            name = child.name
+            if name == "paragraph":
+                content = _text(child)
+                text = render_inline(content, base_url, page_url, True)
+                if text:
+                    bold = not self.lists and ALL_BOLD.fullmatch(content) is not None
+                    blocks.append(Block("paragraph", text, lines.line(child), 0, len(self.lists), None, (), bold))
+            elif name == "list_item":
+                self.list_item(child)
+            elif name == "bullet_list" or name == "ordered_list":
+                # markdown-it-py gave no start for "0.", so such a list numbers from 1, as before
+                start = int(child.meta.get("start") or 1) if name == "ordered_list" else 0
+                self.lists.append([name == "ordered_list", start])
+                self.visit(child.children)
+                self.lists.pop()
+            elif name == "heading":
+                text = render_inline(_text(child), base_url, page_url, False)
+                blocks.append(Block("heading", text, lines.line(child), child.meta["level"]))
+            elif name == "trow":
+                cells = tuple(render_inline(_text(cell), base_url, page_url, True) for cell in child.children)
+                blocks.append(Block("row", " | ".join(c for c in cells if c), lines.line(child), 0, 0, None, cells))
+            elif name == "fence":
+                meta = child.meta
+                if str(meta.get("info", "")).strip().lower().startswith("mermaid"):
+                    blocks.extend(mermaid_edges(meta.get("content", ""), lines.line(child) + 1))
+            elif name != "html_block":
+                self.visit(child.children)  # table, thead, tbody
 
     def list_item(self, node: Node) -> None:
-        ordered, number = self.lists[-1] if self.lists else (False, 0)
-        if ordered:
-            self.lists[-1][1] = int(number) + 1
-        self.blocks.append(Block("item", "", self.lines.line(node), depth=max(len(self.lists) - 1, 0),
-                                 number=int(number) if ordered else None))
-        self.items.append(len(self.blocks) - 1)
+        current = self.lists[-1] if self.lists else [False, 0]
+        number = None
+        if current[0]:
+            number = int(current[1])
+            current[1] = number + 1
+        item = [self.lines.line(node), max(len(self.lists) - 1, 0), number, ""]
+        self.blocks.append(item)
+        self.items.append(item)
         for child in node.children:
             if child.name == "text":  # a tight list's paragraph: markdown-it.rs leaves out the node
-                self.tight_paragraph(child)
+                text = render_inline(child.meta.get("content", ""), self.base_url, self.page_url, True)
+                if not text:
+                    continue
+                if item[3]:
+                    # a later paragraph of the same item: keep it with the item
+                    self.blocks.append(Block("paragraph", text, self.lines.line(child), 0, item[1] + 1))
+                else:
+                    item[3] = text
             else:
-                self.block(child)
+                self.visit((child,))
         self.items.pop()
-
-    def tight_paragraph(self, node: Node) -> None:
-        text = self.inline(node.meta.get("content", ""))
-        if not text:
-            return
-        index = self.items[-1]
-        item = self.blocks[index]
-        if item.text:
-            # a later paragraph of the same item: keep it with the item
-            self.blocks.append(Block("paragraph", text, self.lines.line(node), depth=item.depth + 1))
-        else:
-            self.blocks[index] = Block("item", text, item.line, depth=item.depth, number=item.number)
-
-    def paragraph(self, node: Node) -> None:
-        content = _text(node)
-        text = self.inline(content)
-        if text:
-            bold = not self.lists and ALL_BOLD.fullmatch(content) is not None
-            self.blocks.append(Block("paragraph", text, self.lines.line(node), depth=len(self.lists), bold=bold))
 
