@@ -1,7 +1,7 @@
 """Markdown structure: turn a page body into a flat list of blocks with line numbers.
 
-markdown-it-py does the real parsing (lists, nesting, tables, links, HTML);
-this module only flattens its token stream into the four kinds of block the
+markdown-it.rs does the real parsing (lists, nesting, tables, fences, HTML);
+this module only flattens its tree into the four kinds of block the
 role parser cares about, rendering inline content as the light Markdown used
 in answers (``[label](absolute-url)`` links, everything else as plain text).
 """
@@ -9,13 +9,13 @@ in answers (``[label](absolute-url)`` links, everything else as plain text).
 from __future__ import annotations
 
 import html
-import logging
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from markdown_it_pyrs import MarkdownIt, Node
 
 ERB_TAG = re.compile(r"<%.*?%>", re.DOTALL)
 KRAMDOWN_MARKER = re.compile(r"^\s*(\{:[^}\n]*\}|\{::[^}\n]*/?\})\s*$", re.MULTILINE)
@@ -48,18 +48,20 @@ def _blank_preserving_lines(match: re.Match[str]) -> str:
 
 def strip_templates(body: str) -> str:
     """Drop ERB tags and kramdown attribute markers that are not content."""
-    body = ERB_TAG.sub(_blank_preserving_lines, body)
-    return KRAMDOWN_MARKER.sub(_blank_preserving_lines, body)
+    if "<%" in body:  # neither pattern can match without its opening characters
+        body = ERB_TAG.sub(_blank_preserving_lines, body)
+    if "{:" in body:
+        body = KRAMDOWN_MARKER.sub(_blank_preserving_lines, body)
+    return body
 
 
-# Block structure comes from markdown-it (lists, nesting, tables, headings). Only the block rules
-# job pages use are on: horizontal rules, block quotes, indented code and setext headings read as
-# ordinary text. Inline markup is rendered by render_inline below rather than by markdown-it's
-# inline parser: answers only need text and links, and this halves parsing time at handbook scale.
-_PARSER = MarkdownIt("zero", {"html": True}).enable(["heading", "list", "paragraph", "table", "fence", "html_block"])
-_PARSER.disable("inline")
-# markdown-it logs every block rule it tries at DEBUG; at thousands of pages that alone costs seconds
-logging.getLogger("markdown_it").setLevel(logging.INFO)
+# Block structure comes from markdown-it.rs (markdown-it's Rust port, through markdown-it-pyrs): lists,
+# nesting, tables, headings, fences, HTML blocks. Only the block rules job pages use are on:
+# horizontal rules, block quotes, indented code, setext headings and link reference definitions read
+# as ordinary text. No inline rule runs: render_inline below renders inline markup, since answers
+# only need text and links. The tree it builds is the one markdown-it-py's token stream gave, at a
+# fifth of the cost (see README, Dependencies).
+_PARSER = MarkdownIt("zero").enable_many(["heading", "list", "paragraph", "table", "fence", "html_block"])
 
 CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
 IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()]*(?:\([^()]*\)[^()]*)*\)")
@@ -70,6 +72,7 @@ ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
 SHIELD = "\x00"
+SHIELDED = re.compile(f"{SHIELD}(\\d+){SHIELD}")
 ALL_BOLD = re.compile(r"\s*(\*\*|__)(?=\S)[^*_\n]+?(?<=\S):?\1\s*:?\s*")
 INLINE_MARKUP = re.compile(r"[\[\]<>`\\&*_!\x00]")
 
@@ -88,9 +91,14 @@ def render_inline(content: str, base_url: str, page_url: str, links: bool) -> st
         kept.append(text)
         return f"{SHIELD}{len(kept) - 1}{SHIELD}"
 
-    text = CODE_SPAN.sub(lambda m: keep(m.group(2).strip()), content.replace(SHIELD, ""))
-    text = ESCAPE.sub(lambda m: keep(m.group(1)), text)
-    text = IMAGE.sub(lambda m: m.group(1), text)
+    # each pattern runs only where the text holds the characters it cannot match without
+    text = content.replace(SHIELD, "")
+    if "`" in text:
+        text = CODE_SPAN.sub(lambda m: keep(m.group(2).strip()), text)
+    if "\\" in text:
+        text = ESCAPE.sub(lambda m: keep(m.group(1)), text)
+    if "![" in text:
+        text = IMAGE.sub(lambda m: m.group(1), text)
 
     def link(match: re.Match[str]) -> str:
         label = " ".join(_plain(match.group(1)).split())
@@ -100,19 +108,24 @@ def render_inline(content: str, base_url: str, page_url: str, links: bool) -> st
         label = (label or url).replace("[", "(").replace("]", ")")
         return keep(f"[{label}]({url})")
 
-    text = INLINE_LINK.sub(link, text)
-    text = AUTOLINK.sub(lambda m: keep(f"[{m.group(1)}]({m.group(1)})" if links else m.group(1)), text)
+    if "](" in text:
+        text = INLINE_LINK.sub(link, text)
+    if "<" in text:
+        text = AUTOLINK.sub(lambda m: keep(f"[{m.group(1)}]({m.group(1)})" if links else m.group(1)), text)
     text = _plain(text)
     while SHIELD in text:
-        text = re.sub(f"{SHIELD}(\\d+){SHIELD}", lambda m: kept[int(m.group(1))], text)
-    return re.sub(r"\s+", " ", text).strip()
+        text = SHIELDED.sub(lambda m: kept[int(m.group(1))], text)
+    return " ".join(text.split())
 
 
 def _plain(text: str) -> str:
     """Text without HTML tags, emphasis markers or entities."""
-    text = HTML_TAG.sub("", text)
-    text = STRONG.sub(r"\2", text)
-    text = EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
+    if "<" in text:
+        text = HTML_TAG.sub("", text)
+    if "**" in text or "__" in text:
+        text = STRONG.sub(r"\2", text)
+    if "*" in text or "_" in text:
+        text = EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
     return html.unescape(text)
 
 
@@ -156,74 +169,131 @@ def parse_blocks(body: str, *, base_url: str, page_url: str, line_offset: int = 
     ``line_offset`` is the number of file lines before ``body`` (the front
     matter), so every block's ``line`` is a line number in the file itself.
     """
-    tokens = _PARSER.parse(strip_templates(body))
-    blocks: list[Block] = []
-    list_stack: list[dict[str, int | bool]] = []  # one entry per open list
-    item_open_at: list[int] = []  # index in blocks of the current item, per list level
-    pending_heading: tuple[int, int] | None = None
-    row: list[str] = []
-    row_line = 0
+    source = normalize(strip_templates(body))
+    flat = _Flattener(base_url, page_url, _LineIndex(source, line_offset))
+    flat.visit(_tree(source).children)
+    return flat.result()
 
-    def line_of(tok: Token) -> int:
-        return (tok.map[0] if tok.map else 0) + 1 + line_offset
 
-    for i, tok in enumerate(tokens):
-        t = tok.type
-        if t == "heading_open":
-            pending_heading = (int(tok.tag[1]), line_of(tok))
-        elif t in ("bullet_list_open", "ordered_list_open"):
-            start = int(tok.attrs.get("start", 1) or 1) if t == "ordered_list_open" else 0
-            list_stack.append({"ordered": t == "ordered_list_open", "next": start})
-        elif t in ("bullet_list_close", "ordered_list_close"):
-            if list_stack:
-                list_stack.pop()
-        elif t == "list_item_open":
-            current = list_stack[-1] if list_stack else {"ordered": False, "next": 0}
-            number = None
-            if current["ordered"]:
-                number = int(current["next"])
-                current["next"] = number + 1
-            blocks.append(
-                Block("item", "", line_of(tok), depth=max(len(list_stack) - 1, 0), number=number)
-            )
-            item_open_at.append(len(blocks) - 1)
-        elif t == "list_item_close":
-            if item_open_at:
-                item_open_at.pop()
-        elif t == "tr_open":
-            row, row_line = [], line_of(tok)
-        elif t == "tr_close":
-            cells = tuple(row)
-            blocks.append(Block("row", " | ".join(c for c in cells if c), row_line, cells=cells))
-        elif t == "inline":
-            parent = tokens[i - 1].type if i else ""
-            if parent == "heading_open" and pending_heading:
-                level, line = pending_heading
-                text = render_inline(tok.content, base_url, page_url, links=False)
-                blocks.append(Block("heading", text, line, level=level))
-                pending_heading = None
-            elif parent in ("th_open", "td_open"):
-                row.append(render_inline(tok.content, base_url, page_url, links=True))
+def _tree(source: str) -> Node:
+    """markdown-it.rs's tree; a panic in the Rust code (a BaseException) becomes an ordinary error,
+    so the page is reported as unparsable instead of stopping the build."""
+    try:
+        return _PARSER.tree(source)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # pyo3's PanicException derives from BaseException
+        raise ValueError(f"markdown-it.rs failed: {exc}") from exc
+
+
+def normalize(text: str) -> str:
+    """Line ends and NULs as markdown-it reads them, so byte offsets map to the file's lines."""
+    if "\r" not in text and "\x00" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+
+
+class _LineIndex:
+    """Byte offset (what markdown-it.rs reports) to file line number, by bisecting line starts."""
+
+    def __init__(self, source: str, line_offset: int) -> None:
+        data = source.encode("utf-8")
+        self.starts = [0]
+        pos = data.find(b"\n")
+        while pos != -1:
+            self.starts.append(pos + 1)
+            pos = data.find(b"\n", pos + 1)
+        self.offset = line_offset
+
+    def line(self, node: Node) -> int:
+        srcmap = node.srcmap
+        return bisect_right(self.starts, srcmap[0]) + self.offset if srcmap else 1 + self.offset
+
+
+def _text(node: Node) -> str:
+    """A block's raw inline text (no inline rules run, so one text child or none)."""
+    return "".join(child.meta.get("content", "") for child in node.children if child.name == "text")
+
+
+class _Flattener:
+    """Walks markdown-it.rs's tree once, in document order, keeping the open lists and items.
+
+    The blocks are the ones the markdown-it-py token stream gave before (the parse tests and the
+    saved snapshot of every real page hold it to that): a list item's first paragraph in a tight
+    list is the item's text, a later one a paragraph one level deeper; a paragraph of a loose list
+    is a paragraph at the list's depth; table rows keep every cell, empty ones too. An open item is
+    a ``[line, depth, number, text]`` list until the end, so each item is made into a Block once.
+    """
+
+    def __init__(self, base_url: str, page_url: str, lines: _LineIndex) -> None:
+        self.base_url, self.page_url, self.lines = base_url, page_url, lines
+        self.blocks: list[Block | list] = []
+        self.lists: list[list[int | bool]] = []  # [ordered, next number] per open list
+        self.items: list[list] = []  # the open list items, innermost last
+
+    def result(self) -> list[Block]:
+        """The blocks, items made Blocks, items that got no text left out."""
+        out: list[Block] = []
+        for block in self.blocks:
+            if type(block) is list:
+                if block[3]:
+                    out.append(Block("item", block[3], block[0], 0, block[1], block[2]))
             else:
-                text = render_inline(tok.content, base_url, page_url, links=True)
+                out.append(block)  # type: ignore[arg-type]
+        return out
+
+    def visit(self, nodes: Sequence[Node]) -> None:
+        """Each node, as a block of its own or as a container of blocks."""
+        blocks, lines, base_url, page_url = self.blocks, self.lines, self.base_url, self.page_url
+        for child in nodes:
+            name = child.name
+            if name == "paragraph":
+                content = _text(child)
+                text = render_inline(content, base_url, page_url, True)
+                if text:
+                    bold = not self.lists and ALL_BOLD.fullmatch(content) is not None
+                    blocks.append(Block("paragraph", text, lines.line(child), 0, len(self.lists), None, (), bold))
+            elif name == "list_item":
+                self.list_item(child)
+            elif name == "bullet_list" or name == "ordered_list":
+                # markdown-it-py gave no start for "0.", so such a list numbers from 1, as before
+                start = int(child.meta.get("start") or 1) if name == "ordered_list" else 0
+                self.lists.append([name == "ordered_list", start])
+                self.visit(child.children)
+                self.lists.pop()
+            elif name == "heading":
+                text = render_inline(_text(child), base_url, page_url, False)
+                blocks.append(Block("heading", text, lines.line(child), child.meta["level"]))
+            elif name == "trow":
+                cells = tuple(render_inline(_text(cell), base_url, page_url, True) for cell in child.children)
+                blocks.append(Block("row", " | ".join(c for c in cells if c), lines.line(child), 0, 0, None, cells))
+            elif name == "fence":
+                meta = child.meta
+                if str(meta.get("info", "")).strip().lower().startswith("mermaid"):
+                    blocks.extend(mermaid_edges(meta.get("content", ""), lines.line(child) + 1))
+            elif name != "html_block":
+                self.visit(child.children)  # table, thead, tbody
+
+    def list_item(self, node: Node) -> None:
+        current = self.lists[-1] if self.lists else [False, 0]
+        number = None
+        if current[0]:
+            number = int(current[1])
+            current[1] = number + 1
+        item = [self.lines.line(node), max(len(self.lists) - 1, 0), number, ""]
+        self.blocks.append(item)
+        self.items.append(item)
+        for child in node.children:
+            if child.name == "text":  # a tight list's paragraph: markdown-it.rs leaves out the node
+                text = render_inline(child.meta.get("content", ""), self.base_url, self.page_url, True)
                 if not text:
                     continue
-                if item_open_at and tokens[i - 1].hidden:
-                    idx = item_open_at[-1]
-                    item = blocks[idx]
-                    if item.text:
-                        # a later paragraph of the same item: keep it with the item
-                        blocks.append(Block("paragraph", text, line_of(tok), depth=item.depth + 1))
-                    else:
-                        blocks[idx] = Block(
-                            "item", text, item.line, depth=item.depth, number=item.number
-                        )
+                if item[3]:
+                    # a later paragraph of the same item: keep it with the item
+                    self.blocks.append(Block("paragraph", text, self.lines.line(child), 0, item[1] + 1))
                 else:
-                    depth = len(list_stack)
-                    bold = not list_stack and ALL_BOLD.fullmatch(tok.content) is not None
-                    blocks.append(Block("paragraph", text, line_of(tok), depth=depth, bold=bold))
-        elif t == "fence" and tok.info.strip().lower().startswith("mermaid"):
-            blocks.extend(mermaid_edges(tok.content, line_of(tok) + 1))
-        elif t == "html_block":
-            continue
-    return [b for b in blocks if b.kind != "item" or b.text]
+                    item[3] = text
+            else:
+                self.visit((child,))
+        self.items.pop()
+

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from bot.names import is_level_only, looks_like_role, norm
+from bot.names import norm
+from bot.page_names import is_level_only, looks_like_role
 from bot.page_model import ExtendsFact, GradeFact, Item, Page, ReportsFact, Section
 from bot.page_structure import in_order
 
@@ -91,6 +92,17 @@ TARGET_END = re.compile(
 DUTY_VERBS = re.compile(r"^\s*(?:prepare|create|build|provide|deliver|present|produce|own|develop|drive|support|manage|maintain|assist|help|work|partner|collaborate)\b", re.I)
 
 
+LEADING_ARTICLE = re.compile(r"^\s*(?:the|our|a|an)\s+", re.I)
+TRAILING_ROLE_WORD = re.compile(r"\s+(role|position)$", re.I)
+
+
+def may_hold_grade(text: str) -> bool:
+    """MAY_HOLD_GRADE, after a plain substring test that every text it can match passes: the
+    pattern is case-insensitive with three branches, slow to scan across a long paragraph."""
+    lowered = text.lower()
+    return ("grade" in lowered or "level" in lowered or "[" in text) and MAY_HOLD_GRADE.search(text) is not None
+
+
 def grade_text(text: str) -> str:
     """Links reduced to their labels, a number-only link to a grades page read as "grade N",
     and bare brackets dropped ("is a grade [8]."), so one sentence pattern reads them all."""
@@ -108,9 +120,16 @@ def read_facts(page: Page) -> None:
     reader = _FactReader(page)
     for section in page.sections:
         for item in section.items:
-            reader.read_grades(section, item)
-            reader.read_reports(section, item)
-            reader.read_extends(section, item)
+            # each reader first tests its item for words it cannot do without and returns at once
+            # when they are missing; the same tests here, on one lowercased text, skip the calls
+            text = item.text
+            lowered = text.lower()
+            if "grade" in lowered or "level" in lowered or "[" in text:
+                reader.read_grades(section, item)
+            if "report" in lowered or "dotted" in lowered:
+                reader.read_reports(section, item)
+            if "same" in lowered or " extend" in lowered or text[:12].lower().lstrip().startswith(("extend", "all ")):
+                reader.read_extends(section, item)
     reader.apply_family_reports()
     specialties_extend_the_family(page)
 
@@ -148,8 +167,8 @@ class _FactReader:
         """The role a sentence's subject names; the section's role when it is "you", "this role"."""
         subject = LINK_MD.sub(r"\1", subject)
         subject = BRACKETS.sub(r"\1", subject).strip(" {}")
-        subject = re.sub(r"^\s*(?:the|our|a|an)\s+", "", subject.strip(), flags=re.I)
-        subject = re.sub(r"\s+(role|position)$", "", subject, flags=re.I).strip(" ,{}")
+        subject = LEADING_ARTICLE.sub("", subject.strip())
+        subject = TRAILING_ROLE_WORD.sub("", subject).strip(" ,{}")
         if self.page.single_role:
             only = next(iter(self.page.roles))
             if subject and not SELF_SUBJECTS.match(subject) and looks_like_role(subject):
@@ -168,7 +187,7 @@ class _FactReader:
     # --- grades ----------------------------------------------------------------
 
     def read_grades(self, section: Section, item: Item) -> None:
-        if not MAY_HOLD_GRADE.search(item.text):
+        if not may_hold_grade(item.text):
             return  # cheap test first: the sentence patterns are costly on long paragraphs
         if item.kind == "row":
             self.read_grade_row(item)

@@ -104,9 +104,11 @@ MAX_RUN = 4
 FUZZY_FLOOR = 88.0
 
 
-_BY_START: dict[str, list[tuple[str, str, bool]]] = {}
+# phrase, kind, whole, and the phrase's spaces and length, by its first two letters
+_BY_START: dict[str, list[tuple[str, str, bool, int, int]]] = {}
 for _entry in VOCABULARY:
-    _BY_START.setdefault(_entry[0][:2], []).append(_entry)  # a typo rarely hits the first two letters
+    _BY_START.setdefault(_entry[0][:2], []).append((*_entry, _entry[0].count(" "), len(_entry[0])))  # a typo rarely hits the first two letters
+_LENGTHS = {start: (min(e[4] for e in entries), max(e[4] for e in entries)) for start, entries in _BY_START.items()}
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,13 @@ class HeadingKind:
     role_first: bool = False  # the role words come before the section name ("Senior X Responsibilities")
 
 
+SPACES_OR_HYPHENS = re.compile(r"[\s-]+")
+
+
+@lru_cache(maxsize=65536)
 def _folded(text: str) -> str:
-    return re.sub(r"[\s-]+", " ", fold(text).replace("’", "'")).strip(" .:&")
+    """A heading word as the vocabulary spells it; cached, since headings share most of their words."""
+    return SPACES_OR_HYPHENS.sub(" ", fold(text).replace("’", "'")).strip(" .:&")
 
 
 def _score(candidate: str, phrase: str) -> float:
@@ -144,11 +151,28 @@ def classify_heading(heading: str) -> HeadingKind | None:
     words = [w for w in words if w[2]]
     best: tuple[tuple, HeadingKind] | None = None
     for i in range(len(words)):
+        # every run from word i starts with that word's first two letters (a one-letter word gives
+        # "x" or "x ", never a phrase's start): when no phrase starts so, no run from i can match
+        starts = _BY_START.get(words[i][2][:2])
+        if starts is None:
+            continue
+        shortest, longest = _LENGTHS[words[i][2][:2]]
+        length = -1
         for j in range(i + 1, min(len(words), i + MAX_RUN) + 1):
+            # a run scores only when its length is within 3 of a phrase's (see _score); runs from i
+            # only grow, so past the longest phrase no longer run can match either
+            length += len(words[j - 1][2]) + 1
+            if length > longest + 3:
+                break
+            if length < shortest - 3:
+                continue
             candidate = " ".join(w[2] for w in words[i:j])
-            for phrase, kind, whole in _BY_START.get(candidate[:2], ()):
-                if abs(phrase.count(" ") - candidate.count(" ")) > 1:
+            spaces = candidate.count(" ")
+            for phrase, kind, whole, phrase_spaces, phrase_length in starts:
+                if abs(phrase_spaces - spaces) > 1:
                     continue
+                if candidate != phrase and (phrase_length <= 6 or abs(length - phrase_length) > 3):
+                    continue  # _score would give 0: skip the call (the same run, first letters, by construction)
                 score = _score(candidate, phrase)
                 if score < FUZZY_FLOOR:
                     continue

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.markdown import Block
-from bot.names import bag, clean_heading, fold, is_level_only, key as name_key, looks_like_role, norm, plain_level_variants, slug
+from bot.names import bag, fold, key as name_key, norm
+from bot.page_names import clean_heading, is_level_only, looks_like_role, plain_level_variants, slug
 from bot.page_headings import HeadingKind, classify_heading
 from bot.page_model import Item, Page, Role, Section
 from bot.page_read import Source
@@ -187,10 +189,9 @@ class _StructureReader:
 
     def find_role(self, name: str, threshold: float = 90) -> str | None:
         """A role of this page by (near-)identical name: headings and sentences disagree by typos."""
-        wanted, wanted_bag = name_key(name), bag(name)
+        wanted = name_key(name)
         if not wanted:
             return None
-        same_words = [r.name for r in self.page.roles.values() if bag(r.name) == wanted_bag or any(bag(a) == wanted_bag for a in r.aliases)]
         best, best_score = None, 0.0
         for role in self.page.roles.values():
             other = name_key(role.name)
@@ -201,6 +202,9 @@ class _StructureReader:
             score = fuzz.ratio(wanted, other)
             if score > best_score:
                 best, best_score = role.name, score
+        # only when no role has the very name: most lookups end above, before these keys are made
+        wanted_bag = bag(name)
+        same_words = [r.name for r in self.page.roles.values() if bag(r.name) == wanted_bag or any(bag(a) == wanted_bag for a in r.aliases)]
         if len(same_words) == 1:
             return same_words[0]
         return best if best_score >= threshold else None
@@ -512,6 +516,7 @@ def names_the_family(prefix: str, family: str) -> bool:
     )
 
 
+@lru_cache(maxsize=65536)
 def typo_of(a: str, b: str) -> bool:
     """Two normalised names that differ only by misspellings, word for word ("operatios" ~ "operations")."""
     left, right = a.split(), b.split()

@@ -11,6 +11,7 @@ from bot.page_facts import grade_text, read_facts
 from bot.page_headings import classify_heading
 from bot.page_model import Page, Problem, Role, Section, Item
 from bot.page_read import Source, read_source
+from bot.parse import parse_page
 from bot.page_structure import build_structure
 
 from conftest import write_page
@@ -43,6 +44,25 @@ def test_reading_marks_paragraphs_that_are_all_bold():
     blocks = parse_blocks("**Requirements**\n\nSome **bold** words.\n", base_url="https://h", page_url="https://h/p/")
     assert [(b.text, b.bold) for b in blocks] == [("Requirements", True), ("Some bold words.", False)]
 
+
+def test_block_lines_are_file_lines_past_non_ascii_text_and_windows_line_ends():
+    # markdown-it.rs reports byte offsets: a line of "’" and "é" before a block must not move it
+    body = "Intro ’é’ text.\n\n- first\n- second ’\n\n| Role | Grade |\n|---|---|\n| Senior | 8 |\n"
+    expected = [("paragraph", 4), ("item", 6), ("item", 7), ("row", 9), ("row", 11)]
+    for text in (body, body.replace("\n", "\r\n")):
+        blocks = parse_blocks(text, base_url="https://h", page_url="https://h/p/", line_offset=3)
+        assert [(b.kind, b.line) for b in blocks] == expected
+        assert [b.text for b in blocks][:3] == ["Intro ’é’ text.", "first", "second ’"]
+
+
+def test_lists_nested_deeper_than_the_walk_can_go_are_reported_not_fatal(tmp_path: Path):
+    path = write_page(tmp_path, "x--deep.md", '---\ntitle: "Deep Roles"\n---\n\n## Analyst\n\n' + "- " * 5000 + "deep\n")
+    page, problems = parse_page(path)
+    assert page is None and problems and "Markdown could not be parsed" in problems[0].message
+    shallow = write_page(tmp_path, "x--shallow.md", '---\ntitle: "Deep Roles"\n---\n\n## Analyst\n\n' + "- " * 50 + "deep\n")
+    page, problems = parse_page(shallow)
+    items = [i for s in page.sections for i in s.items]
+    assert [(i.text, i.depth) for i in items] == [("deep", 49)]
 
 # --- heading classification --------------------------------------------------------------
 
