@@ -376,10 +376,11 @@ def serve_front(spec: EngineSpec, config: SlackConfig, workers: int) -> int:
         print(f"rolecall serve: could not load the handbook pages: {error}", file=sys.stderr)
         return 1
     pool = WorkerPool(spec, config, workers)
+    queue = shared_queue(pool)
     previous_sigterm = None
     try:
         try:
-            app, bot = build_front_app(config, pool.submit, pool.call)
+            app, bot = build_front_app(config, queue.offer if queue is not None else pool.offer, pool.call)
         except (BoltError, SlackApiError, SlackClientError, OSError) as error:
             print(f"rolecall serve: {describe_start_error(error, config)}", file=sys.stderr)
             return 1
@@ -393,6 +394,8 @@ def serve_front(spec: EngineSpec, config: SlackConfig, workers: int) -> int:
         except StartError as error:
             print(f"rolecall serve: the answer workers could not start: {error}", file=sys.stderr)
             return 1
+        if queue is not None:
+            queue.start()
         if config.digest_channel:
             from bot.slack.digest import Digest
 
@@ -409,10 +412,25 @@ def serve_front(spec: EngineSpec, config: SlackConfig, workers: int) -> int:
             return 1
         return 0
     finally:
+        if queue is not None:
+            queue.stop()
         pool.stop()
         indexer.stop()
         if previous_sigterm is not None:
             signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def shared_queue(pool: Any) -> Any:
+    """With ``ROLECALL_REDIS_URL``: the work queue every replica shares (:mod:`bot.slack.workqueue`); else None
+    (the front hands work to its own workers over their pipes)."""
+    from bot.stores import redis_url, shared_link
+
+    url = redis_url()
+    if url is None:
+        return None
+    from bot.slack.workqueue import StreamQueue
+
+    return StreamQueue(shared_link(url), pool)
 
 
 def front_health(pool: Any, indexer: Any) -> tuple[str, dict[str, Any]]:
