@@ -42,6 +42,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 from benchmarks.checks import latency_summary
@@ -177,9 +178,9 @@ def serving(fake_slack, fake, pages: Path, db: Path, workdir: Path, start_timeou
 
 @contextlib.contextmanager
 def fleet(fake_slack, fake, pages: Path, db: Path, workdir: Path, start_timeout: float, workers: int | None,
-          replicas: int) -> Iterator[list[tuple[subprocess.Popen, int, dict, float]]]:
+          replicas: int) -> Iterator[tuple[list[tuple[subprocess.Popen, int, dict, float]], str | None]]:
     """One ``rolecall serve``, or ``replicas`` of them on one real ``redis-server``, each with its own index
-    file (a copy of the first one's, as a second host would build the same)."""
+    file (a copy of the first one's, as a second host would build the same); and the Redis URL (or None)."""
     with contextlib.ExitStack() as stack:
         redis_url = None
         if replicas > 1:
@@ -194,7 +195,29 @@ def fleet(fake_slack, fake, pages: Path, db: Path, workdir: Path, start_timeout:
             running.append(stack.enter_context(serving(fake_slack, fake, pages, own_db, workdir, start_timeout, workers,
                                                        log_name="serve.log" if n == 0 else f"serve-{n + 1}.log",
                                                        redis_url=redis_url)))
-        yield running
+        yield running, redis_url
+
+
+class RedisCalls:
+    """Commands the servers sent to Redis (``INFO commandstats``, counted from when it was made): a
+    figure that, unlike time on a shared machine, is the same on every run."""
+
+    def __init__(self, url: str | None) -> None:
+        self.client = None
+        if url is not None:
+            import redis
+
+            self.client = redis.Redis.from_url(url, decode_responses=True)
+            self.client.config_resetstat()
+
+    def per_command(self, commands: int) -> dict[str, Any]:
+        if self.client is None:
+            return {}
+        stats = {name.removeprefix("cmdstat_"): int(v["calls"]) for name, v in self.client.info("commandstats").items()}
+        stats.pop("config", None)
+        stats.pop("info", None)
+        return {"redis_calls_per_command": round(sum(stats.values()) / max(commands, 1), 2),
+                "redis_calls": dict(sorted(stats.items(), key=lambda kv: -kv[1]))}
 
 
 def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency: int, rounds: int,
@@ -205,7 +228,7 @@ def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency
         return {"skipped": why}
     workdir.mkdir(parents=True, exist_ok=True)
     with fake_slack.FakeSlack() as fake, fleet(fake_slack, fake, pages, db, workdir, start_timeout, workers,
-                                               replicas) as running:
+                                               replicas) as (running, redis_url):
         process, port, health, ready_s = running[0]
         urls = [f"http://127.0.0.1:{p}/slack/events" for _, p, _, _ in running]
         pids = [proc.pid for proc, _, _, _ in running]
@@ -225,7 +248,9 @@ def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency
             fake.wait_for("response_url", i + 1, timeout=60)
         fake.reset()
 
+        calls = RedisCalls(redis_url)
         result = closed_loop(fake_slack, fake, urls, questions, concurrency, rounds, pids, answer_timeout)
+        result.update(calls.per_command(result["requests"]))
         result.update({
             "ack_sequential": latency_summary(sequential),
             "server_ready_s": ready_s,
@@ -238,7 +263,9 @@ def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency
         if open_rate:
             time.sleep(1.0)
             fake.reset()
+            calls = RedisCalls(redis_url)
             result["open_loop"] = open_loop(fake_slack, fake, urls, questions, open_rate, open_seconds, pids, answer_timeout)
+            result["open_loop"].update(calls.per_command(result["open_loop"]["requests"]))
         everything = [p for pid in pids for p in tree(pid)]
         peaks = [peak_rss_mb(p) for p in everything]
         result["server_peak_rss_mb"] = max(peaks)  # the largest process (front, a worker or the indexer)

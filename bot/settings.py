@@ -49,7 +49,7 @@ SETTINGS: dict[str, Setting] = _settings(
     Setting("ROLECALL_HANDOFF_CHANNEL", None, "optional", "channel id where **Ask a recruiter** posts a question that was not answered well; unset: no such button"),
     Setting("ROLECALL_DIGEST_CHANNEL", None, "optional", "channel id the gaps digest is posted to once a period; unset: no digest"),
     Setting("ROLECALL_DIGEST_DAYS", "7", "optional", "length of a digest period in days (periods start on Mondays 00:00 UTC when whole weeks)"),
-    Setting("ROLECALL_REDIS_URL", None, "optional", "Redis URL (`redis://host:6379/0`) where replicas share conversation context and event dedupe; unset: each process's memory"),
+    Setting("ROLECALL_REDIS_URL", None, "optional", "Redis URL (`redis://host:6379/0`) where replicas share conversation context, event dedupe and the work queue; unset: each process's memory"),
     Setting("ROLECALL_CONTEXT_TTL", "1800", "optional", "seconds a thread or DM remembers its role"),
     Setting("ROLECALL_LOG_LEVEL", "INFO", "optional", "e.g. `DEBUG` for Rolecall, Bolt and slack_sdk logs"),
     Setting("ROLECALL_LOG_FORMAT", "text", "optional", "`json`: one JSON object a line (time, level, logger, process, message)"),

@@ -27,6 +27,8 @@ def test_two_replicas_on_one_redis_answer_every_command_of_both_loops(tmp_path, 
     assert (result["requests"], result["acked_200"], result["answers"], result["busy_acks"]) == (24, 24, 24, 0)
     assert result["answer_errors"] == 0 and not result["timed_out"]
     assert result["front_cpu_ms_per_command"] > 0 and result["server_cpu_ms_per_command"] >= result["front_cpu_ms_per_command"]
+    assert result["redis_calls"]["xadd"] == 24 and result["redis_calls"]["xack"] >= 1  # the work went through the stream
+    assert result["redis_calls_per_command"] > 0
     open_loop = result["open_loop"]
     assert (open_loop["requests"], open_loop["acked_200"], open_loop["answers"]) == (20, 20, 20)
     logs = [tmp_path / "http" / "serve.log", tmp_path / "http" / "serve-2.log"]

@@ -162,10 +162,19 @@ def test_two_replicas_share_dedupe_context_feedback_and_the_question_log(replica
 
 
 def test_replicas_keep_answering_while_redis_restarts(replicas):
+    from bot.slack.workqueue import READ_BLOCK_MS
+
     (a, b), fake, redis_server, database = replicas
     channel = a.slack.new_id("C")
-    _, first = a.slack.mention("who does the Associate Sales Operations Analyst report to?", channel=channel)
-    fake.wait_for("chat.postMessage", 1)
+    # Work goes through the shared stream: B is paused so that A's workers answer the first question
+    # (and A's memory has its context when Redis goes away).
+    os.kill(b.process.pid, signal.SIGSTOP)
+    try:
+        time.sleep(4 * READ_BLOCK_MS / 1000)  # the read B had waiting in Redis has expired
+        _, first = a.slack.mention("who does the Associate Sales Operations Analyst report to?", channel=channel)
+        fake.wait_for("chat.postMessage", 1)
+    finally:
+        os.kill(b.process.pid, signal.SIGCONT)
 
     redis_server.stop()
     _, during = a.slack.mention("what's grade 7?")  # Redis is away: answered from local state

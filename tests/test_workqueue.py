@@ -76,8 +76,11 @@ def test_the_stream_is_bounded_across_replicas_and_read_by_the_one_with_room(red
             time.sleep(0.02)
         time.sleep(0.5)
         assert [i.body for i in pool_b.submitted] == [item(1).body, item(2).body] and pool_a.submitted == []
-        b.finished(pool_b.submitted[0])  # done: acknowledged and deleted, room for one more item
-        assert link_a.client.xlen(STREAM) == 2
+        b.finished(pool_b.submitted[0])  # done: acknowledged and deleted (by B's acknowledging thread), room for one more
+        deadline = time.monotonic() + 5
+        while link_a.client.xlen(STREAM) != 2:
+            assert time.monotonic() < deadline, link_a.client.xlen(STREAM)
+            time.sleep(0.02)
         assert a.offer(item(6)) is True
         assert link_a.client.xpending(STREAM, GROUP)["pending"] == 1
     finally:

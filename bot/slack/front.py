@@ -43,13 +43,14 @@ from bot import metrics
 from bot.slack.config import SlackConfig
 from bot.slack.core import ACK_WAIT_SECONDS, SlackBot
 from bot.slack.delivery import FAILED
-from bot.slack.state import FrontContexts, context_store
+from bot.slack.state import ExpiringMap, FrontContexts, context_store
 
 logger = logging.getLogger("rolecall.slack")
 
 BUSY = "I'm answering a lot of questions right now and can't take yours. Please try again in a minute."
 BUSY_NOTICES_PENDING = 32  # busy notices posted through the Web API at once at most; past that the user is not told
 REFUSALS_LOG_SECONDS = 10.0  # one log line at most this often while the queue is full
+STORED_SECONDS = 60.0  # how long context_set remembers what it stored (a result follows within seconds)
 
 _item_ids = itertools.count(1)
 
@@ -156,6 +157,7 @@ class FrontBot(SlackBot):
         self._notices_free = threading.BoundedSemaphore(BUSY_NOTICES_PENDING)
         self.client: WebClient | None = None  # set by build_front_app: where busy notices are posted
         self._refusals_lock = threading.Lock()
+        self._stored: ExpiringMap[str] = ExpiringMap(STORED_SECONDS)  # contexts context_set stored lately
         self._refusals = 0
         self._refusals_logged = -REFUSALS_LOG_SECONDS
 
@@ -265,10 +267,17 @@ class FrontBot(SlackBot):
                                 **message) == SENT
         return False
 
+    def context_set(self, key: Hashable, value: str) -> None:
+        """A worker's listener set a context (told before its answer is posted): store it now."""
+        self.contexts.set(key, value)
+        self._stored.set(key, value)
+
     def remember_all(self, contexts: Mapping[Hashable, str]) -> None:
-        """Store the contexts a worker's listener set."""
+        """Store the contexts a worker's listener set, but those :meth:`context_set` stored already
+        (with Redis each is a round trip on the way of every answer)."""
         for key, value in contexts.items():
-            self.contexts.set(key, value)
+            if self._stored.get(key) != value:
+                self.contexts.set(key, value)
 
     def tell_lost(self, client: WebClient, item: WorkItem) -> bool:
         """Apologise for work no worker could finish; False when there is nobody to tell (an unfurl, the Home tab)."""

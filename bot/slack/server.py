@@ -385,7 +385,7 @@ def serve_front(spec: EngineSpec, config: SlackConfig, workers: int) -> int:
             print(f"rolecall serve: {describe_start_error(error, config)}", file=sys.stderr)
             return 1
         pool.on_done = lambda item, result: bot.remember_all(result.contexts)
-        pool.on_context = bot.contexts.set
+        pool.on_context = bot.context_set
         pool.context_of = bot.contexts.store.get
         pool.on_lost = lambda item: bot.tell_lost(app.client, item)
         pool.start()
@@ -415,6 +415,8 @@ def serve_front(spec: EngineSpec, config: SlackConfig, workers: int) -> int:
         if queue is not None:
             queue.stop()
         pool.stop()
+        if queue is not None:
+            queue.close()
         indexer.stop()
         if previous_sigterm is not None:
             signal.signal(signal.SIGTERM, previous_sigterm)

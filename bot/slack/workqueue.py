@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import socket
 import threading
 import time
@@ -118,6 +119,8 @@ class StreamQueue:
         self._thread: threading.Thread | None = None
         self._told = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rolecall-claim-tell")
         self._group_made = False
+        self._done: queue.SimpleQueue[str | None] = queue.SimpleQueue()  # finished stream ids, acknowledged in batches
+        self._acker: threading.Thread | None = None
         pool.on_finished = self.finished
 
     # ------------------------------------------------------------------ the front's side
@@ -139,6 +142,8 @@ class StreamQueue:
     def start(self) -> "StreamQueue":
         self._thread = threading.Thread(target=self._run, name="rolecall-stream", daemon=True)
         self._thread.start()
+        self._acker = threading.Thread(target=self._acknowledge, name="rolecall-stream-ack", daemon=True)
+        self._acker.start()
         logger.info("Work goes through the Redis stream %s (group %s, consumer %s, claim after %g s)",
                     STREAM, GROUP, self.consumer, self.claim)
         return self
@@ -150,6 +155,12 @@ class StreamQueue:
         if self._thread is not None:
             self._thread.join(2)
         self._told.shutdown(wait=False)
+
+    def close(self) -> None:
+        """After the pool stopped: acknowledge what it finished meanwhile, then stop the acknowledging thread."""
+        self._done.put(None)
+        if self._acker is not None:
+            self._acker.join(5)
 
     def _run(self) -> None:
         refresh_every = max(0.2, self.claim / 3)
@@ -219,23 +230,53 @@ class StreamQueue:
         self.pool.submit(item)
 
     def finished(self, item: WorkItem) -> None:
-        """The pool is done with ``item`` (answered, maybe delivered, or given up): acknowledge it."""
-        stream_id = getattr(item, "stream_id", None)
+        """The pool is done with ``item`` (answered, maybe delivered, or given up): acknowledge it, from the
+        acknowledging thread (the pool's collector must not wait on Redis; under load one round trip
+        then acknowledges many items)."""
+        stream_id = item.stream_id
         if stream_id is None:
             return
-        self._forget(stream_id)
-        self.room.set()
-
-    def _forget(self, stream_id: str) -> None:
         with self.lock:
             self.mine.pop(stream_id, None)
+        if self._acker is None:
+            self._forget(stream_id)
+        else:
+            self._done.put(stream_id)
+        self.room.set()
+
+    def _acknowledge(self) -> None:
+        while True:
+            first = self._done.get()
+            batch = [first] if first is not None else []
+            stop = first is None
+            while not stop and len(batch) < 500:
+                try:
+                    more = self._done.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                else:
+                    batch.append(more)
+            if batch:
+                self._forget(*batch)
+            if stop:
+                return
+
+    def _forget(self, *stream_ids: str) -> None:
+        """Acknowledge and delete entries (and their posting marks) in one round trip."""
+        with self.lock:
+            for stream_id in stream_ids:
+                self.mine.pop(stream_id, None)
 
         def done(r: Any) -> None:
             pipe = r.pipeline(transaction=False)
-            pipe.xack(STREAM, GROUP, stream_id)
-            pipe.xdel(STREAM, stream_id)
-            pipe.delete(posting_key(stream_id))
-            pipe.execute()
+            pipe.xack(STREAM, GROUP, *stream_ids)
+            pipe.xdel(STREAM, *stream_ids)
+            pipe.delete(*(posting_key(stream_id) for stream_id in stream_ids))
+            # A command error (the group gone with a Redis restart) is no failure of Redis: those entries
+            # went with it. A connection error still raises, and the link logs it once.
+            pipe.execute(raise_on_error=False)
 
         self.link.call(done, lambda: None)
 
