@@ -11,12 +11,17 @@ of ``tests/fake_slack.py`` (which also receives the ``response_url`` posts that 
   latency counts from its scheduled time, so a server (or client) that falls behind cannot hide
   it by slowing the senders down.
 
+With ``replicas`` > 1 (``--replicas 2``) a real ``redis-server`` is started (``tests/servers.py``) and
+that many ``rolecall serve`` share it (``ROLECALL_REDIS_URL``: dedupe, context and the work queue as a
+Redis stream); each client sends its commands to the replicas in turn, as a load balancer would.
+
 Ack latency is the time until the bot's HTTP 200 (what Slack's 3-second limit applies to);
 answers per second count the answers that reached the fake ``response_url``. Both loops send from
 kept-alive connections (:class:`LeanClient`), so that the load generator, which shares the machine,
 costs the server as little CPU as it can.
 
     python -m benchmarks.http_load --families 1000 --seed 7 --workdir DIR --closed 50x20 --open-rate 450 --open-seconds 10
+    python -m benchmarks.http_load --families 1000 --seed 7 --workdir DIR --closed 50x20 --open-rate 450 --replicas 2
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import hmac
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -36,6 +42,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 from benchmarks.checks import latency_summary
@@ -106,12 +113,14 @@ def cpu_seconds(pid: int) -> float:
 
 def run_http_load(pages: Path, db: Path, workdir: Path, questions: list[str], *, concurrency: int = 50,
                   rounds: int = 4, start_timeout: float = 180.0, answer_timeout: float = 300.0,
-                  open_rate: float | None = None, open_seconds: float = 10.0, workers: int | None = None) -> dict:
-    """The load run (closed loop, then the open loop when ``open_rate`` is given); a server that does
-    not start is reported (with its last log line), never raised."""
+                  open_rate: float | None = None, open_seconds: float = 10.0, workers: int | None = None,
+                  replicas: int = 1) -> dict:
+    """The load run (closed loop, then the open loop when ``open_rate`` is given), against one server or
+    ``replicas`` servers sharing a real Redis; a server that does not start is reported (with its last
+    log line), never raised."""
     try:
         return _run(pages, db, workdir, questions, concurrency, rounds, start_timeout, answer_timeout,
-                    open_rate, open_seconds, workers)
+                    open_rate, open_seconds, workers, replicas)
     except Exception as error:  # noqa: BLE001 - the rest of the benchmark must still be reported
         log = workdir / "serve.log"
         tail = ""
@@ -123,12 +132,13 @@ def run_http_load(pages: Path, db: Path, workdir: Path, questions: list[str], *,
 
 @contextlib.contextmanager
 def serving(fake_slack, fake, pages: Path, db: Path, workdir: Path, start_timeout: float,
-            workers: int | None) -> Iterator[tuple[subprocess.Popen, int, dict, float]]:
+            workers: int | None, *, log_name: str = "serve.log", redis_url: str | None = None,
+            ) -> Iterator[tuple[subprocess.Popen, int, dict, float]]:
     """``rolecall serve`` in its own process on a free 127.0.0.1 port: (process, port, health, seconds to ready)."""
     port = free_port()
-    log_path = workdir / "serve.log"
+    log_path = workdir / log_name
     with open(log_path, "w") as log:
-        env = {k: v for k, v in os.environ.items() if k not in SLACK_VARIABLES + ("ROLECALL_WORKERS",)}
+        env = {k: v for k, v in os.environ.items() if k not in SLACK_VARIABLES + ("ROLECALL_WORKERS", "ROLECALL_REDIS_URL")}
         env.update({
             "SLACK_BOT_TOKEN": fake_slack.BOT_TOKEN,
             "SLACK_SIGNING_SECRET": fake_slack.SIGNING_SECRET,
@@ -142,6 +152,8 @@ def serving(fake_slack, fake, pages: Path, db: Path, workdir: Path, start_timeou
         })
         if workers is not None:
             env["ROLECALL_WORKERS"] = str(workers)
+        if redis_url is not None:
+            env["ROLECALL_REDIS_URL"] = redis_url
         started = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--seeds", str(pages), "--db", str(db)],
@@ -164,16 +176,63 @@ def serving(fake_slack, fake, pages: Path, db: Path, workdir: Path, start_timeou
                 process.wait()
 
 
+@contextlib.contextmanager
+def fleet(fake_slack, fake, pages: Path, db: Path, workdir: Path, start_timeout: float, workers: int | None,
+          replicas: int) -> Iterator[tuple[list[tuple[subprocess.Popen, int, dict, float]], str | None]]:
+    """One ``rolecall serve``, or ``replicas`` of them on one real ``redis-server``, each with its own index
+    file (a copy of the first one's, as a second host would build the same); and the Redis URL (or None)."""
+    with contextlib.ExitStack() as stack:
+        redis_url = None
+        if replicas > 1:
+            from servers import RedisServer  # tests/servers.py, on the path since load_fake_slack()
+
+            redis_url = stack.enter_context(RedisServer(workdir / "redis")).url
+        running = []
+        for n in range(replicas):
+            own_db = db if n == 0 else db.with_name(f"{db.stem}-replica{n + 1}{db.suffix}")
+            if n:
+                shutil.copyfile(db, own_db)
+            running.append(stack.enter_context(serving(fake_slack, fake, pages, own_db, workdir, start_timeout, workers,
+                                                       log_name="serve.log" if n == 0 else f"serve-{n + 1}.log",
+                                                       redis_url=redis_url)))
+        yield running, redis_url
+
+
+class RedisCalls:
+    """Commands the servers sent to Redis (``INFO commandstats``, counted from when it was made): a
+    figure that, unlike time on a shared machine, is the same on every run."""
+
+    def __init__(self, url: str | None) -> None:
+        self.client = None
+        if url is not None:
+            import redis
+
+            self.client = redis.Redis.from_url(url, decode_responses=True)
+            self.client.config_resetstat()
+
+    def per_command(self, commands: int) -> dict[str, Any]:
+        if self.client is None:
+            return {}
+        stats = {name.removeprefix("cmdstat_"): int(v["calls"]) for name, v in self.client.info("commandstats").items()}
+        stats.pop("config", None)
+        stats.pop("info", None)
+        return {"redis_calls_per_command": round(sum(stats.values()) / max(commands, 1), 2),
+                "redis_calls": dict(sorted(stats.items(), key=lambda kv: -kv[1]))}
+
+
 def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency: int, rounds: int,
          start_timeout: float, answer_timeout: float, open_rate: float | None = None, open_seconds: float = 10.0,
-         workers: int | None = None) -> dict:
+         workers: int | None = None, replicas: int = 1) -> dict:
     fake_slack, why = load_fake_slack()
     if fake_slack is None:
         return {"skipped": why}
     workdir.mkdir(parents=True, exist_ok=True)
-    with fake_slack.FakeSlack() as fake, serving(fake_slack, fake, pages, db, workdir, start_timeout, workers) as running:
-        process, port, health, ready_s = running
-        url = f"http://127.0.0.1:{port}/slack/events"
+    with fake_slack.FakeSlack() as fake, fleet(fake_slack, fake, pages, db, workdir, start_timeout, workers,
+                                               replicas) as (running, redis_url):
+        process, port, health, ready_s = running[0]
+        urls = [f"http://127.0.0.1:{p}/slack/events" for _, p, _, _ in running]
+        pids = [proc.pid for proc, _, _, _ in running]
+        url = urls[0]
         sender = fake_slack.SlackSender(url, fake=fake)
         # one warm-up command end to end, then a clean record
         sender.command(questions[0])
@@ -189,25 +248,30 @@ def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency
             fake.wait_for("response_url", i + 1, timeout=60)
         fake.reset()
 
-        result = closed_loop(fake_slack, fake, url, questions, concurrency, rounds, process.pid, answer_timeout)
+        calls = RedisCalls(redis_url)
+        result = closed_loop(fake_slack, fake, urls, questions, concurrency, rounds, pids, answer_timeout)
+        result.update(calls.per_command(result["requests"]))
         result.update({
             "ack_sequential": latency_summary(sequential),
             "server_ready_s": ready_s,
             "server_pages": health.get("pages"),
             "server_roles": health.get("roles"),
             "server_workers": (health.get("workers") or {}).get("configured", 0),
+            "replicas": replicas,
             "log": str(workdir / "serve.log"),
         })
         if open_rate:
             time.sleep(1.0)
             fake.reset()
-            result["open_loop"] = open_loop(fake_slack, fake, url, questions, open_rate, open_seconds, process.pid, answer_timeout)
-        pids = tree(process.pid)
-        peaks = [peak_rss_mb(p) for p in pids]
+            calls = RedisCalls(redis_url)
+            result["open_loop"] = open_loop(fake_slack, fake, urls, questions, open_rate, open_seconds, pids, answer_timeout)
+            result["open_loop"].update(calls.per_command(result["open_loop"]["requests"]))
+        everything = [p for pid in pids for p in tree(pid)]
+        peaks = [peak_rss_mb(p) for p in everything]
         result["server_peak_rss_mb"] = max(peaks)  # the largest process (front, a worker or the indexer)
-        result["server_front_peak_rss_mb"] = peaks[0]
+        result["server_front_peak_rss_mb"] = peak_rss_mb(pids[0])
         result["server_total_rss_mb"] = sum(peaks)
-        result["server_processes"] = len(pids)
+        result["server_processes"] = len(everything)
     return result
 
 
@@ -215,17 +279,26 @@ class LeanClient:
     """One kept-alive connection sending signed ``/hiring`` commands shaped like Slack's, with as little
     client CPU as it takes (the load generator shares the machine with the server)."""
 
-    def __init__(self, fake_slack, fake, url: str, questions: list[str], tag: str) -> None:
-        self.parts = urllib.parse.urlsplit(url)
+    def __init__(self, fake_slack, fake, urls: list[str], questions: list[str], tag: str) -> None:
+        self.targets = [urllib.parse.urlsplit(url) for url in urls]
         self.secret = fake_slack.SIGNING_SECRET.encode()
         self.team = fake_slack.TEAM_ID
         self.fake = fake
         self.questions = questions
         self.tag = tag
-        self.conn = http.client.HTTPConnection(self.parts.hostname, self.parts.port, timeout=10)
+        self.conns = [self._connect(parts) for parts in self.targets]
+        self.sent = 0
+        self.busy = 0  # acks that said the bot is busy (a full work queue): no answer follows
+
+    @staticmethod
+    def _connect(parts: urllib.parse.SplitResult) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
 
     def send(self, i: int, user: str) -> int:
-        """Command number ``i`` (its own channel and response_url); the HTTP status, 0 on a connection error."""
+        """Command number ``i`` (its own channel and response_url) to the next server in turn; the HTTP
+        status, 0 on a connection error."""
+        turn = self.sent % len(self.conns)
+        self.sent += 1
         form = {"token": "legacy-verification-token", "team_id": self.team, "team_domain": "rolecall-test",
                 "channel_id": f"C{i:08d}", "channel_name": "hiring", "user_id": user, "user_name": "alice",
                 "command": "/hiring", "text": self.questions[i % len(self.questions)], "api_app_id": "A0ROLECALL",
@@ -234,33 +307,68 @@ class LeanClient:
         data = urllib.parse.urlencode(form).encode()
         timestamp = str(int(time.time()))
         signature = "v0=" + hmac.new(self.secret, b"v0:" + timestamp.encode() + b":" + data, hashlib.sha256).hexdigest()
+        conn = self.conns[turn]
         try:
-            self.conn.request("POST", self.parts.path, body=data, headers={
+            conn.request("POST", self.targets[turn].path, body=data, headers={
                 "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": timestamp,
                 "X-Slack-Signature": signature})
-            response = self.conn.getresponse()
-            response.read()
+            response = conn.getresponse()
+            if b"try again in a minute" in response.read():
+                self.busy += 1
             return response.status
         except (OSError, http.client.HTTPException):
-            self.close()
-            self.conn = http.client.HTTPConnection(self.parts.hostname, self.parts.port, timeout=10)
+            conn.close()
+            self.conns[turn] = self._connect(self.targets[turn])
             return 0
 
     def close(self) -> None:
-        self.conn.close()
+        for conn in self.conns:
+            conn.close()
 
 
-def closed_loop(fake_slack, fake, url: str, questions: list[str], concurrency: int, rounds: int, pid: int,
-                answer_timeout: float) -> dict:
-    """``concurrency`` clients, each sending ``rounds`` commands back to back."""
+class ServerCpu:
+    """CPU seconds the servers (every process of each) and their fronts alone used since it was made."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.total, self.front = self._read()
+
+    def _read(self) -> tuple[float, float]:
+        return sum(tree_cpu_seconds(p) for p in self.pids), sum(cpu_seconds(p) for p in self.pids)
+
+    def per_command_ms(self, commands: int) -> dict[str, float]:
+        total, front = self._read()
+        return {"server_cpu_ms_per_command": 1000 * (total - self.total) / max(commands, 1),
+                "front_cpu_ms_per_command": 1000 * (front - self.front) / max(commands, 1)}
+
+
+def wait_answers(fake, total: int, answer_timeout: float) -> tuple[list, bool]:
+    """The fake's ``response_url`` posts once ``total`` arrived (or the time ran out: timed out True)."""
+    try:
+        return fake.wait_for("response_url", total, timeout=answer_timeout), False
+    except AssertionError:
+        return fake.calls("response_url"), True
+
+
+def ack_figures(acks: list[tuple[float, int]], calls: list, busy: int) -> dict:
+    """What both loops report about their acks and answers (``busy``: acks saying the queue was full)."""
+    ok = [ms for ms, status in acks if status == 200]
+    return {"acked_200": len(ok), "non_200": len(acks) - len(ok), "ack": latency_summary(ok), "answers": len(calls),
+            "answer_errors": sum(1 for c in calls if "couldn't answer" in c.mrkdwn()), "busy_acks": busy}
+
+
+def closed_loop(fake_slack, fake, urls: list[str], questions: list[str], concurrency: int, rounds: int,
+                pids: list[int], answer_timeout: float) -> dict:
+    """``concurrency`` clients, each sending ``rounds`` commands back to back (to each server in turn)."""
     total = concurrency * rounds
-    cpu_before = tree_cpu_seconds(pid)
+    cpu = ServerCpu(pids)
+    busy: list[int] = []
     acks: list[tuple[float, int]] = []
     lock = threading.Lock()
     barrier = threading.Barrier(concurrency + 1)
 
     def client(index: int) -> None:
-        own = LeanClient(fake_slack, fake, url, questions, "closed")
+        own = LeanClient(fake_slack, fake, urls[index % len(urls):] + urls[:index % len(urls)], questions, "closed")
         barrier.wait()
         for r in range(rounds):
             start = time.perf_counter()
@@ -268,6 +376,8 @@ def closed_loop(fake_slack, fake, url: str, questions: list[str], concurrency: i
             ms = (time.perf_counter() - start) * 1000
             with lock:
                 acks.append((ms, status))
+        with lock:
+            busy.append(own.busy)
         own.close()
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(concurrency)]
@@ -278,45 +388,34 @@ def closed_loop(fake_slack, fake, url: str, questions: list[str], concurrency: i
     for t in threads:
         t.join()
     acked_s = time.perf_counter() - t0
-    try:
-        calls = fake.wait_for("response_url", total, timeout=answer_timeout)
-        timed_out = False
-    except AssertionError:
-        calls = fake.calls("response_url")
-        timed_out = True
+    calls, timed_out = wait_answers(fake, total - sum(busy), answer_timeout)
     answered_s = time.perf_counter() - t0
-    cpu_used = tree_cpu_seconds(pid) - cpu_before
-    answers = len(calls)
-    ok = [ms for ms, status in acks if status == 200]
     return {
         "concurrency": concurrency,
         "rounds": rounds,
         "requests": total,
-        "acked_200": len(ok),
-        "non_200": len(acks) - len(ok),
-        "ack": latency_summary(ok),
-        "server_cpu_ms_per_command": 1000 * cpu_used / max(answers, 1),
-        "answers": answers,
-        "answer_errors": sum(1 for c in calls if "couldn't answer" in c.mrkdwn()),
+        **ack_figures(acks, calls, sum(busy)),
+        **cpu.per_command_ms(len(calls)),
         "timed_out": timed_out,
-        "answers_per_s": answers / answered_s if answered_s > 0 else float("nan"),
+        "answers_per_s": len(calls) / answered_s if answered_s > 0 else float("nan"),
         "all_acked_s": acked_s,
         "all_answered_s": answered_s,
     }
 
 
-def open_loop(fake_slack, fake, url: str, questions: list[str], rate: float, seconds: float, pid: int,
+def open_loop(fake_slack, fake, urls: list[str], questions: list[str], rate: float, seconds: float, pids: list[int],
               answer_timeout: float, threads: int = 64) -> dict:
     """``rate`` commands a second for ``seconds`` on a fixed schedule, from ``threads`` kept-alive connections."""
     total = max(1, int(rate * seconds))
     schedule = iter(range(total))
     lock = threading.Lock()
     acks: list[tuple[float, int, float]] = []  # (ms from the scheduled time, status, ms the client sent late)
-    cpu_before = tree_cpu_seconds(pid)
+    cpu = ServerCpu(pids)
+    busy: list[int] = []
     t0 = time.perf_counter() + 0.2
 
     def client() -> None:
-        own = LeanClient(fake_slack, fake, url, questions, "open")
+        own = LeanClient(fake_slack, fake, urls, questions, "open")
         while True:
             with lock:
                 i = next(schedule, None)
@@ -331,6 +430,8 @@ def open_loop(fake_slack, fake, url: str, questions: list[str], rate: float, sec
             ms = (time.perf_counter() - due) * 1000
             with lock:
                 acks.append((ms, status, late))
+        with lock:
+            busy.append(own.busy)
         own.close()
 
     workers = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
@@ -339,33 +440,22 @@ def open_loop(fake_slack, fake, url: str, questions: list[str], rate: float, sec
     for t in workers:
         t.join()
     sent_s = time.perf_counter() - t0
-    try:
-        calls = fake.wait_for("response_url", total, timeout=answer_timeout)
-        timed_out = False
-    except AssertionError:
-        calls = fake.calls("response_url")
-        timed_out = True
+    calls, timed_out = wait_answers(fake, total - sum(busy), answer_timeout)
     drained_s = time.perf_counter() - t0
-    cpu_used = tree_cpu_seconds(pid) - cpu_before
     window_end = time.monotonic() - (time.perf_counter() - (t0 + seconds))  # the schedule's end, on the fake's clock
     in_window = sum(1 for c in calls if c.at <= window_end)
-    ok = [ms for ms, status, _ in acks if status == 200]
     return {
         "rate": rate,
         "seconds": seconds,
         "requests": total,
-        "acked_200": len(ok),
-        "non_200": len(acks) - len(ok),
-        "ack": latency_summary(ok),
+        **ack_figures([(ms, status) for ms, status, _ in acks], calls, sum(busy)),
         "client_late_ms": latency_summary([late for _, _, late in acks]),
         "sent_s": sent_s,
-        "answers": len(calls),
-        "answer_errors": sum(1 for c in calls if "couldn't answer" in c.mrkdwn()),
         "timed_out": timed_out,
         "answers_per_s_during": in_window / seconds,
         "answers_per_s_overall": len(calls) / drained_s if drained_s > 0 else float("nan"),
         "all_answered_s": drained_s,
-        "server_cpu_ms_per_command": 1000 * cpu_used / max(len(calls), 1),
+        **cpu.per_command_ms(len(calls)),
     }
 
 
@@ -382,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--open-rate", type=float, default=None, help="commands a second of the open loop (default: none)")
     parser.add_argument("--open-seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=None, help="ROLECALL_WORKERS for the server (default: its own)")
+    parser.add_argument("--replicas", type=int, default=1, choices=(1, 2, 3, 4),
+                        help="servers sharing one real redis-server, sent commands in turn (default 1: no Redis)")
     parser.add_argument("--json-out", type=Path, default=None)
     args = parser.parse_args(argv)
     clients, _, commands = args.closed.partition("x")
@@ -396,7 +488,9 @@ def main(argv: list[str] | None = None) -> int:
     facts = json.loads(facts_path.read_text())
     result = run_http_load(corpus / "pages", args.workdir / "index.sqlite", args.workdir / "http",
                            [q["question"] for q in facts["questions"]], concurrency=int(clients), rounds=int(commands),
-                           open_rate=args.open_rate, open_seconds=args.open_seconds, workers=args.workers)
+                           open_rate=args.open_rate, open_seconds=args.open_seconds, workers=args.workers,
+                           replicas=args.replicas)
+    result["command"] = "python -m benchmarks.http_load " + " ".join(argv if argv is not None else sys.argv[1:])
     result["loadavg"] = [round(x, 2) for x in os.getloadavg()]
     text = json.dumps(result, indent=2, default=str)
     print(text)

@@ -47,6 +47,14 @@ REDELIVERED = Counter("rolecall_work_redelivered", "Work items given to another 
 WORK_LOST = Counter("rolecall_work_lost", "Work items whose worker died, by what the user got (told: an apology; "
                     "maybe_delivered: the worker had started posting the answer)", ["outcome"])
 WORKER_DEATHS = Counter("rolecall_worker_deaths", "Answer worker processes that died and were replaced")
+WORKERS_HUNG = Counter("rolecall_workers_hung", "Answer workers killed (and replaced) for holding a work item longer "
+                       "than ROLECALL_ANSWER_TIMEOUT")
+WORK_REFUSED = Counter("rolecall_work_refused", "Requests acknowledged but not queued because the work queue was full, "
+                       "by how the user heard it (told: a busy notice; untold: nobody to tell, or too many notices pending)",
+                       ["outcome"])
+WORK_CLAIMED = Counter("rolecall_work_claimed", "Work items of the shared Redis stream claimed from a replica that "
+                       "stopped answering them, by outcome (answered: given to a worker here; maybe_delivered: "
+                       "its answer had started to be posted; told: given up, the user was told)", ["outcome"])
 INDEX_GENERATION = Gauge("rolecall_index_generation", "Generation of the index each process serves or built",
                          ["process"])
 RELOAD_FAILURES = Counter("rolecall_index_reload_failures", "Index refreshes or reopenings that failed "
@@ -54,7 +62,8 @@ RELOAD_FAILURES = Counter("rolecall_index_reload_failures", "Index refreshes or 
 
 METRICS: dict[str, Any] = {m._name: m for m in (  # noqa: SLF001 - the name each metric was created with
     ANSWERS, ANSWER_SECONDS, ACK_SECONDS, REQUESTS, WORK_SECONDS, QUEUE_WAIT_SECONDS, SLACK_FAILURES, DELIVERIES,
-    QUEUE_DEPTH, WORKERS, REDELIVERED, WORK_LOST, WORKER_DEATHS, INDEX_GENERATION, RELOAD_FAILURES)}
+    QUEUE_DEPTH, WORKERS, REDELIVERED, WORK_LOST, WORKER_DEATHS, WORKERS_HUNG, WORK_REFUSED, WORK_CLAIMED,
+    INDEX_GENERATION, RELOAD_FAILURES)}
 
 Event = tuple[Any, ...]
 

@@ -121,9 +121,10 @@ class RedisLink:
     """
 
     def __init__(self, client: Any, where: str, *, retry_seconds: float = RETRY_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, quiet: bool = False) -> None:
         self.client = client
         self.where = where
+        self.quiet = quiet  # an answer worker's link: its front logs Redis going and coming back
         self.retry_seconds = retry_seconds
         self._clock = clock
         self._lock = threading.Lock()
@@ -173,8 +174,10 @@ class RedisLink:
             if self._down:
                 return
             self._down = True
-        logger.warning("Redis at %s is unreachable (%s): using this process's memory for conversation context "
-                       "and dedupe until it answers again", self.where, type(error).__name__)
+        logger.log(logging.DEBUG if self.quiet else logging.WARNING,
+                   "Redis at %s is unreachable (%s): using this process's memory for conversation context "
+                   "and dedupe, and its own answer workers for the work, until it answers again", self.where,
+                   type(error).__name__)
 
     def _worked(self) -> None:
         if not self._down:
@@ -183,7 +186,9 @@ class RedisLink:
             if not self._down:
                 return
             self._down = False
-        logger.info("Redis at %s is reachable again: conversation context and dedupe are shared again", self.where)
+        logger.log(logging.DEBUG if self.quiet else logging.INFO,
+                   "Redis at %s is reachable again: conversation context, dedupe and the work queue are shared again",
+                   self.where)
 
 
 def redis_key(name: str, key: Hashable) -> str:

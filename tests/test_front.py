@@ -21,6 +21,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,9 +112,10 @@ class Front:
             time.sleep(0.02)
 
 
-@pytest.fixture(scope="module")
-def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
-    work = tmp_path_factory.mktemp("front")
+@contextmanager
+def serving(work: Path, workers: int = 2, **settings: str) -> Iterator[Front]:
+    """``rolecall serve`` (HTTP mode, ``workers`` answer workers) on a copy of the seeds in ``work``, against
+    a fake Slack, with ``settings`` added to its environment; stopped with SIGTERM, which must exit 0."""
     pages = work / "pages"
     shutil.copytree(SEEDS, pages)
     port = free_port()
@@ -130,9 +132,10 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
             "ROLECALL_DB": str(work / "index.sqlite"),
             "ROLECALL_QUESTION_LOG": str(work / "questions.sqlite"),
             "ROLECALL_RELOAD_SECONDS": "0.5",
-            "ROLECALL_WORKERS": "2",
+            "ROLECALL_WORKERS": str(workers),
             "ROLECALL_ALLOWED_CHANNELS": ALLOWED,
             "ROLECALL_LOG_FORMAT": "json",
+            **settings,
         }
         process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=env,
                                    stdout=output, stderr=subprocess.STDOUT, text=True)
@@ -141,7 +144,7 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
             wait_for_health(base + "/healthz", process, timeout=90)
             running = Front(fake, SlackSender(base + "/slack/events", fake=fake), process, base, pages,
                             work / "index.sqlite", work / "questions.sqlite", log)
-            running.wait_workers_ready(2)
+            running.wait_workers_ready(workers)
             yield running
         finally:
             process.send_signal(signal.SIGTERM)
@@ -151,6 +154,12 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
                 process.kill()
                 process.wait()
     assert process.returncode == 0, log.read_text()[-3000:]
+
+
+@pytest.fixture(scope="module")
+def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
+    with serving(tmp_path_factory.mktemp("front")) as running:
+        yield running
 
 
 @pytest.fixture

@@ -7,8 +7,10 @@ spreads them. Each replica has its own index file, as on two hosts.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import urllib.request
 import subprocess
 import sys
 import threading
@@ -22,7 +24,9 @@ from fake_slack import BOT_TOKEN, BOT_USER_ID, SIGNING_SECRET, FakeSlack, SlackS
 from servers import free_port
 from test_slack_server import SLACK_VARIABLES
 
-SHARED_VARIABLES = ("ROLECALL_REDIS_URL", "ROLECALL_DATABASE_URL", "ROLECALL_QUESTION_LOG", "ROLECALL_LOG_SALT")
+SHARED_VARIABLES = ("ROLECALL_REDIS_URL", "ROLECALL_DATABASE_URL", "ROLECALL_QUESTION_LOG", "ROLECALL_LOG_SALT",
+                    "ROLECALL_WORK_CLAIM_SECONDS", "ROLECALL_WORKERS")
+CLAIM_SECONDS = 2.0
 
 
 class Replica:
@@ -31,6 +35,21 @@ class Replica:
         self.port = port
         self.slack = SlackSender(f"http://127.0.0.1:{port}/slack/events", fake=fake)
         self.output = ""
+        self.killed = False  # by the test, on purpose: no clean exit expected
+
+    def health(self) -> dict:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=5) as response:
+            return json.loads(response.read())
+
+    def metric(self, name: str, **labels: str) -> float:
+        """One sample of /metrics (0 when absent)."""
+        wanted = name + ("{" + ",".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}" if labels else "")
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as response:
+            for line in response.read().decode().splitlines():
+                sample, _, value = line.rpartition(" ")
+                if sample == wanted:
+                    return float(value)
+        return 0.0
 
 
 @pytest.fixture
@@ -47,6 +66,7 @@ def replicas(tmp_path, redis_server, database_url):
                 "HOST": "127.0.0.1", "PORT": str(port), "ROLECALL_SEEDS": str(SEEDS),
                 "ROLECALL_DB": str(tmp_path / f"index-{name}.sqlite"), "ROLECALL_RELOAD_SECONDS": "0",
                 "ROLECALL_REDIS_URL": redis_server.url, "ROLECALL_DATABASE_URL": database_url,
+                "ROLECALL_WORK_CLAIM_SECONDS": str(CLAIM_SECONDS), "ROLECALL_WORKERS": "2",
             }
             process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=env, text=True,
                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -65,7 +85,7 @@ def replicas(tmp_path, redis_server, database_url):
                 except subprocess.TimeoutExpired:
                     replica.process.kill()
                     replica.output = replica.process.communicate(timeout=10)[0]
-    for replica in started:
+    for replica in (r for r in started if not r.killed):
         assert replica.process.returncode == 0, replica.output
         assert "Traceback" not in replica.output, replica.output
         assert BOT_TOKEN not in replica.output and SIGNING_SECRET not in replica.output
@@ -142,10 +162,19 @@ def test_two_replicas_share_dedupe_context_feedback_and_the_question_log(replica
 
 
 def test_replicas_keep_answering_while_redis_restarts(replicas):
+    from bot.slack.workqueue import READ_BLOCK_MS
+
     (a, b), fake, redis_server, database = replicas
     channel = a.slack.new_id("C")
-    _, first = a.slack.mention("who does the Associate Sales Operations Analyst report to?", channel=channel)
-    fake.wait_for("chat.postMessage", 1)
+    # Work goes through the shared stream: B is paused so that A's workers answer the first question
+    # (and A's memory has its context when Redis goes away).
+    os.kill(b.process.pid, signal.SIGSTOP)
+    try:
+        time.sleep(4 * READ_BLOCK_MS / 1000)  # the read B had waiting in Redis has expired
+        _, first = a.slack.mention("who does the Associate Sales Operations Analyst report to?", channel=channel)
+        fake.wait_for("chat.postMessage", 1)
+    finally:
+        os.kill(b.process.pid, signal.SIGCONT)
 
     redis_server.stop()
     _, during = a.slack.mention("what's grade 7?")  # Redis is away: answered from local state
@@ -171,3 +200,73 @@ def test_replicas_keep_answering_while_redis_restarts(replicas):
     assert a.output.count("is unreachable") == 1, a.output
     assert a.output.count("is reachable again") == 1, a.output
     assert b.output.count("is unreachable") <= 1 and b.output.count("is reachable again") == b.output.count("is unreachable")
+
+
+def test_work_a_replica_took_before_dying_is_answered_once_by_the_other(replicas):
+    import redis
+
+    from bot.slack.workqueue import GROUP, READ_BLOCK_MS, STREAM
+
+    (a, b), fake, redis_server, database = replicas
+    r = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    workers = [w["pid"] for w in a.health()["workers"]["processes"]]
+    os.kill(b.process.pid, signal.SIGSTOP)  # B's front takes nothing for now
+    try:
+        time.sleep(4 * READ_BLOCK_MS / 1000)  # the read B had waiting in Redis has expired: it cannot get the item
+        for pid in workers:
+            os.kill(pid, signal.SIGSTOP)  # A's workers take the item and never start it
+        reply = a.slack.command("who does the Associate Sales Operations Analyst report to?", user="U0QUEUED")
+        assert reply.status == 200 and reply.body == ""  # acked by A
+        deadline = time.monotonic() + 10
+        while r.xpending(STREAM, GROUP)["pending"] != 1:
+            assert time.monotonic() < deadline, r.xinfo_consumers(STREAM, GROUP)
+            time.sleep(0.05)
+        [holder] = r.xpending(STREAM, GROUP)["consumers"]
+        assert f"-{a.process.pid}-" in holder["name"]  # A took it
+        assert fake.calls("response_url") == []
+        a.killed = True
+        a.process.kill()  # the replica dies with the work taken (its workers die with their parent)
+        a.output = a.process.communicate(timeout=20)[0]
+    finally:
+        os.kill(b.process.pid, signal.SIGCONT)
+
+    answers = settle(fake, "response_url", 1, seconds=2 * CLAIM_SECONDS)
+    assert len(answers) == 1 and "Manager, Sales Operations" in answers[0].mrkdwn()  # by B, once
+    assert answers[0].params["response_type"] == "ephemeral"
+    deadline = time.monotonic() + 10
+    while b.metric("rolecall_work_claimed_total", outcome="answered") < 1:
+        assert time.monotonic() < deadline, "B did not count the claim"
+        time.sleep(0.1)
+    assert b.metric("rolecall_work_claimed_total", outcome="answered") == 1
+    assert r.xlen(STREAM) == 0 and r.xpending(STREAM, GROUP)["pending"] == 0  # acknowledged and deleted
+    with database() as conn:
+        assert conn.execute("select question from questions").fetchall() == [
+            ("who does the Associate Sales Operations Analyst report to?",)]
+    deadline = time.monotonic() + 10
+    for pid in workers:  # A's stopped workers did not outlive it
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            assert time.monotonic() < deadline, f"worker {pid} of the killed replica is still there"
+            time.sleep(0.1)
+
+
+def test_work_goes_through_one_bounded_stream_shared_by_the_replicas(replicas):
+    import redis
+
+    from bot.slack.workqueue import GROUP, STREAM
+
+    (a, b), fake, redis_server, _ = replicas
+    r = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    for n in range(6):
+        replica = (a, b)[n % 2]
+        assert replica.slack.command(f"what's grade {n + 3}?", user=f"U0STREAM{n}").status == 200
+    answers = settle(fake, "response_url", 6)
+    assert len(answers) == 6
+    assert sorted(int(c.mrkdwn().split("grade ")[1][0]) for c in answers if "grade " in c.mrkdwn()) == [3, 4, 5, 6, 7, 8]
+    assert r.xinfo_groups(STREAM)[0]["name"] == GROUP
+    assert len(r.xinfo_consumers(STREAM, GROUP)) == 2  # one consumer a replica
+    assert r.xlen(STREAM) == 0  # every finished item acknowledged and deleted: the stream holds only unfinished work
+    assert a.metric("rolecall_work_queue_depth") == 0 and b.metric("rolecall_work_queue_depth") == 0

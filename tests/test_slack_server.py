@@ -206,6 +206,10 @@ def test_serve_runs_socket_mode_when_the_app_token_is_set(tmp_path):
 
             health = wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
             assert health["status"] == "ok" and health["socket"] == "connected" and health["roles"] == 21
+            deadline = time.monotonic() + 10  # the bot counts a delivery once Slack's reply is back, just after the fake saw it
+            while health["delivery"]["answers_delivered"] < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+                health = wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
             assert health["delivery"]["answers_delivered"] == 2
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
                 text = response.read().decode()

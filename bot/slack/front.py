@@ -23,12 +23,14 @@ So every listener keeps one definition, used alike by one process (Socket Mode, 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import itertools
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,12 +39,25 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
+from bot import metrics
 from bot.slack.config import SlackConfig
 from bot.slack.core import ACK_WAIT_SECONDS, SlackBot
 from bot.slack.delivery import FAILED
-from bot.slack.state import FrontContexts, context_store
+from bot.slack.state import ExpiringMap, FrontContexts, context_store
 
 logger = logging.getLogger("rolecall.slack")
+
+BUSY = "I'm answering a lot of questions right now and can't take yours. Please try again in a minute."
+BUSY_NOTICES_PENDING = 32  # busy notices posted through the Web API at once at most; past that the user is not told
+REFUSALS_LOG_SECONDS = 10.0  # one log line at most this often while the queue is full
+STORED_SECONDS = 60.0  # how long context_set remembers what it stored (a result follows within seconds)
+
+_item_ids = itertools.count(1)
+
+
+def next_item_id() -> int:
+    """A work item id unique in this process (the front's items and those it takes from a shared stream)."""
+    return next(_item_ids)
 
 
 class Handoff(BaseException):
@@ -65,6 +80,7 @@ class WorkItem:
     reach: dict[str, str | None]  # how to tell the user if the work is lost (response_url, channel, user, thread)
     acked_at: float = field(default_factory=time.time)
     attempt: int = 1
+    stream_id: str | None = None  # its entry in the shared Redis stream (bot.slack.workqueue), if it came from there
 
 
 @dataclass
@@ -126,15 +142,24 @@ class FrontRequest(Middleware):
 class FrontBot(SlackBot):
     """:class:`SlackBot` for the front: listeners run until their hand-off, then a worker takes over."""
 
-    def __init__(self, config: SlackConfig, submit: Callable[[WorkItem], None],
+    def __init__(self, config: SlackConfig, submit: Callable[[WorkItem], bool | None],
                  call: Callable[[WorkItem, float], WorkResult | None]) -> None:
         super().__init__(NoEngine(config.handbook_url), context_ttl=config.context_ttl, access=config.access,
                          http_timeout=config.http_timeout, handoff_channel=config.handoff_channel,
                          handbook_url=config.handbook_url)
         self.contexts = FrontContexts(context_store(config.context_ttl), _noted)  # type: ignore[assignment]
+        # No answer slots in the front: it computes no answer, and its request threads must not queue
+        # on a semaphore on their way to the hand-off.
+        self.answering = contextlib.nullcontext()  # type: ignore[assignment]
         self._submit = submit
         self._call = call
-        self._ids = itertools.count(1)
+        self._notices = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rolecall-busy")
+        self._notices_free = threading.BoundedSemaphore(BUSY_NOTICES_PENDING)
+        self.client: WebClient | None = None  # set by build_front_app: where busy notices are posted
+        self._refusals_lock = threading.Lock()
+        self._stored: ExpiringMap[str] = ExpiringMap(STORED_SECONDS)  # contexts context_set stored lately
+        self._refusals = 0
+        self._refusals_logged = -REFUSALS_LOG_SECONDS
 
     def deferred(self, listener: Callable[..., None]) -> Callable[..., None]:
         takes_ack = "ack" in inspect.signature(listener).parameters
@@ -167,10 +192,11 @@ class FrontBot(SlackBot):
             if request is None:
                 logger.error("A listener needs an answer worker but its request is unknown")
                 return
-            item = WorkItem(next(self._ids), request.raw_body, {k: list(v) for k, v in request.headers.items()},
+            item = WorkItem(next_item_id(), request.raw_body, {k: list(v) for k, v in request.headers.items()},
                             noted, wants_ack=not acked, reach=reach_of(request.body))
             if acked:
-                self._submit(item)
+                if self._submit(item) is False:
+                    self.busy(item, real_ack if takes_ack and request.body.get("command") else None)
                 return
             result = self._call(item, ACK_WAIT_SECONDS)
             if result is not None and result.ack is not None:
@@ -187,10 +213,71 @@ class FrontBot(SlackBot):
             raise Handoff("response_url")
         return super().post_response(response_url, payload)
 
+    def busy(self, item: WorkItem, ack: Callable[..., None] | None) -> None:
+        """The work queue is full: say so. A slash command hears it in its ack (its ack is sent when the
+        listener returns, so this replaces the empty one); anything else gets an ephemeral notice
+        through the Web API from a small pool, at most :data:`BUSY_NOTICES_PENDING` at once."""
+        if ack is not None:
+            ack(text=BUSY, response_type="ephemeral")
+            self._refused(item, True)
+            return
+        if not item.reach.get("user") or self.client is None or not self._notices_free.acquire(blocking=False):
+            self._refused(item, False)
+            return
+
+        def tell() -> None:
+            try:
+                told = self.tell(self.client, item, BUSY)  # type: ignore[arg-type]
+            except Exception:
+                logger.exception("Could not tell a user the bot is busy")
+                told = False
+            finally:
+                self._notices_free.release()
+            self._refused(item, told)
+
+        self._notices.submit(tell)
+
+    def _refused(self, item: WorkItem, told: bool) -> None:
+        metrics.WORK_REFUSED.labels(outcome="told" if told else "untold").inc()
+        with self._refusals_lock:
+            self._refusals += 1
+            now = time.monotonic()
+            if now < self._refusals_logged + REFUSALS_LOG_SECONDS:
+                return
+            count, self._refusals, self._refusals_logged = self._refusals, 0, now
+        logger.warning("The work queue is full: %d request(s) acknowledged and refused (each asker told it is busy "
+                       "where possible) since the last such line", count)
+
+    def tell(self, client: WebClient, item: WorkItem, text: str) -> bool:
+        """Post ``text`` to the user of ``item`` only (its ``response_url``, ephemerally in its channel, or
+        in its DM); False when there is nobody to tell or Slack refused."""
+        from bot.slack import blocks
+        from bot.slack.delivery import SENT, post_web_api
+
+        reach = item.reach
+        message = blocks.notice_message(text)
+        if reach.get("response_url"):
+            return self.post_response(reach["response_url"], {**message, "response_type": "ephemeral",
+                                                              "replace_original": False}) == SENT
+        channel, user = reach.get("channel") or "", reach.get("user")
+        if channel.startswith("D"):
+            return post_web_api(client.chat_postMessage, channel=channel, thread_ts=reach.get("thread_ts"), **message) == SENT
+        if channel and user:
+            return post_web_api(client.chat_postEphemeral, channel=channel, user=user, thread_ts=reach.get("thread_ts"),
+                                **message) == SENT
+        return False
+
+    def context_set(self, key: Hashable, value: str) -> None:
+        """A worker's listener set a context (told before its answer is posted): store it now."""
+        self.contexts.set(key, value)
+        self._stored.set(key, value)
+
     def remember_all(self, contexts: Mapping[Hashable, str]) -> None:
-        """Store the contexts a worker's listener set."""
+        """Store the contexts a worker's listener set, but those :meth:`context_set` stored already
+        (with Redis each is a round trip on the way of every answer)."""
         for key, value in contexts.items():
-            self.contexts.set(key, value)
+            if self._stored.get(key) != value:
+                self.contexts.set(key, value)
 
     def tell_lost(self, client: WebClient, item: WorkItem) -> bool:
         """Apologise for work no worker could finish; False when there is nobody to tell (an unfurl, the Home tab)."""
@@ -235,7 +322,7 @@ def reach_of(body: Mapping[str, Any]) -> dict[str, str | None]:
     return {"user": user, "channel": channel, "thread_ts": thread_ts, "response_url": response_url}
 
 
-def build_front_app(config: SlackConfig, submit: Callable[[WorkItem], None],
+def build_front_app(config: SlackConfig, submit: Callable[[WorkItem], bool | None],
                     call: Callable[[WorkItem, float], WorkResult | None],
                     client: WebClient | None = None) -> tuple[App, FrontBot]:
     """The front's Bolt app (calls ``auth.test`` once) and its :class:`FrontBot`."""
@@ -244,5 +331,6 @@ def build_front_app(config: SlackConfig, submit: Callable[[WorkItem], None],
     app = bolt_app(config, client)
     app.use(FrontRequest(app.client))
     bot = FrontBot(config, submit, call)
+    bot.client = app.client
     bot.register(app)
     return app, bot

@@ -376,15 +376,16 @@ def serve_front(spec: EngineSpec, config: SlackConfig, workers: int) -> int:
         print(f"rolecall serve: could not load the handbook pages: {error}", file=sys.stderr)
         return 1
     pool = WorkerPool(spec, config, workers)
+    queue = shared_queue(pool)
     previous_sigterm = None
     try:
         try:
-            app, bot = build_front_app(config, pool.submit, pool.call)
+            app, bot = build_front_app(config, queue.offer if queue is not None else pool.offer, pool.call)
         except (BoltError, SlackApiError, SlackClientError, OSError) as error:
             print(f"rolecall serve: {describe_start_error(error, config)}", file=sys.stderr)
             return 1
         pool.on_done = lambda item, result: bot.remember_all(result.contexts)
-        pool.on_context = bot.contexts.set
+        pool.on_context = bot.context_set
         pool.context_of = bot.contexts.store.get
         pool.on_lost = lambda item: bot.tell_lost(app.client, item)
         pool.start()
@@ -393,6 +394,8 @@ def serve_front(spec: EngineSpec, config: SlackConfig, workers: int) -> int:
         except StartError as error:
             print(f"rolecall serve: the answer workers could not start: {error}", file=sys.stderr)
             return 1
+        if queue is not None:
+            queue.start()
         if config.digest_channel:
             from bot.slack.digest import Digest
 
@@ -409,10 +412,27 @@ def serve_front(spec: EngineSpec, config: SlackConfig, workers: int) -> int:
             return 1
         return 0
     finally:
+        if queue is not None:
+            queue.stop()
         pool.stop()
+        if queue is not None:
+            queue.close()
         indexer.stop()
         if previous_sigterm is not None:
             signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def shared_queue(pool: Any) -> Any:
+    """With ``ROLECALL_REDIS_URL``: the work queue every replica shares (:mod:`bot.slack.workqueue`); else None
+    (the front hands work to its own workers over their pipes)."""
+    from bot.stores import redis_url, shared_link
+
+    url = redis_url()
+    if url is None:
+        return None
+    from bot.slack.workqueue import StreamQueue
+
+    return StreamQueue(shared_link(url), pool)
 
 
 def front_health(pool: Any, indexer: Any) -> tuple[str, dict[str, Any]]:

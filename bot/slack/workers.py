@@ -19,6 +19,14 @@ pipe before the post) is not, since the user may have it (counted as maybe deliv
 post that got no reply); an item that killed two workers gets an apology to the user. Nothing
 is dropped without a log line and a count (``rolecall_work_lost_total``).
 
+A worker holds at most ``ROLECALL_WORKER_THREADS`` items (the rest wait in the front's backlog),
+so the time since an item was handed over is the time it has been worked on: a worker holding one
+longer than ``ROLECALL_ANSWER_TIMEOUT`` is hung and is killed, which makes it a dead worker as
+above. At most ``ROLECALL_QUEUE_LIMIT`` items are unfinished (:meth:`WorkerPool.offer` refuses
+more; the front then tells the user it is busy). With ``ROLECALL_REDIS_URL`` the front's items go
+through a Redis stream shared by every replica instead (:mod:`bot.slack.workqueue`), which feeds
+this pool as many items as its workers have free threads.
+
 Pipes, not ``multiprocessing.Queue``: one writer per pipe (the front's sender thread, or the
 worker), so a killed worker can never leave a shared lock held, and a note written before a
 post is in the kernel's buffer even if the worker dies right after.
@@ -57,6 +65,11 @@ MAX_ATTEMPTS = 2  # a worker dies with an item: one more worker tries it; two de
 RESPAWN_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # waits before replacing workers that keep dying young
 INDEX_POLL_SECONDS = 1.0  # how often a worker checks for a new index generation (one stat)
 START_TIMEOUT = 120.0
+DEFAULT_ANSWER_TIMEOUT = 30.0
+# Items waiting per worker before "busy": a worker answers about 100 commands a second on a shared
+# 2-core machine, so 1,000 items are about 10 s of waiting (a response_url is good for 30 minutes), and
+# a burst of 1,000 commands at once on two workers is still all answered.
+QUEUE_PER_WORKER = 1000
 
 
 def worker_count() -> int:
@@ -88,6 +101,57 @@ def worker_nice() -> int:
         return 5
 
 
+SCHEDULERS = ("normal", "batch", "idle")
+
+
+def worker_scheduler() -> str:
+    """``ROLECALL_WORKER_SCHEDULER``: the Linux scheduling class of the answer workers. ``normal``
+    (default): as the front, with ``ROLECALL_WORKER_NICE``; ``batch``: SCHED_BATCH, CPU-bound work that
+    never preempts a waking front; ``idle``: SCHED_IDLE, only CPU nobody else wants. Measured on the
+    shared 2-core machine (README, Processes in HTTP mode): idle starved the answers (29-39 answers/s
+    against 89-153), batch made no difference that stood out from the noise, so normal stays."""
+    raw = (settings.get_str("ROLECALL_WORKER_SCHEDULER") or "normal").lower()
+    if raw not in SCHEDULERS:
+        logger.warning("ROLECALL_WORKER_SCHEDULER=%r is not one of %s; using normal", raw, ", ".join(SCHEDULERS))
+        return "normal"
+    return raw
+
+
+def lower_priority(nice: int, scheduler: str) -> None:
+    """Make this process (a worker) yield the CPU to the front: its nice value, then its scheduling class
+    (where the platform has one; a failure leaves the default, never stops the worker)."""
+    if nice:
+        try:
+            os.nice(nice)
+        except OSError:
+            pass
+    policy = {"batch": getattr(os, "SCHED_BATCH", None), "idle": getattr(os, "SCHED_IDLE", None)}.get(scheduler)
+    if policy is not None and hasattr(os, "sched_setscheduler"):
+        try:
+            os.sched_setscheduler(0, policy, os.sched_param(0))
+        except OSError as error:
+            logger.warning("Could not set the answer worker's scheduling class to %s (%s)", scheduler, error)
+
+
+def answer_timeout() -> float:
+    """``ROLECALL_ANSWER_TIMEOUT``: seconds a work item may be in a worker's hands before the worker is taken
+    for hung, killed and replaced (default 30: an answer takes milliseconds, a Slack post at most 10 s
+    and its retries; ``0`` turns the check off)."""
+    raw = settings.get_str("ROLECALL_ANSWER_TIMEOUT")
+    try:
+        value = float(raw) if raw is not None else DEFAULT_ANSWER_TIMEOUT
+    except ValueError:
+        logger.warning("ROLECALL_ANSWER_TIMEOUT=%r is not a number of seconds; using %g", raw, DEFAULT_ANSWER_TIMEOUT)
+        return DEFAULT_ANSWER_TIMEOUT
+    return max(0.0, value)
+
+
+def queue_limit(workers: int) -> int:
+    """``ROLECALL_QUEUE_LIMIT``: work items acknowledged and unfinished at most (default
+    :data:`QUEUE_PER_WORKER` per answer worker); past it the user is told the bot is busy."""
+    return settings.positive_int("ROLECALL_QUEUE_LIMIT", QUEUE_PER_WORKER * max(1, workers))
+
+
 def reload_seconds() -> float:
     try:
         return float(settings.get("ROLECALL_RELOAD_SECONDS") or "5")
@@ -104,6 +168,7 @@ class WorkerSpec:
     index: int
     threads: int = 8
     nice: int = 5
+    scheduler: str = "normal"
 
 
 # --------------------------------------------------------------------------- in a child process
@@ -163,14 +228,22 @@ class _Outbox:
 _current = threading.local()  # in a worker: the item this thread works on
 
 
+_posting_link: Any = None  # in a worker with ROLECALL_REDIS_URL: where "started posting" marks go
+
+
 def _mark_delivering() -> None:
-    """Tell the front, before the first post of an item, that from now on the user may see an answer."""
+    """Tell the front, before the first post of an item, that from now on the user may see an answer;
+    for an item of the shared stream, tell every replica too (a replica claiming it then leaves it)."""
     item = getattr(_current, "item", None)
     outbox = getattr(_current, "outbox", None)
     if item is None or outbox is None or getattr(_current, "marked", False):
         return
     _current.marked = True
     outbox.send(("delivering", item.id))
+    if item.stream_id is not None and _posting_link is not None:
+        from bot.slack.workqueue import POSTING_TTL, posting_key
+
+        _posting_link.call(lambda r: r.set(posting_key(item.stream_id), "1", ex=POSTING_TTL), lambda: None)
 
 
 def _send_context(key: Any, value: str) -> None:
@@ -301,11 +374,13 @@ def worker_main(spec: WorkerSpec, work: multiprocessing.connection.Connection,
 
     _child_setup(f"worker-{spec.index}", parent)
     outbox = _Outbox(results)
-    if spec.nice:
-        try:
-            os.nice(spec.nice)
-        except OSError:
-            pass
+    from bot.stores import RedisLink, redis_url
+
+    url = redis_url()
+    if url:
+        global _posting_link
+        _posting_link = RedisLink.from_url(url, quiet=True)
+    lower_priority(spec.nice, spec.scheduler)
     try:
         engine = spec.engine(readonly=True)
         app = build_worker_app(engine, spec.config)
@@ -522,6 +597,7 @@ class _Flight:
     item: WorkItem
     future: Future | None = None
     delivering: bool = False
+    sent: float = 0.0  # time.monotonic() when a worker was given it (0: waiting in the backlog)
 
 
 @dataclass
@@ -538,6 +614,7 @@ class _Worker:
     results_open: bool = True
     failure: str = ""
     alive: bool = True  # False once the collector saw it end (no waitpid on the request path)
+    hung: bool = False  # killed by the front for holding an item past ROLECALL_ANSWER_TIMEOUT
 
     def send_loop(self) -> None:
         """The worker's one writer: the request threads only put into the outbox."""
@@ -556,14 +633,19 @@ class WorkerPool:
     deaths, redelivery and replacements."""
 
     def __init__(self, engine: EngineSpec, config: SlackConfig, count: int, *,
-                 on_done: Any = None, on_lost: Any = None, threads: int | None = None, nice: int | None = None) -> None:
+                 on_done: Any = None, on_lost: Any = None, threads: int | None = None, nice: int | None = None,
+                 timeout: float | None = None, limit: int | None = None) -> None:
         self.engine = engine
         self.config = config
         self.count = count
         self.threads = threads or worker_threads()
         self.nice = worker_nice() if nice is None else nice
+        self.scheduler = worker_scheduler()
+        self.timeout = answer_timeout() if timeout is None else timeout
+        self.limit = limit or queue_limit(count)
         self.on_done = on_done or (lambda item, result: None)
         self.on_lost = on_lost or (lambda item: False)
+        self.on_finished = lambda item: None  # an item left the pool for good (done, maybe delivered, given up)
         self.on_context = lambda key, value: None  # a worker's listener set a conversation's context
         self.context_of = lambda key: None  # a worker's listener asks for one its item did not bring
         self.ctx = multiprocessing.get_context("spawn")
@@ -592,7 +674,7 @@ class WorkerPool:
     def _spawn(self, index: int) -> _Worker:
         work_r, work_w = self.ctx.Pipe(duplex=False)
         results_r, results_w = self.ctx.Pipe(duplex=False)
-        spec = WorkerSpec(self.engine, self.config, index, self.threads, self.nice)
+        spec = WorkerSpec(self.engine, self.config, index, self.threads, self.nice, self.scheduler)
         process = self.ctx.Process(target=worker_main, args=(spec, work_r, results_w, os.getpid()),
                                    name=f"rolecall-worker-{index}", daemon=True)
         process.start()
@@ -646,15 +728,43 @@ class WorkerPool:
     # ------------------------------------------------------------------ work
 
     def submit(self, item: WorkItem, future: Future | None = None) -> None:
+        """Hand ``item`` to the ready worker with the fewest items in hand, or keep it in the backlog
+        until one has a free thread (so a worker never holds more than it works on, and the time an
+        item has been in a worker's hands is the time it has been worked on)."""
         flight = _Flight(item, future)
         with self.lock:
-            worker = self._pick()
-            if worker is None:
-                self.backlog.append(flight)
-            else:
-                worker.flights[item.id] = flight
-                worker.outbox.put(item)
+            self._place(flight)
         self._gauges()
+
+    def offer(self, item: WorkItem) -> bool:
+        """:meth:`submit`, unless :attr:`limit` items are unfinished already: False, and the caller
+        tells the user the bot is busy (the queue never grows without bound)."""
+        with self.lock:
+            if self.unfinished() >= self.limit:
+                return False
+            self._place(_Flight(item))
+        self._gauges()
+        return True
+
+    def free_threads(self) -> int:
+        """Items the ready workers could start now (what a replica takes from the shared stream)."""
+        with self.lock:
+            free = sum(self.threads - len(w.flights) for w in self.workers
+                       if w.alive and w.ready and not w.hung and not w.failure)
+            return free - len(self.backlog)
+
+    def unfinished(self) -> int:
+        with self.lock:
+            return sum(len(w.flights) for w in self.workers) + len(self.backlog)
+
+    def _place(self, flight: _Flight) -> None:
+        worker = self._pick()
+        if worker is None:
+            self.backlog.append(flight)
+            return
+        flight.sent = time.monotonic()
+        worker.flights[flight.item.id] = flight
+        worker.outbox.put(flight.item)
 
     def call(self, item: WorkItem, timeout: float) -> WorkResult | None:
         """Hand ``item`` over and wait for its result (its ack), at most ``timeout`` seconds."""
@@ -667,7 +777,7 @@ class WorkerPool:
             return None
 
     def _pick(self) -> _Worker | None:
-        alive = [w for w in self.workers if w.alive and not w.failure]
+        alive = [w for w in self.workers if w.alive and not w.failure and not w.hung and len(w.flights) < self.threads]
         ready = [w for w in alive if w.ready]
         candidates = ready or alive
         if not candidates:
@@ -700,7 +810,28 @@ class WorkerPool:
                     self._read(worker)
                 elif not worker.process.is_alive():
                     self._died(worker)
+            self._kill_hung()
             self._respawn_due()
+
+    def _kill_hung(self) -> None:
+        """A worker holding an item longer than :attr:`timeout` is hung (stopped, deadlocked, looping):
+        kill it; its death hands its items on by the usual rules (:meth:`_died`, :meth:`_lost`)."""
+        if self.timeout <= 0:
+            return
+        now = time.monotonic()
+        with self.lock:
+            hung = [(w, max(now - f.sent for f in w.flights.values())) for w in self.workers
+                    if w.alive and not w.hung and w.flights and now - min(f.sent for f in w.flights.values()) > self.timeout]
+            for worker, _ in hung:
+                worker.hung = True
+        for worker, age in hung:
+            metrics.WORKERS_HUNG.inc()
+            logger.error("Answer worker %d (pid %s) is hung: it has held a work item for %.0f s (ROLECALL_ANSWER_TIMEOUT "
+                         "is %g s); killing it", worker.index, worker.process.pid, age, self.timeout)
+            try:
+                worker.process.kill()  # SIGKILL: it reaches a stopped process too
+            except (OSError, AttributeError):
+                pass
 
     def _read(self, worker: _Worker) -> None:
         try:
@@ -716,6 +847,8 @@ class WorkerPool:
             result: WorkResult = message[1]
             with self.lock:
                 flight = worker.flights.pop(result.id, None)
+                if self.backlog and not worker.hung:
+                    self._place(self.backlog.popleft())  # a thread of that worker is free now
             for event in result.events:
                 metrics.apply(event)
             if flight is not None:
@@ -725,6 +858,7 @@ class WorkerPool:
                     logger.exception("Could not apply a work item's result")
                 if flight.future is not None and not flight.future.done():
                     flight.future.set_result(result)
+                self._finished(flight.item)
             self._gauges()
         elif kind == "context":
             try:
@@ -811,6 +945,7 @@ class WorkerPool:
             logger.warning("Work item %d: its worker died while posting the answer; it may have arrived, so it is "
                            "not sent again", item.id)
             self._settle(flight)
+            self._finished(item)
             return
         if item.attempt < MAX_ATTEMPTS and not (item.wants_ack and flight.future is not None and flight.future.done()):
             item.attempt += 1
@@ -820,6 +955,7 @@ class WorkerPool:
             self.submit(item, flight.future)
             return
         self._settle(flight)
+        self._finished(item)
         if item.wants_ack:  # its answer was the ack, which the front has given (empty) by now
             metrics.WORK_LOST.labels(outcome="dropped").inc()
             logger.error("Work item %d (an ack with data) could not be done by a worker; it was acknowledged empty", item.id)
@@ -836,6 +972,12 @@ class WorkerPool:
                          "the user was told" if told else "nobody to tell (no user in the request)")
 
         self._lost_pool.submit(tell)
+
+    def _finished(self, item: WorkItem) -> None:
+        try:
+            self.on_finished(item)
+        except Exception:
+            logger.exception("Could not account for a finished work item")
 
     @staticmethod
     def _settle(flight: _Flight) -> None:
@@ -857,8 +999,9 @@ class WorkerPool:
         with self.lock:
             waiting = list(self.backlog)
             self.backlog.clear()
-        for flight in waiting:
-            self.submit(flight.item, flight.future)
+            for flight in waiting:
+                self._place(flight)
+        self._gauges()
 
     # ------------------------------------------------------------------ reporting
 
@@ -876,6 +1019,7 @@ class WorkerPool:
         with self.lock:
             return {
                 "configured": self.count,
+                "limit": self.limit,
                 "ready": sum(1 for w in self.workers if w.ready and w.alive),
                 "backlog": len(self.backlog),
                 "deaths": self.deaths,
