@@ -512,13 +512,12 @@ class Resolver:
         return frozenset(self.keys)
 
     def _entries_with(self, words: set[str]) -> list[int]:
-        """The entries whose names have every one of ``words``, from the rarest word's postings."""
-        postings = [self.by_token.get(w, []) for w in words]
-        if not postings or not all(postings):
+        """The entries whose names have every one of ``words``, in entry order: the intersection of
+        their postings (as sets, in C; the rarest first)."""
+        if not words or any(w not in self.by_token for w in words):
             return []
-        rarest = min(postings, key=len)
-        words_at = self._words_at
-        return [i for i in rarest if words <= words_at(i)]
+        sets = sorted((self._posting_set(w) for w in words), key=len)
+        return sorted(sets[0].intersection(*sets[1:]))
 
     def _fits(self, run: str, context: set[str]) -> bool:
         wanted = set(run.split()) | context
@@ -646,35 +645,44 @@ class Resolver:
             partial = self._partial(words, text)
             if partial.status != "none":
                 return partial
-            ranked = self._ranked(readings, cand, SUGGEST)
+            ranked = self._ranked(readings, cand, cand_bags, SUGGEST, top_score)
             return Resolution("none", suggestions=self._distinct_roles(e for e, _ in ranked)[:3], span=self.asked(text))
-        ranked = self._ranked(readings, cand, top_score - TIE)
+        ranked = self._ranked(readings, cand, cand_bags, top_score - TIE, top_score)
         tied = [e for e, _ in ranked]
         # "associate sales ops analyst" also contains "sales ops analyst": the longer reading wins
         longest = max(best[1] for _, best in ranked)
         tied = [e for e, best in ranked if best[1] == longest]
         return self._decide(tied, text, dict(ranked)[tied[0]][2])
 
-    def _ranked(self, readings: list[tuple[list, str, float, int, str]], cand: list[int], floor: float) -> list[tuple[int, tuple[float, int, str]]]:
+    def _ranked(self, readings: list[tuple[list, str, float, int, str]], cand: list[int], cand_bags: list[str],
+                floor: float, top: float) -> list[tuple[int, tuple[float, int, str]]]:
         """The names whose best reading scores at least ``floor``, best first, each with that
         reading (score less penalty, span length, span text); equal ones in the order they were
         first met (span by span, best first). Only the names within reach of ``floor`` are looked
         at one by one: a two-word question ("payments manager") matches thousands of names
-        somewhat, and walking all of them in Python cost milliseconds."""
-        near: dict[int, int] = {}  # candidate position -> entry
+        somewhat, and walking all of them in Python cost milliseconds. Their scores are read with
+        the same rapidfuzz call on just those names (a score does not depend on the other names);
+        should they ever disagree with the best score found (``top``), every match is walked."""
+        near: dict[int, None] = {}  # candidate positions
         for found, _, penalty, _, _ in readings:
             for _, score, pos in found:  # best first: stop at the first one out of reach
                 if score - penalty < floor:
                     break
-                near[pos] = cand[pos]
+                near[pos] = None
+        positions = list(near)
+        near_bags = [cand_bags[pos] for pos in positions]
+        scored = [
+            {positions[k]: score for _, score, k in process.extract(span_bag, near_bags, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)}
+            if found and positions else {}
+            for found, span_bag, _, _, _ in readings
+        ]
         rows = []
-        for pos, entry in near.items():
-            bag = self._bag_at(entry)
+        for pos in positions:
             best: tuple[float, int, str] | None = None
             first: tuple[int, float, int] | None = None
-            for n, (_, span_bag, penalty, length, span_text) in enumerate(readings):
-                score = fuzz.ratio(span_bag, bag, score_cutoff=FLOOR)  # as rapidfuzz keeps a match in _resolve
-                if not score:
+            for n, (scores, (_, _, penalty, length, span_text)) in enumerate(zip(scored, readings)):
+                score = scores.get(pos)
+                if score is None:
                     continue
                 if first is None:
                     first = (n, -score, pos)
@@ -682,9 +690,26 @@ class Resolver:
                 if best is None or reading[:2] > best[:2]:
                     best = reading
             if best is not None and first is not None and best[0] >= floor:
-                rows.append((first, entry, best))
+                rows.append((first, cand[pos], best))
         rows.sort(key=lambda row: row[0])
-        return sorted(((entry, best) for _, entry, best in rows), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
+        ranked = sorted(((entry, best) for _, entry, best in rows), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
+        if top >= floor and (not ranked or ranked[0][1][0] != top):
+            return self._ranked_walking_all(readings, cand, floor)
+        return ranked
+
+    @staticmethod
+    def _ranked_walking_all(readings: list[tuple[list, str, float, int, str]], cand: list[int], floor: float) -> list[tuple[int, tuple[float, int, str]]]:
+        """:meth:`_ranked` by walking every match of every span (the plain way, kept as the fallback)."""
+        best: dict[int, tuple[float, int, str]] = {}
+        for found, _, penalty, length, span_text in readings:
+            for _, score, pos in found:
+                entry = cand[pos]
+                current = best.get(entry)
+                reading = (float(score) - penalty, length, span_text)
+                if current is None or reading[:2] > current[:2]:
+                    best[entry] = reading
+        ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
+        return [(entry, reading) for entry, reading in ranked if reading[0] >= floor]
 
     def _shared_counts(self, wanted: set[str]) -> dict[int, int]:
         """How many of ``wanted`` each entry's name has, for every entry that can still be a
@@ -830,8 +855,8 @@ class Resolver:
         floor = SUGGEST_FLOOR
         near = self._sharing_some(words, NEAR_NAMES)
         if near:
-            bag_at = self._bag_at
-            best = process.extract(asked, [bag_at(i) for i in near], scorer=fuzz.ratio, score_cutoff=floor, limit=wanted)
+            bags = self.bags
+            best = process.extract(asked, [bags[i] for i in near], scorer=fuzz.ratio, score_cutoff=floor, limit=wanted)
             if len(best) == wanted:
                 floor = best[-1][1]
         # a little under the floor: rapidfuzz's cutoff is not exact to the last digits (63.414634

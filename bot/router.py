@@ -134,9 +134,7 @@ def intent(
         )
         _weights.cache_clear()
         _table.cache_clear()
-        _cues.cache_clear()
-        _masked_fits.cache_clear()
-        _silenced.cache_clear()
+        _shape.cache_clear()
         return func
 
     return register
@@ -287,26 +285,21 @@ SHAPES_REMEMBERED = 4096
 
 
 @lru_cache(maxsize=SHAPES_REMEMBERED)
-def _cues(cue_text: str, corrected: str) -> tuple[float, ...]:
-    """Every intent's regex cue points, in registry order, for the question as the cues see it."""
-    return tuple(
+def _shape(masked: str, cue_text: str, keep: frozenset[str]) -> tuple[tuple[float, ...], dict[str, tuple[str, float]], frozenset[str]]:
+    """What the masked question alone decides: every intent's regex cue points (registry order),
+    the best phrase fits of the intents scored on it, and the intents an ``avoid`` phrase
+    silences. Callers must not change what it returns (it is shared)."""
+    words = correct_words(phrase_words(masked), keep)
+    corrected = " ".join("§" if w == ROLE_SLOT else w for w in correct_words(phrase_words(cue_text.replace("§", ROLE_SLOT)), keep))
+    cues = tuple(
         sum(weight for pattern, weight in item.patterns if pattern.search(cue_text) or pattern.search(corrected))
         for item in load_handlers().values()
     )
-
-
-@lru_cache(maxsize=SHAPES_REMEMBERED)
-def _masked_fits(words: tuple[str, ...]) -> dict[str, tuple[str, float]]:
-    """:func:`_best_fits` of the masked question's words (callers must not change the result)."""
-    return _best_fits(_Asked(words), _table()[0])
-
-
-@lru_cache(maxsize=SHAPES_REMEMBERED)
-def _silenced(words: tuple[str, ...]) -> frozenset[str]:
-    """The intents one of whose ``avoid`` phrases the masked question matches."""
     asked = _Asked(words)
-    return frozenset(name for name, phrases in _table()[2].promising(asked.words).items()
-                     if any(_similarity(asked, p) >= AVOID_MIN for p in phrases))
+    _, _, avoided = _table()
+    silenced = frozenset(name for name, phrases in avoided.promising(asked.words).items()
+                         if any(_similarity(asked, p) >= AVOID_MIN for p in phrases))
+    return cues, _best_fits(asked, _table()[0]), silenced
 
 
 class _Asked:
@@ -375,16 +368,12 @@ def score_text(
     named "{role}" would look like the word "role" to them), numbers as typed. ``plain`` is the
     question unmasked, for intents whose {topic} may be a role's words ("interview with the
     Frontend Lead")."""
-    words = correct_words(phrase_words(masked), keep)
-    plain_words = correct_words(phrase_words(plain), keep) if plain is not None else words
     cue_text = (masked if cue_text is None else cue_text).replace(ROLE_SLOT, "§")
-    corrected = " ".join("§" if w == ROLE_SLOT else w for w in correct_words(phrase_words(cue_text.replace("§", ROLE_SLOT)), keep))
+    cues, masked_fits, silenced = _shape(masked, cue_text, keep)
+    plain_fits = _best_fits(_Asked(correct_words(phrase_words(plain if plain is not None else masked), keep)), _table()[1])
     scores: dict[str, float] = {}
     best_phrase: dict[str, str] = {}
-    masked_fits = _masked_fits(words)
-    plain_fits = _best_fits(_Asked(plain_words), _table()[1])
-    silenced = _silenced(words)
-    for item, cue in zip(load_handlers().values(), _cues(cue_text, corrected)):
+    for item, cue in zip(load_handlers().values(), cues):
         best, best_sim = (plain_fits if item.topic_names_roles else masked_fits).get(item.name, ("", 0.0))
         if item.name in silenced:
             cue, best_sim = 0.0, 0.0
