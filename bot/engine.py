@@ -188,8 +188,8 @@ class Engine:
 
     @staticmethod
     def _warm(kb: Knowledge) -> None:
-        """Build the resolver's lazy tables off the question path, so the first misspelled question is not slow."""
-        threading.Thread(target=kb.resolver.warm, name="rolecall-warm", daemon=True).start()
+        """Build the typo vocabulary off the question path, so the first misspelled question is not slow."""
+        threading.Thread(target=lambda: kb.resolver.raw_vocab, name="rolecall-warm", daemon=True).start()
 
     def watch(self, interval: float | None = None) -> None:
         """Poll the pages folder in a daemon thread (``ROLECALL_RELOAD_SECONDS``, default 5 s; 0 turns it off)."""

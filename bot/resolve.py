@@ -249,9 +249,10 @@ class Resolver:
         return _Entry(self.keys[i], self._bag_at(i), role, family, fold(name), role is None or name == role.name)
 
     def warm(self) -> None:
-        """Build the tables that typos, initialisms, contractions and "did you mean" read, so the
-        first such question is not the one that pays for them (hundreds of milliseconds at 3,000
-        families). Run off the question path; each table is built once, whoever asks first."""
+        """Build the tables that typos, initialisms, contractions and "did you mean" read, for a
+        caller that wants the first such question not to pay for them (hundreds of milliseconds
+        at 3,000 families). Each table is built once, whoever asks first; the engine does not
+        call this (see README, Decisions: it slowed the first answer and added memory)."""
         self.raw_vocab_words
         self._initialism_runs
         self._runs_by_letters
