@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 import sys
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from operator import attrgetter
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -35,8 +37,12 @@ UNUSED_WORD_PENALTY = 6.0  # per role word next to the matched name that the nam
 RANK_WORD_PENALTY = 6.0  # on top, per left-out level or rank word ("manager", "senior", "director")
 UNKNOWN_WORD_PENALTY = 12.0  # per unknown word touching it: "sales operations *wizard*" is no known role
 ACCEPT = 90.0  # a span must match a name at least this well to count
+FLOOR = 62.0  # a span's match with a name below this is not kept at all (SUGGEST - 10)
 TIE = 2.0  # candidates this close to the best are equally likely
 SUGGEST = 72.0  # "did you mean" below this is noise
+SUGGEST_FLOOR = 50.0  # ... in the name-only "did you mean" (no span matched at all)
+CUTOFF_SLACK = 0.5  # score points under a floor that rapidfuzz is asked for (its cutoffs round)
+NEAR_NAMES = 2000  # names sharing a word scored first, for a "did you mean" floor
 MAX_CHOICES = 8
 # Words that name a level rather than the work: swapped when a follow-up asks for another level.
 LEVEL_TOKENS = frozenset(
@@ -44,6 +50,7 @@ LEVEL_TOKENS = frozenset(
     "intern fellow chief executive group".split()
 )
 MAX_SPAN = 9
+MEMO_LIMIT = 20_000  # words remembered per index version (typed words are unbounded: then start over)
 
 # Question words that also occur in role names are removed before matching,
 # so "who is the manager's manager" does not match a role named "... Who ...".
@@ -166,31 +173,90 @@ class Resolver:
         """``alias_norms``, beside ``aliases``, are their ``names.norm`` as the index stored them:
         the key is then read from it instead of tokenising every alias again on each load
         (most of opening an index of 24,000 roles)."""
-        self.roles = {r.id: r for r in roles}
-        entries: list[_Entry] = []
-        for n, (role_id, alias) in enumerate(aliases):
-            role = self.roles.get(role_id)
-            key = _key_of_norm(alias_norms[n]) if alias_norms is not None else name_key(alias)
-            if role and key:
-                entries.append(_Entry(key, _bag(key.split()), role, None, fold(alias), alias == role.name))
+        self.roles = dict(zip(map(attrgetter("id"), roles), roles))
+        # One slot per name (aliases first, then families), kept as plain columns: building an
+        # object per name was most of the construction, and most names are never looked at.
+        keys: list[str] = []  # the name's normalised words, repeats dropped, in its word order
+        written: list[str] = []  # the name as written (literal tie breaks, canonical or alias)
+        entry_role: list[RoleRef | None] = []
+        by_token: defaultdict[str, list[int]] = defaultdict(list)
+        get_role = self.roles.get
+        norms = alias_norms if alias_norms is not None else [name_key(alias) for _, alias in aliases]
+        add_key, add_written, add_role = keys.append, written.append, entry_role.append
+        i = 0
+        for (role_id, alias), norm in zip(aliases, norms):
+            role = get_role(role_id)
+            if role is None:
+                continue
+            words = dict.fromkeys(norm.split())
+            if not words:
+                continue
+            add_key(" ".join(words))
+            add_written(alias)
+            add_role(role)
+            for w in words:
+                by_token[w].append(i)
+            i += 1
+        self.first_family = len(keys)  # entries from here on are families
+        entry_family: list[FamilyRef | None] = [None] * len(keys)
         for fam in families:
             key = name_key(fam.name)
             if key:
-                entries.append(_Entry(key, _bag(key.split()), None, fam, fold(fam.name)))
-        self.entries = entries
-        self.bags = [e.bag for e in entries]
-        self.vocab = sorted({w for e in entries for w in e.key.split()})
-        self.vocab_set = frozenset(self.vocab)  # frozen: routing passes it on every question without a copy
+                i = len(keys)
+                keys.append(key)
+                written.append(fam.name)
+                entry_role.append(None)
+                entry_family.append(fam)
+                for w in key.split():
+                    by_token[w].append(i)
+        self.keys, self.written, self.entry_role, self.entry_family = keys, written, entry_role, entry_family
+        self.by_token: dict[str, list[int]] = dict(by_token)
+        self.vocab = sorted(by_token)
+        self.vocab_set = frozenset(by_token)  # frozen: routing passes it on every question without a copy
         self._aliases = aliases
-        self.by_token: dict[str, list[int]] = {}
-        words_of: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct word set
-        self.entry_words: list[frozenset[str]] = []
-        for i, e in enumerate(entries):
-            own = frozenset(map(sys.intern, e.key.split()))
-            own = words_of.setdefault(own, own)
-            self.entry_words.append(own)
-            for w in own:
-                self.by_token.setdefault(w, []).append(i)
+        # filled as names are first looked at (see _words_at, _bag_at)
+        self._entry_words: list[frozenset[str] | None] = [None] * len(keys)
+        self._bags: list[str | None] = [None] * len(keys)
+        self._word_sets: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct word set
+        self._contraction_memo: dict[str, dict[str, int]] = {}
+        self._word_memo: dict[tuple[str, str], str | None] = {}
+        self._posting_sets: dict[str, frozenset[int]] = {}
+
+    def _words_at(self, i: int) -> frozenset[str]:
+        """Entry ``i``'s words as a set, made on first use (one shared object per distinct set)."""
+        own = self._entry_words[i]
+        if own is None:
+            own = frozenset(map(sys.intern, self.keys[i].split()))
+            own = self._entry_words[i] = self._word_sets.setdefault(own, own)
+        return own
+
+    def _bag_at(self, i: int) -> str:
+        """Entry ``i``'s name as fuzzy matching compares it (see :func:`_bag`), made on first use."""
+        bag = self._bags[i]
+        if bag is None:
+            bag = self._bags[i] = " ".join(sorted(self.keys[i].split()))
+        return bag
+
+    @cached_property
+    def bags(self) -> list[str]:
+        """Every entry's bag, for a "did you mean" over all names (the first one builds the rest)."""
+        return [self._bag_at(i) for i in range(len(self.keys))]
+
+    def _entry(self, i: int) -> _Entry:
+        """Entry ``i`` as one object, for the few tie-break rules that read every field of a name."""
+        role, family = self.entry_role[i], self.entry_family[i]
+        name = self.written[i]
+        return _Entry(self.keys[i], self._bag_at(i), role, family, fold(name), role is None or name == role.name)
+
+    def warm(self) -> None:
+        """Build the tables that typos, initialisms, contractions and "did you mean" read, for a
+        caller that wants the first such question not to pay for them (hundreds of milliseconds
+        at 3,000 families). Each table is built once, whoever asks first; the engine does not
+        call this (see README, Decisions: it slowed the first answer and added memory)."""
+        self.raw_vocab_words
+        self._initialism_runs
+        self._runs_by_letters
+        self._bags_by_length
 
     @cached_property
     def raw_vocab(self) -> dict[str, str]:
@@ -328,7 +394,21 @@ class Resolver:
         return frozenset(found)
 
     def _word(self, w: str, raw: str) -> str | None:
-        """One question word: a role-name token, None for a question word, UNKNOWN otherwise."""
+        """One question word: a role-name token, None for a question word, UNKNOWN otherwise.
+
+        Remembered per index version: a question's words are read several times (resolving,
+        masking the role, name-like runs), and a word that is no name's ("magician") costs
+        fuzzy searches of the whole vocabulary each time."""
+        memo = self._word_memo
+        found = memo.get((w, raw), memo)
+        if found is memo:
+            found = self._read_word(w, raw)
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[(w, raw)] = found
+        return found  # type: ignore[return-value]
+
+    def _read_word(self, w: str, raw: str) -> str | None:
         if w in HARD_FILLER or ((w in QUERY_FILLER or w in SOFT_FILLER or w in question_vocabulary()) and w not in self.vocab_set):
             return None
         corrected = self.correct(w, raw)
@@ -369,52 +449,76 @@ class Resolver:
         """Letters -> the runs of name words they abbreviate, with how many names have each run.
         A short word that is itself an acronym ("vp", "it") stands whole: "avp" is "area vp"."""
         counts: dict[str, dict[str, int]] = {}
-        for entry in self.entries:
-            words = entry.key.split()
-            for start in range(len(words)):
-                for end in range(start + 2, min(len(words), start + 5) + 1):
-                    run = words[start:end]
-                    text = " ".join(run)
-                    letters = "".join(w if len(w) <= 2 else w[0] for w in run)
-                    runs = counts.setdefault(letters, {})
-                    runs[text] = runs.get(text, 0) + 1
+        for key in self.keys:
+            words = key.split()
+            n = len(words)
+            initials = [w if len(w) <= 2 else w[0] for w in words]
+            for start in range(n - 1):  # runs of two to five words, grown one word at a time
+                text, letters = words[start], initials[start]
+                for end in range(start + 1, min(n, start + 5)):
+                    text = f"{text} {words[end]}"
+                    letters += initials[end]
+                    runs = counts.get(letters)
+                    if runs is None:
+                        counts[letters] = {text: 1}
+                    else:
+                        runs[text] = runs.get(text, 0) + 1
         return {k: v for k, v in counts.items() if k not in self.vocab_set and k not in QUERY_FILLER and k not in SOFT_FILLER}
 
     @cached_property
-    def _runs_by_letter(self) -> dict[str, dict[str, int]]:
-        """Two- and three-word runs of name words by their first two letters, for contractions
-        ("pubsec"): a contraction takes at least two letters of each word, so only runs starting
-        with its own first two can spell it (keyed by one letter, a check read thousands of runs,
-        tens of milliseconds at 3,000 families)."""
-        out: dict[str, dict[str, int]] = {}
-        for entry in self.entries:
-            words = entry.key.split()
-            for start in range(len(words)):
-                for end in range(start + 2, min(len(words), start + 3) + 1):
-                    text = " ".join(words[start:end])
-                    runs = out.setdefault(text[:2], {})
-                    runs[text] = runs.get(text, 0) + 1
-        return out
+    def _runs_by_letters(self) -> tuple[dict[str, list[tuple[int, str]]], dict[str, int]]:
+        """Two- and three-word runs of name words, for contractions ("pubsec"), keyed by the first
+        two letters of their first two words ("pu" + "se"): a contraction takes at least two
+        letters of each word, so only those runs can spell it. Beside each run its place among all
+        runs (contractions are listed in that order) and, apart, how many names have it. Keyed by
+        the first word alone, one check read thousands of runs ("ma": every "manager ...")."""
+        counts: dict[str, int] = {}
+        get = counts.get
+        for key in self.keys:
+            words = key.split()
+            for start in range(len(words) - 1):
+                two = f"{words[start]} {words[start + 1]}"
+                counts[two] = get(two, 0) + 1
+                if start + 2 < len(words):
+                    three = f"{two} {words[start + 2]}"
+                    counts[three] = get(three, 0) + 1
+        by_letters: dict[str, list[tuple[int, str]]] = {}
+        for place, text in enumerate(counts):
+            first, second = text.split(" ", 2)[:2]
+            if len(first) >= 2 and len(second) >= 2:  # a one-letter word cannot give two letters
+                by_letters.setdefault(first[:2] + second[:2], []).append((place, text))
+        return by_letters, counts
 
     def _contractions(self, word: str) -> dict[str, int]:
         """"pubsec" -> "public sector": runs of name words whose beginnings, joined, spell the word
-        (at least two letters of each)."""
+        (at least two letters of each), with how many names have each. Remembered per word: a
+        question reads its words several times (resolving, masking, name-like runs)."""
         if len(word) < 4 or not word.isalpha():
             return {}
-        return {run: n for run, n in self._runs_by_letter.get(word[:2], {}).items() if _spells(word, run.split())}
+        known = self._contraction_memo.get(word)
+        if known is not None:
+            return known
+        by_letters, counts = self._runs_by_letters
+        keys = dict.fromkeys(word[:2] + word[k : k + 2] for k in range(2, len(word) - 1))
+        found = sorted(
+            (place, run) for key in keys for place, run in by_letters.get(key, ()) if _spells(word, run.split())
+        )
+        if len(self._contraction_memo) >= MEMO_LIMIT:
+            self._contraction_memo.clear()
+        known = self._contraction_memo[word] = {run: counts[run] for _, run in found}
+        return known
 
     @cached_property
     def _names(self) -> frozenset[str]:
-        return frozenset(e.key for e in self.entries)
+        return frozenset(self.keys)
 
     def _entries_with(self, words: set[str]) -> list[int]:
-        """The entries whose names have every one of ``words``, from the rarest word's postings."""
-        postings = [self.by_token.get(w, []) for w in words]
-        if not postings or not all(postings):
+        """The entries whose names have every one of ``words``, in entry order: the intersection of
+        their postings (as sets, in C; the rarest first)."""
+        if not words or any(w not in self.by_token for w in words):
             return []
-        rarest = min(postings, key=len)
-        words_of = self.entry_words
-        return [i for i in rarest if words <= words_of[i]]
+        sets = sorted((self._posting_set(w) for w in words), key=len)
+        return sorted(sets[0].intersection(*sets[1:]))
 
     def _fits(self, run: str, context: set[str]) -> bool:
         wanted = set(run.split()) | context
@@ -447,7 +551,7 @@ class Resolver:
             extra: dict[str, int] = {}
             for run in runs:
                 wanted = set(run.split()) | context
-                left = [len(self.entry_words[i] - wanted) for i in self._entries_with(wanted)]
+                left = [len(self._words_at(i) - wanted) for i in self._entries_with(wanted)]
                 if left:
                     extra[run] = min(left)
             if not extra:
@@ -518,69 +622,145 @@ class Resolver:
         # Names sharing the most words with the question are the only ones that can win; scoring
         # thousands of "... Manager" names for every question would cost milliseconds each.
         most = max(shared.values())
-        cand = sorted(i for i, n in shared.items() if n >= most - 1)
-        cand_bags = [self.bags[i] for i in cand]
-        # best score per entry, with the length of the span that reached it
-        best: dict[int, tuple[float, int, str]] = {}
+        cand = sorted([i for i, n in shared.items() if n >= most - 1])
+        bags, bag_at = self._bags, self._bag_at
+        cand_bags = [bags[i] or bag_at(i) for i in cand]
+        # every span against every candidate, best first (rapidfuzz: score, then candidate order);
+        # a span too short or too long for every candidate cannot reach FLOOR (fuzz.ratio is at
+        # most 200 * shorter / (sum of lengths)) and is not scored
+        sizes = [len(b) for b in cand_bags]
+        shortest, longest = min(sizes), max(sizes)
+        near = (FLOOR - CUTOFF_SLACK) / (200 - FLOOR + CUTOFF_SLACK)
+        readings = []
         for span, penalty in spans:
-            span_text = " ".join(span)
-            # "director security operations" must not resolve to a role named "Director"
-            for _, score, idx in process.extract(
-                _bag(span), cand_bags, scorer=fuzz.ratio, score_cutoff=SUGGEST - 10, limit=None
-            ):
-                entry_idx = cand[idx]
-                current = best.get(entry_idx)
-                candidate = (float(score) - penalty, len(span), span_text)
-                if current is None or candidate[:2] > current[:2]:
-                    best[entry_idx] = candidate
-        if not best:
+            bag = _bag(span)
+            size = len(bag)
+            found = (process.extract(bag, cand_bags, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)
+                     if size * near <= longest and shortest * near <= size else [])
+            readings.append((found, bag, penalty, len(span), " ".join(span)))
+        tops = [found[0][1] - penalty for found, _, penalty, _, _ in readings if found]
+        if not tops:
             return self._partial(words, text)
-        ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
-        top_score = ranked[0][1][0]
+        top_score = max(tops)
         if top_score < ACCEPT:
             partial = self._partial(words, text)
             if partial.status != "none":
                 return partial
-            return Resolution("none", suggestions=self._distinct_roles(e for e, s in ranked if s[0] >= SUGGEST)[:3], span=self.asked(text))
-        tied = [e for e, s in ranked if s[0] >= top_score - TIE]
+            ranked = self._ranked(readings, cand, cand_bags, SUGGEST, top_score)
+            return Resolution("none", suggestions=self._distinct_roles(e for e, _ in ranked)[:3], span=self.asked(text))
+        ranked = self._ranked(readings, cand, cand_bags, top_score - TIE, top_score)
+        tied = [e for e, _ in ranked]
         # "associate sales ops analyst" also contains "sales ops analyst": the longer reading wins
-        longest = max(best[e][1] for e in tied)
-        tied = [e for e in tied if best[e][1] == longest]
-        return self._decide(tied, text, best[tied[0]][2])
+        longest = max(best[1] for _, best in ranked)
+        tied = [e for e, best in ranked if best[1] == longest]
+        return self._decide(tied, text, dict(ranked)[tied[0]][2])
+
+    def _ranked(self, readings: list[tuple[list, str, float, int, str]], cand: list[int], cand_bags: list[str],
+                floor: float, top: float) -> list[tuple[int, tuple[float, int, str]]]:
+        """The names whose best reading scores at least ``floor``, best first, each with that
+        reading (score less penalty, span length, span text); equal ones in the order they were
+        first met (span by span, best first). Only the names within reach of ``floor`` are looked
+        at one by one: a two-word question ("payments manager") matches thousands of names
+        somewhat, and walking all of them in Python cost milliseconds. Their scores are read with
+        the same rapidfuzz call on just those names (a score does not depend on the other names);
+        should they ever disagree with the best score found (``top``), every match is walked."""
+        near: dict[int, None] = {}  # candidate positions
+        for found, _, penalty, _, _ in readings:
+            for _, score, pos in found:  # best first: stop at the first one out of reach
+                if score - penalty < floor:
+                    break
+                near[pos] = None
+        positions = list(near)
+        near_bags = [cand_bags[pos] for pos in positions]
+        scored = [
+            {positions[k]: score for _, score, k in process.extract(span_bag, near_bags, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)}
+            if found and positions else {}
+            for found, span_bag, _, _, _ in readings
+        ]
+        rows = []
+        for pos in positions:
+            best: tuple[float, int, str] | None = None
+            first: tuple[int, float, int] | None = None
+            for n, (scores, (_, _, penalty, length, span_text)) in enumerate(zip(scored, readings)):
+                score = scores.get(pos)
+                if score is None:
+                    continue
+                if first is None:
+                    first = (n, -score, pos)
+                reading = (score - penalty, length, span_text)
+                if best is None or reading[:2] > best[:2]:
+                    best = reading
+            if best is not None and first is not None and best[0] >= floor:
+                rows.append((first, cand[pos], best))
+        rows.sort(key=lambda row: row[0])
+        ranked = sorted(((entry, best) for _, entry, best in rows), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
+        if top >= floor and (not ranked or ranked[0][1][0] != top):
+            return self._ranked_walking_all(readings, cand, floor)
+        return ranked
+
+    @staticmethod
+    def _ranked_walking_all(readings: list[tuple[list, str, float, int, str]], cand: list[int], floor: float) -> list[tuple[int, tuple[float, int, str]]]:
+        """:meth:`_ranked` by walking every match of every span (the plain way, kept as the fallback)."""
+        best: dict[int, tuple[float, int, str]] = {}
+        for found, _, penalty, length, span_text in readings:
+            for _, score, pos in found:
+                entry = cand[pos]
+                current = best.get(entry)
+                reading = (float(score) - penalty, length, span_text)
+                if current is None or reading[:2] > current[:2]:
+                    best[entry] = reading
+        ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
+        return [(entry, reading) for entry, reading in ranked if reading[0] >= floor]
 
     def _shared_counts(self, wanted: set[str]) -> dict[int, int]:
         """How many of ``wanted`` each entry's name has, for every entry that can still be a
         candidate (sharing the most words, or one fewer); entries that cannot are left out.
 
-        Postings are read rarest first, counting as they go. An entry in none of the first j of
-        k postings has at most k - j of the words; so once some entry met so far has k - j + 2
-        (counted exactly, by intersecting its word set with ``wanted``), no unread entry can be
-        within one of the best, and the huge postings ("manager", "senior") are never walked.
-        The exact check is made only while it costs less than the postings it could save. The
-        candidates are the same as counting every posting.
+        Postings are read rarest first. An entry met first in the j-th of k postings is in none of
+        the earlier ones, so its count is exact once the later postings are checked for it (set
+        intersections, in C). An entry in none of the first j has at most k - j of the words, so
+        once some entry met has k - j + 2, no unread entry can be within one of the best, and the
+        huge postings ("manager", "senior") are never walked. The candidates are the same as
+        counting every posting.
         """
-        postings = sorted((self.by_token[w] for w in wanted if w in self.by_token), key=len)
-        k = len(postings)
-        counts: dict[int, int] = {}
-        exact: dict[int, int] = {}
+        by_token = self.by_token
+        words = sorted((w for w in wanted if w in by_token), key=lambda w: len(by_token[w]))
+        k = len(words)
+        sets = [self._posting_set(w) for w in words]
+        if not sets:
+            return {}
+        full = sets[0].intersection(*sets[1:])
+        if full:  # the usual case, some name has every word: the candidates miss at most one
+            if k == 1:
+                return dict.fromkeys(full, 1)
+            near: dict[int, int] = {}
+            for m in range(k):
+                others = sets[:m] + sets[m + 1 :]
+                near.update(dict.fromkeys(others[0].intersection(*others[1:]), k - 1))
+            near.update(dict.fromkeys(full, k))
+            return near
+        counts: Counter[int] = Counter()
+        seen: set[int] = set()
         best = 0
-        words_of = self.entry_words
-        remaining = sum(len(p) for p in postings)
-        for j, posting in enumerate(postings, start=1):
-            get = counts.get
-            for i in posting:
-                counts[i] = get(i, 0) + 1
-            remaining -= len(posting)
-            if j == k or remaining <= len(counts):
+        for j in range(k):
+            new = sets[j].difference(seen) if seen else sets[j]
+            if not new:
                 continue
-            for i in counts:
-                if i not in exact:
-                    n = exact[i] = len(words_of[i] & wanted)
-                    if n > best:
-                        best = n
-            if best >= k - j + 2:
-                return exact
+            seen.update(new)
+            counts.update(new)
+            for later in sets[j + 1 :]:
+                counts.update(new & later)
+            best = max(counts.values())
+            if best >= k - (j + 1) + 2:
+                break
         return counts
+
+    def _posting_set(self, word: str) -> frozenset[int]:
+        """The entries whose names have ``word``, as a set (made on first use, kept per index)."""
+        found = self._posting_sets.get(word)
+        if found is None:
+            found = self._posting_sets[word] = frozenset(self.by_token[word])
+        return found
 
     def sibling(self, text: str, current: RoleRef | None, family: list[RoleRef]) -> Resolution | None:
         """"and the senior one?" after the Sales Strategy Manager: the role of the same family whose
@@ -605,7 +785,7 @@ class Resolver:
 
     def _decide(self, tied: list[int], text: str, span: str) -> Resolution:
         """Several names scored alike: one role if a tie-break singles it out, else a choice."""
-        entries = [self.entries[i] for i in tied]
+        entries = [self._entry(i) for i in tied]
         families = [e for e in entries if e.family]
         roles = self._distinct_roles(tied)
         if len(roles) == 1 and (not families or all(f.key == e.key for f in families for e in entries if e.role)
@@ -649,8 +829,8 @@ class Resolver:
             return Resolution("none", span=self.asked(text))
         wanted = set(known)
         having = self._entries_with(wanted)  # in entry order, like a scan of every entry
-        containing = [i for i in having if self.entries[i].role]
-        fams = [i for i in having if self.entries[i].family]
+        containing = [i for i in having if self.entry_role[i]]
+        fams = [i for i in having if self.entry_family[i]]
         roles = self._distinct_roles(containing)
         span = " ".join(known)
         if len(roles) == 1 and not fams:
@@ -659,7 +839,7 @@ class Resolver:
             roles.sort(key=lambda r: fuzz.ratio(_bag(known), _bag(tokens(r.name))), reverse=True)
             return Resolution("ambiguous", choices=roles[:MAX_CHOICES], span=span, too_many=len(roles) if len(roles) > MAX_CHOICES else 0)
         if fams:
-            return Resolution("family", family=self.entries[fams[0]].family, span=span)
+            return Resolution("family", family=self.entry_family[fams[0]], span=span)
         return Resolution("none", span=self.asked(text))
 
     def suggest(self, text: str, limit: int = 3) -> list[RoleRef]:
@@ -667,13 +847,52 @@ class Resolver:
         words = [w for w in self.query_words(text) if w] or tokens(asked_phrase(text))
         if not words:
             return []
-        found = process.extract(_bag(words), self.bags, scorer=fuzz.ratio, score_cutoff=50, limit=limit * 4)
-        return self._distinct_roles(idx for _, _, idx in found)[:limit]
+        asked = _bag(words)
+        wanted = limit * 4
+        # The names sharing a word with the question give a floor: the best `wanted` of all names
+        # score at least as well as the best `wanted` of these. A name's length bounds its score
+        # (fuzz.ratio <= 200 * shorter / (sum of lengths)), so only names of a length that can
+        # reach the floor are scored: the same names as scoring every one, in the same order.
+        floor = SUGGEST_FLOOR
+        near = self._sharing_some(words, NEAR_NAMES)
+        if near:
+            bags = self.bags
+            best = process.extract(asked, [bags[i] for i in near], scorer=fuzz.ratio, score_cutoff=floor, limit=wanted)
+            if len(best) == wanted:
+                floor = best[-1][1]
+        # a little under the floor: rapidfuzz's cutoff is not exact to the last digits (63.414634
+        # drops a 63.41463414...), and a name just under the floor is sorted out below anyway
+        cutoff = max(SUGGEST_FLOOR, floor - CUTOFF_SLACK)
+        lengths, by_length, order = self._bags_by_length
+        size = len(asked)
+        shortest = cutoff * size / (200 - cutoff)
+        longest = size * (200 - cutoff) / cutoff
+        lo, hi = bisect_left(lengths, shortest), bisect_right(lengths, longest)
+        found = process.extract(asked, by_length[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+        ranked = sorted((-score, order[lo + pos]) for _, score, pos in found)[:wanted]
+        return self._distinct_roles(entry for _, entry in ranked)[:limit]
+
+    def _sharing_some(self, words: list[str], enough: int) -> list[int]:
+        """Entries whose names have some of ``words``, rarest words first, about ``enough`` of them."""
+        postings = sorted((self.by_token[w] for w in set(words) if w in self.by_token), key=len)
+        out: dict[int, None] = {}
+        for posting in postings:
+            if out and len(out) + len(posting) > enough:
+                break
+            out.update(dict.fromkeys(posting))
+        return sorted(out)
+
+    @cached_property
+    def _bags_by_length(self) -> tuple[list[int], list[str], list[int]]:
+        """Every entry's bag ordered by length (then entry): lengths, bags, entry of each."""
+        bags = self.bags
+        order = sorted(range(len(bags)), key=lambda i: (len(bags[i]), i))
+        return [len(bags[i]) for i in order], [bags[i] for i in order], order
 
     def _distinct_roles(self, entry_indexes) -> list[RoleRef]:
         seen: dict[int, RoleRef] = {}
         for i in entry_indexes:
-            role = self.entries[i].role
+            role = self.entry_role[i]
             if role and role.id not in seen:
                 seen[role.id] = role
         return list(seen.values())

@@ -133,8 +133,8 @@ def intent(
             tuple(examples), doc, order, topic_names_roles,
         )
         _weights.cache_clear()
-        _by_word.cache_clear()
-        _avoided.cache_clear()
+        _table.cache_clear()
+        _shape.cache_clear()
         return func
 
     return register
@@ -203,23 +203,103 @@ class _Phrase:
         self.has_topic = "{topic}" in self.members
 
 
+# A phrase's similarity cannot reach ``PHRASE_MIN`` below these shares of its weight matched: with
+# a {topic} slot the similarity is at most the recall; without one it is an F-measure, at most
+# 2R / (R + 1) with precision 1, so it needs R >= m / (2 - m).
+RECALL_FLOOR = PHRASE_MIN / (2 - PHRASE_MIN)
+AVOID_MIN = 0.95  # an ``avoid`` phrase this similar to the question silences its intent
+AVOID_RECALL_FLOOR = AVOID_MIN / (2 - AVOID_MIN)
+BOUND_SLACK = 1e-9  # the bound is summed in another order than the exact score: never prune on rounding
+
+
+class _Postings:
+    """Phrases prepared once (all intents, in registry and phrase order) and, for each phrase word,
+    the phrases that use it with the weight it brings them.
+
+    Scoring a question adds up, per phrase, the weight of the question's words it has (a few
+    hundred dict additions); only the phrases whose share of weight matched could still reach the
+    similarity that counts are then scored exactly with :func:`_similarity`. The others could not
+    change any intent's score or best phrase, so the result is the one of scoring every phrase."""
+
+    __slots__ = ("phrases", "owner", "by_word", "need")
+
+    def __init__(self, phrases: list[tuple[str, _Phrase]], floor: float, topic_floor: float) -> None:
+        self.phrases = [phrase for _, phrase in phrases]
+        self.owner = [name for name, _ in phrases]
+        by_word: dict[str, list[tuple[int, float]]] = {}
+        for pid, phrase in enumerate(self.phrases):
+            weight_of: dict[str, float] = {}
+            for word, weight in phrase.wanted:
+                weight_of[word] = weight_of.get(word, 0.0) + weight
+            for word, weight in weight_of.items():
+                by_word.setdefault(word, []).append((pid, weight))
+        self.by_word = {w: tuple(v) for w, v in by_word.items()}
+        self.need = [(topic_floor if p.has_topic else floor) * p.total - BOUND_SLACK for p in self.phrases]
+
+    def promising(self, words: frozenset[str]) -> dict[str, list[_Phrase]]:
+        """Intent -> its phrases (in order) that share enough weight with ``words`` to matter."""
+        matched: dict[int, float] = {}
+        get = matched.get
+        by_word = self.by_word
+        for word in words:
+            for pid, weight in by_word.get(word, ()):
+                matched[pid] = get(pid, 0.0) + weight
+        need, owner, phrases = self.need, self.owner, self.phrases
+        out: dict[str, list[_Phrase]] = {}
+        for pid in sorted(pid for pid, got in matched.items() if got >= need[pid]):
+            out.setdefault(owner[pid], []).append(phrases[pid])
+        return out
+
+
 @lru_cache(maxsize=1)
-def _by_word() -> dict[str, tuple[tuple[str, _Phrase], ...]]:
-    """Phrase word -> the (intent, phrase) pairs that use it: a question is only compared with the
-    phrases it shares a word with (the others score 0 anyway)."""
-    index: dict[str, list[tuple[str, _Phrase]]] = {}
+def _table() -> tuple[_Postings, _Postings, _Postings]:
+    """The phrases of the intents scored on the masked question, those of the intents scored on
+    the plain one (``topic_names_roles``), and every intent's ``avoid`` phrases; once per process."""
+    masked: list[tuple[str, _Phrase]] = []
+    plain: list[tuple[str, _Phrase]] = []
+    avoided: list[tuple[str, _Phrase]] = []
     for item in load_handlers().values():
-        for order, words in enumerate(item.phrases):
-            phrase = _Phrase(words, order)
-            for word, _ in set(phrase.wanted):
-                index.setdefault(word, []).append((item.name, phrase))
-    return {w: tuple(v) for w, v in index.items()}
+        (plain if item.topic_names_roles else masked).extend((item.name, _Phrase(words, order)) for order, words in enumerate(item.phrases))
+        avoided.extend((item.name, _Phrase(words, 0)) for words in item.avoid)
+    return (_Postings(masked, RECALL_FLOOR, PHRASE_MIN), _Postings(plain, RECALL_FLOOR, PHRASE_MIN),
+            _Postings(avoided, AVOID_RECALL_FLOOR, AVOID_MIN))
 
 
-@lru_cache(maxsize=None)
-def _avoided(name: str) -> tuple[_Phrase, ...]:
-    """An intent's ``avoid`` phrases, prepared once rather than for every question."""
-    return tuple(_Phrase(words, 0) for words in load_handlers()[name].avoid)
+def _best_fits(asked: "_Asked", postings: _Postings) -> dict[str, tuple[str, float]]:
+    """Intent -> its best phrase and that phrase's similarity (the first of equals), for the
+    intents with a phrase that can reach ``PHRASE_MIN``."""
+    out: dict[str, tuple[str, float]] = {}
+    for name, candidates in postings.promising(asked.words).items():
+        best, best_sim = "", 0.0
+        for phrase in candidates:
+            sim = _similarity(asked, phrase)
+            if sim > best_sim:
+                best, best_sim = phrase.text, sim
+        out[name] = (best, best_sim)
+    return out
+
+
+# Questions come in a few hundred shapes ("who does the {role} report to?"): what depends only on
+# the masked question is remembered, so a shape seen before costs a few lookups.
+SHAPES_REMEMBERED = 4096
+
+
+@lru_cache(maxsize=SHAPES_REMEMBERED)
+def _shape(masked: str, cue_text: str, keep: frozenset[str]) -> tuple[tuple[float, ...], dict[str, tuple[str, float]], frozenset[str]]:
+    """What the masked question alone decides: every intent's regex cue points (registry order),
+    the best phrase fits of the intents scored on it, and the intents an ``avoid`` phrase
+    silences. Callers must not change what it returns (it is shared)."""
+    words = correct_words(phrase_words(masked), keep)
+    corrected = " ".join("§" if w == ROLE_SLOT else w for w in correct_words(phrase_words(cue_text.replace("§", ROLE_SLOT)), keep))
+    cues = tuple(
+        sum(weight for pattern, weight in item.patterns if pattern.search(cue_text) or pattern.search(corrected))
+        for item in load_handlers().values()
+    )
+    asked = _Asked(words)
+    _, _, avoided = _table()
+    silenced = frozenset(name for name, phrases in avoided.promising(asked.words).items()
+                         if any(_similarity(asked, p) >= AVOID_MIN for p in phrases))
+    return cues, _best_fits(asked, _table()[0]), silenced
 
 
 class _Asked:
@@ -288,28 +368,14 @@ def score_text(
     named "{role}" would look like the word "role" to them), numbers as typed. ``plain`` is the
     question unmasked, for intents whose {topic} may be a role's words ("interview with the
     Frontend Lead")."""
-    words = correct_words(phrase_words(masked), keep)
-    plain_words = correct_words(phrase_words(plain), keep) if plain is not None else words
     cue_text = (masked if cue_text is None else cue_text).replace(ROLE_SLOT, "§")
-    corrected = " ".join("§" if w == ROLE_SLOT else w for w in correct_words(phrase_words(cue_text.replace("§", ROLE_SLOT)), keep))
+    cues, masked_fits, silenced = _shape(masked, cue_text, keep)
+    plain_fits = _best_fits(_Asked(correct_words(phrase_words(plain if plain is not None else masked), keep)), _table()[1])
     scores: dict[str, float] = {}
     best_phrase: dict[str, str] = {}
-    index = _by_word()
-    sharing: dict[str, dict[int, _Phrase]] = {}
-    for word in set(words) | set(plain_words):
-        for name, phrase in index.get(word, ()):
-            sharing.setdefault(name, {})[phrase.order] = phrase
-    masked_asked, plain_asked = _Asked(words), _Asked(plain_words)
-    for item in load_handlers().values():
-        cue = sum(weight for pattern, weight in item.patterns if pattern.search(cue_text) or pattern.search(corrected))
-        best, best_sim = "", 0.0
-        asked = plain_asked if item.topic_names_roles else masked_asked
-        candidates = sharing.get(item.name, {})
-        for order in sorted(candidates):
-            sim = _similarity(asked, candidates[order])
-            if sim > best_sim:
-                best, best_sim = candidates[order].text, sim
-        if any(_similarity(masked_asked, p) >= 0.95 for p in _avoided(item.name)):
+    for item, cue in zip(load_handlers().values(), cues):
+        best, best_sim = (plain_fits if item.topic_names_roles else masked_fits).get(item.name, ("", 0.0))
+        if item.name in silenced:
             cue, best_sim = 0.0, 0.0
         total = cue + (PHRASE_WEIGHT * best_sim if best_sim >= PHRASE_MIN else 0.0)
         if total > 0:

@@ -143,11 +143,14 @@ def is_role_at_grade(query: Query, role: RoleRef, number: int) -> Answer:
 
 
 def roles_at_grade(query: Query, number: int, family: FamilyRef | None) -> Answer:
-    roles = query.kb.roles_at_grade(number)
     scope = ""
     if family:
-        roles = [r for r in roles if r.page_id == family.page_id]
+        # the family's few roles checked, not every role at the grade (thousands at 3,000 families)
+        kb = query.kb
+        roles = [r for r in kb.family_roles(family) if any(g.grade == number for g in kb.grade_of(r))]
         scope = f" in the *{family.name}* family"
+    else:
+        roles = query.kb.roles_at_grade(number)
     if not roles:
         known = query.kb.all_grades()
         listed = ", ".join(str(g) for g in known) if known else "none"

@@ -1,0 +1,234 @@
+"""The shortcuts that make answering cheap give the answers of doing the work in full.
+
+Routing scores only the phrases that can still reach ``PHRASE_MIN``, and remembers question
+shapes; resolving reads the postings of the rarest words, skips spans too short or too long for
+every candidate, scores one by one only the names within reach of the best, and bounds a "did you
+mean" by a floor and by name length; contractions are looked up by two letters of two words.
+Each test below does the same work the plain way (every phrase, every name, every run) and
+compares, on a generated handbook of a few hundred roles and questions phrased the way recruiters
+type them (typos, abbreviations, unknown roles, two-word names).
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import pytest
+from rapidfuzz import fuzz, process
+
+from bot import router
+from bot.engine import Engine
+from bot.resolve import ACCEPT, FLOOR, SUGGEST, TIE, Resolution, Resolver, _bag, _spans, _spells
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.generate import generate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, list[str]]:
+    """An engine over 60 generated families (~500 roles) and its 400 benchmark-style questions."""
+    folder = tmp_path_factory.mktemp("generated")
+    facts = generate(folder / "corpus", families=60, seed=5, questions=400)
+    engine = Engine(folder / "corpus" / "pages", folder / "index.sqlite", question_log=False)
+    questions = [q["question"] for q in facts["questions"]]
+    # unknown roles, two-word names, contractions and initialisms, typos: the costly paths
+    roles = [r["name"] for r in facts["roles"][:40]]
+    words = sorted({w for name in roles for w in name.lower().replace(",", "").split()})
+    questions += [f"who does the {w} manager report to" for w in words[:30]]
+    questions += [f"what grade is the {w} zookeeper?" for w in words[:30]]
+    questions += ["".join(w[:3] for w in name.split()[:2]) + " requirements" for name in roles[:20]]
+    questions += ["".join(w[0] for w in name.split()) + " grade" for name in roles[:20]]
+    questions += [name.replace("a", "e", 1) + " interview" for name in roles[:20]]
+    # part of a name: many names about as close, ties at the edges of what is kept
+    questions += [" ".join(name.split()[-2:]) + " grade" for name in facts["roles"][::3] for name in [name["name"]]]
+    questions += [" ".join(name.split()[:1] + name.split()[-1:]) + " reports to" for name in facts["roles"][1::3] for name in [name["name"]]]
+    return engine, questions
+
+
+# --- routing ---------------------------------------------------------------------------
+
+
+def every_phrase_scores(masked: str, keep: frozenset[str], cue_text: str, plain: str) -> tuple[dict[str, float], dict[str, str]]:
+    """score_text the plain way: every phrase and every avoid phrase of every intent, every cue."""
+    words = router.correct_words(router.phrase_words(masked), keep)
+    plain_words = router.correct_words(router.phrase_words(plain), keep)
+    cue_text = cue_text.replace(router.ROLE_SLOT, "§")
+    corrected = " ".join("§" if w == router.ROLE_SLOT else w
+                         for w in router.correct_words(router.phrase_words(cue_text.replace("§", router.ROLE_SLOT)), keep))
+    masked_asked, plain_asked = router._Asked(words), router._Asked(plain_words)
+    scores: dict[str, float] = {}
+    best_phrase: dict[str, str] = {}
+    for item in router.load_handlers().values():
+        cue = sum(weight for pattern, weight in item.patterns if pattern.search(cue_text) or pattern.search(corrected))
+        asked = plain_asked if item.topic_names_roles else masked_asked
+        best, best_sim = "", 0.0
+        for order, phrase_words in enumerate(item.phrases):
+            phrase = router._Phrase(phrase_words, order)
+            sim = router._similarity(asked, phrase)
+            if sim > best_sim:
+                best, best_sim = phrase.text, sim
+        if any(router._similarity(masked_asked, router._Phrase(p, 0)) >= 0.95 for p in item.avoid):
+            cue, best_sim = 0.0, 0.0
+        total = cue + (router.PHRASE_WEIGHT * best_sim if best_sim >= router.PHRASE_MIN else 0.0)
+        if total > 0:
+            scores[item.name] = round(total, 3)
+            if best_sim >= router.PHRASE_MIN:
+                best_phrase[item.name] = best
+    return scores, best_phrase
+
+
+def routing_questions() -> list[str]:
+    """Every phrase and example of every intent, filled, and each with a word left out, one added,
+    and two swapped: near the similarity thresholds, where a wrong shortcut would show."""
+    out: list[str] = []
+    for item in router.load_handlers().values():
+        texts = [" ".join(p) for p in item.phrases + item.avoid] + list(item.examples)
+        for text in texts:
+            text = text.replace("{role}", "{role}").replace("{family}", "{role}").replace("{n}", "7").replace("{topic}", "salesforce")
+            words = text.split()
+            out.append(text)
+            out.extend(" ".join(words[:i] + words[i + 1 :]) for i in range(len(words)))
+            out.append(text + " please now")
+            if len(words) > 2:
+                out.append(" ".join([words[1], words[0], *words[2:]]))
+    return out
+
+
+def test_scoring_only_the_promising_phrases_gives_the_scores_of_scoring_every_phrase():
+    keep = frozenset({"sales", "operations", "analyst", "manager"})
+    questions = routing_questions()
+    assert len(questions) > 1000
+    differ = []
+    for masked in questions:
+        cue_text = masked.replace("{role}", "§")
+        plain = masked.replace("{role}", "sales operations analyst")
+        if router.score_text(masked, keep, cue_text=cue_text, plain=plain) != every_phrase_scores(masked, keep, cue_text, plain):
+            differ.append(masked)
+    assert not differ, differ[:5]
+
+
+def test_a_remembered_shape_scores_like_a_new_one():
+    keep = frozenset({"sales"})
+    first = router.score_text("who does the {role} report to?", keep, cue_text="who does the § report to?", plain="who does the sales rep report to?")
+    again = router.score_text("who does the {role} report to?", keep, cue_text="who does the § report to?", plain="who does the sales rep report to?")
+    assert first == again == every_phrase_scores("who does the {role} report to?", keep, "who does the § report to?", "who does the sales rep report to?")
+    assert first[0]["reports_to"] > 4  # and it is the real score, not an empty one
+    first[0]["reports_to"] = -1  # a caller changing its copy changes nothing remembered
+    assert router.score_text("who does the {role} report to?", keep, cue_text="who does the § report to?",
+                             plain="who does the sales rep report to?")[0]["reports_to"] > 4
+
+
+# --- resolving -------------------------------------------------------------------------
+
+
+def every_name_resolution(resolver: Resolver, text: str, words: list[str | None]) -> Resolution:
+    """Resolver._resolve the plain way: count every posting, score every span against every
+    candidate and walk every match."""
+    spans = _spans(words)
+    if not spans:
+        return Resolution("none", span=resolver.asked(text))
+    counts: dict[int, int] = {}
+    for w in {w for w in words if w}:
+        for i in resolver.by_token.get(w, []):
+            counts[i] = counts.get(i, 0) + 1
+    if not counts:
+        return Resolution("none", span=resolver.asked(text))
+    most = max(counts.values())
+    cand = sorted(i for i, n in counts.items() if n >= most - 1)
+    bags = [resolver.bags[i] for i in cand]
+    best: dict[int, tuple[float, int, str]] = {}
+    for span, penalty in spans:
+        for _, score, idx in process.extract(_bag(span), bags, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None):
+            reading = (float(score) - penalty, len(span), " ".join(span))
+            if cand[idx] not in best or reading[:2] > best[cand[idx]][:2]:
+                best[cand[idx]] = reading
+    if not best:
+        return resolver._partial(words, text)
+    ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
+    top = ranked[0][1][0]
+    if top < ACCEPT:
+        partial = resolver._partial(words, text)
+        if partial.status != "none":
+            return partial
+        return Resolution("none", suggestions=resolver._distinct_roles(e for e, s in ranked if s[0] >= SUGGEST)[:3], span=resolver.asked(text))
+    tied = [e for e, s in ranked if s[0] >= top - TIE]
+    longest = max(best[e][1] for e in tied)
+    tied = [e for e in tied if best[e][1] == longest]
+    return resolver._decide(tied, text, best[tied[0]][2])
+
+
+def test_resolving_with_shortcuts_finds_what_scoring_every_name_finds(generated):
+    engine, questions = generated
+    resolver = engine.kb.resolver
+    outcomes = set()
+    for text in questions:
+        words = resolver.query_words(text)
+        plain = [None if w and resolver.is_question_word(w) else w for w in words]
+        for reading in (words, plain):
+            fast, slow = resolver._resolve(text, reading), every_name_resolution(resolver, text, reading)
+            assert fast == slow, text
+            outcomes.add(fast.status)
+    assert outcomes >= {"one", "ambiguous", "none"}  # every path was taken
+
+
+def test_a_did_you_mean_bounded_by_a_floor_names_the_closest_of_all_names(generated):
+    engine, questions = generated
+    resolver = engine.kb.resolver
+    offered = 0
+    for text in questions:
+        words = [w for w in resolver.query_words(text) if w]
+        if not words:
+            continue
+        every = process.extract(_bag(words), resolver.bags, scorer=fuzz.ratio, score_cutoff=50, limit=12)
+        expected = resolver._distinct_roles(idx for _, _, idx in every)[:3]
+        assert resolver.suggest(text) == expected, text
+        offered += bool(expected)
+    assert offered > 100
+
+
+def test_contractions_read_by_two_letters_of_two_words_are_those_of_every_run(generated):
+    engine, _ = generated
+    resolver = engine.kb.resolver
+    runs: dict[str, int] = {}  # every two- and three-word run, in the order names have them
+    for key in resolver.keys:
+        words = key.split()
+        for start, length in itertools.product(range(len(words)), (2, 3)):
+            if start + length <= len(words):
+                run = " ".join(words[start : start + length])
+                runs[run] = runs.get(run, 0) + 1
+    typed = {"".join(w[:k] for w in run.split()) for run in runs for k in (2, 3, 4)} | {"mamana", "sesen", "prodeng"}
+    found = 0
+    for word in sorted(typed):
+        expected = {run: n for run, n in runs.items() if run[:2] == word[:2] and _spells(word, run.split())} if len(word) >= 4 and word.isalpha() else {}
+        got = resolver._contractions(word)
+        assert got == expected and list(got) == list(expected), word
+        assert resolver._contractions(word) is got  # remembered
+        found += bool(got)
+    assert found > 100
+
+
+def test_a_new_resolver_builds_nothing_it_does_not_need_until_asked(generated):
+    engine, _ = generated
+    kb = engine.kb
+    fresh = Resolver(list(kb.roles.values()), kb.resolver._aliases, kb.families)
+    assert "_initialism_runs" not in vars(fresh) and "bags" not in vars(fresh)
+    assert fresh.resolve("who does the " + next(iter(kb.roles.values())).name + " report to") == kb.resolver.resolve(
+        "who does the " + next(iter(kb.roles.values())).name + " report to")
+    fresh.warm()
+    assert {"_initialism_runs", "_runs_by_letters", "raw_vocab", "_bags_by_length"} <= set(vars(fresh))
+    assert fresh.bags == [kb.resolver._bag_at(i) for i in range(len(kb.resolver.keys))]
+
+
+
+def test_a_did_you_mean_keeps_names_that_tie_with_its_floor():
+    """rapidfuzz's cutoffs round (a 63.414634 cutoff drops a 63.41463414 match): a floor taken from
+    some names' scores must not lose the names that score exactly that much."""
+    from bot.resolve import RoleRef
+
+    roles = [RoleRef(i, "Data Observability Scientist", "Data Science", f"p{i}.md", f"u{i}", f"u{i}#r", i) for i in range(1, 31)]
+    resolver = Resolver(roles, [(r.id, r.name) for r in roles], [])
+    every = process.extract("observability", resolver.bags, scorer=fuzz.ratio, score_cutoff=50, limit=12)
+    assert {score for _, score, _ in every} == {fuzz.ratio("observability", "data observability scientist")}
+    assert [r.id for r in resolver.suggest("what grade is the observability zookeeper?")] == [1, 2, 3]
