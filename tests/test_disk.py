@@ -96,11 +96,22 @@ WATCHING = textwrap.dedent("""\
     logging.getLogger().setLevel(logging.INFO)
     engine = Engine(pages, db, question_log=False)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (db.stat().st_size // 2, resource.RLIM_INFINITY))  # "the disk fills up"
-    engine.watch(interval=0.05)
+    # the edits are written before "the disk fills up" and moved in by rename, which writes no data
     page = pages / "sales--sales-operations.md"
+    edits = pages.parent / "edits"
+    edits.mkdir()
+    text = page.read_text(encoding="utf-8")
+    versions = []
     for n in range(20):
-        page.write_text(page.read_text() + chr(10) + f"Edited {n} times." + chr(10), encoding="utf-8")
+        text += chr(10) + f"Edited {n} times." + chr(10)
+        versions.append(edits / f"{n}.md")
+        versions[-1].write_text(text, encoding="utf-8")
+    # "the disk fills up": no write past the first 4 KiB of any file lands (updates go to the -wal
+    # file first, from offset 0, so a limit of half the index still let small updates through)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+    engine.watch(interval=0.05)
+    for version in versions:
+        version.replace(page)
         time.sleep(0.05)
     print("ANSWER", engine.ask("grade of the manager, sales ops").text.split(chr(10))[0])
     print("FAILURES", sum("cannot write the index" in r for r in records))
