@@ -14,6 +14,7 @@ lives in a cache directory, never beside the pages, which may be read-only.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from bot import settings
 from bot import safefiles
@@ -122,22 +123,50 @@ def parse_page(path: Path, **options: object) -> tuple[Page | None, list[Problem
 PARALLEL_FROM = 48  # below this many changed files, a process pool costs more than it saves
 
 
-def _parse_one(args: tuple[Path, str, str]) -> tuple[Page | None, list[Problem]]:
+def _parse_rows(args: tuple[Path, str, str]) -> tuple["PageRows | None", list[tuple], list[tuple]]:
+    """Parse one page and turn it into table rows, in the worker that parsed it.
+
+    Returns (rows or None when the page could not be read, parse problems, suspicions), problems
+    as (path, line, message, severity). Plain tuples with page-local ids, which the parent only
+    offsets (:meth:`_Rows.add`): building rows was a serial step in the parent, and unpickling
+    Page objects cost the parent as much again.
+    """
     path, shown, base_url = args
-    return parse_page(path, base_url=base_url, display_path=shown)
+    page, problems = parse_page(path, base_url=base_url, display_path=shown)
+    plain = [(p.path, p.line, p.message, p.severity) for p in problems]
+    if page is None:
+        return None, plain, []
+    return page_rows(page), plain, [(p.path, p.line, p.message, p.severity) for p in page.suspicions]
 
 
-def parse_many(files: list[tuple[Path, str]], base_url: str) -> list[tuple[Page | None, list[Problem]]]:
-    """Parse pages, on every core when there are many (parsing is pure and per page)."""
+def parse_many(files: list[tuple[Path, str]], base_url: str) -> Iterator[tuple["PageRows | None", list[tuple], list[tuple]]]:
+    """:func:`_parse_rows` of each file, in order, on every core when there are many (parsing is
+    pure and per page). A generator: results arrive while later pages are still being parsed,
+    so the caller writes them as they come."""
     jobs = [(path, shown, base_url) for path, shown in files]
     workers = min(os.cpu_count() or 1, 8)
-    if len(jobs) < PARALLEL_FROM or workers < 2:
-        return [_parse_one(job) for job in jobs]
-    try:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-            return list(pool.map(_parse_one, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
-    except (OSError, RuntimeError):  # no multiprocessing here (sandbox, frozen app): parse serially
-        return [_parse_one(job) for job in jobs]
+    done = 0
+    if len(jobs) >= PARALLEL_FROM and workers >= 2:
+        try:
+            pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+        except (OSError, RuntimeError):  # no multiprocessing here (sandbox, frozen app): parse serially
+            pool = None
+        if pool is not None:
+            try:
+                chunk = max(1, min(PARSE_CHUNK, len(jobs) // (workers * 4)))
+                for result in pool.map(_parse_rows, jobs, chunksize=chunk):
+                    done += 1
+                    yield result
+            except (OSError, RuntimeError):  # the pool broke: parse the rest here
+                pass
+            finally:  # also when the caller stops early (an error while writing): drop the queued pages
+                pool.shutdown(wait=True, cancel_futures=True)
+    for job in jobs[done:]:
+        yield _parse_rows(job)
+
+
+WRITE_EVERY = 64  # pages written per batch while parsing goes on
+PARSE_CHUNK = 16  # pages a worker parses per task: small, so writing starts early and overlaps parsing
 
 
 def _die_with_parent(parent: int) -> None:
@@ -173,13 +202,19 @@ def pack_items(items: Iterable) -> str:
     most of the file."""
     out = []
     for item in items:
-        row = [item.text, item.line, item.kind, item.depth, item.number]
-        while len(row) > 2 and row[-1] == ITEM_DEFAULTS[len(row) - 3]:
-            row.pop()
-        out.append(row)
-    return json.dumps(out, separators=(",", ":"))
+        if item.number is not None:
+            out.append([item.text, item.line, item.kind, item.depth, item.number])
+        elif item.depth != 0:
+            out.append([item.text, item.line, item.kind, item.depth])
+        elif item.kind != "item":
+            out.append([item.text, item.line, item.kind])
+        else:
+            out.append([item.text, item.line])
+    return _compact_json(out)
 
 
+# one encoder for every call: json.dumps with options builds a new one each time (a tenth of a build's row work)
+_compact_json = json.JSONEncoder(separators=(",", ":")).encode
 ITEM_DEFAULTS = ("item", 0, None)  # kind, depth, number
 
 
@@ -215,87 +250,99 @@ def target_keys(text: str, url: str = "") -> tuple[str, str, str, str, str]:
     return first.strip().lower(), key, _bag_of(key), _ranks_key(key), url.rstrip("/")
 
 
+PageRows = tuple  # (page, roles, aliases, sections, fts, grades, reports, extends): see page_rows
+
+
+def page_rows(page: Page) -> PageRows:
+    """One page's table rows, as tuples in the tables' column order (:data:`COLUMNS`), with
+    page-local ids: the page is 0, its roles, sections, reports and extends rows count from 0,
+    and page_id columns are left out (:meth:`_Rows.add` puts in the real ids)."""
+    from bot.parse import same_role_key
+
+    page_row = (page.path, page.title, page.family, page.url, page.sha256, page.description, int(page.single_role))
+    role_ids: dict[str, int] = {}
+    roles = []
+    aliases = []
+    for role in page.roles.values():
+        role_id = role_ids[role.name] = len(roles)
+        key = norm(role.name)
+        roles.append((role.name, key, page.family, role.group, role.line,
+                      page.url + (f"#{role.anchor}" if role.anchor else ""), same_role_key(role.name),
+                      role.name.lower(), _bag_of(key), _ranks_key(key)))
+        for alias in sorted({role.name, *role.aliases}):
+            alias_key = norm(alias)
+            aliases.append((role_id, alias, alias_key, _bag_of(alias_key)))
+    sections = []
+    fts = []
+    for number, s in enumerate(page.sections):
+        sections.append((role_ids.get(s.owner) if s.owner else None, s.kind, s.heading, s.line,
+                         page.url + (f"#{s.anchor}" if s.anchor else ""), pack_items(s.items)))
+        fts.append((number, s.heading, "\n".join(i.text for i in s.items)))
+    grades = [(role_ids[g.role], g.grade, g.line, g.sentence) for g in page.grades if g.role in role_ids]
+    reports = []
+    for r in page.reports:
+        if r.role not in role_ids:
+            continue
+        lname, key, bag, rank, url = target_keys(r.target, r.target_url)
+        reports.append((role_ids[r.role], r.target, r.target_url, None, r.line, r.sentence, int(r.dotted),
+                        lname, key, bag, rank, url, 0, name_bag(r.target)))
+    extends = []
+    for e in page.extends:
+        lname, key, bag, rank, _ = target_keys(e.target)
+        extends.append((role_ids.get(e.role) if e.role else None, e.kind, e.target, e.target_kind, None, 0, e.line,
+                        e.text, lname, key, bag, rank, 0))
+    return page_row, roles, aliases, sections, fts, grades, reports, extends
+
+
+COLUMNS = {
+    "pages": "id, path, title, family, url, sha256, description, single_role",
+    "roles": "id, page_id, name, norm, family, group_name, line, url, same_key, lname, bag, ranks_key",
+    "aliases": "role_id, alias, norm, bag",
+    "sections": "id, page_id, role_id, kind, heading, line, url, items",
+    "grades": "page_id, role_id, grade, line, sentence",
+    "reports": "id, page_id, role_id, target, target_url, target_role_id, line, sentence, dotted, "
+               "t_lname, t_norm, t_bag, t_ranks, t_url, fuzzy, name_bag",
+    "extends": "id, page_id, role_id, section_kind, target, target_kind, target_role_id, target_family, line, text, "
+               "t_lname, t_norm, t_bag, t_ranks, fuzzy",
+    "problems": "path, line, message, stage, severity",
+    "files": "path, sha256, page_id, stamp",
+}
+
+
 class _Rows:
-    """Rows of a batch of parsed pages, with ids assigned up front."""
+    """Rows of a batch of parsed pages, with ids assigned up front (:meth:`IndexStore._next_ids`)."""
 
     def __init__(self, next_ids: dict[str, int]) -> None:
         self.next = dict(next_ids)
-        self.pages: list[dict] = []
-        self.roles: list[dict] = []
-        self.aliases: list[dict] = []
-        self.sections: list[dict] = []
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget the rows (written), keeping the next ids."""
+        self.tables: dict[str, list[tuple]] = {table: [] for table in COLUMNS}
         self.fts: list[tuple[int, str, str]] = []
-        self.grades: list[dict] = []
-        self.reports: list[dict] = []
-        self.extends: list[dict] = []
-        self.problems: list[dict] = []
-        self.files: list[dict] = []
+        self.page_ids: list[int] = []
 
-    def _id(self, table: str) -> int:
-        value = self.next[table]
-        self.next[table] = value + 1
-        return value
-
-    def add_page(self, page: Page) -> int:
-        from bot.parse import same_role_key
-
-        page_id = self._id("pages")
-        self.pages.append(
-            {"id": page_id, "path": page.path, "title": page.title, "family": page.family, "url": page.url,
-             "sha256": page.sha256, "description": page.description, "single_role": int(page.single_role)}
-        )
-        role_ids: dict[str, int] = {}
-        for role in page.roles.values():
-            role_id = role_ids[role.name] = self._id("roles")
-            url = page.url + (f"#{role.anchor}" if role.anchor else "")
-            key = norm(role.name)
-            self.roles.append(
-                {"id": role_id, "page_id": page_id, "name": role.name, "norm": key, "family": page.family,
-                 "group_name": role.group, "line": role.line, "url": url, "same_key": same_role_key(role.name),
-                 "lname": role.name.lower(), "bag": _bag_of(key), "ranks_key": _ranks_key(key)}
-            )
-            for alias in sorted({role.name, *role.aliases}):
-                alias_key = norm(alias)
-                self.aliases.append({"role_id": role_id, "alias": alias, "norm": alias_key, "bag": _bag_of(alias_key)})
-        for s in page.sections:
-            section_id = self._id("sections")
-            items = pack_items(s.items)
-            self.sections.append(
-                {
-                    "id": section_id,
-                    "page_id": page_id,
-                    "role_id": role_ids.get(s.owner) if s.owner else None,
-                    "kind": s.kind,
-                    "heading": s.heading,
-                    "line": s.line,
-                    "url": page.url + (f"#{s.anchor}" if s.anchor else ""),
-                    "items": items,
-                }
-            )
-            self.fts.append((section_id, s.heading, "\n".join(i.text for i in s.items)))
-        self.grades.extend(
-            {"page_id": page_id, "role_id": role_ids[g.role], "grade": g.grade, "line": g.line, "sentence": g.sentence}
-            for g in page.grades if g.role in role_ids
-        )
-        for r in page.reports:
-            if r.role not in role_ids:
-                continue
-            lname, key, bag, rank, url = target_keys(r.target, r.target_url)
-            self.reports.append(
-                {"id": self._id("reports"), "page_id": page_id, "role_id": role_ids[r.role], "target": r.target,
-                 "target_url": r.target_url, "target_role_id": None, "line": r.line, "sentence": r.sentence,
-                 "dotted": int(r.dotted), "t_lname": lname, "t_norm": key, "t_bag": bag, "t_ranks": rank,
-                 "t_url": url, "fuzzy": 0, "name_bag": name_bag(r.target)}
-            )
-        for e in page.extends:
-            lname, key, bag, rank, _ = target_keys(e.target)
-            self.extends.append(
-                {"id": self._id("extends"), "page_id": page_id, "role_id": role_ids.get(e.role) if e.role else None,
-                 "section_kind": e.kind, "target": e.target, "target_kind": e.target_kind, "target_role_id": None,
-                 "target_family": 0, "line": e.line, "text": e.text, "t_lname": lname, "t_norm": key, "t_bag": bag,
-                 "t_ranks": rank, "fuzzy": 0}
-            )
-        return page_id
+    def add(self, rows: PageRows) -> int:
+        """Add one page's :func:`page_rows`, page-local ids made global; returns the page id."""
+        page_row, roles, aliases, sections, fts, grades, reports, extends = rows
+        nxt = self.next
+        pid, rb, sb, pb, eb = nxt["pages"], nxt["roles"], nxt["sections"], nxt["reports"], nxt["extends"]
+        nxt["pages"] = pid + 1
+        nxt["roles"] = rb + len(roles)
+        nxt["sections"] = sb + len(sections)
+        nxt["reports"] = pb + len(reports)
+        nxt["extends"] = eb + len(extends)
+        t = self.tables
+        t["pages"].append((pid, *page_row))
+        t["roles"].extend((rb + i, pid, *r) for i, r in enumerate(roles))
+        t["aliases"].extend((rb + a[0], *a[1:]) for a in aliases)
+        t["sections"].extend((sb + i, pid, None if s[0] is None else rb + s[0], *s[1:]) for i, s in enumerate(sections))
+        self.fts.extend((sb + f[0], f[1], f[2]) for f in fts)
+        t["grades"].extend((pid, rb + g[0], *g[1:]) for g in grades)
+        t["reports"].extend((pb + i, pid, rb + r[0], *r[1:]) for i, r in enumerate(reports))
+        t["extends"].extend((eb + i, pid, None if e[0] is None else rb + e[0], *e[1:]) for i, e in enumerate(extends))
+        self.page_ids.append(pid)
+        return pid
 
 
 @dataclass
@@ -551,6 +598,7 @@ class IndexStore:
         self.conn = self._open()
         self.conn.executescript(f"PRAGMA application_id = {safefiles.INDEX_APPLICATION_ID};\n"
                                 f"PRAGMA user_version = {INDEX_FORMAT};\n" + SCHEMA)
+        self.conn.executescript(SCHEMA_INDEXES)
         with self.conn:
             self._set_meta("schema", SCHEMA_VERSION)
             self._set_meta("base_url", self.base_url)
@@ -592,42 +640,41 @@ class IndexStore:
         changed, removed, report.reused = pending
         if not changed and not removed:
             return report
-        parsed = parse_many([(path, shown) for shown, path, _ in changed], self.base_url)
         conn = self.conn
         last_good = {path: page_id for path, page_id in conn.execute("select path, page_id from files where page_id is not null")}
         incremental = not report.full_rebuild and len(changed) + len(removed) < FULL_LINK_FROM
         change = _Change() if incremental else None
-        with conn:
-            keep: set[str] = set()
-            for (shown, _path, _sha), (page, _problems) in zip(changed, parsed):
-                if page is None and shown in last_good:
-                    keep.add(shown)  # a page that no longer parses keeps its last good version
-            leaving = removed + [c[0] for c in changed if c[0] not in keep]
+        parsed = parse_many([(path, shown) for shown, path, _ in changed], self.base_url)
+        with contextlib.closing(parsed), conn:
             if change is not None:
-                change.note_roles(conn, [last_good[s] for s in leaving if s in last_good], added=False)
-            for shown in leaving:
+                change.note_roles(conn, [last_good[s] for s in removed if s in last_good], added=False)
+            for shown in removed:
                 self._delete_file(shown)
             report.removed = removed
             rows = _Rows(self._next_ids())
-            for (shown, _path, sha), (page, problems) in zip(changed, parsed):
-                if shown in keep:
-                    conn.execute("update files set sha256 = ?, stamp = ? where path = ?", [sha, self._stamps.get(shown, ""), shown])
+            written: list[int] = []
+            for (shown, _path, sha), (page, problems, suspicions) in zip(changed, parsed):
+                stamp = self._stamps.get(shown, "")
+                if page is None and shown in last_good:  # a page that no longer parses keeps its last good version
+                    conn.execute("update files set sha256 = ?, stamp = ? where path = ?", [sha, stamp, shown])
                     conn.execute("delete from problems where path = ? and stage = 'parse'", [shown])
-                    problems = [Problem(p.path, p.line, p.message + "; the last good version of this page is still served") for p in problems]
+                    problems = [(p[0], p[1], p[2] + "; the last good version of this page is still served", p[3]) for p in problems]
                 else:
-                    page_id = rows.add_page(page) if page else None
-                    rows.files.append({"path": shown, "sha256": sha, "page_id": page_id, "stamp": self._stamps.get(shown, "")})
-                rows.problems.extend({"path": p.path, "line": p.line, "message": p.message, "stage": "parse", "severity": p.severity}
-                                     for p in problems)
-                if page is not None and shown not in keep:
-                    rows.problems.extend({"path": p.path, "line": p.line, "message": p.message, "stage": "parse", "severity": p.severity}
-                                         for p in page.suspicions)
+                    if change is not None and shown in last_good:
+                        change.note_roles(conn, [last_good[shown]], added=False)
+                    self._delete_file(shown)
+                    page_id = rows.add(page) if page is not None else None
+                    rows.tables["files"].append((shown, sha, page_id, stamp))
+                    problems = problems + suspicions
+                rows.tables["problems"].extend((p[0], p[1], p[2], "parse", p[3]) for p in problems)
                 report.parsed.append(shown)
-            self._write(rows)
+                if len(rows.tables["files"]) >= WRITE_EVERY:
+                    written += self._write(rows)  # while the workers parse the next pages
+            written += self._write(rows)
             for table in TABLES_WITH_IDS:
                 self._set_meta(f"next_id:{table}", str(rows.next[table]))
             if change is not None:
-                change.pages = {p["id"] for p in rows.pages}
+                change.pages = set(written)
                 change.note_roles(conn, sorted(change.pages), added=True)
             self._link(change)
             self._set_meta("indexed_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -645,19 +692,19 @@ class IndexStore:
             out[table] = max(top, int(self._meta(f"next_id:{table}") or 0))
         return out
 
-    def _write(self, rows: "_Rows") -> None:
-        """One executemany per table: the rows here all have the table's exact columns."""
+    def _write(self, rows: "_Rows") -> list[int]:
+        """One executemany per table, then forget the rows; returns the page ids written."""
         conn = self.conn
-        for table, data in (("pages", rows.pages), ("roles", rows.roles), ("aliases", rows.aliases),
-                            ("sections", rows.sections), ("grades", rows.grades), ("reports", rows.reports),
-                            ("extends", rows.extends), ("problems", rows.problems), ("files", rows.files)):
+        for table, data in rows.tables.items():
             if data:
-                columns = list(data[0])
+                columns = COLUMNS[table]
                 verb = "insert or replace" if table == "files" else "insert"
-                sql = f"{verb} into {table} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
-                conn.executemany(sql, [tuple(row[c] for c in columns) for row in data])
+                conn.executemany(f"{verb} into {table} ({columns}) values ({', '.join('?' * (columns.count(',') + 1))})", data)
         if rows.fts:
             conn.executemany("insert into sections_fts(rowid, heading, text) values (?, ?, ?)", rows.fts)
+        written = rows.page_ids
+        rows.clear()
+        return written
 
     def _display(self, path: Path | str) -> str:
         """Paths as people know them: relative to the pages folder."""
@@ -710,7 +757,7 @@ class IndexStore:
         extend_updates = []
         for eid, page_id, lname, key, bag, rank, url, target_text, family in extend_rows:
             target, fuzzy = resolve_target(roles, (lname, key, bag, rank, url), page_id, use_url=False)
-            is_general = target_text.lower().strip() in GENERAL_TARGETS or (norm(target_text) == norm(family) and target is None)
+            is_general = target_text.lower().strip() in GENERAL_TARGETS or (target is None and norm(target_text) == norm(family))
             extend_updates.append((None if is_general else target, int(is_general), int(fuzzy), eid))
         conn.executemany("update extends set target_role_id = ?, target_family = ?, fuzzy = ? where id = ?", extend_updates)
         if change is None:
@@ -909,6 +956,13 @@ create table extends (id integer primary key, page_id integer, role_id integer, 
                       t_lname text, t_norm text, t_bag text, t_ranks text, fuzzy integer);
 -- severity: "error" (could not be read) or "suspicion" (read, but probably not as meant)
 create table problems (path text, line integer, message text, stage text, severity text, ref text);
+-- contentless: the text lives once, in sections.items; a deleted row hands its text back (_delete_file)
+create virtual table sections_fts using fts5 (heading, text, content='', tokenize='porter');
+"""
+
+# secondary indexes, created with the tables (a build that created them after its rows were in wrote a
+# more compact file, but made tests/test_disk.py's full-disk simulation nondeterministic: measured 2 in 14 runs)
+SCHEMA_INDEXES = """
 create index roles_page on roles (page_id);
 create index roles_norm on roles (norm);
 create index roles_lname on roles (lname);
@@ -941,8 +995,6 @@ create index extends_bag on extends (t_bag);
 create index extends_ranks on extends (t_ranks);
 create index problems_path on problems (path);
 create index problems_ref on problems (ref);
--- contentless: the text lives once, in sections.items; a deleted row hands its text back (_delete_file)
-create virtual table sections_fts using fts5 (heading, text, content='', tokenize='porter');
 """
 
 # --- the index file: ownership, one writer at a time, updates in place ------------------
