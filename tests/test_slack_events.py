@@ -206,7 +206,8 @@ def test_feedback_is_recorded_in_the_question_log_and_acknowledged_privately(rol
     assert thanks.params["thread_ts"] == event["ts"]
     log_id = feedback_log_id(answer.button("Not helpful")["value"])
     assert feedback_rows(rolecall, log_id) == [("what's grade 7?", "slack:mention", "grade", "answered", 0, rolecall.engine.log.hash_user("U0BOB"))]
-    assert "“what's grade 7?”" in rolecall.engine.gaps() and "marked not helpful" in rolecall.engine.gaps()
+    gaps = rolecall.engine.gaps(limit=10_000).splitlines()  # the engine is shared: other tests' gaps may rank first
+    assert any("“what's grade 7?”" in line and "marked not helpful" in line for line in gaps), gaps
 
 
 def test_a_helpful_click_on_a_private_answer_is_recorded_and_thanked_privately(rolecall):
