@@ -55,6 +55,8 @@ WORK_REFUSED = Counter("rolecall_work_refused", "Requests acknowledged but not q
 WORK_CLAIMED = Counter("rolecall_work_claimed", "Work items of the shared Redis stream claimed from a replica that "
                        "stopped answering them, by outcome (answered: given to a worker here; maybe_delivered: "
                        "its answer had started to be posted; told: given up, the user was told)", ["outcome"])
+FAST_ACKS = Counter("rolecall_fast_acks", "Slack requests the front acknowledged on its fast path, without Bolt's "
+                    "dispatch (slash commands)")
 INDEX_GENERATION = Gauge("rolecall_index_generation", "Generation of the index each process serves or built",
                          ["process"])
 RELOAD_FAILURES = Counter("rolecall_index_reload_failures", "Index refreshes or reopenings that failed "
@@ -63,7 +65,7 @@ RELOAD_FAILURES = Counter("rolecall_index_reload_failures", "Index refreshes or 
 METRICS: dict[str, Any] = {m._name: m for m in (  # noqa: SLF001 - the name each metric was created with
     ANSWERS, ANSWER_SECONDS, ACK_SECONDS, REQUESTS, WORK_SECONDS, QUEUE_WAIT_SECONDS, SLACK_FAILURES, DELIVERIES,
     QUEUE_DEPTH, WORKERS, REDELIVERED, WORK_LOST, WORKER_DEATHS, WORKERS_HUNG, WORK_REFUSED, WORK_CLAIMED,
-    INDEX_GENERATION, RELOAD_FAILURES)}
+    FAST_ACKS, INDEX_GENERATION, RELOAD_FAILURES)}
 
 Event = tuple[Any, ...]
 

@@ -206,6 +206,18 @@ def test_the_front_acks_and_workers_answer_and_only_workers_hold_the_index(fresh
             log.execute("select surface, question from questions").fetchall()
 
 
+def test_slash_commands_take_the_fast_path_and_events_do_not(fresh: Front):
+    """``rolecall serve`` acks ``/hiring`` on the front's fast path (no Bolt dispatch); events go through Bolt."""
+    taken = fresh.metric("rolecall_fast_acks_total")
+    reply = fresh.slack.command("who does the Associate Sales Operations Analyst report to?", channel=ALLOWED, user="U0FAST")
+    assert reply.status == 200 and reply.body == ""
+    assert "Manager, Sales Operations" in fresh.fake.wait_for("response_url")[0].mrkdwn()
+    assert fresh.metric("rolecall_fast_acks_total") == taken + 1
+    fresh.slack.mention("who does the Associate Sales Operations Analyst report to?", channel=ALLOWED, user="U0FAST")
+    fresh.fake.wait_for("chat.postMessage")
+    assert fresh.metric("rolecall_fast_acks_total") == taken + 1
+
+
 def test_access_rules_are_applied_in_the_front_with_the_refusal_in_the_ack(fresh: Front):
     handled = fresh.metric("rolecall_work_seconds_count")
     reply = fresh.slack.command("what's grade 7?", channel="C0ELSEWHERE", user="U0SPLIT")

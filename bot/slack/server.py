@@ -29,8 +29,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -58,10 +59,12 @@ Environ = dict[str, Any]
 
 
 HealthCheck = Callable[[], tuple[str, dict[str, Any]]]
+FastPath = Callable[[bytes, Environ], "BoltResponse | None"]
 
 
 def make_wsgi_app(app: App, engine: EngineLike | None, signing_secret: str | None = None, *,
-                  health_check: HealthCheck | None = None) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
+                  health_check: HealthCheck | None = None,
+                  fast: FastPath | None = None) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
     """WSGI entry: Slack requests to Bolt, ``GET /healthz`` and ``GET /metrics`` answered here, anything else 404.
 
     ``health_check`` replaces :func:`health` of ``engine`` (the front has no engine).
@@ -70,6 +73,9 @@ def make_wsgi_app(app: App, engine: EngineLike | None, signing_secret: str | Non
     them: an unsigned body (``{not json``, ``[]``, invalid UTF-8 ...) gets 401 and one log line,
     a signed one that Slack would never send gets 400, and only well-formed signed requests
     reach Bolt (whose body parsing raised a 500 with a traceback on such input).
+
+    ``fast`` (the front's :class:`bot.slack.front.FastCommands`) gets each signed, well-formed
+    request first and answers those it knows (``/hiring``) without Bolt; None from it: Bolt's.
     """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     secret = signing_secret if signing_secret is not None else getattr(app, "_signing_secret", "") or ""
@@ -92,6 +98,10 @@ def make_wsgi_app(app: App, engine: EngineLike | None, signing_secret: str | Non
                     refused = _check_request(environ, verifier)
                     if refused is not None:
                         return _reply(timed_start, refused[0], {"error": refused[1]})
+                    if fast is not None:
+                        response = fast(environ["wsgi.input"].getvalue(), environ)
+                        if response is not None:
+                            return _bolt_reply(timed_start, response)
                 return slack(environ, timed_start)
             finally:
                 metrics.observe("rolecall_ack_seconds", time.perf_counter() - started)
@@ -140,7 +150,7 @@ def _check_request(environ: Environ, secret: bytes) -> tuple[str, str] | None:
     if not signature_is_valid(secret, raw, timestamp, signature):
         logger.info("Refused a request without a valid Slack signature (401)")
         return "401 Unauthorized", "invalid signature"
-    problem = _malformed(raw, environ.get("CONTENT_TYPE", ""))
+    problem = _malformed(raw, environ.get("CONTENT_TYPE", ""), environ)
     if problem:
         logger.warning("Refused a signed request: %s (400)", problem)
         return "400 Bad Request", "bad request"
@@ -157,8 +167,14 @@ def signature_is_valid(secret: bytes, raw: bytes, timestamp: str, signature: str
     return hmac.compare_digest(expected, signature)
 
 
-def _malformed(raw: bytes, content_type: str) -> str | None:
-    """Why a signed body is not something Slack sends (JSON object, or a form whose payload is one), or None."""
+FORM_KEY = "rolecall.form"  # the environ key of a form body parsed here (parse_qs), for the front's fast path
+
+
+def _malformed(raw: bytes, content_type: str, environ: Environ | None = None) -> str | None:
+    """Why a signed body is not something Slack sends (JSON object, or a form whose payload is one), or None.
+
+    A form body's fields are left in ``environ[FORM_KEY]``: parsing a form is most of what a slash
+    command costs the front's fast path, and it need not be done twice."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -170,6 +186,8 @@ def _malformed(raw: bytes, content_type: str) -> str | None:
             return "the JSON body does not parse"
         return None if isinstance(value, dict) else "the JSON body is not an object"
     form = parse_qs(text, keep_blank_values=True)
+    if environ is not None:
+        environ[FORM_KEY] = form
     payload = form.get("payload")
     if payload is not None:
         try:
@@ -201,6 +219,13 @@ def health(engine: EngineLike) -> tuple[str, dict[str, Any]]:
         # Replicas serving the same pages agree on the digest; a stale one stands out.
         body.update(index_info())
     return "200 OK", body
+
+
+def _bolt_reply(start_response: StartResponse, response: BoltResponse) -> Iterable[bytes]:
+    """``response`` exactly as Bolt's WSGI adapter sends it (status line, headers, body)."""
+    wsgi_response = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
+    start_response(wsgi_response.status, wsgi_response.get_headers())
+    return wsgi_response.get_body()
 
 
 def _reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
@@ -404,7 +429,7 @@ def serve_front(spec: EngineSpec, config: SlackConfig, workers: int) -> int:
         previous_sigterm = _stop_on_sigterm()
         logger.info("Rolecall front with %d answer worker(s) and one indexer", workers)
         try:
-            run_http(app, None, config, health_check=lambda: front_health(pool, indexer))
+            run_http(app, None, config, health_check=lambda: front_health(pool, indexer), fast=bot.fast)
         except (KeyboardInterrupt, SystemExit):
             logger.info("Rolecall stopped")
         except OSError as error:
@@ -498,9 +523,11 @@ def describe_start_error(error: Exception, config: SlackConfig) -> str:
     return f"could not reach the Slack Web API at {where} ({type(cause).__name__})"
 
 
-def run_http(app: App, engine: EngineLike | None, config: SlackConfig, *, health_check: HealthCheck | None = None) -> None:
-    """HTTP mode: block serving Slack's requests on HOST:PORT."""
-    server = HttpServer(make_wsgi_app(app, engine, config.signing_secret, health_check=health_check), config.host, config.port)
+def run_http(app: App, engine: EngineLike | None, config: SlackConfig, *, health_check: HealthCheck | None = None,
+             fast: FastPath | None = None) -> None:
+    """HTTP mode: block serving Slack's requests on HOST:PORT (``fast``: the front's fast path)."""
+    server = HttpServer(make_wsgi_app(app, engine, config.signing_secret, health_check=health_check, fast=fast),
+                        config.host, config.port)
     logger.info("Rolecall listening on http://%s:%s%s (HTTP mode)", config.host, server.port, EVENTS_PATH)
     try:
         server.serve_forever()

@@ -834,12 +834,19 @@ class WorkerPool:
                 pass
 
     def _read(self, worker: _Worker) -> None:
+        """Handle what ``worker`` said: every message already waiting, not only the first.
+
+        Each item brings up to three messages (a context, "delivering", "done"); reading them all
+        per wake-up spares the front a ``connection.wait`` (a new poll set of every pipe) per message.
+        """
         try:
-            message = worker.results.recv()
+            while True:
+                message = worker.results.recv()
+                self._handle(worker, message)
+                if not worker.results.poll():
+                    return
         except (EOFError, OSError):
             worker.results_open = False
-            return
-        self._handle(worker, message)
 
     def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
         kind = message[0]
