@@ -158,7 +158,10 @@ def _check_request(environ: Environ, secret: bytes) -> tuple[str, str] | None:
 
 
 def signature_is_valid(secret: bytes, raw: bytes, timestamp: str, signature: str, now: float | None = None) -> bool:
-    """Slack's v0 request signature over the raw bytes (whatever they are), with a 5-minute replay window."""
+    """Slack's v0 request signature over the raw bytes (whatever they are), with a 5-minute replay window.
+
+    Not slack_sdk's ``SignatureVerifier``: it decodes the body as UTF-8 before hashing and raises
+    on other bytes, while an unsigned request must be a plain 401 whatever its body is."""
     if not timestamp.isdigit() or not signature.startswith("v0="):
         return False
     if abs((time.time() if now is None else now) - int(timestamp)) > REPLAY_WINDOW_SECONDS:
