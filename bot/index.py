@@ -902,13 +902,16 @@ def display_path(path: str, seeds: str) -> str:
     return path[len(prefix):] if path.startswith(prefix) else path
 
 
-def pending_changes(conn: sqlite3.Connection, seeds_dir: Path, stamps: dict[str, str] | None = None
+def pending_changes(conn: sqlite3.Connection, seeds_dir: Path, stamps: dict[str, str] | None = None,
+                    touched: dict[str, tuple[str, str]] | None = None
                     ) -> tuple[list[tuple[str, Path, str]], list[str], int]:
     """Files changed or added since the last sync, files removed, and how many are unchanged.
 
     A file whose size and modification time are as recorded is not read again: the watcher polls
     every few seconds, and hashing thousands of pages each time would cost a core. Content hashes
-    still decide what counts as a change. ``stamps`` collects the stamps seen, for the sync.
+    still decide what counts as a change. ``stamps`` collects the stamps seen, for the sync;
+    ``touched`` the files whose stamp moved but whose content did not (path -> (stamp, sha)), so
+    their new stamps can be recorded (:func:`_restamp`) and they are not hashed at every poll.
     """
     seeds = str(seeds_dir)
     files = {display_path(p, seeds): p for p in page_file_names(seeds_dir)}
@@ -932,6 +935,8 @@ def pending_changes(conn: sqlite3.Connection, seeds_dir: Path, stamps: dict[str,
             sha = ""
         if sha and old_sha == sha:
             unchanged += 1  # touched, not changed
+            if touched is not None and stamp:
+                touched[shown] = (stamp, sha)
         else:
             changed.append((shown, Path(path), sha))
     return changed, [p for p in known if p not in files], unchanged
@@ -1121,8 +1126,11 @@ def update_index(db_path: Path, seeds_dir: Path, base_url: str = DEFAULT_BASE_UR
       names the path; the old index is untouched and any temporary file removed.
     """
     check_index_path(db_path, seeds_dir)
-    first = _pending_if_current(db_path, seeds_dir, base_url)
+    touched: dict[str, tuple[str, str]] = {}
+    first = _pending_if_current(db_path, seeds_dir, base_url, touched)
     if first is not None and not first[1][0] and not first[1][1]:
+        if touched:
+            _restamp(db_path, touched)
         return SyncReport(reused=first[1][2])
     safefiles.ensure_parent(db_path)
     if not os.access(db_path.parent, os.W_OK):
@@ -1148,6 +1156,29 @@ def update_index(db_path: Path, seeds_dir: Path, base_url: str = DEFAULT_BASE_UR
             raise
         except (OSError, sqlite3.Error) as error:
             raise safefiles.FileSafetyError(f"cannot write the index {db_path}: {safefiles.describe(error)}") from None
+
+
+def _restamp(db_path: Path, touched: dict[str, tuple[str, str]]) -> None:
+    """Record the new size and modification time of pages that were touched but not changed (a
+    checkout, a copy without times), so the next poll and the next start do not hash them again.
+
+    Only an optimisation: the content is the same, so no new generation; a row whose content
+    changed in between (another writer) keeps its stamp, and a failure (read-only folder, full
+    disk) only means hashing again next time.
+    """
+    if not os.access(db_path.parent, os.W_OK):
+        return
+    try:
+        with safefiles.WriterLock(db_path, timeout=5.0):
+            conn = sqlite3.connect(db_path, timeout=5)
+            try:
+                with conn:
+                    conn.executemany("update files set stamp = ? where path = ? and sha256 = ?",
+                                     [(stamp, shown, sha) for shown, (stamp, sha) in touched.items()])
+            finally:
+                conn.close()
+    except (OSError, sqlite3.Error, safefiles.FileSafetyError) as error:
+        logging.getLogger(__name__).debug("could not record the stamps of %d touched page(s): %s", len(touched), error)
 
 
 def _is_damage(error: sqlite3.DatabaseError) -> bool:
@@ -1214,7 +1245,7 @@ def _swap_in(temp: Path, db_path: Path) -> None:
     safefiles.fsync_dir(db_path.parent)
 
 
-def _pending_if_current(db_path: Path, seeds_dir: Path, base_url: str
+def _pending_if_current(db_path: Path, seeds_dir: Path, base_url: str, touched: dict[str, tuple[str, str]] | None = None
                         ) -> tuple[int, tuple[list[tuple[str, Path, str]], list[str], int]] | None:
     """The generation and what changed since, or None when the file must be built from scratch
     (missing, empty, damaged, old format, or made by other code / for another base URL). Read on
@@ -1234,7 +1265,7 @@ def _pending_if_current(db_path: Path, seeds_dir: Path, base_url: str
         meta = dict(conn.execute("select key, value from meta where key in ('schema', 'base_url', 'generation')"))
         if meta.get("schema") != SCHEMA_VERSION or meta.get("base_url") != base_url:
             return None
-        return int(meta.get("generation") or 0), pending_changes(conn, seeds_dir)
+        return int(meta.get("generation") or 0), pending_changes(conn, seeds_dir, touched=touched)
     except (sqlite3.DatabaseError, ValueError):
         return None
     finally:

@@ -128,3 +128,28 @@ def test_base_url_is_configurable(pages: Path, tmp_path: Path):
     answer = engine.ask("requirements for the BDR")
     assert "[values](https://handbook.example.com/handbook/#values)" in answer.text
     assert answer.sources[0].url.startswith("https://handbook.example.com/jobs/business-development-representative/")
+
+
+def test_touched_pages_are_hashed_once_then_known_by_their_new_stamp(pages: Path, tmp_path: Path, monkeypatch):
+    """A checkout or a copy without times touches every page: the next refresh hashes them to find
+    nothing changed, records their new stamps, and later refreshes and starts read none of them."""
+    import os
+
+    import bot.index as index
+
+    db = tmp_path / "index.sqlite"
+    engine = Engine(pages, db, question_log=False)
+    generation = engine.generation
+    for page in pages.glob("*.md"):
+        os.utime(page, (page.stat().st_atime, page.stat().st_mtime + 100))
+    hashed: list[str] = []
+    real_sha = index.file_sha
+    monkeypatch.setattr(index, "file_sha", lambda path: hashed.append(str(path)) or real_sha(path))
+    report = engine.refresh()
+    assert not report.parsed and len(hashed) == len(list(pages.glob("*.md"))) == 5
+    hashed.clear()
+    assert not engine.refresh().parsed and hashed == []
+    assert Engine(pages, db, question_log=False).generation == generation == engine.generation  # no new version
+    assert hashed == []
+    write_page(pages, "sales--sales-operations.md", (pages / "sales--sales-operations.md").read_text() + "\nEdited.\n")
+    assert engine.refresh().parsed == ["sales--sales-operations.md"] and len(hashed) == 1
