@@ -297,19 +297,24 @@ def kill(pid: int) -> None:
     os.kill(pid, signal.SIGKILL)
 
 
-def test_a_worker_killed_mid_answer_hands_its_work_to_another(fresh: Front):
-    redelivered = fresh.metric("rolecall_work_redelivered_total")
-    _, started = fresh.slack.assistant_thread_started()
+def question_held_in_a_worker(front: Front, seconds: float) -> tuple[str, str, dict]:
+    """Open an assistant thread and ask in it; the worker that takes the question is held for
+    ``seconds`` in the status call it makes before answering. Returns the thread's channel and ts,
+    and that worker (from /healthz)."""
+    _, started = front.slack.assistant_thread_started()
     thread = started["assistant_thread"]
     channel, thread_ts = thread["channel_id"], thread["thread_ts"]
-    fresh.fake.wait_for("assistant.threads.setSuggestedPrompts")
+    front.fake.wait_for("assistant.threads.setSuggestedPrompts")
     time.sleep(0.3)
+    front.fake.stall_next(1, seconds=seconds, method="assistant.threads.setStatus")
+    front.slack.dm("who does the Associate Sales Operations Analyst report to?", channel=channel, thread_ts=thread_ts)
+    front.fake.wait_for("assistant.threads.setStatus")
+    return channel, thread_ts, front.busy_worker()
 
-    # The worker that takes the question hangs in the status call it makes before answering.
-    fresh.fake.stall_next(1, seconds=8, method="assistant.threads.setStatus")
-    fresh.slack.dm("who does the Associate Sales Operations Analyst report to?", channel=channel, thread_ts=thread_ts)
-    fresh.fake.wait_for("assistant.threads.setStatus")
-    victim = fresh.busy_worker()
+
+def test_a_worker_killed_mid_answer_hands_its_work_to_another(fresh: Front):
+    redelivered = fresh.metric("rolecall_work_redelivered_total")
+    channel, thread_ts, victim = question_held_in_a_worker(fresh, seconds=8)
     kill(victim["pid"])
 
     answers = fresh.fake.wait_for("chat.postMessage", 2, where=lambda c: c.params.get("channel") == channel, timeout=20)

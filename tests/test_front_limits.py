@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot.slack.front import BUSY
-from test_front import ALLOWED, Front, serving
+from test_front import ALLOWED, Front, question_held_in_a_worker, serving
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
 
@@ -43,17 +43,8 @@ def busy_front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
 def test_a_hung_worker_is_killed_and_its_work_answered_by_another(hang_front: Front):
     front = hang_front
     assert front.health()["workers"]["configured"] == 2
-    _, started = front.slack.assistant_thread_started()
-    thread = started["assistant_thread"]
-    channel, thread_ts = thread["channel_id"], thread["thread_ts"]
-    front.fake.wait_for("assistant.threads.setSuggestedPrompts")
-    time.sleep(0.3)
-
     # The worker that takes the question is stopped (not killed) in the status call it makes before answering.
-    front.fake.stall_next(1, seconds=2, method="assistant.threads.setStatus")
-    front.slack.dm("who does the Associate Sales Operations Analyst report to?", channel=channel, thread_ts=thread_ts)
-    front.fake.wait_for("assistant.threads.setStatus")
-    victim = front.busy_worker()
+    channel, thread_ts, victim = question_held_in_a_worker(front, seconds=2)
     os.kill(victim["pid"], signal.SIGSTOP)
     stopped_at = time.monotonic()
 
