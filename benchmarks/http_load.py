@@ -34,7 +34,6 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -168,12 +167,7 @@ def serving(fake_slack, fake, pages: Path, db: Path, workdir: Path, start_timeou
                 health = fake_slack.wait_for_health(f"http://127.0.0.1:{port}/healthz", process, start_timeout)
             yield process, port, health, time.perf_counter() - started
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            fake_slack.stop_server(process, timeout=30)
 
 
 @contextlib.contextmanager

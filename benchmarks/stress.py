@@ -26,7 +26,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -291,7 +290,7 @@ def run(seconds: float, concurrency: int, max_requests: int, edit_interval: floa
             except RuntimeError as error:
                 report.notes.append(str(error))
             finally:
-                report.server_exit = stop(server)
+                report.server_exit = fake_slack.stop_server(server)
         text = output_path.read_text(errors="replace")
         report.tracebacks = text.count("Traceback (most recent call last)")
         report.reloads = text.count("index updated")
@@ -386,19 +385,6 @@ def fetch_delivery(url: str) -> dict[str, int]:
             return dict(json.loads(response.read()).get("delivery") or {})
     except (OSError, ValueError):
         return {}
-
-
-def stop(server: subprocess.Popen) -> int | None:
-    """SIGTERM (a clean stop, as a container gets), then kill if it hangs; the exit code."""
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
-            return None
-    return server.returncode
 
 
 def count_log_rows(path: Path) -> int | None:

@@ -21,6 +21,7 @@ import hmac
 import itertools
 import json
 import re
+import signal
 import socket
 import struct
 import subprocess
@@ -1001,3 +1002,17 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 20.0) 
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def stop_server(process: subprocess.Popen, timeout: float = 15.0) -> int | None:
+    """SIGTERM (a clean stop, as a container gets), then kill if it hangs: the exit code, or None
+    when it had to be killed. Shared like :func:`wait_for_health`."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+            return None
+    return process.returncode

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_slack import BOT_TOKEN, SEEDS, SIGNING_SECRET, FakeSlack, SlackSender, wait_for_health
+from fake_slack import BOT_TOKEN, SEEDS, SIGNING_SECRET, FakeSlack, SlackSender, stop_server, wait_for_health
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRUBBED = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "HOST", "PORT",
@@ -147,12 +147,7 @@ def serving(work: Path, workers: int = 2, **settings: str) -> Iterator[Front]:
             running.wait_workers_ready(workers)
             yield running
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_server(process, timeout=30)
     assert process.returncode == 0, log.read_text()[-3000:]
 
 
