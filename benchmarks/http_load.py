@@ -40,6 +40,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 from pathlib import Path
@@ -243,8 +244,11 @@ def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency
         fake.reset()
 
         calls = RedisCalls(redis_url)
+        ports = [p for _, p, _, _ in running]
+        figures = FrontFigures(ports)
         result = closed_loop(fake_slack, fake, urls, questions, concurrency, rounds, pids, answer_timeout)
         result.update(calls.per_command(result["requests"]))
+        result.update(figures.delta())
         result.update({
             "ack_sequential": latency_summary(sequential),
             "server_ready_s": ready_s,
@@ -258,8 +262,10 @@ def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency
             time.sleep(1.0)
             fake.reset()
             calls = RedisCalls(redis_url)
+            figures = FrontFigures(ports)
             result["open_loop"] = open_loop(fake_slack, fake, urls, questions, open_rate, open_seconds, pids, answer_timeout)
             result["open_loop"].update(calls.per_command(result["open_loop"]["requests"]))
+            result["open_loop"].update(figures.delta())
         everything = [p for pid in pids for p in tree(pid)]
         peaks = [peak_rss_mb(p) for p in everything]
         result["server_peak_rss_mb"] = max(peaks)  # the largest process (front, a worker or the indexer)
@@ -267,6 +273,58 @@ def _run(pages: Path, db: Path, workdir: Path, questions: list[str], concurrency
         result["server_total_rss_mb"] = sum(peaks)
         result["server_processes"] = len(everything)
     return result
+
+
+class FrontFigures:
+    """What the fronts' own ``/metrics`` say about a loop (read before and after it): their garbage
+    collections (count, seconds, the longest bucket reached, by generation) and their server-side ack
+    times (``rolecall_ack_seconds``: from the WSGI call to its return, so without waitress's reading and
+    writing and without the client's own waits), counted over 25 / 100 ms. A client-side tail that the
+    server-side figures do not show was spent outside the front's application code."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.ports = ports
+        self.before = [self._read(port) for port in ports]
+
+    @staticmethod
+    def _read(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        from prometheus_client.parser import text_string_to_metric_families
+
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+                text = response.read().decode()
+        except OSError:
+            return {}
+        wanted = ("rolecall_gc_pause_seconds", "rolecall_ack_seconds")
+        return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+                for family in text_string_to_metric_families(text) if family.name in wanted
+                for sample in family.samples}
+
+    def delta(self) -> dict[str, Any]:
+        after = [self._read(port) for port in self.ports]
+        change: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+        for old, new in zip(self.before, after):
+            for key, value in new.items():
+                change[key] = change.get(key, 0.0) + value - old.get(key, 0.0)
+
+        def value(name: str, **labels: str) -> float:
+            return change.get((name, tuple(sorted(labels.items()))), 0.0)
+
+        gc_figures = {}
+        for generation in ("0", "1", "2"):
+            count = value("rolecall_gc_pause_seconds_count", generation=generation)
+            bounds = sorted({float(dict(k[1])["le"]) for k in change if k[0] == "rolecall_gc_pause_seconds_bucket"
+                             and dict(k[1]).get("generation") == generation and dict(k[1])["le"] != "+Inf"})
+            longest = next((b for b in bounds if value("rolecall_gc_pause_seconds_bucket", generation=generation,
+                                                       le=str(b)) >= count), float("inf")) if count else 0.0
+            gc_figures[generation] = {"count": int(count), "ms": round(1000 * value("rolecall_gc_pause_seconds_sum",
+                                                                                   generation=generation), 1),
+                                      "longest_ms_at_most": round(1000 * longest, 2)}
+        acks = value("rolecall_ack_seconds_count")
+        return {"front_gc": gc_figures, "front_acks_counted": int(acks),
+                "front_ack_mean_ms": round(1000 * value("rolecall_ack_seconds_sum") / acks, 2) if acks else None,
+                "front_acks_over_25ms": int(acks - value("rolecall_ack_seconds_bucket", le="0.025")),
+                "front_acks_over_100ms": int(acks - value("rolecall_ack_seconds_bucket", le="0.1"))}
 
 
 class LeanClient:
@@ -358,6 +416,7 @@ def closed_loop(fake_slack, fake, urls: list[str], questions: list[str], concurr
     cpu = ServerCpu(pids)
     busy: list[int] = []
     acks: list[tuple[float, int]] = []
+    firsts: list[float] = []  # each client's first command, which also opens its connection
     lock = threading.Lock()
     barrier = threading.Barrier(concurrency + 1)
 
@@ -370,6 +429,8 @@ def closed_loop(fake_slack, fake, urls: list[str], questions: list[str], concurr
             ms = (time.perf_counter() - start) * 1000
             with lock:
                 acks.append((ms, status))
+                if r == 0:
+                    firsts.append(ms)
         with lock:
             busy.append(own.busy)
         own.close()
@@ -389,6 +450,7 @@ def closed_loop(fake_slack, fake, urls: list[str], questions: list[str], concurr
         "rounds": rounds,
         "requests": total,
         **ack_figures(acks, calls, sum(busy)),
+        "ack_first_command": latency_summary(firsts),
         **cpu.per_command_ms(len(calls)),
         "timed_out": timed_out,
         "answers_per_s": len(calls) / answered_s if answered_s > 0 else float("nan"),

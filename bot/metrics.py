@@ -15,11 +15,14 @@ every worker already talks to the front after each item.
 
 from __future__ import annotations
 
+import gc
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
+from prometheus_client.core import HistogramMetricFamily
 
 disable_created_metrics()  # the *_created series add nothing to dashboards here
 
@@ -143,6 +146,65 @@ def drain() -> list[Event]:
         events = list(_buffer)
         _buffer.clear()
     return events
+
+
+# Pauses of Python's cyclic garbage collector: a young collection takes well under a millisecond, a
+# full one of an unfrozen heap tens of milliseconds of CPU (longer in wall time on a busy machine).
+GC_BUCKETS = (0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25)
+
+
+class GcPauses:
+    """``rolecall_gc_pause_seconds{generation}``: how long each collection of this process stopped it.
+
+    Why a collector of its own rather than a :class:`Histogram`: the figures are counted inside
+    ``gc.callbacks``, which run wherever an allocation triggers a collection, possibly in a thread
+    holding a metric's lock; a Histogram's ``observe`` would take that lock again. Here the callback
+    only adds to plain lists (no lock, no allocation of tracked objects), and ``/metrics`` reads them.
+    """
+
+    def __init__(self) -> None:
+        self.buckets = [[0] * (len(GC_BUCKETS) + 1) for _ in range(3)]  # per generation, the last one +Inf
+        self.sums = [0.0, 0.0, 0.0]
+        self._started = 0.0
+
+    def callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        spent = time.perf_counter() - self._started
+        generation = min(2, max(0, info.get("generation", 0)))
+        self.sums[generation] += spent
+        counts = self.buckets[generation]
+        for i, bound in enumerate(GC_BUCKETS):
+            if spent <= bound:
+                counts[i] += 1
+                return
+        counts[-1] += 1
+
+    def collect(self) -> Iterator[HistogramMetricFamily]:
+        family = HistogramMetricFamily("rolecall_gc_pause_seconds", "Time each garbage collection of this process's "
+                                       "front took, by generation", labels=["generation"])
+        for generation in range(3):
+            counts = list(self.buckets[generation])
+            cumulative, running = [], 0
+            for bound, count in zip([*(str(b) for b in GC_BUCKETS), "+Inf"], counts):
+                running += count
+                cumulative.append((bound, running))
+            family.add_metric([str(generation)], cumulative, self.sums[generation])
+        yield family
+
+
+_gc_pauses: GcPauses | None = None
+
+
+def watch_gc(registry: CollectorRegistry = REGISTRY) -> GcPauses:
+    """Time this process's garbage collections from now on (once per process; the front calls it)."""
+    global _gc_pauses
+    if _gc_pauses is None:
+        _gc_pauses = GcPauses()
+        gc.callbacks.append(_gc_pauses.callback)
+        registry.register(_gc_pauses)  # type: ignore[arg-type]
+    return _gc_pauses
 
 
 def exposition(registry: CollectorRegistry = REGISTRY) -> tuple[bytes, str]:

@@ -29,8 +29,13 @@ def test_two_replicas_on_one_redis_answer_every_command_of_both_loops(tmp_path, 
     assert result["front_cpu_ms_per_command"] > 0 and result["server_cpu_ms_per_command"] >= result["front_cpu_ms_per_command"]
     assert result["redis_calls"]["xadd"] == 24 and result["redis_calls"]["xack"] >= 1  # the work went through the stream
     assert result["redis_calls_per_command"] > 0
+    # the fronts' own figures over the closed loop: every ack timed server-side, their collections counted
+    assert result["front_acks_counted"] == 24 and result["front_acks_over_100ms"] <= 24
+    assert set(result["front_gc"]) == {"0", "1", "2"} and all(g["count"] >= 0 for g in result["front_gc"].values())
+    assert result["ack_first_command"]["n"] == 6  # each client's first command, which opened its connections
     open_loop = result["open_loop"]
     assert (open_loop["requests"], open_loop["acked_200"], open_loop["answers"]) == (20, 20, 20)
+    assert open_loop["front_acks_counted"] == 20
     logs = [tmp_path / "http" / "serve.log", tmp_path / "http" / "serve-2.log"]
     assert all(log.is_file() for log in logs)
     assert (tmp_path / "index-replica2.sqlite").is_file()  # each replica has its own index file

@@ -16,6 +16,8 @@ the one process instead, as Socket Mode does.
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import hmac
 import io
@@ -237,14 +239,60 @@ def _reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> 
     return [data]
 
 
+ACCEPT_BURST = 128  # connections accepted at most in one turn of waitress's loop
+
+
+@functools.cache
+def _burst_accepting_server() -> type:
+    """waitress's TCP server, accepting every pending connection in one turn of its loop.
+
+    Why: waitress accepts one connection per turn of its loop, and under load each turn waits for
+    the interpreter lock behind the request threads. Measured with ``benchmarks.http_load`` (50
+    clients opening their connections at once, then 20 commands each): each client's *first* ack
+    took 289 ms at the median and up to 983 ms, against ~40 ms for the others; those 50 of 1,000
+    acks were the whole p99 (687 ms). Accepting all that is pending at once (up to the connection
+    limit) takes the whole burst in a turn or two.
+    """
+    from waitress.server import TcpWSGIServer
+
+    class BurstAcceptingServer(TcpWSGIServer):  # type: ignore[misc]
+        def handle_accept(self) -> None:
+            for _ in range(ACCEPT_BURST):
+                if len(self._map) >= self.adj.connection_limit:
+                    return  # readable() stops listening until connections close, and says so once
+                before = len(self._map)
+                super().handle_accept()
+                if len(self._map) == before:
+                    return  # nothing more was pending (or accept failed, which waitress logged)
+
+    return BurstAcceptingServer
+
+
+def create_http_server(wsgi: Callable[..., Any], **adjustments: Any) -> "BaseWSGIServer | MultiSocketServer":
+    """What ``waitress.create_server`` makes for a TCP ``host``/``port``, with :func:`_burst_accepting_server`'s
+    servers (one per address the host resolves to, under a MultiSocketServer when there are several)."""
+    from waitress.adjustments import Adjustments
+    from waitress.server import MultiSocketServer
+    from waitress.task import ThreadedTaskDispatcher
+
+    adj = Adjustments(**adjustments)
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(adj.threads)
+    socket_map: dict[int, Any] = {}
+    server_class = _burst_accepting_server()
+    servers = [server_class(wsgi, socket_map, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo) for sockinfo in adj.listen]
+    if len(servers) == 1:
+        return servers[0]
+    return MultiSocketServer(socket_map, adj, [(s.effective_host, s.effective_port) for s in servers], dispatcher,
+                             servers[-1].log_info)
+
+
 class HttpServer:
     """waitress serving the WSGI app on ``host:port`` (port 0 picks a free one), stoppable from another thread."""
 
     def __init__(self, wsgi: Callable[..., Any], host: str, port: int, threads: int | None = None) -> None:
-        from waitress.server import create_server
-
         threads = threads or http_threads()
-        self._server: BaseWSGIServer | MultiSocketServer = create_server(
+        self._server: BaseWSGIServer | MultiSocketServer = create_http_server(
             wsgi,
             host=host,
             port=port,
@@ -299,6 +347,30 @@ def gil_switch_seconds() -> float:
     return value if 0 < value < 1 else 0.001
 
 
+# Allocations (of tracked objects) between two young collections in the front: CPython's default is
+# 700, about three slash commands; each collection also scans what survived the last ones.
+FRONT_GC_GEN0 = 10_000
+
+
+def settle_front_heap() -> None:
+    """Once the front has started: freeze what start-up made, and collect the young less often.
+
+    Why: the front's heap after start-up (Bolt, slack_sdk, the listeners, prometheus-client: about
+    50,000 tracked objects) lives as long as the process, yet every full collection scanned it
+    again: about 65 ms of CPU each, in-process (``benchmarks.front_cpu``'s requests), several times
+    that in wall time on a loaded machine, while every request in flight waits for its ack under
+    the one interpreter lock. ``gc.freeze()`` moves those objects out of the collector's sight (a
+    full collection then scans only what serving made: ~5 ms), and a higher first threshold runs
+    the young collections, which also promote survivors toward full ones, less often. The front
+    holds no index, so nothing frozen is ever retired (a frozen cycle would never be freed: the
+    answer workers, whose index versions come and go, are left alone).
+    """
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(FRONT_GC_GEN0, gen1, gen2)
+
+
 def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
     """Entry point of ``rolecall serve``; returns the process exit code.
 
@@ -343,6 +415,7 @@ def serve(make_engine: Callable[[], EngineLike] | None = None) -> int:
         from bot.slack.digest import Digest
 
         Digest(engine, app.client, config.digest_channel, config.digest_days).start()
+    metrics.watch_gc()
     # Acks are short and answers are CPU work under one GIL: hand the GIL over every 1 ms
     # (CPython's default is 5 ms) so a burst of acks does not wait behind answers.
     sys.setswitchinterval(gil_switch_seconds())
@@ -430,6 +503,8 @@ def serve_front(spec: EngineSpec, config: SlackConfig, workers: int) -> int:
             Digest(_LogOnly(log), app.client, config.digest_channel, config.digest_days).start()
         sys.setswitchinterval(gil_switch_seconds())
         previous_sigterm = _stop_on_sigterm()
+        metrics.watch_gc()
+        settle_front_heap()
         logger.info("Rolecall front with %d answer worker(s) and one indexer", workers)
         try:
             run_http(app, None, config, health_check=lambda: front_health(pool, indexer), fast=bot.fast)

@@ -231,27 +231,54 @@ _current = threading.local()  # in a worker: the item this thread works on
 _posting_link: Any = None  # in a worker with ROLECALL_REDIS_URL: where "started posting" marks go
 
 
-def _mark_delivering() -> None:
-    """Tell the front, before the first post of an item, that from now on the user may see an answer;
-    for an item of the shared stream, tell every replica too (a replica claiming it then leaves it)."""
+def _before_slack_call(delivers: bool) -> None:
+    """Before any Slack call of an item: hand the front the contexts its listener set meanwhile and,
+    before its first post (``delivers``), say that from now on the user may see an answer; one message
+    for both. For an item of the shared stream, the posting mark goes to every replica too (a replica
+    claiming it then leaves it).
+
+    Why the contexts wait until here: they must reach the front before the user can see the answer
+    (whose follow-up may land on another worker), and every answer reaches the user through a Slack
+    call; sent with the "delivering" note they cost the front's collector one wake-up less a command."""
     item = getattr(_current, "item", None)
     outbox = getattr(_current, "outbox", None)
-    if item is None or outbox is None or getattr(_current, "marked", False):
+    if item is None or outbox is None:
         return
-    _current.marked = True
-    outbox.send(("delivering", item.id))
-    if item.stream_id is not None and _posting_link is not None:
+    contexts = _take_pending_contexts()
+    marking = delivers and not getattr(_current, "marked", False)
+    if marking:
+        _current.marked = True
+        outbox.send(("delivering", item.id, contexts))
+    elif contexts:
+        outbox.send(("contexts", contexts))
+    if marking and item.stream_id is not None and _posting_link is not None:
         from bot.slack.workqueue import POSTING_TTL, posting_key
 
         _posting_link.call(lambda r: r.set(posting_key(item.stream_id), "1", ex=POSTING_TTL), lambda: None)
 
 
+def _mark_delivering() -> None:
+    """Before the first post of an item (see :func:`_before_slack_call`)."""
+    _before_slack_call(True)
+
+
 def _send_context(key: Any, value: str) -> None:
-    """A listener set a conversation's context: the front has it before the answer is posted, so the
-    user's next question (which may go to another worker) continues from it."""
-    outbox = getattr(_current, "outbox", None)
-    if outbox is not None:
-        outbox.send(("context", key, value))
+    """A listener set a conversation's context: the front gets it before the item's next Slack call
+    (:func:`_before_slack_call`), so before the answer is posted, and the user's next question (which
+    may go to another worker) continues from it; an item that calls Slack no more hands it back with
+    its result."""
+    pending = getattr(_current, "pending", None)
+    if pending is not None:
+        pending[key] = value
+
+
+def _take_pending_contexts() -> dict[Any, str]:
+    pending = getattr(_current, "pending", None)
+    if not pending:
+        return {}
+    taken = dict(pending)
+    pending.clear()
+    return taken
 
 
 _asked: dict[int, list[Any]] = {}  # question id -> [Event, answer]: contexts asked of the front
@@ -307,8 +334,7 @@ def build_worker_app(engine: Any, config: SlackConfig) -> Any:
 
     class WorkerClient(TrackedWebClient):
         def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
-            if api_method not in IDEMPOTENT_METHODS:
-                _mark_delivering()
+            _before_slack_call(api_method not in IDEMPOTENT_METHODS)
             return super().api_call(api_method, **kwargs)
 
     class WorkerRequest(Middleware):
@@ -413,7 +439,7 @@ def worker_main(spec: WorkerSpec, work: multiprocessing.connection.Connection,
 
     def run(item: WorkItem) -> None:
         started = time.time()
-        _current.item, _current.outbox, _current.marked = item, outbox, False
+        _current.item, _current.outbox, _current.marked, _current.pending = item, outbox, False, {}
         _current.result = result = WorkResult(item.id)
         metrics.observe("rolecall_queue_wait_seconds", max(0.0, started - item.acked_at))
         try:
@@ -421,7 +447,7 @@ def worker_main(spec: WorkerSpec, work: multiprocessing.connection.Connection,
         except Exception:
             logger.exception("A work item failed")
         finally:
-            _current.item = _current.result = None
+            _current.item = _current.result = _current.pending = None
         metrics.observe("rolecall_work_seconds", max(0.0, time.time() - item.acked_at))
         result.events = metrics.drain()
         try:
@@ -734,7 +760,6 @@ class WorkerPool:
         flight = _Flight(item, future)
         with self.lock:
             self._place(flight)
-        self._gauges()
 
     def offer(self, item: WorkItem) -> bool:
         """:meth:`submit`, unless :attr:`limit` items are unfinished already: False, and the caller
@@ -743,7 +768,6 @@ class WorkerPool:
             if self.unfinished() >= self.limit:
                 return False
             self._place(_Flight(item))
-        self._gauges()
         return True
 
     def free_threads(self) -> int:
@@ -836,7 +860,7 @@ class WorkerPool:
     def _read(self, worker: _Worker) -> None:
         """Handle what ``worker`` said: every message already waiting, not only the first.
 
-        Each item brings up to three messages (a context, "delivering", "done"); reading them all
+        Each item brings up to two messages ("delivering" with the contexts set, "done"); reading them all
         per wake-up spares the front a ``connection.wait`` (a new poll set of every pipe) per message.
         """
         try:
@@ -866,12 +890,8 @@ class WorkerPool:
                 if flight.future is not None and not flight.future.done():
                     flight.future.set_result(result)
                 self._finished(flight.item)
-            self._gauges()
-        elif kind == "context":
-            try:
-                self.on_context(message[1], message[2])
-            except Exception:
-                logger.exception("Could not store a conversation context")
+        elif kind == "contexts":
+            self._contexts(message[1])
         elif kind == "context?":
             try:
                 value = self.context_of(message[2])
@@ -880,6 +900,7 @@ class WorkerPool:
                 value = None
             worker.outbox.put(("context", message[1], value))
         elif kind == "delivering":
+            self._contexts(message[2])
             with self.lock:
                 flight = worker.flights.get(message[1])
                 if flight is not None:
@@ -906,6 +927,14 @@ class WorkerPool:
             worker.failure = str(message[1])
             self.failures.append(worker.failure)
             logger.error("Answer worker %d could not start: %s", worker.index, worker.failure)
+
+    def _contexts(self, contexts: dict[Any, str]) -> None:
+        """Contexts a worker's listener set, handed over before its answer is posted: store them now."""
+        for key, value in contexts.items():
+            try:
+                self.on_context(key, value)
+            except Exception:
+                logger.exception("Could not store a conversation context")
 
     def _died(self, worker: _Worker) -> None:
         """A worker process ended: read what it still said, then redeliver or account for its items."""
@@ -1013,11 +1042,13 @@ class WorkerPool:
     # ------------------------------------------------------------------ reporting
 
     def _gauges(self) -> None:
+        """The workers' gauges, after a worker started, became ready or died. The queue depth is read when
+        ``/metrics`` is (:meth:`unfinished`): setting it on every item's way in and out cost the front's
+        request threads and collector the pool's lock twice a command."""
+        metrics.QUEUE_DEPTH.set_function(self.unfinished)
         with self.lock:
-            depth = sum(len(w.flights) for w in self.workers) + len(self.backlog)
             ready = sum(1 for w in self.workers if w.ready and w.alive)
             starting = sum(1 for w in self.workers if not w.ready and w.alive)
-        metrics.QUEUE_DEPTH.set(depth)
         metrics.WORKERS.labels(state="ready").set(ready)
         metrics.WORKERS.labels(state="starting").set(starting)
 
