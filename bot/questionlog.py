@@ -14,7 +14,7 @@ from a block of ids the process reserved in one transaction (so ids stay unique 
 process and replica sharing the log, and the feedback button has its id before the answer is
 sent), and a background writer puts the rows in, many to a transaction, at most
 ``ROLECALL_LOG_FLUSH_MS`` after they were queued. Every read of the log (counts, gaps, feedback)
-writes what is queued first, and so does closing the log or leaving the process.
+writes what this process has queued first, and so does closing the log or leaving the process.
 
 Two backends share every query (:class:`BaseQuestionLog`): a SQLite file, the default
 (:class:`QuestionLog`), and PostgreSQL when ``ROLECALL_DATABASE_URL`` is set
@@ -41,7 +41,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from bot import settings
@@ -207,9 +207,9 @@ def flush_seconds() -> float:
     return max(0.0, min(value, MAX_FLUSH_MS)) / 1000
 
 
-@dataclass(frozen=True)
-class _Queued:
-    """One question waiting for the writer: what its row needs, taken from the answer when it was asked."""
+class _Queued(NamedTuple):
+    """One question waiting for the writer: what its row needs, taken from the answer when it was asked
+    (a named tuple: made on the answer's path, where a frozen dataclass costs several times more)."""
 
     row_id: int
     asked_at: float
@@ -227,7 +227,9 @@ _OPEN_LOGS: "weakref.WeakSet[BaseQuestionLog]" = weakref.WeakSet()
 
 
 def flush_all() -> None:
-    """Write every open log's queued rows (at interpreter exit: a clean stop loses nothing)."""
+    """Write every open log's queued rows: before any read of a log, so that it sees every question
+    this process answered whichever log object queued it (engines in one process sharing a file),
+    and at interpreter exit, so that a clean stop loses nothing."""
     for log in list(_OPEN_LOGS):
         try:
             log.flush()
@@ -434,7 +436,7 @@ class BaseQuestionLog:
         """
         if isinstance(question_id, bool) or not isinstance(question_id, int) or not 0 < question_id < 2**63:
             return False
-        self.flush()  # the question may still be queued
+        flush_all()  # the question may still be queued (by any log object of this process)
         with self._write() as db:
             row = db.execute("select question from questions where id = ?", (question_id,)).fetchone()
             if not row:
@@ -462,14 +464,14 @@ class BaseQuestionLog:
             db.execute("delete from digests where period = ?", (period,))
 
     def count(self) -> int:
-        self.flush()
+        flush_all()
         with self._read() as db:
             return int(db.execute("select count(*) from questions").fetchone()[0])
 
     def gaps(self, limit: int = 20, days: float | None = None) -> list[Gap]:
         """The most-asked questions that got a gap status or a "Not helpful", grouped by wording."""
         since = time.time() - days * 86400 if days else 0.0
-        self.flush()
+        flush_all()
         with self._read() as db:
             rows = db.execute(GAPS_SQL, (since, limit)).fetchall()
         gaps = []

@@ -156,3 +156,14 @@ def test_a_typo_in_the_flush_interval_gives_the_default(monkeypatch):
     assert questionlog.flush_seconds() == 0
     monkeypatch.delenv("ROLECALL_LOG_FLUSH_MS")
     assert questionlog.flush_seconds() * 1000 == float(settings.SETTINGS["ROLECALL_LOG_FLUSH_MS"].default)
+
+
+def test_a_read_through_one_log_sees_what_another_log_of_the_process_queued(tmp_path: Path, monkeypatch):
+    """Engines of one process sharing a file (replicas in tests, a digest beside an engine) see each other's questions."""
+    monkeypatch.setenv("ROLECALL_LOG_FLUSH_MS", LONG_MS)
+    path = tmp_path / "questions.sqlite"
+    first, second = QuestionLog(path), QuestionLog(path)
+    asked = Engine(SEEDS, tmp_path / "index.sqlite", question_log=first).ask("what's the weather like?", user="U1")
+    assert rows_in(path) == []
+    assert second.count() == 1 and rows_in(path) == [(asked.log_id, "api", "what's the weather like?")]
+    assert second.feedback(asked.log_id, helpful=True, user="U2", question=asked.question) is True
