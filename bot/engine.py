@@ -33,6 +33,10 @@ PER_ROLE_INTENTS = frozenset(
      "performance_indicators", "role_overview", "direct_reports"}
 )
 MAX_MERGED = 8
+# Answers that leave at once for a person who can click "Helpful" on any replica: their question-log
+# row is committed before ``ask`` returns. Every other surface's row is queued for the log's
+# background writer (:meth:`bot.questionlog.BaseQuestionLog.submit`), off the answer's path.
+DELIVERED_SURFACES = ("slack:",)
 MAX_QUESTION = 500  # longer input is cut; nobody asks a 10,000-character question on purpose
 PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -257,8 +261,12 @@ class Engine:
         with kb.using():
             answer = self._answer(question, Context.decode(last_role), role, role_page, kb)
         if self.log is not None:
+            latency_ms = (time.perf_counter() - started) * 1000
             try:
-                answer.log_id = self.log.record(answer, surface=surface, user=user, latency_ms=(time.perf_counter() - started) * 1000)
+                if surface.startswith(DELIVERED_SURFACES):
+                    answer.log_id = self.log.record(answer, surface=surface, user=user, latency_ms=latency_ms)
+                else:
+                    answer.log_id = self.log.submit(answer, surface=surface, user=user, latency_ms=latency_ms)
             except Exception:  # sqlite3.Error, psycopg.Error (PostgreSQL away): logging must never cost the answer
                 log.exception("could not log a question; the answer is still given")
         return answer

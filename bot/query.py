@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from bot.knowledge import Knowledge
 from bot.names import clean_slack
@@ -104,10 +104,17 @@ class Query:
 
     def number(self, after: str = r"(?:grades?|levels?|bands?)") -> int | None:
         """A number after a keyword, in digits or words ("grade 7", "grade seven")."""
-        match = re.search(after + r"\s*(?:#|no\.?|number)?\s*(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")\b", self.clean, re.I)
-        if not match:
-            match = re.search(r"\b(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")\s*" + after, self.clean, re.I)
+        following, preceding = _number_patterns(after)
+        match = following.search(self.clean) or preceding.search(self.clean)
         if not match:
             return None
         value = match.group(1).lower()
         return int(value) if value.isdigit() else NUMBER_WORDS[value]
+
+
+@lru_cache(maxsize=64)
+def _number_patterns(after: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """:meth:`Query.number`'s two patterns for a keyword, compiled once (every question asks)."""
+    words = "|".join(NUMBER_WORDS)
+    return (re.compile(after + r"\s*(?:#|no\.?|number)?\s*(\d{1,2}|" + words + r")\b", re.I),
+            re.compile(r"\b(\d{1,2}|" + words + r")\s*" + after, re.I))

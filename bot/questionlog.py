@@ -9,6 +9,13 @@ beside the log, mode 0600): the log can count distinct askers but cannot say who
 and nobody without the key can test whether a given user asked. Writes go through one lock-guarded connection in
 WAL mode, so many threads may record at once and no row is lost.
 
+A question's row is written off its answer's path (:meth:`BaseQuestionLog.submit`): its id comes
+from a block of ids the process reserved in one transaction (so ids stay unique across every
+process and replica sharing the log, and the feedback button has its id before the answer is
+sent), and a background writer puts the rows in, many to a transaction, at most
+``ROLECALL_LOG_FLUSH_MS`` after they were queued. Every read of the log (counts, gaps, feedback)
+writes what this process has queued first, and so does closing the log or leaving the process.
+
 Two backends share every query (:class:`BaseQuestionLog`): a SQLite file, the default
 (:class:`QuestionLog`), and PostgreSQL when ``ROLECALL_DATABASE_URL`` is set
 (:class:`PostgresQuestionLog`), for several replicas on several hosts: one log, global row ids.
@@ -17,6 +24,7 @@ Only the schema and the connection differ.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import hmac
@@ -28,10 +36,12 @@ import secrets
 import sqlite3
 import threading
 import time
+import weakref
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from bot import settings
@@ -42,6 +52,24 @@ logger = logging.getLogger(__name__)
 
 GAP_STATUSES = ("not_found", "not_documented", "unknown")
 DEFAULT_RETENTION_DAYS = 180
+DEFAULT_FLUSH_MS = 50
+MAX_FLUSH_MS = 10_000
+ID_BLOCK = 64  # ids a process reserves at once: one small write transaction per 64 questions, in the writer
+WAKE_ROWS = 500  # this many queued rows are written without waiting out the flush interval
+
+INSERT_QUESTION = (
+    "insert into questions (id, asked_at, surface, user_hash, question, normalized, intent, status, roles, latency_ms, scores)"
+    " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# The next id a process may reserve (SQLite; PostgreSQL uses the identity's sequence). Never below
+# the largest id in use, so a log a release without reservations wrote to stays collision-free.
+LOG_IDS_SCHEMA = """
+create table if not exists log_ids (
+    id integer primary key check (id = 1),
+    next integer not null
+);
+insert or ignore into log_ids (id, next) select 1, coalesce(max(id), 0) + 1 from questions;
+"""
 
 SCHEMA = """
 create table if not exists questions (
@@ -166,10 +194,56 @@ def _read_secret(path: Path) -> bytes:
         time.sleep(0.05)  # another process is writing it right now
 
 
+def flush_seconds() -> float:
+    """``ROLECALL_LOG_FLUSH_MS`` in seconds: how long a queued row may wait for company before it is
+    written (a typo gives the default rather than stopping the bot; capped at 10 s)."""
+    raw = settings.get_str("ROLECALL_LOG_FLUSH_MS")
+    try:
+        value = float(raw) if raw is not None else DEFAULT_FLUSH_MS
+    except ValueError:
+        value = DEFAULT_FLUSH_MS
+    if value != value:  # nan
+        value = DEFAULT_FLUSH_MS
+    return max(0.0, min(value, MAX_FLUSH_MS)) / 1000
+
+
+class _Queued(NamedTuple):
+    """One question waiting for the writer: what its row needs, taken from the answer when it was asked
+    (a named tuple: made on the answer's path, where a frozen dataclass costs several times more)."""
+
+    row_id: int
+    asked_at: float
+    surface: str
+    user: str | None
+    question: str
+    intent: str
+    status: str
+    roles: list[str]
+    latency_ms: float
+    decision: Any
+
+
+_OPEN_LOGS: "weakref.WeakSet[BaseQuestionLog]" = weakref.WeakSet()
+
+
+def flush_all() -> None:
+    """Write every open log's queued rows: before any read of a log, so that it sees every question
+    this process answered whichever log object queued it (engines in one process sharing a file),
+    and at interpreter exit, so that a clean stop loses nothing."""
+    for log in list(_OPEN_LOGS):
+        try:
+            log.flush()
+        except Exception:  # one broken log must not keep the others' rows from being written
+            logger.exception("could not write the question log's last rows")
+
+
+atexit.register(flush_all)
+
+
 class BaseQuestionLog:
     """What every question log does, in SQL that SQLite and PostgreSQL both run; a backend
-    provides the connection (:meth:`_write`, :meth:`_read`), the placeholder style and how an
-    inserted row's id comes back."""
+    provides the connection (:meth:`_write`, :meth:`_read`), the placeholder style and how a
+    block of row ids is reserved (:meth:`_reserve`)."""
 
     retention_days: int
     _key: bytes
@@ -179,8 +253,19 @@ class BaseQuestionLog:
         self.retention_days = retention_days if retention_days is not None else int(
             settings.get("ROLECALL_LOG_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS
         )
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the connection: one transaction at a time
         self._last_prune = 0.0
+        self.flush_s = flush_seconds()
+        self._ids: deque[int] = deque()  # reserved, not yet given to a question
+        self._ids_lock = threading.Lock()
+        self._queue = threading.Condition()  # guards the rows below
+        self._queued: list[_Queued] = []
+        self._queued_at = 0.0  # monotonic time the oldest queued row arrived
+        self._in_flight = 0  # rows taken by a write that has not finished yet
+        self._closing = False
+        self._writer: threading.Thread | None = None
+        self._writer_pid = 0
+        _OPEN_LOGS.add(self)
 
     # -- what a backend provides ----------------------------------------------------------
 
@@ -191,9 +276,19 @@ class BaseQuestionLog:
     def _read(self) -> "contextlib.AbstractContextManager[Any]":
         raise NotImplementedError
 
-    def _insert_id(self, db: Any, sql: str, params: tuple) -> int:
-        """Run an insert and return the new row's id."""
+    def _batch(self) -> "contextlib.AbstractContextManager[Any]":
+        """The connection and one transaction the writer puts queued rows in (by default the one
+        connection, under its lock)."""
+        return self._write()
+
+    def _reserve(self, db: Any, count: int) -> list[int]:
+        """Reserve ``count`` row ids no other process sharing the log will ever be given (in a write)."""
         raise NotImplementedError
+
+    def _insert_rows(self, db: Any, rows: list[tuple]) -> None:
+        """Insert question rows (``INSERT_QUESTION``'s columns) in the current transaction."""
+        for row in rows:
+            db.execute(INSERT_QUESTION, row)
 
     # -- the log ---------------------------------------------------------------------------
 
@@ -202,23 +297,136 @@ class BaseQuestionLog:
         return hash_user(user, self._key)
 
     def record(self, answer: Answer, *, surface: str, user: str | None, latency_ms: float) -> int:
-        """Store one question and its answer; returns the row id feedback refers to."""
-        now = time.time()
-        decision = answer.decision
-        scores = json.dumps(decision.top_scores()) if decision is not None and decision.scores else None
-        row = (
-            now, surface, self.hash_user(user), answer.question, normalize_question(answer.question),
-            answer.intent, answer.status, json.dumps(answer.roles[:20]), round(latency_ms, 3), scores,
-        )
+        """Store one question and its answer now (committed when this returns); returns the row
+        id feedback refers to. For answers that leave for a person at once (Slack): a click on
+        any replica must find the row. Errors reach the caller."""
+        item = self._queued_item(answer, surface, user, latency_ms)
         with self._write() as db:
-            row_id = self._insert_id(
-                db,
-                "insert into questions (asked_at, surface, user_hash, question, normalized, intent, status, roles, latency_ms, scores)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            self._prune_if_due(db, now)
-            return row_id
+            self._insert_rows(db, [self._row_of(item)])
+            self._prune_if_due(db, item.asked_at)
+        return item.row_id
+
+    def submit(self, answer: Answer, *, surface: str, user: str | None, latency_ms: float) -> int:
+        """Queue one question and its answer for the background writer; returns its row id at once.
+
+        The row is written within ``ROLECALL_LOG_FLUSH_MS`` (with the others queued by then, in
+        one transaction), or earlier when the log is read, closed, or the process exits. A
+        process killed meanwhile loses the rows still queued; nothing else is lost.
+        """
+        item = self._queued_item(answer, surface, user, latency_ms)
+        with self._queue:
+            if not self._queued:
+                self._queued_at = time.monotonic()
+            self._queued.append(item)
+            if len(self._queued) == 1 or len(self._queued) >= WAKE_ROWS:
+                self._queue.notify_all()
+        self._ensure_writer()
+        return item.row_id
+
+    def flush(self) -> None:
+        """Write every queued row now; returns once they (and any write already under way) are committed."""
+        with self._queue:
+            if not self._queued and not self._in_flight:
+                return
+        self._write_queued()
+
+    def _queued_item(self, answer: Answer, surface: str, user: str | None, latency_ms: float) -> _Queued:
+        return _Queued(self._next_id(), time.time(), surface, user, answer.question, answer.intent, answer.status,
+                       answer.roles[:20], latency_ms, answer.decision)
+
+    def _row_of(self, item: _Queued) -> tuple:
+        """The stored row (done by the writer: hashing and JSON are not the answer's cost)."""
+        decision = item.decision
+        scores = json.dumps(decision.top_scores()) if decision is not None and decision.scores else None
+        return (
+            item.row_id, item.asked_at, item.surface, self.hash_user(item.user), item.question, normalize_question(item.question),
+            item.intent, item.status, json.dumps(item.roles), round(item.latency_ms, 3), scores,
+        )
+
+    def _next_id(self) -> int:
+        """A row id from this process's reserved block; an empty block is refilled in its own
+        transaction first (the writer keeps it filled, so a question rarely waits for that)."""
+        with self._ids_lock:
+            if self._ids:
+                return self._ids.popleft()
+        block = self._reserve_block()
+        with self._ids_lock:
+            self._ids.extend(block[1:])
+            return block[0]
+
+    def _reserve_block(self) -> list[int]:
+        with self._batch() as db:  # the writer's connection: the main one stays the caller's
+            return self._reserve(db, ID_BLOCK)
+
+    def _top_up_ids(self) -> None:
+        """Reserve the next block while half the current one is left (called by the writer)."""
+        with self._ids_lock:
+            if len(self._ids) >= ID_BLOCK // 2:
+                return
+        block = self._reserve_block()
+        with self._ids_lock:
+            self._ids.extend(block)
+
+    def _write_queued(self) -> None:
+        """Write what is queued in one transaction. The connection lock is taken before the rows,
+        so when this returns every row queued before the call is committed (or reported lost)."""
+        items: list[_Queued] = []
+        try:
+            with self._batch() as db:
+                with self._queue:
+                    items, self._queued = self._queued, []
+                    self._in_flight += len(items)
+                if items:
+                    self._insert_rows(db, [self._row_of(item) for item in items])
+                    self._prune_if_due(db, time.time())
+        except Exception:  # sqlite3.Error, psycopg.Error (PostgreSQL away): the answers were given already
+            logger.exception("could not write %d question-log row(s); those questions are not logged", len(items))
+        finally:
+            with self._queue:
+                self._in_flight -= len(items)
+
+    def _ensure_writer(self) -> None:
+        """Start the background writer on first use (again in a forked child, which has no threads)."""
+        if self._writer is not None and self._writer_pid == os.getpid():
+            return
+        with self._queue:
+            if self._writer is None or self._writer_pid != os.getpid():
+                self._writer_pid = os.getpid()
+                self._closing = False
+                self._writer = threading.Thread(target=self._write_loop, name="rolecall-log-writer", daemon=True)
+                self._writer.start()
+
+    def _write_loop(self) -> None:
+        """The writer: wait for a row, give it ``flush_s`` (or ``WAKE_ROWS`` rows) for company, write them all."""
+        while True:
+            with self._queue:
+                while not self._queued and not self._closing:
+                    self._queue.wait()
+                if not self._queued:
+                    return
+                deadline = self._queued_at + self.flush_s
+                while not self._closing and len(self._queued) < WAKE_ROWS and (left := deadline - time.monotonic()) > 0:
+                    self._queue.wait(left)
+            self._write_queued()
+            try:
+                self._top_up_ids()
+            except Exception:  # the next question reserves its block itself (and reports the error there)
+                logger.exception("could not reserve question-log row ids")
+
+    def close(self) -> None:
+        """Write what is queued, stop the writer and close the connection."""
+        with self._queue:
+            self._closing = True
+            self._queue.notify_all()
+        writer = self._writer
+        if writer is not None and self._writer_pid == os.getpid() and writer is not threading.current_thread():
+            writer.join(timeout=30)
+        self.flush()
+        _OPEN_LOGS.discard(self)
+        self._close_connection()
+
+    def _close_connection(self) -> None:
+        raise NotImplementedError
 
     def feedback(self, question_id: int, helpful: bool, user: str | None = None, question: str | None = None) -> bool:
         """Record a Helpful / Not helpful click; False when the question is unknown (pruned or forged).
@@ -228,6 +436,7 @@ class BaseQuestionLog:
         """
         if isinstance(question_id, bool) or not isinstance(question_id, int) or not 0 < question_id < 2**63:
             return False
+        flush_all()  # the question may still be queued (by any log object of this process)
         with self._write() as db:
             row = db.execute("select question from questions where id = ?", (question_id,)).fetchone()
             if not row:
@@ -255,12 +464,14 @@ class BaseQuestionLog:
             db.execute("delete from digests where period = ?", (period,))
 
     def count(self) -> int:
+        flush_all()
         with self._read() as db:
             return int(db.execute("select count(*) from questions").fetchone()[0])
 
     def gaps(self, limit: int = 20, days: float | None = None) -> list[Gap]:
         """The most-asked questions that got a gap status or a "Not helpful", grouped by wording."""
         since = time.time() - days * 86400 if days else 0.0
+        flush_all()
         with self._read() as db:
             rows = db.execute(GAPS_SQL, (since, limit)).fetchall()
         gaps = []
@@ -307,6 +518,8 @@ class QuestionLog(BaseQuestionLog):
         self.path = path
         self._init_common(retention_days)
         self.damaged_copy: Path | None = None  # where a damaged log was kept aside, if it was
+        self._batch_lock = threading.Lock()
+        self._batch_conn: sqlite3.Connection | None = None
         try:
             self._conn = self._open(path)
         except (OSError, sqlite3.Error) as error:
@@ -323,8 +536,27 @@ class QuestionLog(BaseQuestionLog):
         with self._lock:
             yield self._conn
 
-    def _insert_id(self, db: sqlite3.Connection, sql: str, params: tuple) -> int:
-        return int(db.execute(sql, params).lastrowid)
+    @contextlib.contextmanager
+    def _batch(self) -> Iterator[sqlite3.Connection]:
+        """The writer's own connection (opened on first use): a batch being written never holds up
+        a feedback click or a Slack answer's row on the main one (SQLite serializes the two)."""
+        with self._batch_lock:
+            if self._batch_conn is None:
+                self._batch_conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+                self._batch_conn.execute("pragma synchronous=normal")
+                self._batch_conn.execute("pragma foreign_keys=on")
+            with self._batch_conn:
+                yield self._batch_conn
+
+    def _reserve(self, db: sqlite3.Connection, count: int) -> list[int]:
+        end = db.execute(
+            "update log_ids set next = max(next, (select coalesce(max(id), 0) + 1 from questions)) + ? where id = 1 returning next",
+            (count,),
+        ).fetchone()[0]
+        return list(range(int(end) - count, int(end)))
+
+    def _insert_rows(self, db: sqlite3.Connection, rows: list[tuple]) -> None:
+        db.executemany(INSERT_QUESTION, rows)
 
     def _open(self, path: Path) -> sqlite3.Connection:
         """Open (or start) the log: a file that is not a question log is refused, never touched;
@@ -348,6 +580,7 @@ class QuestionLog(BaseQuestionLog):
                 conn.executescript(FEEDBACK_ONCE)
             if "scores" not in {row[1] for row in conn.execute("pragma table_info(questions)")}:
                 conn.execute("alter table questions add column scores text")  # logs from before routing decisions
+            conn.executescript(LOG_IDS_SCHEMA)
             if conn.execute("pragma application_id").fetchone()[0] != safefiles.LOG_APPLICATION_ID:
                 conn.execute(f"pragma application_id = {safefiles.LOG_APPLICATION_ID}")
                 conn.execute("pragma wal_checkpoint(truncate)")  # the stamp belongs in the main file's header
@@ -356,7 +589,11 @@ class QuestionLog(BaseQuestionLog):
             raise
         return conn
 
-    def close(self) -> None:
+    def _close_connection(self) -> None:
+        with self._batch_lock:
+            if self._batch_conn is not None:
+                self._batch_conn.close()
+                self._batch_conn = None
         with self._lock:
             self._conn.close()
 
@@ -478,10 +715,14 @@ class PostgresQuestionLog(BaseQuestionLog):
         with self._lock:
             yield _Postgres(self._connection())
 
-    def _insert_id(self, db: "_Postgres", sql: str, params: tuple) -> int:
-        return int(db.execute(sql + " returning id", params).fetchone()[0])
+    def _reserve(self, db: "_Postgres", count: int) -> list[int]:
+        rows = db.execute("select nextval(pg_get_serial_sequence('questions', 'id')) from generate_series(1, ?)", (count,)).fetchall()
+        return sorted(int(row[0]) for row in rows)
 
-    def close(self) -> None:
+    def _insert_rows(self, db: "_Postgres", rows: list[tuple]) -> None:
+        db.executemany(INSERT_QUESTION, rows)
+
+    def _close_connection(self) -> None:
         with self._lock:
             self._conn.close()
 
@@ -494,6 +735,10 @@ class _Postgres:
 
     def execute(self, sql: str, params: tuple = ()) -> Any:
         return self.conn.execute(sql.replace("?", "%s"), params)
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        with self.conn.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), rows)
 
 
 def describe_database(url: str) -> str:

@@ -949,11 +949,13 @@ def _spans(words: list[str | None]) -> list[tuple[list[str], float]]:
     spans: list[tuple[list[str], float]] = []
     for run, touching in runs:
         n = len(run)
+        ranks_before = [0]  # rank words among the run's first i words, so a span's left-out ones are a subtraction
+        for w in run:
+            ranks_before.append(ranks_before[-1] + (w in RANK_WORDS))
         for length in range(min(n, MAX_SPAN), 0, -1):
             for start in range(0, n - length + 1):
-                left_out = run[:start] + run[start + length :]
                 # "sre manager" is not the SRE: a level or rank left out of the name costs more
-                ranked = sum(1 for w in left_out if w in RANK_WORDS)
+                ranked = ranks_before[n] - (ranks_before[start + length] - ranks_before[start])
                 penalty = UNUSED_WORD_PENALTY * (n - length) + RANK_WORD_PENALTY * ranked + UNKNOWN_WORD_PENALTY * touching
                 spans.append((run[start : start + length], penalty))
     # all role words together too (a name split by a filler word: "manager of sales operations")

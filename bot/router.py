@@ -398,6 +398,10 @@ def score(text: str) -> list[tuple[float, Intent]]:
     return ranked(score_text(text)[0])
 
 
+MASK_TOKEN = re.compile(r"[\w&][\w&'’.-]*|\S")  # a word (with its inner dots and apostrophes) or one sign
+POSSESSIVE = ("'s", "’s")
+
+
 def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], list[str]]) -> str:
     """The question with the resolved role's name replaced by ``{role}``.
 
@@ -406,17 +410,19 @@ def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], list[s
     cover what is still missing follow ("manager of sales operations"). A possessive ends a run."""
     if not role_words:
         return text
-    raws = re.findall(r"[\w&][\w&'’.-]*|\S", text)
+    raws = MASK_TOKEN.findall(text)
     toks = [token_of(raw) for raw in raws]
+    named = [bool(t) and all(w in role_words for w in t) for t in toks]  # every token of it is a role word
+    n = len(raws)
     runs: list[tuple[int, int, frozenset[str]]] = []
     i = 0
-    while i < len(raws):
-        if toks[i] and all(t in role_words for t in toks[i]):
+    while i < n:
+        if named[i]:
             j, covered = i, set()
-            while j < len(raws) and ((toks[j] and all(t in role_words for t in toks[j])) or (raws[j] in (",", "&", "-") and j + 1 < len(raws) and toks[j + 1])):
-                covered |= set(toks[j])
+            while j < n and (named[j] or (raws[j] in (",", "&", "-") and j + 1 < n and toks[j + 1])):
+                covered.update(toks[j])
                 j += 1
-                if re.search(r"['’]s$", raws[j - 1]):
+                if raws[j - 1].endswith(POSSESSIVE):  # tokens hold no newline: as ``['’]s$``
                     break
             runs.append((i, j, frozenset(covered)))
             i = j
@@ -431,9 +437,12 @@ def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], list[s
         chosen.append((best[0], best[1]))
         left -= best[2]
         runs.remove(best)
+    owner: list[tuple[int, int] | None] = [None] * n  # the chosen run each token is in (runs never overlap)
+    for a, b in chosen:
+        owner[a:b] = [(a, b)] * (b - a)
     out: list[str] = []
     for i, raw in enumerate(raws):
-        start = next(((a, b) for a, b in chosen if a <= i < b), None)
+        start = owner[i]
         if start is None:
             out.append(raw)
         elif i == start[0]:
@@ -441,7 +450,7 @@ def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], list[s
                 out.pop()  # "the {role} of {role}": one name split by a little word
                 continue
             out.append(ROLE_SLOT)
-            if re.search(r"['’]s$", raws[start[1] - 1]):
+            if raws[start[1] - 1].endswith(POSSESSIVE):
                 out.append("s")
     return " ".join(out)
 

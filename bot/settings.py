@@ -41,6 +41,7 @@ SETTINGS: dict[str, Setting] = _settings(
     Setting("ROLECALL_QUESTION_LOG", None, "optional", "question log SQLite file; unset: `<index name>-questions.sqlite` next to the index"),
     Setting("ROLECALL_DATABASE_URL", None, "optional", "PostgreSQL URL of a question log shared by every replica (`postgresql://user:password@host:5432/db`); unset: the SQLite file"),
     Setting("ROLECALL_LOG_RETENTION_DAYS", "180", "optional", "days questions and their feedback are kept (`0` keeps them forever)"),
+    Setting("ROLECALL_LOG_FLUSH_MS", "50", "optional", "longest a question answered outside Slack waits in memory before its question-log row is written (rows go in batches, off the answer path; `0`: written at once, still off the answer path)"),
     Setting("ROLECALL_LOG_SALT", None, "optional", "key of the user id HMACs in the question log; unset: a random secret generated on first start, stored beside the log as `<log>.secret` (mode 0600)"),
     Setting("ROLECALL_RELOAD_SECONDS", "5", "optional", "how often the pages folder is checked for changes (`0` turns reloading off)"),
     Setting("ROLECALL_ALLOWED_TEAMS", None, "optional", "comma-separated workspace ids Rolecall answers in; unset: every workspace"),

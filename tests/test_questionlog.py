@@ -78,6 +78,7 @@ def test_old_rows_are_pruned_after_the_retention_period(tmp_path: Path):
     log = QuestionLog(tmp_path / "q.sqlite", retention_days=1)
     engine = Engine(SEEDS, tmp_path / "index.sqlite", question_log=log)
     old = engine.ask("who does the bdr report to")
+    log.flush()  # queued rows are written by the log's writer; this test edits the row in the file itself
     conn = sqlite3.connect(tmp_path / "q.sqlite")
     with conn:
         conn.execute("update questions set asked_at = asked_at - 3 * 86400 where id = ?", (old.log_id,))
@@ -134,6 +135,7 @@ def test_user_ids_are_hmacs_under_a_secret_generated_beside_the_log(tmp_path: Pa
     path = tmp_path / "questions.sqlite"
     engine = Engine(SEEDS, tmp_path / "index.sqlite", question_log=QuestionLog(path))
     answer = engine.ask("what's grade 7?", user="U024BE7LH")
+    engine.log.flush()  # read from the file below, not through the log
     secret = tmp_path / "questions.sqlite.secret"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     key = secret.read_text().strip().encode()
@@ -163,6 +165,7 @@ def test_gaps_point_out_questions_the_router_was_torn_on(tmp_path: Path):
     torn = engine.ask("sales operations wizard reports", user="U1")  # reports_to 5.0, direct_reports 4.1
     assert torn.status == "not_found"
     clear = engine.ask("who does the chief happiness officer report to?", user="U2")
+    engine.log.flush()  # read from the file below, not through the log
     scores = sqlite3.connect(tmp_path / "questions.sqlite").execute(
         "select scores from questions where id = ?", (torn.log_id,)).fetchone()[0]
     assert json.loads(scores) == torn.decision.top_scores() and set(json.loads(scores)) == {"reports_to", "direct_reports"}
