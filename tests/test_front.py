@@ -431,3 +431,29 @@ def test_start_up_errors_in_the_indexer_are_one_line_and_name_the_path(monkeypat
     assert serve() == 2
     err = capsys.readouterr().err
     assert "would be inside the pages folder" in err and "Traceback" not in err
+
+
+def test_a_context_handed_back_before_the_answer_is_stored_before_the_follow_up_reads_it():
+    """A worker writes a conversation's new context to its pipe just before it posts the answer, and the
+    user may ask the follow-up at once. The collector thread is not started here (it never gets the CPU
+    in time); the front's context read itself must still find the new value, and reading again, with
+    nothing left in the pipe, must not block."""
+    import multiprocessing
+
+    from bot.slack.state import ExpiringMap, FrontContexts
+    from bot.slack.workers import WorkerPool, _Worker
+
+    pool = WorkerPool(None, None, 1)  # type: ignore[arg-type]
+    received, sent = multiprocessing.Pipe(duplex=False)
+    pool.workers.append(_Worker(1, process=None, work=None, results=received))
+    stored: ExpiringMap[str] = ExpiringMap(60.0)
+    pool.on_context = stored.set
+    contexts = FrontContexts(stored, lambda: None)
+    contexts.catch_up = pool.catch_up
+    key = ("C0ALLOWED", "U0CONTEXT")
+    stored.set(key, "Associate Sales Operations Analyst")
+    sent.send(("delivering", 7, {key: "Sr. Sales Operations Analyst"}))
+    sent.send(("contexts", {("C0ALLOWED", "U0OTHER"): "Manager, Sales Operations"}))
+    assert contexts.get(key) == "Sr. Sales Operations Analyst"
+    assert stored.get(("C0ALLOWED", "U0OTHER")) == "Manager, Sales Operations"
+    assert contexts.get(key) == "Sr. Sales Operations Analyst"

@@ -488,6 +488,7 @@ def serve_front(spec: EngineSpec, config: SlackConfig, workers: int) -> int:
         pool.on_done = lambda item, result: bot.remember_all(result.contexts)
         pool.on_context = bot.context_set
         pool.context_of = bot.contexts.store.get
+        bot.contexts.catch_up = pool.catch_up  # type: ignore[attr-defined]
         pool.on_lost = lambda item: bot.tell_lost(app.client, item)
         pool.start()
         try:

@@ -641,6 +641,7 @@ class _Worker:
     failure: str = ""
     alive: bool = True  # False once the collector saw it end (no waitpid on the request path)
     hung: bool = False  # killed by the front for holding an item past ROLECALL_ANSWER_TIMEOUT
+    reading: threading.Lock = field(default_factory=threading.Lock)  # one reader of ``results`` at a time, in order
 
     def send_loop(self) -> None:
         """The worker's one writer: the request threads only put into the outbox."""
@@ -862,15 +863,28 @@ class WorkerPool:
 
         Each item brings up to two messages ("delivering" with the contexts set, "done"); reading them all
         per wake-up spares the front a ``connection.wait`` (a new poll set of every pipe) per message.
+        Under ``worker.reading``, and polling before each receive: :meth:`catch_up` may have read them
+        between the wake-up and here, and a blocking receive would then hold the collector.
         """
-        try:
-            while True:
-                message = worker.results.recv()
-                self._handle(worker, message)
-                if not worker.results.poll():
-                    return
-        except (EOFError, OSError):
-            worker.results_open = False
+        with worker.reading:
+            try:
+                while worker.results_open and worker.results.poll():
+                    self._handle(worker, worker.results.recv())
+            except (EOFError, OSError):
+                worker.results_open = False
+
+    def catch_up(self) -> None:
+        """Handle every message the workers have already written, before the caller reads a context.
+
+        Why: a worker hands the front a conversation's new context just before it posts the answer, and
+        the user may then ask the follow-up at once; if the collector thread has not had the CPU since,
+        the note is still in the pipe and the follow-up would be handed on with the old context. The
+        note's bytes are in the pipe before the answer is posted, so reading what is there now (a
+        poll per worker when nothing is) orders the two."""
+        with self.lock:
+            workers = [w for w in self.workers if w.results_open]
+        for worker in workers:
+            self._read(worker)
 
     def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
         kind = message[0]
@@ -938,11 +952,7 @@ class WorkerPool:
 
     def _died(self, worker: _Worker) -> None:
         """A worker process ended: read what it still said, then redeliver or account for its items."""
-        try:
-            while worker.results_open and worker.results.poll():
-                self._handle(worker, worker.results.recv())
-        except (EOFError, OSError):
-            pass
+        self._read(worker)
         with self.lock:
             worker.alive = False
             if worker not in self.workers:
