@@ -25,7 +25,6 @@ import sqlite3
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -148,6 +147,10 @@ def parse_many(files: list[tuple[Path, str]], base_url: str) -> Iterator[tuple["
     workers = min(os.cpu_count() or 1, 8)
     done = 0
     if len(jobs) >= PARALLEL_FROM and workers >= 2:
+        # imported here: multiprocessing's machinery is a fifth of the imports of a process that
+        # only opens the index and answers (a cold start, an answer worker)
+        from concurrent.futures import ProcessPoolExecutor
+
         try:
             pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
         except (OSError, RuntimeError):  # no multiprocessing here (sandbox, frozen app): parse serially

@@ -226,15 +226,17 @@ def test_a_retired_version_is_freed_by_reference_counting_alone(pages: Path, tmp
             gc.enable()
 
 
-def test_a_command_line_answer_does_not_import_prometheus_client(tmp_path: Path):
-    """Only serving processes keep metrics; their code imports bot.metrics before opening an engine."""
+def test_a_command_line_answer_imports_neither_prometheus_client_nor_a_process_pool(tmp_path: Path):
+    """Only serving processes keep metrics (their code imports bot.metrics before opening an
+    engine), and only a build of many pages starts parser processes."""
     script = ("import sys; from pathlib import Path; from bot.engine import Engine;"
               "e = Engine(Path(sys.argv[1]), Path(sys.argv[2]), question_log=False);"
               "a = e.ask('who does the Manager, Sales Operations report to?');"
-              "print(a.status, 'prometheus_client' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", script, str(SEEDS), str(tmp_path / "index.sqlite")],
-                          cwd=ROOT, capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["answered", "False"]
+              "print(a.status, 'prometheus_client' in sys.modules, 'concurrent.futures.process' in sys.modules)")
+    for _ in range(2):  # building the index, then opening it
+        done = subprocess.run([sys.executable, "-c", script, str(SEEDS), str(tmp_path / "index.sqlite")],
+                              cwd=ROOT, capture_output=True, text=True, check=True)
+        assert done.stdout.split() == ["answered", "False", "False"]
 
 
 def plain_raw_vocab(aliases: list[tuple[int, str]]) -> dict[str, str]:
