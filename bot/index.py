@@ -1206,6 +1206,10 @@ def write_serving_snapshot(db_path: Path, stamp: tuple[int, str, int, str], chec
         with safefiles.WriterLock(db_path, timeout=5.0):
             conn = sqlite3.connect(db_path, timeout=5)
             try:
+                # as the sync writes (IndexStore): no fsync per commit, and the -wal cut back after a
+                # checkpoint; a snapshot lost to a power cut is only written again
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
                 with conn:
                     meta = dict(conn.execute("select key, value from meta where key in ('generation', 'pages_digest')"))
                     if int(meta.get("generation") or 0) != generation or (meta.get("pages_digest") or "") != digest:

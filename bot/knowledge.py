@@ -29,7 +29,7 @@ from bot.resolve import FamilyRef, Resolver, RoleRef, updated_name_table
 SECTION_FALLBACK_KINDS = ("responsibilities", "requirements")
 LINK_LABEL = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
 RETIRE_GRACE_SECONDS = 5.0
-SNAPSHOT_FORMAT = 1  # the layout of the serving snapshot's data (see Knowledge.serving_snapshot)
+SNAPSHOT_FORMAT = 2  # 2: with the typo vocabulary; the layout of the serving snapshot's data (see Knowledge.serving_snapshot)
 COMPENSATION_LINK = re.compile(r"\]\((https?://[^()\s\"]*compensation[^()\s\"]*)\)", re.I)
 
 
@@ -227,7 +227,7 @@ class Knowledge:
         as :mod:`marshal` data: plain lists, tuples, strings and ints, never code), for the writer
         to store in the index (:func:`bot.index.write_serving_snapshot`)."""
         roles = [(r.id, r.page_id, r.name, r.family, r.url) for r in self.roles.values()]
-        return self._snapshot_stamp(), marshal.dumps({"roles": roles, "resolver": self.resolver.table()})
+        return self._snapshot_stamp(), marshal.dumps({"roles": roles, "resolver": self.resolver.stored_table()})
 
 
     # --- the snapshot's life -----------------------------------------------------

@@ -183,12 +183,22 @@ class Resolver:
         fit them (a damaged or foreign snapshot is then not used)."""
         resolver = cls.__new__(cls)
         resolver._setup(roles, families, table)
+        raw_vocab = table.get("raw_vocab")
+        if raw_vocab is not None:  # stored with it: no warm-up work beside the first answers
+            if not isinstance(raw_vocab, dict):
+                raise ValueError("a typo vocabulary that is not a mapping")
+            resolver.__dict__["raw_vocab"] = raw_vocab
         return resolver
 
     def table(self) -> dict:
         """What this resolver was built from, as plain data (lists, tuples, a dict of strings and
         ints) that :mod:`marshal` can store: see :func:`name_table`."""
         return self._table
+
+    def stored_table(self) -> dict:
+        """:meth:`table` with the typo vocabulary (:attr:`raw_vocab`, built now if it was not
+        yet), for the serving snapshot: a version opened from it then has its vocabulary at once."""
+        return {**self._table, "raw_vocab": self.raw_vocab}
 
     def _setup(self, roles: list[RoleRef], families: list[FamilyRef], table: dict) -> None:
         self.roles = dict(zip(map(attrgetter("id"), roles), roles))
