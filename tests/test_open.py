@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import weakref
+import zlib
 from pathlib import Path
 
 import pytest
@@ -116,8 +117,8 @@ def test_a_stale_damaged_or_foreign_snapshot_is_not_used_and_is_stored_again(pag
             data[len(data) // 2] ^= 0xFF
             conn.execute("update serving set data = ?", (bytes(data),))
         elif spoil == "foreign content":  # well-formed and checksummed, but not of these roles
-            data = marshal.dumps({"roles": [(999_999, 1, "Ghost", "Ghosts", "https://x/#ghost")],
-                                  "resolver": {"aliases": [], "entry_alias": [], "keys": [], "family_entry": [], "by_token": {}}})
+            data = zlib.compress(marshal.dumps({"roles": [(999_999, 1, "Ghost", "Ghosts", "https://x/#ghost")],
+                                  "resolver": {"aliases": [], "entry_alias": [], "keys": [], "family_entry": [], "by_token": {}}}))
             conn.execute("update serving set data = ?, checksum = ?", (data, snapshot_checksum(data)))
         else:
             conn.execute("drop table serving")
