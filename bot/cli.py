@@ -99,6 +99,15 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     """Build or refresh the index and report counts and every problem found."""
     engine = build_engine(args)
+    engine.wait_for_snapshot()
+    try:
+        return report_index(engine, args.strict)
+    finally:
+        engine.close()  # the file is left whole: its -wal folded in (the serving snapshot just stored)
+
+
+def report_index(engine: Engine, strict: bool) -> int:
+    """``rolecall index``'s report: counts, what was re-read, problems and suspicions."""
     stats = engine.stats()
     sync = engine.last_sync
     print(f"index: {engine.db_path}")
@@ -116,8 +125,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     if not stats["pages"]:
         print(f"rolecall: warning: no job pages in {engine.seeds_dir} (a page is a .md file with front matter and a title)",
               file=sys.stderr)
-        return 1 if args.strict else 0
-    return 1 if args.strict and problems else 0
+        return 1 if strict else 0
+    return 1 if strict and problems else 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
 import signal
@@ -24,7 +25,6 @@ import sqlite3
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -147,6 +147,10 @@ def parse_many(files: list[tuple[Path, str]], base_url: str) -> Iterator[tuple["
     workers = min(os.cpu_count() or 1, 8)
     done = 0
     if len(jobs) >= PARALLEL_FROM and workers >= 2:
+        # imported here: multiprocessing's machinery is a fifth of the imports of a process that
+        # only opens the index and answers (a cold start, an answer worker)
+        from concurrent.futures import ProcessPoolExecutor
+
         try:
             pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
         except (OSError, RuntimeError):  # no multiprocessing here (sandbox, frozen app): parse serially
@@ -1179,6 +1183,59 @@ def _restamp(db_path: Path, touched: dict[str, tuple[str, str]]) -> None:
                 conn.close()
     except (OSError, sqlite3.Error, safefiles.FileSafetyError) as error:
         logging.getLogger(__name__).debug("could not record the stamps of %d touched page(s): %s", len(touched), error)
+
+
+SERVING_TABLE = """create table if not exists serving (generation integer, pages_digest text, format integer,
+                                                  code text, checksum text, data blob)"""
+
+
+def write_serving_snapshot(db_path: Path, stamp: tuple[int, str, int, str], checksum: str, data: bytes) -> bool:
+    """Store the serving snapshot of one index version (``bot.knowledge``: what opening that
+    version builds, as marshal data) so the next process opens it in one read.
+
+    Only for the version the file holds now: inside the write transaction the generation and
+    pages digest must still be the snapshot's, else another writer moved on and nothing is
+    written. Readers check the stamp (and the checksum) again before using it. Only an
+    optimisation: any failure (busy lock, read-only folder, full disk) is logged at debug level
+    and the next writer to open the index tries again. True when it was written.
+    """
+    generation, digest = stamp[0], stamp[1]
+    if not os.access(db_path.parent, os.W_OK):
+        return False
+    try:
+        with safefiles.WriterLock(db_path, timeout=5.0):
+            conn = sqlite3.connect(db_path, timeout=5)
+            try:
+                # as the sync writes (IndexStore): no fsync per commit, and the -wal cut back after a
+                # checkpoint; a snapshot lost to a power cut is only written again
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+                with conn:
+                    meta = dict(conn.execute("select key, value from meta where key in ('generation', 'pages_digest')"))
+                    if int(meta.get("generation") or 0) != generation or (meta.get("pages_digest") or "") != digest:
+                        return False
+                    conn.execute(SERVING_TABLE)
+                    conn.execute("delete from serving")
+                    conn.execute("insert into serving values (?, ?, ?, ?, ?, ?)", (*stamp, checksum, data))
+                return True
+            finally:
+                conn.close()
+    except (OSError, sqlite3.Error, safefiles.FileSafetyError) as error:
+        logging.getLogger(__name__).debug("could not store the serving snapshot of %s: %s", db_path, error)
+        return False
+
+
+def checkpoint(db_path: Path) -> None:
+    """Fold the -wal into the file when no reader holds it back (SQLite does this when its last
+    connection closes; a read-only connection cannot). Only tidiness: failures are ignored."""
+    try:
+        conn = sqlite3.connect(db_path, timeout=5)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass
 
 
 def _is_damage(error: sqlite3.DatabaseError) -> bool:

@@ -8,24 +8,29 @@ with the heading and link it came from.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import marshal
 import os
 import re
 import sqlite3
 import threading
+import weakref
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
-from bot.index import unpack_items
+from bot.index import SCHEMA_VERSION, unpack_items
 from bot.names import bag as name_bag
 from bot.page_model import Problem
-from bot.resolve import FamilyRef, Resolver, RoleRef
+from bot.resolve import FamilyRef, Resolver, RoleRef, updated_name_table
 
 SECTION_FALLBACK_KINDS = ("responsibilities", "requirements")
 LINK_LABEL = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
 RETIRE_GRACE_SECONDS = 5.0
+SNAPSHOT_FORMAT = 3  # 2: with the typo vocabulary; 3: zlib-compressed; the layout of the serving snapshot's data (see Knowledge.serving_snapshot)
 COMPENSATION_LINK = re.compile(r"\]\((https?://[^()\s\"]*compensation[^()\s\"]*)\)", re.I)
 
 
@@ -90,7 +95,15 @@ class Knowledge:
         self.closed = False
         self.pages = {r["id"]: r for r in self._query("select id, path, title, family, url, single_role from pages")}
         self.roles: dict[int, RoleRef] = {}
+        # how this version was opened: "snapshot" (the serving snapshot), "previous" (the version
+        # served before, plus the pages that changed) or "tables" (every role read and built)
+        self.opened_from = "tables"
+        self.snapshot_current = False  # the file holds a serving snapshot of exactly this version
         kept = previous.roles if previous is not None and not previous.closed else {}
+        stored = None if kept else self._read_serving()
+        if stored is not None and self._open_serving(stored):
+            return
+        self.roles = {}
         old_pages = previous.pages if kept else {}
         # a page id is never reused (bot.index), so a page id served before has the same roles now
         for role_id, role in kept.items():
@@ -105,19 +118,121 @@ class Knowledge:
             for role_id, page_id, name, family, url in self._tuples(sql + " order by page_id, line, id"):
                 path, page_url = where[page_id]
                 self.roles[role_id] = RoleRef(role_id, name, family, path, page_url, url, page_id)
-        alias_rows = self._tuples("select role_id, alias, norm from aliases")
-        aliases = [(a[0], a[1]) for a in alias_rows]
-        alias_norms = [a[2] or "" for a in alias_rows]
-        self.families: list[FamilyRef] = []
+        self.families = self._families()
+        if kept:
+            self.opened_from = "previous"
+            self.snapshot_current = self._snapshot_stamp() == self._stored_stamp()
+            self.resolver = self._resolver_after(previous.resolver, fresh)  # type: ignore[union-attr]
+        else:
+            alias_rows = self._tuples("select role_id, alias, norm from aliases")
+            aliases = [(a[0], a[1]) for a in alias_rows]
+            alias_norms = [a[2] or "" for a in alias_rows]
+            self.resolver = Resolver(list(self.roles.values()), aliases, self.families, alias_norms)
+        self._finish()
+
+    def _resolver_after(self, previous: Resolver, fresh: list[int]) -> Resolver:
+        """The resolver of this version from the previous one's name table: only the aliases of the
+        pages read anew are read (in the index's order, which puts them after every kept one) and
+        tokenised, instead of all of them (:func:`bot.resolve.updated_name_table`)."""
+        added: list[tuple] = []
+        if fresh:
+            added = self._tuples("select role_id, alias, norm from aliases where role_id in "
+                                 f"(select id from roles where page_id in ({','.join(map(str, fresh))})) order by rowid")
+        table = updated_name_table(previous.table(), list(self.roles.values()), [(a[0], a[1]) for a in added],
+                                   [a[2] or "" for a in added], self.families)
+        return Resolver.from_table(list(self.roles.values()), self.families, table)
+
+    def _families(self) -> list[FamilyRef]:
+        """The multi-role pages with roles, in page order, each with its roles in page order."""
+        families: list[FamilyRef] = []
         by_page: dict[int, list[int]] = {}
         for role in self.roles.values():
             by_page.setdefault(role.page_id, []).append(role.id)
         for page_id, page in self.pages.items():
             if not page["single_role"] and by_page.get(page_id):
-                self.families.append(FamilyRef(page["family"], page["path"], page["url"], page_id, tuple(by_page[page_id])))
-        self.resolver = Resolver(list(self.roles.values()), aliases, self.families, alias_norms)
+                families.append(FamilyRef(page["family"], page["path"], page["url"], page_id, tuple(by_page[page_id])))
+        return families
+
+    def _finish(self) -> None:
         self.extends = _ExtendsByPlace(self)
         self._at_grade: dict[float, list[int]] = {}
+
+    # --- the serving snapshot ------------------------------------------------------
+
+    def _snapshot_stamp(self) -> tuple[int, str, int, str]:
+        """What a serving snapshot of this version must say it is of: the generation and pages
+        digest (this read transaction's), the snapshot format and the code that builds it."""
+        meta = self.meta()
+        return int(meta.get("generation") or 0), meta.get("pages_digest") or "", SNAPSHOT_FORMAT, snapshot_code()
+
+    def _stored_stamp(self) -> tuple | None:
+        try:
+            row = self._tuples("select generation, pages_digest, format, code from serving")
+        except sqlite3.OperationalError:  # no serving table: never written
+            return None
+        return tuple(row[0]) if len(row) == 1 else None
+
+    def _read_serving(self) -> dict | None:
+        """The serving snapshot stored for exactly this version (same generation, pages digest,
+        format and code, checksum intact), decoded; None when there is none or it does not fit."""
+        stamp = self._snapshot_stamp()
+        try:
+            rows = self._tuples("select generation, pages_digest, format, code, checksum, data from serving")
+        except sqlite3.OperationalError:
+            return None
+        if len(rows) != 1 or tuple(rows[0][:4]) != stamp:
+            return None
+        checksum, data = rows[0][4], rows[0][5]
+        if not isinstance(data, bytes) or snapshot_checksum(data) != checksum:
+            return None
+        try:
+            content = marshal.loads(zlib.decompress(data))
+        except (EOFError, ValueError, TypeError, zlib.error):
+            return None
+        return content if isinstance(content, dict) else None
+
+    def _open_serving(self, content: dict) -> bool:
+        """Serve this version from its snapshot: the roles and the resolver's name table as
+        stored, instead of reading every role and alias and tokenising every name. False (and
+        nothing kept) when it does not fit the pages of this version."""
+        try:
+            where = {page_id: (row["path"], row["url"]) for page_id, row in self.pages.items()}
+            roles = {}
+            for role_id, page_id, name, family, url in content["roles"]:
+                path, page_url = where[page_id]
+                roles[role_id] = RoleRef(role_id, name, family, path, page_url, url, page_id)
+            table = content["resolver"]
+            if not self._fits(roles, table):
+                return False
+            self.roles = roles
+            self.families = self._families()
+            self.resolver = Resolver.from_table(list(roles.values()), self.families, table)
+        except (KeyError, ValueError, TypeError):
+            self.roles = {}
+            return False
+        self.opened_from = "snapshot"
+        self.snapshot_current = True
+        self._finish()
+        return True
+
+    def _fits(self, roles: dict[int, RoleRef], table: dict) -> bool:
+        """The snapshot holds as many roles (up to the same largest id) and aliases as the tables
+        of this version: a check of a few milliseconds against a snapshot that is well formed and
+        checksummed but of other content (written by hand, or by a bug)."""
+        count, largest = self._tuples("select count(*), max(id) from roles")[0]
+        (aliases,), = self._tuples("select count(*) from aliases")
+        return count == len(roles) and (largest or 0) == max(roles, default=0) and aliases == len(table["aliases"])
+
+    def serving_snapshot(self) -> tuple[tuple[int, str, int, str], bytes]:
+        """This version's serving snapshot (its stamp, and the roles and the resolver's name table
+        as :mod:`marshal` data: plain lists, tuples, strings and ints, never code), for the writer
+        to store in the index (:func:`bot.index.write_serving_snapshot`)."""
+        roles = [(r.id, r.page_id, r.name, r.family, r.url) for r in self.roles.values()]
+        data = marshal.dumps({"roles": roles, "resolver": self.resolver.stored_table()})
+        # compressed (zlib, fastest level): a fifth of the bytes to read at open and to add to the
+        # -wal with each generation, which readers holding older versions keep from being folded in
+        return self._snapshot_stamp(), zlib.compress(data, 1)
+
 
     # --- the snapshot's life -----------------------------------------------------
 
@@ -129,10 +244,11 @@ class Knowledge:
         """``with kb.using():`` around a question, so :meth:`retire` waits for it."""
         return _InUse(self)
 
-    def retire(self, grace: float = RETIRE_GRACE_SECONDS) -> None:
+    def retire(self, grace: float | None = None) -> None:
         """This version is no longer served: close it (releasing its snapshot, so checkpoints can
         go on) once no question uses it and ``grace`` seconds have passed for anyone who took it
-        without :meth:`using` (a Slack surface rendering a card)."""
+        without :meth:`using` (a Slack surface rendering a card; default ``RETIRE_GRACE_SECONDS``)."""
+        grace = RETIRE_GRACE_SECONDS if grace is None else grace
         def later() -> None:
             with self.lock:
                 self._retired = True
@@ -445,6 +561,22 @@ class Knowledge:
                                                    for t, ln, k, d, n in unpack_items(row["items"])])} for row in rows]
 
 
+@lru_cache(maxsize=1)
+def snapshot_code() -> str:
+    """A hash of the code that decides what a serving snapshot holds (this module, the resolver,
+    and the index's own code version, which covers the name helpers): other code, other snapshot."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(SCHEMA_VERSION.encode())
+    for name in ("knowledge.py", "resolve.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def snapshot_checksum(data: bytes) -> str:
+    """A damaged snapshot is never decoded: SQLite keeps no checksum of a blob's bytes."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 def open_snapshot(db_path: Path) -> sqlite3.Connection:
     """A read-only connection holding one read transaction (its snapshot) from now on.
 
@@ -487,17 +619,24 @@ class _InUse:
 
 class _ExtendsByPlace:
     """``kb.extends.get((page_id, line))``: the "Extends" row at a line of a page, read per page
-    when a section of it is first shown."""
+    when a section of it is first shown.
+
+    It holds its :class:`Knowledge` weakly: a version's objects are kept out of the cyclic
+    collector (``bot.engine.long_lived``), so a retired version must be freed by reference
+    counting alone, and a reference back to it from its own attribute would be a cycle."""
 
     def __init__(self, kb: Knowledge) -> None:
-        self.kb = kb
+        self._kb = weakref.ref(kb)
         self._pages: dict[int, dict[int, sqlite3.Row]] = {}
 
     def get(self, place: tuple[int, int], default: sqlite3.Row | None = None) -> sqlite3.Row | None:
         page_id, line = place
         rows = self._pages.get(page_id)
         if rows is None:
-            rows = {r["line"]: r for r in self.kb._rows("select * from extends where page_id = ? order by id", (page_id,))}
+            kb = self._kb()
+            if kb is None:
+                raise sqlite3.ProgrammingError("this version of the index is no longer served")
+            rows = {r["line"]: r for r in kb._rows("select * from extends where page_id = ? order by id", (page_id,))}
             self._pages[page_id] = rows
         return rows.get(line, default)
 

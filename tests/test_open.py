@@ -1,0 +1,272 @@
+"""Opening an index cheaply: the serving snapshot, reuse after a change, and what a version costs
+the garbage collector. Every check compares real answers of a real index with the ones built the
+plain way, from the tables."""
+
+from __future__ import annotations
+
+import gc
+import json
+import marshal
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import weakref
+import zlib
+from pathlib import Path
+
+import pytest
+
+from bot import knowledge
+from bot.engine import Engine
+from bot.knowledge import Knowledge, snapshot_checksum
+
+from conftest import ROOT, SEEDS
+
+SALES_OPS = "sales--sales-operations.md"
+
+
+@pytest.fixture
+def pages(tmp_path: Path) -> Path:
+    folder = tmp_path / "pages"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+def questions_about(kb: Knowledge) -> list[str]:
+    """Questions over every role of the index (several intents, a typo, a follow-up-free family
+    question), so that any difference in roles, names or postings shows in some answer."""
+    out = []
+    for role in kb.roles.values():
+        out += [f"who does the {role.name} report to?", f"what grade is {role.name}?",
+                f"responsibilities of {role.name.lower()}", f"{role.name.replace('a', 'aa', 1)} requirements"]
+    for family in kb.families:
+        out.append(f"what levels are there in {family.name}?")
+    return out + ["what's grade 7?", "sr sales ops analyst's manager?", "chief happiness officer", "infra eng"]
+
+
+def answers(engine: Engine, questions: list[str]) -> list[str]:
+    """Each answer as ``rolecall ask --json --explain`` shows it, plus its follow-up context."""
+    out = []
+    for question in questions:
+        answer = engine.ask(question)
+        context = answer.context.encode() if answer.context else ""
+        out.append(json.dumps(answer.to_dict(), sort_keys=True) + "\n" + answer.decision.explain() + "\n" + context)
+    return out
+
+
+def serving_row(db: Path) -> tuple | None:
+    with sqlite3.connect(db) as conn:
+        try:
+            return conn.execute("select generation, pages_digest, format, code, checksum, data from serving").fetchone()
+        except sqlite3.OperationalError:
+            return None
+
+
+def writer(pages: Path, db: Path) -> Engine:
+    """A writing engine whose serving snapshot, if it stores one, is written before it returns."""
+    engine = Engine(pages, db, question_log=False)
+    engine.wait_for_snapshot()
+    return engine
+
+
+def names_table(kb: Knowledge) -> tuple:
+    r = kb.resolver
+    return (r.keys, r.written, r.entry_role, r.entry_family, r.by_token, r.vocab, r.first_family, r._aliases,
+            list(r.raw_vocab.items()), list(kb.roles.items()), kb.families)
+
+
+def test_a_new_process_opens_from_the_serving_snapshot_and_answers_exactly_as_from_the_tables(pages: Path, tmp_path: Path):
+    db = tmp_path / "index.sqlite"
+    first = writer(pages, db)
+    assert first.kb.opened_from == "tables" and first.snapshots_written == 1
+    stored = serving_row(db)
+    assert stored is not None and stored[0] == first.generation and stored[1] == first.pages_digest
+    second = writer(pages, db)
+    assert second.kb.opened_from == "snapshot" and second.kb.snapshot_current
+    opened = Knowledge(db)  # no engine, so no warm-up thread: the typo vocabulary came with the snapshot
+    assert opened.opened_from == "snapshot" and "raw_vocab" in vars(opened.resolver)
+    assert list(opened.resolver.raw_vocab.items()) == list(first.kb.resolver.raw_vocab.items())
+    opened.close()
+    assert second.snapshots_written == 0  # nothing to store: it is current
+    assert names_table(second.kb) == names_table(first.kb)
+    questions = questions_about(first.kb)
+    assert len(questions) > 60
+    assert answers(second, questions) == answers(first, questions)
+
+
+@pytest.mark.parametrize("spoil", ["older generation", "other pages digest", "other format", "other code",
+                                   "damaged bytes", "foreign content", "no table"])
+def test_a_stale_damaged_or_foreign_snapshot_is_not_used_and_is_stored_again(pages: Path, tmp_path: Path, spoil: str):
+    db = tmp_path / "index.sqlite"
+    reference = writer(pages, db)
+    questions = questions_about(reference.kb)[::7]
+    expected = answers(reference, questions)
+    with sqlite3.connect(db) as conn:
+        if spoil == "older generation":
+            conn.execute("update serving set generation = generation - 1")
+        elif spoil == "other pages digest":
+            conn.execute("update serving set pages_digest = 'another'")
+        elif spoil == "other format":
+            conn.execute("update serving set format = format + 1")
+        elif spoil == "other code":
+            conn.execute("update serving set code = 'another code'")
+        elif spoil == "damaged bytes":
+            data = bytearray(conn.execute("select data from serving").fetchone()[0])
+            data[len(data) // 2] ^= 0xFF
+            conn.execute("update serving set data = ?", (bytes(data),))
+        elif spoil == "foreign content":  # well-formed and checksummed, but not of these roles
+            data = zlib.compress(marshal.dumps({"roles": [(999_999, 1, "Ghost", "Ghosts", "https://x/#ghost")],
+                                  "resolver": {"aliases": [], "entry_alias": [], "keys": [], "family_entry": [], "by_token": {}}}))
+            conn.execute("update serving set data = ?, checksum = ?", (data, snapshot_checksum(data)))
+        else:
+            conn.execute("drop table serving")
+    reopened = writer(pages, db)
+    assert reopened.kb.opened_from == "tables"
+    assert answers(reopened, questions) == expected
+    assert reopened.snapshots_written == 1  # stored again, for this version
+    again = writer(pages, db)
+    assert again.kb.opened_from == "snapshot"
+    assert answers(again, questions) == expected
+
+
+def test_a_read_only_engine_uses_a_current_snapshot_and_never_writes_one(pages: Path, tmp_path: Path):
+    db = tmp_path / "index.sqlite"
+    writer(pages, db)
+    worker = Engine(pages, db, question_log=False, readonly=True)
+    assert worker.kb.opened_from == "snapshot"
+    with sqlite3.connect(db) as conn:
+        conn.execute("update serving set generation = generation - 1")
+    before = serving_row(db)
+    stale = Engine(pages, db, question_log=False, readonly=True)
+    stale.wait_for_snapshot()
+    assert stale.kb.opened_from == "tables" and stale.snapshots_written == 0
+    assert serving_row(db) == before
+
+
+def set_grade(pages: Path, grade: int) -> None:
+    page = pages / SALES_OPS
+    text = page.read_text()
+    old = next(n for n in range(5, 13) if f"The Manager, Sales Operations is a [grade {n}]" in text)
+    page.write_text(text.replace(f"The Manager, Sales Operations is a [grade {old}]",
+                                 f"The Manager, Sales Operations is a [grade {grade}]"))
+
+
+def test_a_one_page_change_reuses_the_rest_answers_the_change_and_stores_the_new_snapshot(pages: Path, tmp_path: Path):
+    db = tmp_path / "index.sqlite"
+    engine = writer(pages, db)
+    before = engine.kb
+    set_grade(pages, 11)
+    report = engine.refresh()
+    engine.wait_for_snapshot()
+    assert report.parsed == [SALES_OPS]
+    after = engine.kb
+    assert after is not before and after.opened_from == "previous"
+    changed = {r.id for r in after.roles.values() if r.page == SALES_OPS}
+    kept = [rid for rid in after.roles if rid not in changed]
+    assert kept and changed
+    assert all(after.roles[rid] is before.roles[rid] for rid in kept)  # the same objects, not read again
+    assert "11" in engine.ask("what grade is the Manager, Sales Operations?").text
+    assert engine.snapshots_written == 2 and serving_row(db)[0] == engine.generation
+    # the version built from the previous one is the version built from scratch, and the snapshot it stored
+    fresh = writer(pages, db)
+    assert fresh.kb.opened_from == "snapshot"
+    assert names_table(fresh.kb) == names_table(after)
+    questions = questions_about(after)[::3]
+    assert answers(fresh, questions) == answers(engine, questions)
+    assert names_table(tables_version(pages, db)) == names_table(after)
+
+
+def tables_version(pages: Path, db: Path) -> Knowledge:
+    """The version the file holds now, read from its tables alone (its snapshot dropped)."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("drop table if exists serving")
+    plain = writer(pages, db)
+    assert plain.kb.opened_from == "tables"
+    return plain.kb
+
+
+def test_after_pages_are_removed_and_added_the_reused_version_equals_one_read_from_scratch(pages: Path, tmp_path: Path):
+    db = tmp_path / "index.sqlite"
+    engine = writer(pages, db)
+    names = sorted(p.name for p in pages.glob("*.md"))
+    gone = [n for n in names if n != SALES_OPS][:2]
+    for name in gone:
+        (pages / name).unlink()
+    text = (pages / SALES_OPS).read_text()
+    (pages / "sales--extra-operations.md").write_text(text.replace("Sales Operations", "Extra Operations"))
+    set_grade(pages, 12)
+    report = engine.refresh()
+    engine.wait_for_snapshot()
+    assert sorted(report.removed) == gone and sorted(report.parsed) == sorted([SALES_OPS, "sales--extra-operations.md"])
+    assert engine.kb.opened_from == "previous"
+    assert "Extra Operations" in engine.ask("who does the Manager, Extra Operations report to?").text
+    questions = questions_about(engine.kb)[::2]
+    served = answers(engine, questions)
+    assert names_table(tables_version(pages, db)) == names_table(engine.kb)
+    assert answers(writer(pages, db), questions) == served
+
+
+def test_a_retired_version_is_freed_by_reference_counting_alone(pages: Path, tmp_path: Path, monkeypatch):
+    """A served version's objects are kept out of the cyclic collector (frozen), so a retired one
+    must hold no reference cycle: else every reload would leak a whole index in memory."""
+    monkeypatch.setattr(knowledge, "RETIRE_GRACE_SECONDS", 0.05)
+    engine = writer(pages, tmp_path / "index.sqlite")
+    engine.catalog()
+    engine.ask("who does the Manager, Sales Operations report to?")
+    old, old_resolver = weakref.ref(engine.kb), weakref.ref(engine.kb.resolver)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        set_grade(pages, 10)
+        engine.refresh()
+        engine.wait_for_snapshot()
+        deadline = time.monotonic() + 10
+        while old() is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert old() is None and old_resolver() is None
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def test_a_command_line_answer_imports_neither_prometheus_client_nor_a_process_pool(tmp_path: Path):
+    """Only serving processes keep metrics (their code imports bot.metrics before opening an
+    engine), and only a build of many pages starts parser processes."""
+    script = ("import sys; from pathlib import Path; from bot.engine import Engine;"
+              "e = Engine(Path(sys.argv[1]), Path(sys.argv[2]), question_log=False);"
+              "a = e.ask('who does the Manager, Sales Operations report to?');"
+              "print(a.status, 'prometheus_client' in sys.modules, 'concurrent.futures.process' in sys.modules)")
+    for _ in range(2):  # building the index, then opening it
+        done = subprocess.run([sys.executable, "-c", script, str(SEEDS), str(tmp_path / "index.sqlite")],
+                              cwd=ROOT, capture_output=True, text=True, check=True)
+        assert done.stdout.split() == ["answered", "False", "False"]
+
+
+def plain_raw_vocab(aliases: list[tuple[int, str]]) -> dict[str, str]:
+    """The typo vocabulary as first written: every word of every alias, in order, first one wins."""
+    from bot.names import fold, tokens
+    from bot.resolve import NOT_ALNUM, RAW_WORD
+
+    vocab: dict[str, str] = {}
+    for _, alias in aliases:
+        for raw in RAW_WORD.findall(fold(alias)):
+            word_tokens = tokens(raw)
+            plain = NOT_ALNUM.sub("", raw)
+            if len(word_tokens) == 1 and len(plain) >= 5:
+                vocab.setdefault(plain, word_tokens[0])
+    return vocab
+
+
+@pytest.mark.parametrize("folder", ["seeds", "handbook"])
+def test_the_typo_vocabulary_is_the_word_by_word_one(folder: str, tmp_path: Path):
+    from conftest import CORPUS
+
+    pages = SEEDS if folder == "seeds" else CORPUS
+    if not pages.is_dir():
+        pytest.skip("the shared handbook corpus is not here")
+    resolver = Engine(pages, tmp_path / "index.sqlite", question_log=False).kb.resolver
+    expected = plain_raw_vocab(resolver._aliases)
+    assert len(expected) > 10
+    assert list(resolver.raw_vocab.items()) == list(expected.items())  # same words, same tokens, same order
