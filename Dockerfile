@@ -7,6 +7,9 @@ RUN useradd --create-home --uid 10001 rolecall
 WORKDIR /app
 COPY . .
 RUN python3 -m venv .venv && .venv/bin/pip install -q -e .
+# An editable install leaves Rolecall's own modules uncompiled, and the rolecall user cannot write
+# /app: compile them here, or every start (and every answer worker) compiles them again.
+RUN .venv/bin/python -m compileall -q bot handlers
 
 USER rolecall
 ENV ROLECALL_SEEDS=/pages HOST=0.0.0.0 PORT=3000
