@@ -147,6 +147,10 @@ def parse_many(files: list[tuple[Path, str]], base_url: str) -> Iterator[tuple["
     workers = min(os.cpu_count() or 1, 8)
     done = 0
     if len(jobs) >= PARALLEL_FROM and workers >= 2:
+        # the parser's modules, imported once here: workers forked from this process inherit them
+        # instead of each importing them again before its first page
+        import bot.parse  # noqa: F401
+
         try:
             pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
         except (OSError, RuntimeError):  # no multiprocessing here (sandbox, frozen app): parse serially
@@ -662,7 +666,8 @@ class IndexStore:
                 else:
                     if change is not None and shown in last_good:
                         change.note_roles(conn, [last_good[shown]], added=False)
-                    self._delete_file(shown)
+                    if not report.full_rebuild:  # a new file holds nothing to delete
+                        self._delete_file(shown)
                     page_id = rows.add(page) if page is not None else None
                     rows.tables["files"].append((shown, sha, page_id, stamp))
                     problems = problems + suspicions

@@ -75,6 +75,7 @@ SHIELD = "\x00"
 SHIELDED = re.compile(f"{SHIELD}(\\d+){SHIELD}")
 ALL_BOLD = re.compile(r"\s*(\*\*|__)(?=\S)[^*_\n]+?(?<=\S):?\1\s*:?\s*")
 INLINE_MARKUP = re.compile(r"[\[\]<>`\\&*_!\x00]")
+URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)  # "https:", "mailto:": a link that is already absolute
 
 
 def render_inline(content: str, base_url: str, page_url: str, links: bool) -> str:
@@ -136,7 +137,7 @@ def absolute_url(href: str, base_url: str, page_url: str) -> str:
         return page_url
     if href.startswith("#"):
         return page_url + href
-    if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE):
+    if URL_SCHEME.match(href):
         return href
     if href.startswith("/"):
         return base_url.rstrip("/") + href
