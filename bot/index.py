@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from bot import settings
 from bot import safefiles
@@ -123,33 +123,52 @@ def parse_page(path: Path, **options: object) -> tuple[Page | None, list[Problem
 PARALLEL_FROM = 48  # below this many changed files, a process pool costs more than it saves
 
 
-def _parse_rows(args: tuple[Path, str, str]) -> tuple["PageRows | None", list[tuple], list[tuple]]:
+ParseResult = tuple["PageRows | None", list[tuple], list[tuple], str]
+
+
+def _parse_rows(args: tuple[Path, str, str, bool]) -> ParseResult:
     """Parse one page and turn it into table rows, in the worker that parsed it.
 
-    Returns (rows or None when the page could not be read, parse problems, suspicions), problems
-    as (path, line, message, severity). Plain tuples with page-local ids, which the parent only
-    offsets (:meth:`_Rows.add`): building rows was a serial step in the parent, and unpickling
-    Page objects cost the parent as much again.
+    Returns (rows or None when the page could not be read, parse problems, suspicions, the
+    SHA-256 of the file's bytes or ""), problems as (path, line, message, severity). Plain tuples
+    with page-local ids, which the parent only offsets (:meth:`_Rows.add`): building rows was a
+    serial step in the parent, and unpickling Page objects cost the parent as much again.
+    With ``hash_file`` (a fresh build, whose files nobody hashed yet) the bytes are read once,
+    hashed and parsed here: the parent hashing every page before the first worker started was
+    a serial step too, and the content hashed is now the content parsed.
     """
-    path, shown, base_url = args
-    page, problems = parse_page(path, base_url=base_url, display_path=shown)
+    path, shown, base_url, hash_file = args
+    raw: bytes | None = None
+    sha = ""
+    if hash_file:
+        try:
+            raw = path.read_bytes()
+        except OSError:  # reported by the parser's own read; the file row gets no hash
+            raw = None
+        else:
+            sha = hashlib.sha256(raw).hexdigest()
+    page, problems = parse_page(path, base_url=base_url, display_path=shown, raw=raw)
     plain = [(p.path, p.line, p.message, p.severity) for p in problems]
     if page is None:
-        return None, plain, []
-    return page_rows(page), plain, [(p.path, p.line, p.message, p.severity) for p in page.suspicions]
+        return None, plain, [], sha
+    return page_rows(page), plain, [(p.path, p.line, p.message, p.severity) for p in page.suspicions], sha
 
 
-def parse_many(files: list[tuple[Path, str]], base_url: str) -> Iterator[tuple["PageRows | None", list[tuple], list[tuple]]]:
+def parse_many(files: list[tuple[Path, str]], base_url: str, *, hash_files: bool = False) -> Iterator[ParseResult]:
     """:func:`_parse_rows` of each file, in order, on every core when there are many (parsing is
     pure and per page). A generator: results arrive while later pages are still being parsed,
-    so the caller writes them as they come."""
-    jobs = [(path, shown, base_url) for path, shown in files]
+    so the caller writes them as they come. ``hash_files``: the workers hash each file too."""
+    jobs = [(path, shown, base_url, hash_files) for path, shown in files]
     workers = min(os.cpu_count() or 1, 8)
     done = 0
     if len(jobs) >= PARALLEL_FROM and workers >= 2:
         # imported here: multiprocessing's machinery is a fifth of the imports of a process that
         # only opens the index and answers (a cold start, an answer worker)
         from concurrent.futures import ProcessPoolExecutor
+
+        # the parser's modules, imported once here: workers forked from this process inherit them
+        # instead of each importing them again before its first page
+        import bot.parse  # noqa: F401
 
         try:
             pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
@@ -217,8 +236,22 @@ def pack_items(items: Iterable) -> str:
     return _compact_json(out)
 
 
-# one encoder for every call: json.dumps with options builds a new one each time (a tenth of a build's row work)
-_compact_json = json.JSONEncoder(separators=(",", ":")).encode
+def _compact_encoder() -> Callable[[object], str]:
+    """``json.JSONEncoder(separators=(",", ":")).encode``, made once: ``encode`` builds a new C
+    encoder on every call (json.dumps with options even a new JSONEncoder), which cost three times
+    the encoding of a section's few items. The C encoder is made with the very arguments
+    ``encode`` gives it, so the text is the same; without the C module, ``encode`` itself."""
+    encoder = json.JSONEncoder(separators=(",", ":"))
+    from json.encoder import c_make_encoder, encode_basestring_ascii
+
+    if c_make_encoder is None:
+        return encoder.encode
+    make = c_make_encoder(None, encoder.default, encode_basestring_ascii, None, encoder.key_separator,
+                          encoder.item_separator, False, False, True)
+    return lambda value: "".join(make(value, 0))
+
+
+_compact_json = _compact_encoder()
 ITEM_DEFAULTS = ("item", 0, None)  # kind, depth, number
 
 
@@ -245,11 +278,14 @@ def _ranks_key(key: str) -> str:
     return " ".join(sorted(ranks(key)))
 
 
+ALTERNATIVES = re.compile(r"\s+or\s+")  # "X or Y": a reference names its first alternative
+
+
 def target_keys(text: str, url: str = "") -> tuple[str, str, str, str, str]:
     """What a reference is looked up by (of its first alternative: "X or Y" links to X): lower-cased
     text, name key, word bag, rank words, URL without a trailing slash. Stored with the row, so an
     incremental link finds the rows a changed role can affect through indexes."""
-    first = re.split(r"\s+or\s+", text.strip())[0]
+    first = ALTERNATIVES.split(text.strip())[0]
     key = norm(first)
     return first.strip().lower(), key, _bag_of(key), _ranks_key(key), url.rstrip("/")
 
@@ -395,17 +431,40 @@ class _Change:
 
 
 class _AllRoles:
-    """Role lookups for linking every row: the whole roles table in dicts, read once."""
+    """Role lookups for linking every row: the whole roles table in dicts, read once
+    (:meth:`read`), or gathered from the rows as a fresh build writes them (:meth:`add`)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self) -> None:
         self.by_lname: dict[str, list[tuple[int, int]]] = {}
         self.by_norm: dict[str, list[tuple[int, int]]] = {}
         self.by_bag: dict[str, list[tuple[int, int]]] = {}
         self.by_ranks: dict[str, tuple[list[int], list[str]]] = {}
         self.page_of: dict[int, int] = {}
         self.role_of_page: dict[int, int] = {}
-        for rid, page_id, lname, key, bag, rank in conn.execute(
-                "select id, page_id, lname, norm, bag, ranks_key from roles order by id"):
+        self.alias_norm: dict[str, set[int]] = {}
+        self.alias_bag: dict[str, set[int]] = {}
+        self.single: dict[str, int] = {}
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection) -> "_AllRoles":
+        """Every role, alias and single-role page of the index, in id (insertion) order."""
+        roles = cls()
+        roles.add_roles(conn.execute("select id, page_id, lname, norm, bag, ranks_key from roles order by id"))
+        roles.add_aliases(conn.execute("select role_id, norm, bag from aliases"))
+        roles.add_single(conn.execute("select id, rtrim(url, '/') from pages where single_role = 1 order by id"))
+        return roles
+
+    def add(self, tables: dict[str, list[tuple]]) -> None:
+        """The roles, aliases and single-role pages of a batch of rows (:class:`_Rows`, in
+        :data:`COLUMNS` order) about to be written: what :meth:`read` would read back, in the
+        same order, without reading it back after the last page."""
+        self.add_roles((r[0], r[1], r[9], r[3], r[10], r[11]) for r in tables["roles"])
+        self.add_aliases((a[0], a[2], a[3]) for a in tables["aliases"])
+        self.add_single((p[0], p[4].rstrip("/")) for p in tables["pages"] if p[7] == 1)
+
+    def add_roles(self, rows: Iterable[tuple[int, int, str, str, str, str]]) -> None:
+        """(id, page_id, lname, norm, bag, ranks_key) rows, in id order."""
+        for rid, page_id, lname, key, bag, rank in rows:
             cand = (rid, page_id)
             self.by_lname.setdefault(lname, []).append(cand)
             self.by_norm.setdefault(key, []).append(cand)
@@ -415,13 +474,17 @@ class _AllRoles:
             group[1].append(bag)
             self.page_of[rid] = page_id
             self.role_of_page[page_id] = rid
-        self.alias_norm: dict[str, set[int]] = {}
-        self.alias_bag: dict[str, set[int]] = {}
-        for rid, key, bag in conn.execute("select role_id, norm, bag from aliases"):
+
+    def add_aliases(self, rows: Iterable[tuple[int, str, str]]) -> None:
+        """(role_id, norm, bag) rows."""
+        for rid, key, bag in rows:
             self.alias_norm.setdefault(key, set()).add(rid)
             self.alias_bag.setdefault(bag, set()).add(rid)
-        self.single: dict[str, int] = {url: pid for pid, url in conn.execute(
-            "select id, rtrim(url, '/') from pages where single_role = 1 order by id")}
+
+    def add_single(self, rows: Iterable[tuple[int, str]]) -> None:
+        """(page id, URL without its trailing slashes) of single-role pages, in id order."""
+        for pid, url in rows:
+            self.single[url] = pid
 
     def named(self, lname: str) -> list[tuple[int, int]]:
         return self.by_lname.get(lname, [])
@@ -445,6 +508,25 @@ class _AllRoles:
 
     def group(self, rank: str) -> tuple[list[int], list[str]]:
         return self.by_ranks.get(rank, ([], []))
+
+
+class _LinkInput:
+    """What a full link of a fresh build needs, gathered from the rows as they are written while
+    the workers still parse (:meth:`add`): at the end the link only resolves and updates, instead
+    of first reading every role, alias and reference back from the file (serial, no worker busy)."""
+
+    def __init__(self) -> None:
+        self.roles = _AllRoles()
+        self.report_rows: list[tuple] = []
+        self.extend_rows: list[tuple] = []
+
+    def add(self, tables: dict[str, list[tuple]]) -> None:
+        """A batch of :class:`_Rows` tables (:data:`COLUMNS` order): the columns
+        :meth:`IndexStore._link` selects, in the same order."""
+        self.roles.add(tables)
+        self.report_rows.extend((r[0], r[1], r[9], r[10], r[11], r[12], r[13]) for r in tables["reports"])
+        family = {p[0]: p[3] for p in tables["pages"]}  # a page's extends rows come in the page's batch
+        self.extend_rows.extend((e[0], e[1], e[10], e[11], e[12], e[13], "", e[4], family[e[1]]) for e in tables["extends"])
 
 
 class _IndexedRoles:
@@ -637,7 +719,7 @@ class IndexStore:
             report.full_rebuild = True
             pending = None
         if pending is None:
-            pending = self.pending()
+            pending = every_file(self.seeds_dir, self._stamps) if report.full_rebuild else self.pending()
         else:
             for shown, path, _ in pending[0]:
                 self._stamps.setdefault(shown, file_stamp(path))
@@ -648,7 +730,7 @@ class IndexStore:
         last_good = {path: page_id for path, page_id in conn.execute("select path, page_id from files where page_id is not null")}
         incremental = not report.full_rebuild and len(changed) + len(removed) < FULL_LINK_FROM
         change = _Change() if incremental else None
-        parsed = parse_many([(path, shown) for shown, path, _ in changed], self.base_url)
+        parsed = parse_many([(path, shown) for shown, path, _ in changed], self.base_url, hash_files=report.full_rebuild)
         with contextlib.closing(parsed), conn:
             if change is not None:
                 change.note_roles(conn, [last_good[s] for s in removed if s in last_good], added=False)
@@ -656,8 +738,10 @@ class IndexStore:
                 self._delete_file(shown)
             report.removed = removed
             rows = _Rows(self._next_ids())
+            gathered = _LinkInput() if report.full_rebuild else None  # a new file: every row passes here
             written: list[int] = []
-            for (shown, _path, sha), (page, problems, suspicions) in zip(changed, parsed):
+            for (shown, _path, sha), (page, problems, suspicions, hashed) in zip(changed, parsed):
+                sha = sha or hashed  # a fresh build's files are hashed by the workers
                 stamp = self._stamps.get(shown, "")
                 if page is None and shown in last_good:  # a page that no longer parses keeps its last good version
                     conn.execute("update files set sha256 = ?, stamp = ? where path = ?", [sha, stamp, shown])
@@ -666,21 +750,25 @@ class IndexStore:
                 else:
                     if change is not None and shown in last_good:
                         change.note_roles(conn, [last_good[shown]], added=False)
-                    self._delete_file(shown)
+                    if not report.full_rebuild:  # a new file holds nothing to delete
+                        self._delete_file(shown)
                     page_id = rows.add(page) if page is not None else None
                     rows.tables["files"].append((shown, sha, page_id, stamp))
                     problems = problems + suspicions
                 rows.tables["problems"].extend((p[0], p[1], p[2], "parse", p[3]) for p in problems)
                 report.parsed.append(shown)
                 if len(rows.tables["files"]) >= WRITE_EVERY:
-                    written += self._write(rows)  # while the workers parse the next pages
-            written += self._write(rows)
+                    written += self._write(rows, gathered)  # while the workers parse the next pages
+            written += self._write(rows, gathered)
             for table in TABLES_WITH_IDS:
                 self._set_meta(f"next_id:{table}", str(rows.next[table]))
             if change is not None:
                 change.pages = set(written)
                 change.note_roles(conn, sorted(change.pages), added=True)
-            self._link(change)
+            if gathered is not None:
+                self._link_fresh(gathered)
+            else:
+                self._link(change)
             self._set_meta("indexed_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
             for key, value in (meta or {}).items():
                 self._set_meta(key, value)
@@ -696,9 +784,12 @@ class IndexStore:
             out[table] = max(top, int(self._meta(f"next_id:{table}") or 0))
         return out
 
-    def _write(self, rows: "_Rows") -> list[int]:
-        """One executemany per table, then forget the rows; returns the page ids written."""
+    def _write(self, rows: "_Rows", gathered: "_LinkInput | None" = None) -> list[int]:
+        """One executemany per table, then forget the rows; returns the page ids written.
+        ``gathered`` (a fresh build) takes what the link pass will need from the rows first."""
         conn = self.conn
+        if gathered is not None:
+            gathered.add(rows.tables)
         for table, data in rows.tables.items():
             if data:
                 columns = COLUMNS[table]
@@ -738,12 +829,18 @@ class IndexStore:
 
     # --- link pass -------------------------------------------------------------
 
+    def _link_fresh(self, gathered: _LinkInput) -> None:
+        """The full link of a fresh build, from the rows gathered as they were written: the same
+        updates and problems as :meth:`_link` of every row (tests/test_fresh_build.py)."""
+        self._set_links(gathered.roles, gathered.report_rows, gathered.extend_rows)
+        self._link_problems(None, None)
+
     def _link(self, change: _Change | None = None) -> None:
         """Resolve cross-role references: every row (``change`` None), or only the rows the change
         can affect (see :meth:`_affected`). Link problems are then re-derived from the rows."""
         conn = self.conn
         if change is None:
-            roles: _AllRoles | _IndexedRoles = _AllRoles(conn)
+            roles: _AllRoles | _IndexedRoles = _AllRoles.read(conn)
             report_rows = conn.execute("select id, page_id, t_lname, t_norm, t_bag, t_ranks, t_url from reports").fetchall()
             extend_rows = conn.execute("select e.id, e.page_id, e.t_lname, e.t_norm, e.t_bag, e.t_ranks, '', e.target, p.family "
                                        "from extends e join pages p on p.id = e.page_id").fetchall()
@@ -753,6 +850,16 @@ class IndexStore:
             report_rows = _rows_by_id(conn, "select id, page_id, t_lname, t_norm, t_bag, t_ranks, t_url from reports", report_ids)
             extend_rows = _rows_by_id(conn, "select e.id, e.page_id, e.t_lname, e.t_norm, e.t_bag, e.t_ranks, '', e.target, p.family "
                                             "from extends e join pages p on p.id = e.page_id", extend_ids, "e.id")
+        self._set_links(roles, report_rows, extend_rows)
+        if change is None:
+            self._link_problems(None, None)
+        else:
+            self._link_problems({r[0] for r in report_rows}, {e[0] for e in extend_rows})
+
+    def _set_links(self, roles: "_AllRoles | _IndexedRoles", report_rows: list, extend_rows: list) -> None:
+        """Resolve these reports-to and "Extends" rows (the columns :meth:`_link` selects) and write
+        their targets."""
+        conn = self.conn
         updates = []
         for rid, page_id, *keys in report_rows:
             target, fuzzy = resolve_target(roles, tuple(keys), page_id, use_url=True)
@@ -764,10 +871,6 @@ class IndexStore:
             is_general = target_text.lower().strip() in GENERAL_TARGETS or (target is None and norm(target_text) == norm(family))
             extend_updates.append((None if is_general else target, int(is_general), int(fuzzy), eid))
         conn.executemany("update extends set target_role_id = ?, target_family = ?, fuzzy = ? where id = ?", extend_updates)
-        if change is None:
-            self._link_problems(None, None)
-        else:
-            self._link_problems({r[0] for r in report_rows}, {e[0] for e in extend_rows})
 
     def _affected(self, change: _Change) -> tuple[set[int], set[int]]:
         """Rows whose link a change can alter: rows of the written pages, rows that pointed at a
@@ -888,6 +991,19 @@ class IndexStore:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def every_file(seeds_dir: Path, stamps: dict[str, str]) -> tuple[list[tuple[str, Path, str]], list[str], int]:
+    """What :func:`pending_changes` finds for an empty index, without hashing: every file, in the
+    same order, with its stamp recorded in ``stamps`` and an empty hash, which the parse workers
+    fill in (:func:`_parse_rows`) as they read the file."""
+    seeds = str(seeds_dir)
+    files = {display_path(p, seeds): p for p in page_file_names(seeds_dir)}
+    changed = []
+    for shown, path in files.items():
+        stamps[shown] = file_stamp(path)
+        changed.append((shown, Path(path), ""))
+    return changed, [], 0
 
 
 def _rows_by_id(conn: sqlite3.Connection, select: str, ids: set[int], column: str = "id") -> list[tuple]:

@@ -94,6 +94,44 @@ DUTY_VERBS = re.compile(r"^\s*(?:prepare|create|build|provide|deliver|present|pr
 
 LEADING_ARTICLE = re.compile(r"^\s*(?:the|our|a|an)\s+", re.I)
 TRAILING_ROLE_WORD = re.compile(r"\s+(role|position)$", re.I)
+# compiled once, not looked up in re's cache on every call (the facts of every sentence of every page)
+GRADE_LINK_WORDS = re.compile(r"grade|compensation|level", re.I)
+ALSO_WORD = re.compile(r"\balso\b")
+GRADE_NUMBER = re.compile(r"\d{1,2}(?:\.\d)?")
+UNREAD_GRADE_SENTENCE = re.compile(r"\b(?:is|are)\s+(?:a|an)\s+(?:job\s+)?\[?\s*grade\b", re.I)
+SUBJECT_PARTS = re.compile(r"\s+(?:&|and)\s+|\s*,\s+(?=the\b)")
+TRAILING_ROLE_NOUN = re.compile(r"\s+(?:role|position)$", re.I)
+GRADE_CELL_ROW = re.compile(r"\|\s*\d{1,2}(?:\.\d)?\s*(?:\||$)")
+GRADE_CELL = re.compile(r"(?:grade|level)?\s*\d{1,2}(?:\.\d)?", re.I)
+DIGIT = re.compile(r"\d")
+TRAILING_AUX = re.compile(r"\s+(will|shall|would|directly|currently|also|to|typically|usually)\s*$", re.I)
+REPORTS_WORD = re.compile(r"\s+\breports?\b", re.I)
+DUTY_SUBJECT = re.compile(r"\b(?:prepare|create|build|provide|deliver|present|produce|own)s?\b", re.I)
+AND_WITH = re.compile(r"^and\b.*?\bwith\s+", re.I)
+LEADING_TARGET_ARTICLE = re.compile(r"^(?:the|our|a|an|either|one of)\s+(?:(?:to|the|a|an)\s+)?", re.I)
+LINK_LIST = re.compile(r"(\x01\d+\x02)((?:\s*,\s*(?:(?:the|a|an)\s+)?\x01\d+\x02)*(?:\s*,?\s*(?:or|and)\s+(?:(?:the|a|an)\s+)?\x01\d+\x02)?)(?:[\s,;:].*)?", re.S)
+STANDIN_INDEX = re.compile(r"\x01(\d+)\x02")
+LEAD_IN_WORDS = re.compile(r"^(?:(?:regional|respective|appropriate|local|relevant|global|functional|assigned)\s+){1,2}(?=[A-Z])")
+NEXT_TARGET = re.compile(r"\s+(?:and|or)\s+(?=(?:the|a|an|our)\s)")
+ANY_LETTER = re.compile(r"[A-Za-z]")
+LEADING_SUBJECT_ARTICLE = re.compile(r"^(?:the|our|all)\s+", re.I)
+PLURAL_END = re.compile(r"[a-z]s$")
+MANAGER_LEVEL = re.compile(r"(?:(?:senior|sr\.?|associate)\s+)?(?:manager|director|vp|head|lead)", re.I)
+TARGET_ARTICLE = re.compile(r"^(?:the|our|a|an)\s+", re.I)
+BROKEN_LINK_TAIL = re.compile(r"\]\(.*$")
+OR_ABOVE = re.compile(r"\s*\((?:or|and) (?:above|higher)\)$|\s+(?:role|position)$", re.I)
+AT_COMPANY = re.compile(r"\s+(?:at gitlab|at the company)$", re.I)
+
+
+def unlink(text: str) -> str:
+    """Links reduced to their labels: LINK_MD.sub, after the substring test every match passes
+    (the sub call alone, with its template, cost more than most texts it was given)."""
+    return LINK_MD.sub(r"\1", text) if "](" in text else text
+
+
+def unbracket(text: str) -> str:
+    """Bare brackets dropped ("a grade [8]"): BRACKETS.sub, after the same kind of substring test."""
+    return BRACKETS.sub(r"\1", text) if "[" in text else text
 
 
 def may_hold_grade(text: str) -> bool:
@@ -107,12 +145,12 @@ def grade_text(text: str) -> str:
     """Links reduced to their labels, a number-only link to a grades page read as "grade N",
     and bare brackets dropped ("is a grade [8]."), so one sentence pattern reads them all."""
     def number_link(match: re.Match[str]) -> str:
-        if re.search(r"grade|compensation|level", match.group(0), re.I):
+        if GRADE_LINK_WORDS.search(match.group(0)):
             return f"grade {match.group(1)}"
         return match.group(0)
 
     text = NUMBER_LINK.sub(number_link, text)
-    return BRACKETS.sub(r"\1", LINK_MD.sub(r"\1", text))
+    return unbracket(unlink(text))
 
 
 def read_facts(page: Page) -> None:
@@ -143,7 +181,7 @@ def specialties_extend_the_family(page: Page) -> None:
     for section in page.sections:
         role = page.roles.get(section.owner or "")
         if (role is None or section.kind not in ("responsibilities", "requirements") or section.kind not in family_kinds
-                or not (SPECIALTY_GROUP.match(role.group) or re.search(r"\balso\b", section.heading)) or not section.items):
+                or not (SPECIALTY_GROUP.match(role.group) or ALSO_WORD.search(section.heading)) or not section.items):
             continue
         if any(i.line in extended for i in section.items):
             continue  # it says what it extends
@@ -165,8 +203,8 @@ class _FactReader:
 
     def resolve_subject(self, subject: str, fallback: str | None) -> str | None:
         """The role a sentence's subject names; the section's role when it is "you", "this role"."""
-        subject = LINK_MD.sub(r"\1", subject)
-        subject = BRACKETS.sub(r"\1", subject).strip(" {}")
+        subject = unlink(subject)
+        subject = unbracket(subject).strip(" {}")
         subject = LEADING_ARTICLE.sub("", subject.strip())
         subject = TRAILING_ROLE_WORD.sub("", subject).strip(" ,{}")
         if self.page.single_role:
@@ -199,7 +237,7 @@ class _FactReader:
             found = True
             numbers = [float(match.group("n"))]
             more = MORE_GRADES.match(text, match.end()).group(0)  # "is a grade 8 or 9", "grade 8/9"
-            numbers += [float(n) for n in re.findall(r"\d{1,2}(?:\.\d)?", more)]
+            numbers += [float(n) for n in GRADE_NUMBER.findall(more)]
             for n in dict.fromkeys(numbers):
                 self.grade_sentence(section, item, n, unshield(match.group("subj").strip(), []))
         if not found and section.kind == "grade" and section.owner:
@@ -207,15 +245,15 @@ class _FactReader:
             if bare:
                 self.add_grade(section.owner, float(bare.group("n")), item)
                 found = True
-        if not found and re.search(r"\b(?:is|are)\s+(?:a|an)\s+(?:job\s+)?\[?\s*grade\b", plain, re.I):
+        if not found and UNREAD_GRADE_SENTENCE.search(plain):
             self.page.suspect(item.line, f"a grade sentence whose grade could not be read: '{plain[:100]}'")
 
     def grade_sentence(self, section: Section, item: Item, n: float, subject: str) -> None:
         owner = section.owner if section.kind == "grade" else None
-        subject = LINK_MD.sub(r"\1", subject)
+        subject = unlink(subject)
         # "The A & B are a grade 7": two roles, if both parts name one ("Learning & Development
         # Manager" is one role whose name has an "&", and its parts name none).
-        parts = re.split(r"\s+(?:&|and)\s+|\s*,\s+(?=the\b)", subject)
+        parts = SUBJECT_PARTS.split(subject)
         split = [self.resolve_subject(p, None) for p in parts] if len(parts) > 1 else []
         if split and all(split):
             names = [r for r in split if r]
@@ -240,8 +278,8 @@ class _FactReader:
         """"The Recruiting Lead is a grade 8" under the Lead Recruiter's heading: the page's own
         other name for that role, worth resolving ("recruiting lead grade"), unless it names another
         role or is only a level or the family."""
-        name = re.sub(r"^\s*(?:the|our|a|an)\s+", "", BRACKETS.sub(r"\1", subject), flags=re.I)
-        name = re.sub(r"\s+(?:role|position)$", "", name.strip(" ,{}"), flags=re.I)
+        name = LEADING_ARTICLE.sub("", unbracket(subject))
+        name = TRAILING_ROLE_NOUN.sub("", name.strip(" ,{}"))
         if (not looks_like_role(name) or SELF_SUBJECTS.match(name) or is_level_only(name) or len(name.split()) < 2
                 or norm(name) in {norm(self.page.family), norm(self.page.title)} or self.roles.loose_role(name) not in (None, role)):
             return
@@ -258,15 +296,15 @@ class _FactReader:
 
     def read_grade_row(self, item: Item) -> None:
         """"Role | Grade" table rows; a table may be the only place a role appears."""
-        text = LINK_MD.sub(r"\1", item.text)
-        if not PLAIN_GRADE.search(text) and not re.search(r"\|\s*\d{1,2}(?:\.\d)?\s*(?:\||$)", text):
+        text = unlink(item.text)
+        if not PLAIN_GRADE.search(text) and not GRADE_CELL_ROW.search(text):
             return
         cells = [c.strip() for c in text.split(" | ")]
-        grade_cell = next((c for c in cells if re.fullmatch(r"(?:grade|level)?\s*\d{1,2}(?:\.\d)?", c, re.I)), None)
-        name_cell = next((c for c in cells if c and not re.search(r"\d", c)), None)
+        grade_cell = next((c for c in cells if GRADE_CELL.fullmatch(c)), None)
+        name_cell = next((c for c in cells if c and not DIGIT.search(c)), None)
         if not grade_cell or not name_cell:
             return
-        n = float(re.search(r"\d{1,2}(?:\.\d)?", grade_cell).group(0))
+        n = float(GRADE_NUMBER.search(grade_cell).group(0))
         role = self.find_role(name_cell, 85)
         if role is None and is_level_only(name_cell):
             role = self.find_role(self.roles.level_role_name(name_cell), 85) or self.find_role(f"{name_cell} {self.page.family}", 80)
@@ -283,7 +321,7 @@ class _FactReader:
             self.add_grade(role, n, item)
 
     def add_grade(self, role: str, grade: float, item: Item) -> None:
-        sentence = BRACKETS.sub(r"\1", LINK_MD.sub(r"\1", item.text))
+        sentence = unbracket(unlink(item.text))
         for known in self.page.grades:
             if known.role == role and known.grade == grade:
                 if item.kind != "row" and " | " in known.sentence:
@@ -302,15 +340,15 @@ class _FactReader:
         if "dotted" in lowered:  # the pattern scans every position: only where it can match
             matches += DOTTED_SENTENCE.finditer(text)
         for match in matches:
-            subject = re.sub(r"\s+(will|shall|would|directly|currently|also|to|typically|usually)\s*$", "", match.group("subj").strip(), flags=re.I)
-            subject = re.split(r"\s+\breports?\b", subject, maxsplit=1, flags=re.I)[0]  # "X reports to Y and has a dotted line to Z"
+            subject = TRAILING_AUX.sub("", match.group("subj").strip())
+            subject = REPORTS_WORD.split(subject, maxsplit=1)[0]  # "X reports to Y and has a dotted line to Z"
             if match.re is REPORTS_SENTENCE and match.group("verb").lower() == "reporting" and subject and not subject.endswith(","):
                 continue  # "financial reporting to the Board", "from ETL to Reporting to Analysis": work, not a line
-            if OTHER_PEOPLE_SUBJECT.search(subject) and not self.find_role(re.sub(r"^\s*(?:the|our|a|an)\s+", "", subject, flags=re.I), 85):
+            if OTHER_PEOPLE_SUBJECT.search(subject) and not self.find_role(LEADING_ARTICLE.sub("", subject), 85):
                 continue  # "the people who report to ...", not "The Manager, Partner Managers reports to ..."
             if item.kind == "item" and not subject and DUTY_VERBS.match(item.text):
                 continue
-            if re.search(r"\b(?:prepare|create|build|provide|deliver|present|produce|own)s?\b", subject, re.I):
+            if DUTY_SUBJECT.search(subject):
                 continue  # "prepares and reports to the board": a duty
             targets = self.targets(match.group("obj"), links)
             subject = unshield(subject, links)
@@ -333,7 +371,7 @@ class _FactReader:
             if section.owner and role != section.owner and self.copied_subject(section, role):
                 self.page.suspect(item.line, f"reports-to sentence names '{role}' but sits under '{section.owner}'; read as '{section.owner}''s")
                 role = section.owner
-            quote = LINK_MD.sub(r"\1", unshield(sentence_around(text, match.start("obj"), match.end("obj")), links))
+            quote = unlink(unshield(sentence_around(text, match.start("obj"), match.end("obj")), links))
             for obj, url in targets:
                 if any(r.role == role and norm(r.target) == norm(obj) for r in self.page.reports):
                     continue
@@ -343,38 +381,36 @@ class _FactReader:
         """The manager(s) a reports-to sentence names, with their links: "either to a [A], a [B]
         or the [C]" names three. None when the words after "report to" name no one (a duty)."""
         obj = text.strip()
-        obj = re.sub(r"^and\b.*?\bwith\s+", "", obj, flags=re.I)
-        obj = re.sub(r"^(?:the|our|a|an|either|one of)\s+(?:(?:to|the|a|an)\s+)?", "", obj, flags=re.I)
+        obj = AND_WITH.sub("", obj)
+        obj = LEADING_TARGET_ARTICLE.sub("", obj)
         if not obj or PRONOUN_OBJECT.match(obj):
             return None
-        link_list = re.fullmatch(
-            r"(\x01\d+\x02)((?:\s*,\s*(?:(?:the|a|an)\s+)?\x01\d+\x02)*(?:\s*,?\s*(?:or|and)\s+(?:(?:the|a|an)\s+)?\x01\d+\x02)?)(?:[\s,;:].*)?",
-            obj, re.S)
+        link_list = LINK_LIST.fullmatch(obj)
         if link_list:
             found = []
-            for index in re.findall(r"\x01(\d+)\x02", link_list.group(1) + link_list.group(2)):
+            for index in STANDIN_INDEX.findall(link_list.group(1) + link_list.group(2)):
                 label_url = LINK_MD.match(links[int(index)])
                 if label_url:
                     label, url = label_url.group(1), label_url.group(2)
                     found.append((self.anchor_target(links[int(index)]) or clean_target(label), url))
             return [(name, url) for label, url in found if label for name in alternatives(label)]
-        lead_in = re.match(r"^(?:(?:regional|respective|appropriate|local|relevant|global|functional|assigned)\s+){1,2}(?=[A-Z])", obj)
+        lead_in = LEAD_IN_WORDS.match(obj)
         if lead_in:
             obj = obj[lead_in.end():]  # "the regional Field Marketing Leader"
         if not obj[0].isupper():
             return None  # "ad hoc reporting to support projects": not a person or role
         obj = TARGET_END.split(obj, maxsplit=1)[0]
-        obj = re.split(r"\s+(?:and|or)\s+(?=(?:the|a|an|our)\s)", obj, maxsplit=1)[0]
-        obj = clean_target(LINK_MD.sub(r"\1", unshield(obj, links)))
-        return [(name, "") for name in alternatives(obj)] if obj and re.search(r"[A-Za-z]", obj) else []
+        obj = NEXT_TARGET.split(obj, maxsplit=1)[0]
+        obj = clean_target(unlink(unshield(obj, links)))
+        return [(name, "") for name in alternatives(obj)] if obj and ANY_LETTER.search(obj) else []
 
     def names_every_role(self, subject: str) -> bool:
         """"This job family", or the roles in the plural ("Product Designers" on a page whose
         roles are all Product Designers): a sentence about every role of the page."""
         if FAMILY_SUBJECT.match(subject):
             return True
-        subject = re.sub(r"^(?:the|our|all)\s+", "", subject, flags=re.I)
-        if not re.search(r"[a-z]s$", subject) or len(self.page.roles) < 2 or self.find_role(subject, 85):
+        subject = LEADING_SUBJECT_ARTICLE.sub("", subject)
+        if not PLURAL_END.search(subject) or len(self.page.roles) < 2 or self.find_role(subject, 85):
             return False
         words = set(norm(subject).split())  # norm makes plurals singular
         return bool(words) and all(words <= set(norm(r).split()) for r in self.page.roles)
@@ -383,7 +419,7 @@ class _FactReader:
         """"This job family reports to the IT Manager": every role of the page that states no
         reporting line of its own reports there."""
         for targets, item, text, match in self.family_reports:
-            quote = LINK_MD.sub(r"\1", sentence_around(text, match.start("obj"), match.end("obj")))
+            quote = unlink(sentence_around(text, match.start("obj"), match.end("obj")))
             stated = {r.role for r in self.page.reports}
             for role in self.page.roles:
                 if role in stated:
@@ -407,7 +443,7 @@ class _FactReader:
         lowered = item.text.lower()
         if not head.startswith(("extend", "all ")) and "same" not in lowered and " extend" not in lowered:
             return  # cheap test first: most items are no kind of "Extends"
-        text = LINK_MD.sub(r"\1", item.text)
+        text = unlink(item.text)
         sentence = EXTENDS_SENTENCE.match(text) or ALL_OF_ROLE.match(text)
         if sentence and item.depth <= 1:
             target = self.anchor_target(item.text) or sentence.group("x").strip(" ,")
@@ -477,7 +513,7 @@ def alternatives(target: str) -> list[str]:
     """"Manager/Senior Manager, CSM" and "Director or Senior Director, X" name two managers
     sharing the words after the comma; any other target is one."""
     shared = SHARED_TAIL.match(target)
-    if shared and all(is_level_only(w) or re.fullmatch(r"(?:(?:senior|sr\.?|associate)\s+)?(?:manager|director|vp|head|lead)", w, re.I)
+    if shared and all(is_level_only(w) or MANAGER_LEVEL.fullmatch(w)
                       for w in (shared.group("a"), shared.group("b"))):
         return [f"{shared.group('a')}, {shared.group('tail')}", f"{shared.group('b')}, {shared.group('tail')}"]
     return [target]
@@ -485,10 +521,10 @@ def alternatives(target: str) -> list[str]:
 
 def clean_target(obj: str) -> str:
     """A manager's name without articles, broken-link residue or "(or above)"."""
-    obj = re.sub(r"^(?:the|our|a|an)\s+", "", obj.strip(" ,"), flags=re.I).strip()
-    obj = re.sub(r"\]\(.*$", "", obj)  # a broken link: "Manager, X](/job-families/...)"
-    obj = re.sub(r"\s*\((?:or|and) (?:above|higher)\)$|\s+(?:role|position)$", "", obj, flags=re.I)
-    return re.sub(r"\s+(?:at gitlab|at the company)$", "", obj, flags=re.I).strip(" ,[")
+    obj = TARGET_ARTICLE.sub("", obj.strip(" ,")).strip()
+    obj = BROKEN_LINK_TAIL.sub("", obj)  # a broken link: "Manager, X](/job-families/...)"
+    obj = OR_ABOVE.sub("", obj)
+    return AT_COMPANY.sub("", obj).strip(" ,[")
 
 
 SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
@@ -512,11 +548,15 @@ def shield(text: str) -> tuple[str, list[str]]:
         links.append(match.group(0))
         return f"\x01{len(links) - 1}\x02"
 
-    text = LINK_MD.sub(keep, text)
-    return ABBREVIATION_DOT.sub(lambda m: m.group(1) + DOT_STANDIN, text), links
+    if "](" in text:
+        text = LINK_MD.sub(keep, text)
+    if "." in text:
+        text = ABBREVIATION_DOT.sub(lambda m: m.group(1) + DOT_STANDIN, text)
+    return text, links
 
 
 def unshield(text: str, links: list[str]) -> str:
     """Undo :func:`shield` on a piece of matched text."""
-    text = LINK_STANDIN.sub(lambda m: links[int(m.group(1))], text)
+    if "\x01" in text:
+        text = LINK_STANDIN.sub(lambda m: links[int(m.group(1))], text)
     return text.replace(DOT_STANDIN, ".")

@@ -100,6 +100,11 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("requirements", re.compile(r"^you (?:may|might|could|would|will) be a (?:good |great )?fit\b|^you should apply if\b", re.I)),
 )
 WORD = re.compile(r"[A-Za-z0-9][\w'’.&-]*")
+# compiled once: classify_heading tries many runs of words per heading
+ONLY_BRACKETS = re.compile(r"^\s*\([^()]*\)\s*$")  # what follows a name is only a remark in brackets
+TRAILING_JOINER = re.compile(r"\s*(?:&|and|/|,)\s*$")
+FOR_ROLE = re.compile(r"(?:for|of)\s+(?:the\s+|all\s+|an?\s+)?(.+?)(?:\s+roles?)?", re.I)
+PLURAL_OR_AND = re.compile(r"s|(?:and|&)\s+\w+(?:\s+\w+)?", re.I)
 MAX_RUN = 4
 FUZZY_FLOOR = 88.0
 
@@ -177,7 +182,7 @@ def classify_heading(heading: str) -> HeadingKind | None:
                 if score < FUZZY_FLOOR:
                     continue
                 prefix = text[: words[i][0]].strip(" -–:,(")
-                rest = re.sub(r"^\s*\([^()]*\)\s*$", "", text[words[j - 1][1]:]).strip(" -–:,.)")
+                rest = ONLY_BRACKETS.sub("", text[words[j - 1][1]:]).strip(" -–:,.)")
                 found = _accept(kind, whole, prefix, rest, text[words[i][0]:words[j - 1][1]], phrase, score)
                 if found is None:
                     continue
@@ -191,7 +196,7 @@ def classify_heading(heading: str) -> HeadingKind | None:
     if found.prefix:
         # "Nice-to-have Requirements", "X Responsibilities & Requirements": the first section
         # name decides, the words before it name the role
-        earlier = classify_heading(re.sub(r"\s*(?:&|and|/|,)\s*$", "", found.prefix))
+        earlier = classify_heading(TRAILING_JOINER.sub("", found.prefix))
         if earlier is not None and earlier.kind != found.kind:
             return HeadingKind(earlier.kind, earlier.prefix, earlier.score,
                                f"{earlier.reason}, before a second section name", earlier.role_first)
@@ -207,13 +212,13 @@ def _accept(kind: str, whole: bool, prefix: str, rest: str, seen: str, phrase: s
             return None
         return HeadingKind(kind, "", score, f"section name {how}, whole heading")
     if rest:
-        for_role = re.fullmatch(r"(?:for|of)\s+(?:the\s+|all\s+|an?\s+)?(.+?)(?:\s+roles?)?", rest, re.I)
+        for_role = FOR_ROLE.fullmatch(rest)
         if for_role and generic:
             return HeadingKind(kind, for_role.group(1), score, f"section name {how} + 'for <role>'")
         if for_role:
             # "Senior level Requirements for US Public Sector": the role first, then what it is for
             return HeadingKind(kind, prefix, score, f"section name {how} after role words '{prefix}' + '{rest}'", role_first=True)
-        if re.fullmatch(r"s|(?:and|&)\s+\w+(?:\s+\w+)?", rest, re.I) and (generic or kind != "grade"):
+        if PLURAL_OR_AND.fullmatch(rest) and (generic or kind != "grade"):
             return HeadingKind(kind, "" if generic else prefix, score, f"section name {how} + '{rest}'", role_first=not generic)
         if generic:
             # a heading that opens with the section name is that section, whatever follows

@@ -72,13 +72,16 @@ def _line_of_offset(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def read_page_text(path: Path, problems: list[Problem]) -> str | None:
-    """Decode a page, reporting (not failing on) binary content and invalid UTF-8."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(Problem(str(path), 1, f"cannot read file: {exc.strerror or exc}"))
-        return None
+def read_page_text(path: Path, problems: list[Problem], raw: bytes | None = None) -> str | None:
+    """Decode a page, reporting (not failing on) binary content and invalid UTF-8. ``raw``: the
+    file's bytes, already read by a caller that also hashed them (one read: what is parsed is
+    what was hashed)."""
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(str(path), 1, f"cannot read file: {exc.strerror or exc}"))
+            return None
     if b"\x00" in raw[:8192]:
         problems.append(Problem(str(path), 1, "binary file, not a Markdown page"))
         return None
@@ -126,11 +129,13 @@ def split_front_matter(path: Path, text: str, problems: list[Problem]) -> tuple[
     return meta, body, offset
 
 
-def read_source(path: Path, *, base_url: str, display_path: str | None = None) -> Source | list[Problem]:
-    """Read one file into a :class:`Source`, or the problems that make it unusable."""
+def read_source(path: Path, *, base_url: str, display_path: str | None = None,
+                raw: bytes | None = None) -> Source | list[Problem]:
+    """Read one file (or its bytes ``raw``, already read) into a :class:`Source`, or the problems
+    that make it unusable."""
     shown = display_path or str(path)
     problems: list[Problem] = []
-    text = read_page_text(path, problems)
+    text = read_page_text(path, problems, raw)
     for p in problems:
         p.path = shown
     if text is None:

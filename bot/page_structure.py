@@ -41,6 +41,22 @@ FAMILY_ONLY_KINDS = ("hiring_process", "performance_indicators", "career_ladder"
 PART_KINDS = ("responsibilities", "requirements", "nice_to_have", "performance_indicators")
 BOLD_HEADING_WORDS = 6
 TRAILING_REMARK = re.compile(r"^(.*?[A-Za-z)])((?:\s+[a-z][\w']*)+)$")
+# compiled once, not looked up in re's cache on every call (every heading of every page)
+PLURAL_S = re.compile(r"(?<=[a-z])s$")
+LETTER_RUN = re.compile(r"[A-Za-z]+")
+ACRONYM = re.compile(r"[A-Z]{2,6}")
+TRAILING_BRACKETS = re.compile(r"\(([^()]*)\)\s*$")
+LEVELS_OF = re.compile(r"^levels?\s+(?:for|of)\s+", re.I)
+TRAILING_ROLES = re.compile(r"\s+roles?$", re.I)
+IMPLIED_LEVEL = re.compile(r"\s*\((?:intermediate|associate)\)\s*$", re.I)
+TRAILING_LEVEL = re.compile(r"\s+level$", re.I)
+GENERIC_PREFIX_WORD = re.compile(r"(job|the|role|position|additional|general|our|key|core)", re.I)
+JOINED_NAMES = re.compile(r"\s(?:and|&)\s")
+JOB_GRADE = re.compile(r"\bjob\s+grade", re.I)
+LEVELS_WORD = re.compile(r"\blevels?\b", re.I)
+ALSO_REMARK = re.compile(r"\s*(?:will\s+)?also(?:\s+\w+)?")
+FAMILY_WORDS = re.compile(r"\b(?:roles|family|families)\b", re.I)
+GRADE_OR_LEVEL_WORD = re.compile(r"\b(?:grade|level)\b", re.I)
 
 
 _NO_KIND = HeadingKind("", "", 0.0, "")
@@ -54,7 +70,7 @@ def in_order(part: list[str], whole: list[str]) -> bool:
 
 def singular_title(name: str) -> str:
     """"Senior Product Marketing Managers" -> "Senior Product Marketing Manager"."""
-    return re.sub(r"(?<=[a-z])s$", "", name.strip())
+    return PLURAL_S.sub("", name.strip())
 
 
 @dataclass
@@ -78,13 +94,13 @@ def is_sentence(words: list[str]) -> bool:
 
 def is_acronym_of(short: str, name: str) -> bool:
     """"GMP" is the acronym of "Group Manager, Product": the initials of its words, in order."""
-    initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", name) if w.lower() not in ("of", "and", "the", "for", "to"))
-    return bool(re.fullmatch(r"[A-Z]{2,6}", short.strip())) and short.strip().lower() == initials.lower()
+    initials = "".join(w[0] for w in LETTER_RUN.findall(name) if w.lower() not in ("of", "and", "the", "for", "to"))
+    return bool(ACRONYM.fullmatch(short.strip())) and short.strip().lower() == initials.lower()
 
 
 def role_name_of(heading: str) -> str:
     """A role heading as a role name: a remark in brackets is dropped, a title in brackets kept."""
-    inner = re.search(r"\(([^()]*)\)\s*$", heading)
+    inner = TRAILING_BRACKETS.search(heading)
     if inner and is_sentence(inner.group(1).split()):
         return without_parenthesis(heading)
     return heading
@@ -94,7 +110,7 @@ def without_note(name: str) -> str:
     """The role without a bracketed note: another title ("(Risk Manager)") or a sentence
     ("(Staff level is only obtainable through career development)"). A specialty, region or
     level in brackets ("(Channel)", "(EMEA)") is part of the name and stays."""
-    inner = re.search(r"\(([^()]*)\)\s*$", name)
+    inner = TRAILING_BRACKETS.search(name)
     if not inner or is_level_only(inner.group(1)):
         return name
     if is_acronym_of(inner.group(1), without_parenthesis(name)):
@@ -228,12 +244,12 @@ class _StructureReader:
         """The role a bare level heading is a level of: its "X Levels" group, the role above, or the family."""
         for frame in reversed(self.stack):
             if frame.kind == "group" and not SPECIALTIES.match(frame.name):
-                stripped = re.sub(r"^levels?\s+(?:for|of)\s+", "", GROUP_HEADING.sub("", frame.name), flags=re.I)
-                stripped = re.sub(r"\s+roles?$", "", stripped.strip(" -–:"), flags=re.I)
+                stripped = LEVELS_OF.sub("", GROUP_HEADING.sub("", frame.name))
+                stripped = TRAILING_ROLES.sub("", stripped.strip(" -–:"))
                 if stripped:
                     return stripped
             if frame.kind == "role" and frame.role:
-                return re.sub(r"\s*\((?:intermediate|associate)\)\s*$", "", frame.role, flags=re.I)
+                return IMPLIED_LEVEL.sub("", frame.role)
         return self.page.family
 
     def level_role_name(self, heading: str) -> str:
@@ -242,7 +258,7 @@ class _StructureReader:
         The base loses its own level words first, so "Senior" under "Senior X" is
         "Senior X", never "Senior Senior X".
         """
-        heading = re.sub(r"\s+level$", "", heading.strip(), flags=re.I)  # "Senior level Requirements"
+        heading = TRAILING_LEVEL.sub("", heading.strip())  # "Senior level Requirements"
         base = self.level_base()
         words = base.split()
         while len(words) > 1 and is_level_only(words[0]):
@@ -271,10 +287,10 @@ class _StructureReader:
         """Who a "<prefix> Responsibilities" heading belongs to, whether it is family-wide, and why."""
         prefix = prefix.strip(" -–:,")
         current = self.current_role()
-        if not prefix or re.fullmatch(r"(job|the|role|position|additional|general|our|key|core)", prefix, re.I):
+        if not prefix or GENERIC_PREFIX_WORD.fullmatch(prefix):
             owner = current or self.specialty_role()
             return owner, False, "under role" if owner else "before any role: family-wide"
-        if re.search(r"\s(?:and|&)\s", prefix) and not self.find_role(prefix):
+        if JOINED_NAMES.search(prefix) and not self.find_role(prefix):
             # "Coordinator and Intermediate Performance Indicators": shared by several levels
             return current, current is None, "shared by several levels"
         for frame in reversed(self.stack):
@@ -325,7 +341,7 @@ class _StructureReader:
             return
         found = classify_heading(heading)
         if (found and found.kind == "grade" and found.prefix and not (looks_like_role(found.prefix) or is_level_only(found.prefix))
-                and not re.search(r"\bjob\s+grade", heading, re.I)):
+                and not JOB_GRADE.search(heading)):
             found = None  # "Compensation grade" is not a job grade section
         if found:
             self.open_kind_section(block, heading, found)
@@ -336,7 +352,7 @@ class _StructureReader:
             self.section = None
             return
         self.pop_to(block.level)
-        under_levels = any(f.kind == "group" and re.search(r"\blevels?\b", f.name, re.I) for f in self.stack)
+        under_levels = any(f.kind == "group" and LEVELS_WORD.search(f.name) for f in self.stack)
         if is_level_only(heading) or (under_levels and MANAGEMENT_LEVEL.match(heading)):
             name = self.add_role(self.level_role_name(heading) if is_level_only(heading) else self.management_role_name(heading), block.line)
             self.push_role(block, heading, name)
@@ -356,7 +372,7 @@ class _StructureReader:
                 # "Senior Product Marketing Managers also": text about that role, not a new one
                 owner = self.exact_role(remark.group(1)) or self.exact_role(singular_title(remark.group(1)))
                 self.stack.append(_Frame(block.level, "section", heading, owner, block.line))
-                if re.fullmatch(r"\s*(?:will\s+)?also(?:\s+\w+)?", remark.group(2)):
+                if ALSO_REMARK.fullmatch(remark.group(2)):
                     # "Senior Product Marketing Managers also": what they do beyond the family's duties
                     self.open_section("responsibilities", heading, block.line, owner, "role name + 'also': duties added to the family's", 90.0)
                 else:
@@ -454,7 +470,7 @@ class _StructureReader:
         title itself: the title is a role of the page too, and the family's sections are its own."""
         page = self.page
         title = page.family
-        if not page.roles or not looks_like_role(title) or self.find_role(title) or re.search(r"\b(?:roles|family|families)\b", title, re.I):
+        if not page.roles or not looks_like_role(title) or self.find_role(title) or FAMILY_WORDS.search(title):
             return
         first_role = min(r.line for r in page.roles.values())
         top = {s.kind for s in page.sections if s.owner is None and s.line < first_role and s.items}
@@ -474,7 +490,7 @@ class _StructureReader:
             out.append(s)
             if s.kind != "grade":
                 continue
-            others = [i for i in s.items if i.kind == "item" and not re.search(r"\b(?:grade|level)\b", i.text, re.I)]
+            others = [i for i in s.items if i.kind == "item" and not GRADE_OR_LEVEL_WORD.search(i.text)]
             if len(others) < 2:
                 continue
             s.items = [i for i in s.items if i not in others]

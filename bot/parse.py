@@ -35,9 +35,11 @@ __all__ = [
 DOUBTFUL_SCORE = 100.0
 
 
-def parse_page(path: Path, *, base_url: str = DEFAULT_BASE_URL, display_path: str | None = None) -> tuple[Page | None, list[Problem]]:
-    """Parse one file. Returns the page (None when nothing usable) and the problems found."""
-    source = read_source(path, base_url=base_url, display_path=display_path)
+def parse_page(path: Path, *, base_url: str = DEFAULT_BASE_URL, display_path: str | None = None,
+               raw: bytes | None = None) -> tuple[Page | None, list[Problem]]:
+    """Parse one file (``raw``: its bytes, when the caller already read them). Returns the page
+    (None when nothing usable) and the problems found."""
+    source = read_source(path, base_url=base_url, display_path=display_path, raw=raw)
     if isinstance(source, list):
         return None, source
     page = build_structure(source)
