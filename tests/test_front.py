@@ -436,10 +436,12 @@ def test_start_up_errors_in_the_indexer_are_one_line_and_name_the_path(monkeypat
 def test_a_context_handed_back_before_the_answer_is_stored_before_the_follow_up_reads_it():
     """A worker writes a conversation's new context to its pipe just before it posts the answer, and the
     user may ask the follow-up at once. The collector thread is not started here (it never gets the CPU
-    in time); the front's context read itself must still find the new value, and reading again, with
-    nothing left in the pipe, must not block."""
+    in time); the front's context read itself must still find the new value while that conversation's
+    item is unfinished, and reading again, with nothing left in the pipe, must not block. A read for a
+    conversation with nothing unfinished leaves the pipes to the collector."""
     import multiprocessing
 
+    from bot.slack.front import WorkItem
     from bot.slack.state import ExpiringMap, FrontContexts
     from bot.slack.workers import WorkerPool, _Worker
 
@@ -450,10 +452,14 @@ def test_a_context_handed_back_before_the_answer_is_stored_before_the_follow_up_
     pool.on_context = stored.set
     contexts = FrontContexts(stored, lambda: None)
     contexts.catch_up = pool.catch_up
-    key = ("C0ALLOWED", "U0CONTEXT")
+    key, other = ("C0ALLOWED", "U0CONTEXT"), ("C0ALLOWED", "U0OTHER")
     stored.set(key, "Associate Sales Operations Analyst")
+    item = WorkItem(7, "", {}, {key: "Associate Sales Operations Analyst"}, wants_ack=False, reach={})
+    pool.submit(item)
+
+    sent.send(("contexts", {other: "Manager, Sales Operations"}))
+    assert contexts.get(other) is None and received.poll()  # nothing of that conversation is unfinished
     sent.send(("delivering", 7, {key: "Sr. Sales Operations Analyst"}))
-    sent.send(("contexts", {("C0ALLOWED", "U0OTHER"): "Manager, Sales Operations"}))
     assert contexts.get(key) == "Sr. Sales Operations Analyst"
-    assert stored.get(("C0ALLOWED", "U0OTHER")) == "Manager, Sales Operations"
+    assert stored.get(other) == "Manager, Sales Operations" and not received.poll()
     assert contexts.get(key) == "Sr. Sales Operations Analyst"

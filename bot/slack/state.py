@@ -123,10 +123,10 @@ class FrontContexts:
     def __init__(self, store: ExpiringMap[str], noted: Callable[[], dict[Hashable, str | None] | None]) -> None:
         self.store = store
         self._noted = noted
-        self.catch_up: Callable[[], None] = lambda: None  # the workers' pending hand-backs, stored first
+        self.catch_up: Callable[[Hashable], None] = lambda key: None  # the workers' pending hand-backs, stored first
 
     def get(self, key: Hashable) -> str | None:
-        self.catch_up()
+        self.catch_up(key)
         value = self.store.get(key)
         noted = self._noted()
         if noted is not None:
