@@ -1341,13 +1341,14 @@ def write_serving_snapshot(db_path: Path, stamp: tuple[int, str, int, str], chec
         return False
 
 
-def checkpoint(db_path: Path) -> None:
+def checkpoint(db_path: Path, mode: str = "TRUNCATE") -> None:
     """Fold the -wal into the file when no reader holds it back (SQLite does this when its last
-    connection closes; a read-only connection cannot). Only tidiness: failures are ignored."""
+    connection closes; a read-only connection cannot). Only tidiness: failures (a damaged or busy
+    file) are ignored."""
     try:
         conn = sqlite3.connect(db_path, timeout=5)
         try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute(f"PRAGMA wal_checkpoint({mode})")
         finally:
             conn.close()
     except sqlite3.Error:
@@ -1401,14 +1402,7 @@ def _swap_in(temp: Path, db_path: Path) -> None:
     the old file's last checkpointed version, whole, and moves on at the next generation.
     """
     if safefiles.inspect(db_path, safefiles.INDEX_APPLICATION_ID, "meta", check=False) == safefiles.OURS:
-        try:
-            conn = sqlite3.connect(db_path, timeout=5)
-            try:
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            finally:
-                conn.close()
-        except sqlite3.Error:
-            pass  # damaged or busy: it is being replaced anyway
+        checkpoint(db_path, "PASSIVE")  # damaged or busy: it is being replaced anyway
         for suffix in ("-wal", "-shm", "-journal"):
             try:
                 Path(str(db_path) + suffix).unlink()

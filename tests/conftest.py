@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,14 @@ def quiet_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
 @pytest.fixture(scope="session")
 def quiet_ask(quiet_engine: Engine):
     return quiet_engine.ask
+
+
+@pytest.fixture
+def pages(tmp_path: Path) -> Path:
+    """A private, writable copy of the seeds (test files that need other pages define their own)."""
+    folder = tmp_path / "pages"
+    shutil.copytree(SEEDS, folder)
+    return folder
 
 
 def write_page(folder: Path, name: str, text: str) -> Path:

@@ -8,7 +8,6 @@ change, and two `rolecall serve` replicas with reloading on, whose `/healthz` sh
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -16,22 +15,14 @@ import urllib.request
 import json
 from pathlib import Path
 
-import pytest
 
 from bot.engine import Engine
 from bot.index import IndexStore
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT
 from fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, wait_for_health
 from test_reload import set_grade
 from test_slack_server import SLACK_VARIABLES, free_port
-
-
-@pytest.fixture
-def pages(tmp_path: Path) -> Path:
-    folder = tmp_path / "pages"
-    shutil.copytree(SEEDS, folder)
-    return folder
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -8,7 +8,6 @@ header is intact but whose pages are damaged is noticed (PRAGMA quick_check) and
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from bot import safefiles
 from bot.engine import Engine
 from bot.questionlog import QuestionLog
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT
 
 SALES_OPS = "sales--sales-operations.md"
 
@@ -39,13 +38,6 @@ def one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> s
     for needle in needles:
         assert needle in lines[0], lines[0]
     return lines[0]
-
-
-@pytest.fixture
-def pages(tmp_path: Path) -> Path:
-    folder = tmp_path / "pages"
-    shutil.copytree(SEEDS, folder)
-    return folder
 
 
 def damage(path: Path, pages: tuple[int, ...] = (2, 3, 4)) -> None:

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
 
 from bot.engine import Engine
 from bot.index import IndexStore
 
 from conftest import SEEDS, write_page
 from test_files import damage
-
-
-@pytest.fixture
-def pages(tmp_path: Path) -> Path:
-    """A private, writable copy of the seeds."""
-    folder = tmp_path / "pages"
-    shutil.copytree(SEEDS, folder)
-    return folder
 
 
 def test_seed_counts(engine: Engine):

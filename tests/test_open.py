@@ -7,7 +7,6 @@ from __future__ import annotations
 import gc
 import json
 import marshal
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -25,13 +24,6 @@ from bot.knowledge import Knowledge, snapshot_checksum
 from conftest import ROOT, SEEDS
 
 SALES_OPS = "sales--sales-operations.md"
-
-
-@pytest.fixture
-def pages(tmp_path: Path) -> Path:
-    folder = tmp_path / "pages"
-    shutil.copytree(SEEDS, folder)
-    return folder
 
 
 def questions_about(kb: Knowledge) -> list[str]:

@@ -7,7 +7,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 
 from bot.answer import STATUSES
 from bot.engine import Engine
@@ -16,13 +15,6 @@ from conftest import SEEDS, write_page
 from test_files import damage
 
 SALES_OPS = "sales--sales-operations.md"
-
-
-@pytest.fixture
-def pages(tmp_path: Path) -> Path:
-    folder = tmp_path / "pages"
-    shutil.copytree(SEEDS, folder)
-    return folder
 
 
 def set_grade(pages: Path, grade: int) -> None:
