@@ -112,10 +112,9 @@ def question_vocabulary() -> frozenset[str]:
 @lru_cache(maxsize=4096)
 def is_question_word_typo(word: str) -> bool:
     """"reprots", "responsibilites": a misspelled question word, not an unknown role word."""
-    if len(word) < 5:
-        return False
-    allowed = 1 if len(word) < 8 else 2  # the router's rule for misspelled question words
-    return process.extractOne(word, list(question_vocabulary() | QUERY_FILLER), scorer=DamerauLevenshtein.distance, score_cutoff=allowed) is not None
+    from bot.router import misspelled_word  # the router's rule for misspelled question words
+
+    return misspelled_word(word, list(question_vocabulary() | QUERY_FILLER)) is not None
 
 
 @dataclass(frozen=True)
@@ -611,12 +610,13 @@ class Resolver:
         return found
 
     def asked(self, text: str) -> str:
-        """What the question names, for "I couldn't find ...": its words less the question's own
-        ("how much does it *pay*" names no role), keeping any word a role name uses ("technical")."""
+        """What the question names, for "I couldn't find ...": its words less those resolving read as
+        the question's own ("how much does it *pay*" names no role; "intreview", a misspelled
+        question word, neither), keeping any word a role name uses ("technical")."""
         kept = []
         for word in asked_phrase(text).split():
             parts = tokens(word)
-            if parts and all(t in question_vocabulary() and t not in self.vocab_set for t in parts):
+            if parts and all(self._word(t, word) is None for t in parts):
                 continue
             kept.append(word)
         return " ".join(kept)

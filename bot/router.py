@@ -173,15 +173,37 @@ def vocabulary() -> frozenset[str]:
     return frozenset(w for w in _weights() if w not in SLOTS)
 
 
+AGENT_SUFFIXES = ("er", "ers", "or", "ors", "ist", "ists")  # "designer": who designs, a job noun
+WORD_FORM_ENDINGS = ("", "s", "es", "ed", "ing")
+
+
+def names_the_doer(word: str, match: str) -> bool:
+    """``word`` is the agent noun of the question word ``match`` ("designer" of "designs",
+    "interviewer" of "interviews"): a job noun within two edits of it, never its misspelling."""
+    for suffix in AGENT_SUFFIXES:
+        if word.endswith(suffix):
+            stem = word[:-len(suffix)]
+            if match.startswith(stem) and match[len(stem):] in WORD_FORM_ENDINGS:
+                return True
+    return False
+
+
+def misspelled_word(word: str, candidates: list[str]) -> str | None:
+    """The candidate ``word`` misspells: one edit (a swap counts as one) in five to seven letters
+    ("reprot"), two in longer words ("responsibilites"); None for a word's agent noun ("designer")."""
+    if len(word) < 5:
+        return None
+    allowed = 1 if len(word) < 8 else 2
+    match = process.extractOne(word, candidates, scorer=DamerauLevenshtein.distance, score_cutoff=allowed)
+    return None if match is None or names_the_doer(word, match[0]) else match[0]
+
+
 @lru_cache(maxsize=4096)
 def _corrected(word: str) -> str:
-    """A question word as the phrase word it misspells: one edit (a swap counts as one) in five to
-    seven letters ("reprot"), two in longer words ("responsibilites")."""
-    if len(word) < 5 or word in _weights():
+    """A question word as the phrase word it misspells (:func:`misspelled_word`)."""
+    if word in _weights():
         return word
-    allowed = 1 if len(word) < 8 else 2
-    match = process.extractOne(word, list(vocabulary()), scorer=DamerauLevenshtein.distance, score_cutoff=allowed)
-    return match[0] if match else word
+    return misspelled_word(word, list(vocabulary())) or word
 
 
 def correct_words(words: tuple[str, ...], keep: frozenset[str] = frozenset()) -> tuple[str, ...]:

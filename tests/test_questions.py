@@ -333,6 +333,22 @@ def test_unknown_role_is_not_found_and_never_guessed(ask):
     assert answer.roles == []
 
 
+def test_a_misspelled_question_word_is_not_echoed_as_part_of_the_missing_role(ask):
+    """The echo says what the question names, as resolving read it: "intreview" is the question's own
+    word misspelled, not a word of the role that is missing."""
+    answer = ask("intreview process for the security analyst")
+    assert (answer.intent, answer.status) == ("interview_steps", "not_found")
+    assert answer.text.startswith("I couldn't find a role matching “security analyst” in the handbook.")
+
+
+def test_a_job_noun_is_not_taken_for_a_misspelled_question_word(ask):
+    """"designer" is two edits from the search phrase's "designs", but it names who designs: a role
+    the seeds do not have, so the question about its requirements is not found, never searched."""
+    answer = ask("reqs for a product designer")
+    assert (answer.intent, answer.status) == ("requirements", "not_found")
+    assert answer.text.startswith("I couldn't find a role matching “product designer” in the handbook.")
+
+
 def test_echoed_text_cannot_ping_the_channel(ask):
     answer = ask("who does the @here <!channel> happiness wizard report to?")
     assert answer.status == "not_found"
