@@ -189,19 +189,21 @@ class Engine:
             kb = Knowledge(self.db_path, previous=previous if identity == self._served else None)
         self.kb = kb
         self._served = identity
-        info = kb.meta()
-        self.generation = int(info.get("generation") or 0)
-        self.pages_digest = info.get("pages_digest") or ""
-        recorded = recorded_metrics()
-        if recorded is not None:
-            recorded.set_gauge("rolecall_index_generation", self.generation, {"process": recorded.process_name()})
-        self._warm(kb)
-        if not self.readonly and not kb.snapshot_current:
-            self._store_snapshot(kb)
-        if self._catalog is not None:  # a surface uses it: build the new version's now, off the question path
-            self.catalog()
-        if previous is not None:
-            previous.retire()
+        try:
+            info = kb.meta()
+            self.generation = int(info.get("generation") or 0)
+            self.pages_digest = info.get("pages_digest") or ""
+            recorded = recorded_metrics()
+            if recorded is not None:
+                recorded.set_gauge("rolecall_index_generation", self.generation, {"process": recorded.process_name()})
+            self._warm(kb)
+            if not self.readonly and not kb.snapshot_current:
+                self._store_snapshot(kb)
+            if self._catalog is not None:  # a surface uses it: build the new version's now, off the question path
+                self.catalog()
+        finally:  # whatever failed above, the old version is no longer served: its snapshot must not pin the -wal
+            if previous is not None:
+                previous.retire()
 
     def _store_snapshot(self, kb: Knowledge) -> None:
         """Store the serving snapshot of the version just opened, in a daemon thread (off the path

@@ -93,11 +93,6 @@ def page_file_names(seeds_dir: Path) -> list[str]:
     return sorted(found, key=lambda p: p.split(os.sep))  # the order of sorted Paths (by parts)
 
 
-def page_files(seeds_dir: Path) -> list[Path]:
-    """:func:`page_file_names` as paths."""
-    return [Path(p) for p in page_file_names(seeds_dir)]
-
-
 def file_stamp(path: Path | str) -> str:
     """Size and modification time: a file with the same stamp has not been written since."""
     try:
@@ -800,10 +795,6 @@ class IndexStore:
         written = rows.page_ids
         rows.clear()
         return written
-
-    def _display(self, path: Path | str) -> str:
-        """Paths as people know them: relative to the pages folder."""
-        return display_path(str(path), str(self.seeds_dir))
 
     def _delete_file(self, shown: str) -> None:
         conn = self.conn

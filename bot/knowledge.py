@@ -585,12 +585,15 @@ def open_snapshot(db_path: Path) -> sqlite3.Connection:
     nobody can update the file either, and it is opened as immutable.
     """
     uri = Path(db_path).resolve().as_uri()
+    conn: sqlite3.Connection | None = None
     try:
         conn = sqlite3.connect(uri + "?mode=ro", uri=True, check_same_thread=False, isolation_level=None, timeout=30)
         conn.execute("BEGIN")
         conn.execute("select count(*) from meta").fetchone()  # the snapshot starts here
         return conn
     except sqlite3.OperationalError:
+        if conn is not None:
+            conn.close()
         if os.access(Path(db_path).parent, os.W_OK):
             raise
     conn = sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, check_same_thread=False, isolation_level=None)

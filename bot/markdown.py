@@ -242,7 +242,6 @@ class _Flattener:
         self.base_url, self.page_url, self.lines = base_url, page_url, lines
         self.blocks: list[Block | list] = []
         self.lists: list[list[int | bool]] = []  # [ordered, next number] per open list
-        self.items: list[list] = []  # the open list items, innermost last
 
     def result(self) -> list[Block]:
         """The blocks, items made Blocks, items that got no text left out."""
@@ -295,7 +294,6 @@ class _Flattener:
             current[1] = number + 1
         item = [self.lines.line(node), max(len(self.lists) - 1, 0), number, ""]
         self.blocks.append(item)
-        self.items.append(item)
         for child in node.children:
             if child.name == "text":  # a tight list's paragraph: markdown-it.rs leaves out the node
                 text = render_inline(child.meta.get("content", ""), self.base_url, self.page_url, True)
@@ -308,5 +306,4 @@ class _Flattener:
                     item[3] = text
             else:
                 self.visit((child,))
-        self.items.pop()
 

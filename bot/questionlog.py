@@ -56,6 +56,7 @@ DEFAULT_FLUSH_MS = 50
 MAX_FLUSH_MS = 10_000
 ID_BLOCK = 64  # ids a process reserves at once: one small write transaction per 64 questions, in the writer
 WAKE_ROWS = 500  # this many queued rows are written without waiting out the flush interval
+GIVE_UP_AFTER = 3  # rows refused one after another before the writer gives up on the rest of a failed batch
 
 INSERT_QUESTION = (
     "insert into questions (id, asked_at, surface, user_hash, question, normalized, intent, status, roles, latency_ms, scores)"
@@ -380,10 +381,31 @@ class BaseQuestionLog:
                     self._insert_rows(db, [self._row_of(item) for item in items])
                     self._prune_if_due(db, time.time())
         except Exception:  # sqlite3.Error, psycopg.Error (PostgreSQL away): the answers were given already
-            logger.exception("could not write %d question-log row(s); those questions are not logged", len(items))
+            logger.warning("could not write %d question-log row(s) in one batch; writing them one by one", len(items),
+                           exc_info=True)
+            self._write_one_by_one(items)
         finally:
             with self._queue:
                 self._in_flight -= len(items)
+
+    def _write_one_by_one(self, items: list[_Queued]) -> None:
+        """After a failed batch: each row in its own transaction, so a row the database refuses (or a
+        moment it was away) loses that row, as when every row was written on its own, not the batch.
+        Stops after ``GIVE_UP_AFTER`` failures in a row: a database that stays away must not hold the
+        writer for a connect timeout per row."""
+        failures = 0
+        for done, item in enumerate(items):
+            try:
+                with self._batch() as db:
+                    self._insert_rows(db, [self._row_of(item)])
+                failures = 0
+            except Exception:
+                failures += 1
+                logger.exception("could not write a question-log row; that question is not logged")
+                if failures >= GIVE_UP_AFTER:
+                    logger.error("the question log refused %d rows in a row; %d more question(s) are not logged",
+                                 failures, len(items) - done - 1)
+                    return
 
     def _ensure_writer(self) -> None:
         """Start the background writer on first use (again in a forked child, which has no threads)."""

@@ -463,3 +463,14 @@ def test_a_context_handed_back_before_the_answer_is_stored_before_the_follow_up_
     assert contexts.get(key) == "Sr. Sales Operations Analyst"
     assert stored.get(other) == "Manager, Sales Operations" and not received.poll()
     assert contexts.get(key) == "Sr. Sales Operations Analyst"
+
+    pool.workers[0].flights.pop(7)
+    pool._finished(item)  # answered: that conversation has nothing unfinished any more
+    assert pool._readers == {}
+    again = WorkItem(8, "", {}, {key: "Sr. Sales Operations Analyst"}, wants_ack=False, reach={})
+    pool.submit(again)
+    pool._lost(pool.workers[0].flights.pop(8))  # its worker died before answering: handed on, counted once
+    assert pool._readers == {key: 1} and again.attempt == 2
+    pool.workers[0].flights.pop(8)
+    pool._finished(again)
+    assert pool._readers == {}

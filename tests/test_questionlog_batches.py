@@ -167,3 +167,17 @@ def test_a_read_through_one_log_sees_what_another_log_of_the_process_queued(tmp_
     assert rows_in(path) == []
     assert second.count() == 1 and rows_in(path) == [(asked.log_id, "api", "what's the weather like?")]
     assert second.feedback(asked.log_id, helpful=True, user="U2", question=asked.question) is True
+
+
+def test_a_row_the_database_refuses_loses_that_row_not_its_batch(slow_engine: Engine, tmp_path: Path):
+    """A batch that fails is written again row by row: the one row refused (here its id was taken
+    meanwhile by another program's row) is the only one lost, as when every row was its own write."""
+    path = tmp_path / "questions.sqlite"
+    asked = [slow_engine.ask(q) for q in ("what's grade 7?", "who does the BDR report to?", "list roles")]
+    taken = asked[1].log_id
+    with sqlite3.connect(path) as db:
+        db.execute("insert into questions (id, asked_at, surface, question, normalized, intent, status, roles, latency_ms) "
+                   "values (?, 0, 'other', 'not ours', 'not ours', 'unknown', 'unknown', '[]', 0)", (taken,))
+    slow_engine.log.flush()
+    assert rows_in(path) == [(asked[0].log_id, "api", "what's grade 7?"), (taken, "other", "not ours"),
+                             (asked[2].log_id, "api", "list roles")]

@@ -37,6 +37,17 @@ def test_the_watcher_picks_up_a_changed_page_without_a_restart(pages: Path, tmp_
         engine.stop_watching()
 
 
+def test_a_reload_that_changes_no_name_keeps_the_vocabulary_object_routing_remembers_shapes_by(pages: Path, tmp_path: Path):
+    """Routing remembers question shapes keyed on the resolver's vocabulary: an equal but new set
+    after each reload would be compared word by word on every remembered shape."""
+    engine = Engine(pages, tmp_path / "index.sqlite")
+    before = engine.kb.resolver
+    set_grade(pages, 9)
+    engine.refresh()
+    assert engine.kb.resolver is not before and engine.kb.resolver.vocab_set is before.vocab_set
+    assert "is grade 9." in engine.ask("grade of the manager, sales ops").text
+
+
 def test_added_and_removed_pages_are_picked_up(pages: Path, tmp_path: Path):
     engine = Engine(pages, tmp_path / "index.sqlite")
     write_page(pages, "people--recruiter.md", "---\ntitle: Recruiter\n---\n\nThe Recruiter is a grade 6.\n")

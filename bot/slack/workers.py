@@ -258,11 +258,6 @@ def _before_slack_call(delivers: bool) -> None:
         _posting_link.call(lambda r: r.set(posting_key(item.stream_id), "1", ex=POSTING_TTL), lambda: None)
 
 
-def _mark_delivering() -> None:
-    """Before the first post of an item (see :func:`_before_slack_call`)."""
-    _before_slack_call(True)
-
-
 def _send_context(key: Any, value: str) -> None:
     """A listener set a conversation's context: the front gets it before the item's next Slack call
     (:func:`_before_slack_call`), so before the answer is posted, and the user's next question (which
@@ -377,7 +372,7 @@ def build_worker_app(engine: Any, config: SlackConfig) -> Any:
             return run
 
         def post_response(self, response_url: Any, payload: Any) -> str:
-            _mark_delivering()
+            _before_slack_call(True)  # before the first post of an item
             return super().post_response(response_url, payload)
 
     app = App(
@@ -1017,7 +1012,8 @@ class WorkerPool:
             metrics.REDELIVERED.inc()
             logger.warning("Work item %d: its worker died before answering; given to another worker (attempt %d)",
                            item.id, item.attempt)
-            self.submit(item, flight.future)
+            with self.lock:  # not submit(): the item is still the pool's, its readers counted once
+                self._place(_Flight(item, flight.future))
             return
         self._settle(flight)
         self._finished(item)
