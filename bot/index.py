@@ -1277,19 +1277,35 @@ def _restamp(db_path: Path, touched: dict[str, tuple[str, str]]) -> None:
     changed in between (another writer) keeps its stamp, and a failure (read-only folder, full
     disk) only means hashing again next time.
     """
+    def restamp(conn: sqlite3.Connection) -> bool:
+        conn.executemany("update files set stamp = ? where path = ? and sha256 = ?",
+                         [(stamp, shown, sha) for shown, (stamp, sha) in touched.items()])
+        return True
+
+    _optional_write(db_path, restamp, f"record the stamps of {len(touched)} touched page(s)")
+
+
+def _optional_write(db_path: Path, write: Callable[[sqlite3.Connection], bool], what: str) -> bool:
+    """Run ``write`` in one transaction of the index, under the writer lock, for a write that is
+    only an optimisation (new stamps, a serving snapshot): as the sync writes (IndexStore), no
+    fsync per commit and the -wal cut back after a checkpoint, since what a power cut loses is only
+    written again; any failure (busy lock, read-only folder, full disk) is logged at debug level and
+    gives False, as does ``write`` returning False (it found nothing to do)."""
     if not os.access(db_path.parent, os.W_OK):
-        return
+        return False
     try:
         with safefiles.WriterLock(db_path, timeout=5.0):
             conn = sqlite3.connect(db_path, timeout=5)
             try:
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
                 with conn:
-                    conn.executemany("update files set stamp = ? where path = ? and sha256 = ?",
-                                     [(stamp, shown, sha) for shown, (stamp, sha) in touched.items()])
+                    return write(conn)
             finally:
                 conn.close()
     except (OSError, sqlite3.Error, safefiles.FileSafetyError) as error:
-        logging.getLogger(__name__).debug("could not record the stamps of %d touched page(s): %s", len(touched), error)
+        logging.getLogger(__name__).debug("could not %s in %s: %s", what, db_path, error)
+        return False
 
 
 SERVING_TABLE = """create table if not exists serving (generation integer, pages_digest text, format integer,
@@ -1307,29 +1323,17 @@ def write_serving_snapshot(db_path: Path, stamp: tuple[int, str, int, str], chec
     and the next writer to open the index tries again. True when it was written.
     """
     generation, digest = stamp[0], stamp[1]
-    if not os.access(db_path.parent, os.W_OK):
-        return False
-    try:
-        with safefiles.WriterLock(db_path, timeout=5.0):
-            conn = sqlite3.connect(db_path, timeout=5)
-            try:
-                # as the sync writes (IndexStore): no fsync per commit, and the -wal cut back after a
-                # checkpoint; a snapshot lost to a power cut is only written again
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
-                with conn:
-                    meta = dict(conn.execute("select key, value from meta where key in ('generation', 'pages_digest')"))
-                    if int(meta.get("generation") or 0) != generation or (meta.get("pages_digest") or "") != digest:
-                        return False
-                    conn.execute(SERVING_TABLE)
-                    conn.execute("delete from serving")
-                    conn.execute("insert into serving values (?, ?, ?, ?, ?, ?)", (*stamp, checksum, data))
-                return True
-            finally:
-                conn.close()
-    except (OSError, sqlite3.Error, safefiles.FileSafetyError) as error:
-        logging.getLogger(__name__).debug("could not store the serving snapshot of %s: %s", db_path, error)
-        return False
+
+    def store(conn: sqlite3.Connection) -> bool:
+        meta = dict(conn.execute("select key, value from meta where key in ('generation', 'pages_digest')"))
+        if int(meta.get("generation") or 0) != generation or (meta.get("pages_digest") or "") != digest:
+            return False
+        conn.execute(SERVING_TABLE)
+        conn.execute("delete from serving")
+        conn.execute("insert into serving values (?, ?, ?, ?, ?, ?)", (*stamp, checksum, data))
+        return True
+
+    return _optional_write(db_path, store, "store the serving snapshot")
 
 
 def checkpoint(db_path: Path, mode: str = "TRUNCATE") -> None:

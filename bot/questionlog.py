@@ -264,6 +264,7 @@ class BaseQuestionLog:
         self._queued_at = 0.0  # monotonic time the oldest queued row arrived
         self._in_flight = 0  # rows taken by a write that has not finished yet
         self._closing = False
+        self._closed = False  # close() ran: new rows are refused, loudly, rather than queued for nobody
         self._writer: threading.Thread | None = None
         self._writer_pid = 0
         _OPEN_LOGS.add(self)
@@ -301,6 +302,7 @@ class BaseQuestionLog:
         """Store one question and its answer now (committed when this returns); returns the row
         id feedback refers to. For answers that leave for a person at once (Slack): a click on
         any replica must find the row. Errors reach the caller."""
+        self._refuse_if_closed()
         item = self._queued_item(answer, surface, user, latency_ms)
         with self._write() as db:
             self._insert_rows(db, [self._row_of(item)])
@@ -314,6 +316,7 @@ class BaseQuestionLog:
         one transaction), or earlier when the log is read, closed, or the process exits. A
         process killed meanwhile loses the rows still queued; nothing else is lost.
         """
+        self._refuse_if_closed()
         item = self._queued_item(answer, surface, user, latency_ms)
         with self._queue:
             if not self._queued:
@@ -323,6 +326,12 @@ class BaseQuestionLog:
                 self._queue.notify_all()
         self._ensure_writer()
         return item.row_id
+
+    def _refuse_if_closed(self) -> None:
+        """A row offered after :meth:`close` (an answer finishing while the process stops) would wait
+        for a writer that has gone, and be lost without a word: refuse it, so the caller logs it."""
+        if self._closed:
+            raise QuestionLogError("the question log is closed; this question is not logged")
 
     def flush(self) -> None:
         """Write every queued row now; returns once they (and any write already under way) are committed."""
@@ -439,6 +448,7 @@ class BaseQuestionLog:
         """Write what is queued, stop the writer and close the connection."""
         with self._queue:
             self._closing = True
+            self._closed = True
             self._queue.notify_all()
         writer = self._writer
         if writer is not None and self._writer_pid == os.getpid() and writer is not threading.current_thread():

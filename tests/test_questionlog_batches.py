@@ -181,3 +181,18 @@ def test_a_row_the_database_refuses_loses_that_row_not_its_batch(slow_engine: En
     slow_engine.log.flush()
     assert rows_in(path) == [(asked[0].log_id, "api", "what's grade 7?"), (taken, "other", "not ours"),
                              (asked[2].log_id, "api", "list roles")]
+
+
+def test_an_answer_after_the_log_closed_is_given_and_its_loss_is_logged(slow_engine: Engine, tmp_path: Path, caplog):
+    """An answer finishing while the process stops: the writer has gone, so the row is refused
+    loudly (the engine logs it) instead of being queued for nobody."""
+    path = tmp_path / "questions.sqlite"
+    before = slow_engine.ask("what's grade 7?")
+    slow_engine.log.close()
+    with caplog.at_level("ERROR", logger="bot.engine"):
+        after = slow_engine.ask("what's grade 9?")
+        late = slow_engine.ask("what's grade 8?", surface="slack:command", user="U1")
+    assert after.status == "answered" and "grade 9" in after.text and after.log_id is None and late.log_id is None
+    assert rows_in(path) == [(before.log_id, "api", "what's grade 7?")]
+    assert sum("could not log a question" in r.getMessage() for r in caplog.records) == 2
+    assert "the question log is closed" in caplog.text
