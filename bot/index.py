@@ -649,7 +649,6 @@ class IndexStore:
         if self.building:
             conn.execute("PRAGMA journal_mode=OFF")
             conn.execute("PRAGMA synchronous=OFF")
-            conn.execute(f"PRAGMA cache_size=-{BUILD_CACHE_KIB}")
         else:
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
@@ -1126,11 +1125,6 @@ create index problems_ref on problems (ref);
 
 # --- the index file: ownership, one writer at a time, updates in place ------------------
 
-# A fresh build's page cache (KiB; SQLite's default is 2 MiB). The build inserts into 31 secondary
-# indexes at once: with the default, index pages were written out and read back all through the
-# build (kernel time, not instructions); with this the whole 3,000-family file (~130 MB) mostly
-# stays in memory until the commit. Only the building process holds it, and only while it builds.
-BUILD_CACHE_KIB = 64 * 1024
 INDEX_FORMAT = 2  # PRAGMA user_version of an index file; 2: WAL, compact items, contentless FTS
 TEMP_TAG = "building"
 WAL_SIZE_LIMIT = 16 * 1024 * 1024  # the -wal file is cut back to this after a checkpoint
