@@ -1217,15 +1217,9 @@ class _Checks:
 
 
 def check_file(db_path: Path) -> bool:
-    """``PRAGMA quick_check`` of the file as it is now (a read transaction: writers go on)."""
-    try:
-        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        try:
-            return conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return False
+    """``PRAGMA quick_check`` of the file as it is now, uncached (:func:`bot.safefiles.check_now`):
+    the background check of a large file in service must read it again each time."""
+    return safefiles.check_now(db_path)
 
 
 CHECKS = _Checks()
