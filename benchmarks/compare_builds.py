@@ -81,11 +81,11 @@ def differences(old: dict, new: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--old", type=Path, required=True, help="source tree of the old code (holds bot/)")
-    parser.add_argument("--new", type=Path, default=Path("."), help="source tree of the new code")
+    parser.add_argument("--new", type=Path, default=Path(".").resolve(), help="source tree of the new code")
     parser.add_argument("--pages", type=Path, required=True, action="append", help="a folder of pages (repeatable)")
     args = parser.parse_args(argv)
     failed = False
-    for pages in args.pages:
+    for pages in (p.resolve() for p in args.pages):  # each build runs in its own tree's folder
         old, new = dump(args.old, pages), dump(args.new, pages)
         diff = differences(old, new)
         rows = sum(len(v) for k, v in new.items() if k != "fts")

@@ -113,14 +113,15 @@ def test_a_fresh_build_pauses_the_collector_only_while_it_writes_and_always_turn
     assert gc.isenabled()  # a build that failed half way leaves the collector on too
 
 
-def test_compare_builds_finds_a_changed_row_and_no_difference_between_equal_trees(tmp_path: Path):
+def test_compare_builds_finds_a_changed_row_and_no_difference_between_equal_trees(tmp_path: Path, monkeypatch):
     from benchmarks import compare_builds
 
     root = Path(__file__).resolve().parent.parent
     pages = root / "seeds"
-    assert compare_builds.main(["--old", str(root), "--new", str(root), "--pages", str(pages)]) == 0
-    changed = tmp_path / "changed"
+    changed = tmp_path / "changed"  # a copy of the code alone, no pages beside it
     shutil.copytree(root / "bot", changed / "bot", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.chdir(root)  # a relative pages folder is this folder's, for both trees' builds
+    assert compare_builds.main(["--old", str(changed), "--new", str(root), "--pages", "seeds"]) == 0
     source = (changed / "bot" / "index.py").read_text(encoding="utf-8")
     broken = source.replace("return first.strip().lower(), key", "return first.strip(), key")
     assert broken != source
