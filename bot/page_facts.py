@@ -93,14 +93,13 @@ DUTY_VERBS = re.compile(r"^\s*(?:prepare|create|build|provide|deliver|present|pr
 
 
 LEADING_ARTICLE = re.compile(r"^\s*(?:the|our|a|an)\s+", re.I)
-TRAILING_ROLE_WORD = re.compile(r"\s+(role|position)$", re.I)
+TRAILING_ROLE_WORD = re.compile(r"\s+(?:role|position)$", re.I)
 # compiled once, not looked up in re's cache on every call (the facts of every sentence of every page)
 GRADE_LINK_WORDS = re.compile(r"grade|compensation|level", re.I)
 ALSO_WORD = re.compile(r"\balso\b")
 GRADE_NUMBER = re.compile(r"\d{1,2}(?:\.\d)?")
 UNREAD_GRADE_SENTENCE = re.compile(r"\b(?:is|are)\s+(?:a|an)\s+(?:job\s+)?\[?\s*grade\b", re.I)
 SUBJECT_PARTS = re.compile(r"\s+(?:&|and)\s+|\s*,\s+(?=the\b)")
-TRAILING_ROLE_NOUN = re.compile(r"\s+(?:role|position)$", re.I)
 GRADE_CELL_ROW = re.compile(r"\|\s*\d{1,2}(?:\.\d)?\s*(?:\||$)")
 GRADE_CELL = re.compile(r"(?:grade|level)?\s*\d{1,2}(?:\.\d)?", re.I)
 DIGIT = re.compile(r"\d")
@@ -110,7 +109,6 @@ DUTY_SUBJECT = re.compile(r"\b(?:prepare|create|build|provide|deliver|present|pr
 AND_WITH = re.compile(r"^and\b.*?\bwith\s+", re.I)
 LEADING_TARGET_ARTICLE = re.compile(r"^(?:the|our|a|an|either|one of)\s+(?:(?:to|the|a|an)\s+)?", re.I)
 LINK_LIST = re.compile(r"(\x01\d+\x02)((?:\s*,\s*(?:(?:the|a|an)\s+)?\x01\d+\x02)*(?:\s*,?\s*(?:or|and)\s+(?:(?:the|a|an)\s+)?\x01\d+\x02)?)(?:[\s,;:].*)?", re.S)
-STANDIN_INDEX = re.compile(r"\x01(\d+)\x02")
 LEAD_IN_WORDS = re.compile(r"^(?:(?:regional|respective|appropriate|local|relevant|global|functional|assigned)\s+){1,2}(?=[A-Z])")
 NEXT_TARGET = re.compile(r"\s+(?:and|or)\s+(?=(?:the|a|an|our)\s)")
 ANY_LETTER = re.compile(r"[A-Za-z]")
@@ -134,11 +132,29 @@ def unbracket(text: str) -> str:
     return BRACKETS.sub(r"\1", text) if "[" in text else text
 
 
-def may_hold_grade(text: str) -> bool:
-    """MAY_HOLD_GRADE, after a plain substring test that every text it can match passes: the
-    pattern is case-insensitive with three branches, slow to scan across a long paragraph."""
-    lowered = text.lower()
-    return ("grade" in lowered or "level" in lowered or "[" in text) and MAY_HOLD_GRADE.search(text) is not None
+def may_hold_grade(text: str, lowered: str) -> bool:
+    """MAY_HOLD_GRADE (``lowered`` is ``text.lower()``) with plain substring tests first: the
+    pattern is case-insensitive with three branches, slow to scan across a long paragraph. Its
+    first branch is the bare word "grade", which is in the lowered text exactly when the pattern
+    finds it (no other character folds to those letters); the others need "level" or "[". """
+    if "grade" in lowered:
+        return True
+    return ("level" in lowered or "[" in text) and MAY_HOLD_GRADE.search(text) is not None
+
+
+def may_report(lowered: str) -> bool:
+    """Whether a text can hold a reporting line at all: both sentence patterns need one of these words."""
+    return "report" in lowered or "dotted" in lowered
+
+
+def extends_head(text: str) -> str:
+    """The start of a text as the "Extends" tests read it: lowered, leading spaces off."""
+    return text[:12].lower().lstrip()
+
+
+def may_extend(head: str, lowered: str) -> bool:
+    """Whether a text can be any kind of "Extends" (every pattern of read_extends needs one of these)."""
+    return head.startswith(("extend", "all ")) or "same" in lowered or " extend" in lowered
 
 
 def grade_text(text: str) -> str:
@@ -158,16 +174,17 @@ def read_facts(page: Page) -> None:
     reader = _FactReader(page)
     for section in page.sections:
         for item in section.items:
-            # each reader first tests its item for words it cannot do without and returns at once
-            # when they are missing; the same tests here, on one lowercased text, skip the calls
+            # the words each reader cannot do without, tested here once on one lowered text: most
+            # items are none of the three kinds, and the readers are only called with candidates
             text = item.text
             lowered = text.lower()
-            if "grade" in lowered or "level" in lowered or "[" in text:
+            if may_hold_grade(text, lowered):
                 reader.read_grades(section, item)
-            if "report" in lowered or "dotted" in lowered:
-                reader.read_reports(section, item)
-            if "same" in lowered or " extend" in lowered or text[:12].lower().lstrip().startswith(("extend", "all ")):
-                reader.read_extends(section, item)
+            if may_report(lowered):
+                reader.read_reports(section, item, lowered)
+            head = extends_head(text)
+            if may_extend(head, lowered):
+                reader.read_extends(section, item, head)
     reader.apply_family_reports()
     specialties_extend_the_family(page)
 
@@ -225,8 +242,7 @@ class _FactReader:
     # --- grades ----------------------------------------------------------------
 
     def read_grades(self, section: Section, item: Item) -> None:
-        if not may_hold_grade(item.text):
-            return  # cheap test first: the sentence patterns are costly on long paragraphs
+        """The grades an item states (called for items :func:`may_hold_grade` passes)."""
         if item.kind == "row":
             self.read_grade_row(item)
             return
@@ -279,7 +295,7 @@ class _FactReader:
         other name for that role, worth resolving ("recruiting lead grade"), unless it names another
         role or is only a level or the family."""
         name = LEADING_ARTICLE.sub("", unbracket(subject))
-        name = TRAILING_ROLE_NOUN.sub("", name.strip(" ,{}"))
+        name = TRAILING_ROLE_WORD.sub("", name.strip(" ,{}"))
         if (not looks_like_role(name) or SELF_SUBJECTS.match(name) or is_level_only(name) or len(name.split()) < 2
                 or norm(name) in {norm(self.page.family), norm(self.page.title)} or self.roles.loose_role(name) not in (None, role)):
             return
@@ -331,10 +347,9 @@ class _FactReader:
 
     # --- reports-to --------------------------------------------------------------
 
-    def read_reports(self, section: Section, item: Item) -> None:
-        lowered = item.text.lower()
-        if "report" not in lowered and "dotted" not in lowered:
-            return
+    def read_reports(self, section: Section, item: Item, lowered: str) -> None:
+        """The reporting lines an item states (called for items :func:`may_report` passes;
+        ``lowered`` is its text lowered)."""
         text, links = shield(item.text)
         matches = list(REPORTS_SENTENCE.finditer(text)) if "report" in lowered else []
         if "dotted" in lowered:  # the pattern scans every position: only where it can match
@@ -388,7 +403,7 @@ class _FactReader:
         link_list = LINK_LIST.fullmatch(obj)
         if link_list:
             found = []
-            for index in STANDIN_INDEX.findall(link_list.group(1) + link_list.group(2)):
+            for index in LINK_STANDIN.findall(link_list.group(1) + link_list.group(2)):
                 label_url = LINK_MD.match(links[int(index)])
                 if label_url:
                     label, url = label_url.group(1), label_url.group(2)
@@ -438,11 +453,9 @@ class _FactReader:
 
     # --- extends -----------------------------------------------------------------
 
-    def read_extends(self, section: Section, item: Item) -> None:
-        head = item.text[:12].lower().lstrip()
-        lowered = item.text.lower()
-        if not head.startswith(("extend", "all ")) and "same" not in lowered and " extend" not in lowered:
-            return  # cheap test first: most items are no kind of "Extends"
+    def read_extends(self, section: Section, item: Item, head: str) -> None:
+        """The "Extends" an item states (called for items :func:`may_extend` passes; ``head`` is
+        :func:`extends_head` of its text)."""
         text = unlink(item.text)
         sentence = EXTENDS_SENTENCE.match(text) or ALL_OF_ROLE.match(text)
         if sentence and item.depth <= 1:
@@ -460,7 +473,7 @@ class _FactReader:
             kind = "requirements" if same.group("k").lower().startswith("req") else "responsibilities"
             self.page.extends.append(ExtendsFact(section.owner, section.kind, self.near_miss(target), kind, item.line, item.text))
             return
-        if not item.text[:12].lower().lstrip().startswith("extend"):
+        if not head.startswith("extend"):
             return
         match = EXTENDS_ITEM.match(text)
         if not match or item.depth > 1:

@@ -114,6 +114,12 @@ _BY_START: dict[str, list[tuple[str, str, bool, int, int]]] = {}
 for _entry in VOCABULARY:
     _BY_START.setdefault(_entry[0][:2], []).append((*_entry, _entry[0].count(" "), len(_entry[0])))  # a typo rarely hits the first two letters
 _LENGTHS = {start: (min(e[4] for e in entries), max(e[4] for e in entries)) for start, entries in _BY_START.items()}
+# ... and, for each length a run of words can have, only the phrases within 3 characters of it (in
+# the vocabulary's order): a run scores only against those (see _score), so the others are never tried
+_NEAR_LENGTH: dict[str, dict[int, list[tuple[str, str, bool, int, int]]]] = {
+    start: {n: [e for e in entries if abs(e[4] - n) <= 3] for n in range(_LENGTHS[start][0] - 3, _LENGTHS[start][1] + 4)}
+    for start, entries in _BY_START.items()
+}
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,13 @@ def _folded(text: str) -> str:
     return SPACES_OR_HYPHENS.sub(" ", fold(text).replace("’", "'")).strip(" .:&")
 
 
+def _unless_only_brackets(rest: str) -> str:
+    """``ONLY_BRACKETS.sub("", rest)``: the pattern is anchored at both ends, so it either matches
+    the whole text (which becomes "") or nothing; one match at the start, where ``sub`` tried
+    every position of every heading's tail."""
+    return "" if ONLY_BRACKETS.match(rest) else rest
+
+
 def _score(candidate: str, phrase: str) -> float:
     """Exact for short words (a typo of "kpi" is another word); rapidfuzz ratio otherwise."""
     if candidate == phrase:
@@ -150,7 +163,7 @@ def classify_heading(heading: str) -> HeadingKind | None:
     """The section kind a heading opens, or None when it names no section (a role, a topic)."""
     text = heading.strip()
     for kind, pattern in RULES:
-        if pattern.search(text):
+        if pattern.match(text):  # every branch is anchored at the start (^, no MULTILINE): search tried every position
             return HeadingKind(kind, "", 100.0, f"rule: sentence heading ({kind})")
     words = [(m.start(), m.end(), _folded(m.group(0))) for m in WORD.finditer(text)]
     words = [w for w in words if w[2]]
@@ -158,10 +171,10 @@ def classify_heading(heading: str) -> HeadingKind | None:
     for i in range(len(words)):
         # every run from word i starts with that word's first two letters (a one-letter word gives
         # "x" or "x ", never a phrase's start): when no phrase starts so, no run from i can match
-        starts = _BY_START.get(words[i][2][:2])
-        if starts is None:
+        near = _NEAR_LENGTH.get(words[i][2][:2])
+        if near is None:
             continue
-        shortest, longest = _LENGTHS[words[i][2][:2]]
+        longest = _LENGTHS[words[i][2][:2]][1]
         length = -1
         for j in range(i + 1, min(len(words), i + MAX_RUN) + 1):
             # a run scores only when its length is within 3 of a phrase's (see _score); runs from i
@@ -169,20 +182,21 @@ def classify_heading(heading: str) -> HeadingKind | None:
             length += len(words[j - 1][2]) + 1
             if length > longest + 3:
                 break
-            if length < shortest - 3:
+            starts = near.get(length)
+            if not starts:
                 continue
             candidate = " ".join(w[2] for w in words[i:j])
             spaces = candidate.count(" ")
             for phrase, kind, whole, phrase_spaces, phrase_length in starts:
                 if abs(phrase_spaces - spaces) > 1:
                     continue
-                if candidate != phrase and (phrase_length <= 6 or abs(length - phrase_length) > 3):
+                if candidate != phrase and phrase_length <= 6:
                     continue  # _score would give 0: skip the call (the same run, first letters, by construction)
                 score = _score(candidate, phrase)
                 if score < FUZZY_FLOOR:
                     continue
                 prefix = text[: words[i][0]].strip(" -–:,(")
-                rest = ONLY_BRACKETS.sub("", text[words[j - 1][1]:]).strip(" -–:,.)")
+                rest = _unless_only_brackets(text[words[j - 1][1]:]).strip(" -–:,.)")
                 found = _accept(kind, whole, prefix, rest, text[words[i][0]:words[j - 1][1]], phrase, score)
                 if found is None:
                     continue

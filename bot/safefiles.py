@@ -59,8 +59,21 @@ def _identity(path: Path) -> tuple[str, int, int, int, int]:
     return (str(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
+def check_now(path: Path) -> bool:
+    """``PRAGMA quick_check`` of the file as it is now, on a read-only connection (a read
+    transaction: writers go on); False when damaged or unreadable. Not cached: see quick_check."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            return conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+
+
 def quick_check(path: Path) -> bool:
-    """``PRAGMA quick_check`` on a read-only connection (cached per file version): False when damaged."""
+    """:func:`check_now`, cached per file version: a file that passed is not read again."""
     try:
         key = _identity(path)
     except OSError:
@@ -68,15 +81,7 @@ def quick_check(path: Path) -> bool:
     with _checked_lock:
         if key in _checked:
             return True
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        try:
-            rows = conn.execute("PRAGMA quick_check").fetchall()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return False
-    ok = rows == [("ok",)]
+    ok = check_now(path)
     if ok:
         with _checked_lock:
             if len(_checked) > 1000:

@@ -86,3 +86,44 @@ def test_fresh_build_records_the_hash_of_each_files_bytes_without_hashing_in_the
     again = update_index(db, pages)
     assert not again.parsed and not again.removed and again.reused == len(rows)
     assert hashed_in_parent == []  # stamps matched: nothing hashed to find nothing changed
+
+
+def test_a_fresh_build_pauses_the_collector_only_while_it_writes_and_always_turns_it_back_on(tmp_path: Path, monkeypatch):
+    import gc
+
+    seen_during_write: list[bool] = []
+    real_write = IndexStore._write
+
+    def watching_write(self, rows, gathered=None):
+        seen_during_write.append(gc.isenabled())
+        return real_write(self, rows, gathered)
+
+    monkeypatch.setattr(IndexStore, "_write", watching_write)
+    assert gc.isenabled()
+    update_index(tmp_path / "index.sqlite", CORPUS)
+    assert seen_during_write and not any(seen_during_write)  # every batch written with the collector off
+    assert gc.isenabled()
+
+    def failing_link(self, gathered):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(IndexStore, "_link_fresh", failing_link)
+    with pytest.raises(Exception, match="disk is full"):
+        update_index(tmp_path / "other.sqlite", CORPUS)
+    assert gc.isenabled()  # a build that failed half way leaves the collector on too
+
+
+def test_compare_builds_finds_a_changed_row_and_no_difference_between_equal_trees(tmp_path: Path, monkeypatch):
+    from benchmarks import compare_builds
+
+    root = Path(__file__).resolve().parent.parent
+    pages = root / "seeds"
+    changed = tmp_path / "changed"  # a copy of the code alone, no pages beside it
+    shutil.copytree(root / "bot", changed / "bot", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.chdir(root)  # a relative pages folder is this folder's, for both trees' builds
+    assert compare_builds.main(["--old", str(changed), "--new", str(root), "--pages", "seeds"]) == 0
+    source = (changed / "bot" / "index.py").read_text(encoding="utf-8")
+    broken = source.replace("return first.strip().lower(), key", "return first.strip(), key")
+    assert broken != source
+    (changed / "bot" / "index.py").write_text(broken, encoding="utf-8")
+    assert compare_builds.main(["--old", str(root), "--new", str(changed), "--pages", str(pages)]) == 1
