@@ -272,16 +272,6 @@ class Resolver:
         name = self.written[i]
         return _Entry(self.keys[i], self._bag_at(i), role, family, fold(name), role is None or name == role.name)
 
-    def warm(self) -> None:
-        """Build the tables that typos, initialisms, contractions and "did you mean" read, for a
-        caller that wants the first such question not to pay for them (hundreds of milliseconds
-        at 3,000 families). Each table is built once, whoever asks first; the engine does not
-        call this (see README, Decisions: it slowed the first answer and added memory)."""
-        self.raw_vocab_words
-        self._initialism_runs
-        self._runs_by_letters
-        self._bags_by_length
-
     @cached_property
     def raw_vocab(self) -> dict[str, str]:
         """Role-name words as written ("facilities") -> their token ("facility"), for typo matching.
@@ -646,39 +636,46 @@ class Resolver:
         spans = _spans(words)
         if not spans:
             return Resolution("none", span=self.asked(text))
-        shared = self._shared_counts({w for w in words if w})
-        if not shared:
-            return Resolution("none", span=self.asked(text))
         # Names sharing the most words with the question are the only ones that can win; scoring
         # thousands of "... Manager" names for every question would cost milliseconds each.
-        most = max(shared.values())
-        cand = sorted([i for i, n in shared.items() if n >= most - 1])
+        cand = self._candidates({w for w in words if w})
+        if not cand:
+            return Resolution("none", span=self.asked(text))
         bags, bag_at = self._bags, self._bag_at
         cand_bags = [bags[i] or bag_at(i) for i in cand]
         # every span against every candidate, best first (rapidfuzz: score, then candidate order);
         # a span too short or too long for every candidate cannot reach FLOOR (fuzz.ratio is at
         # most 200 * shorter / (sum of lengths)) and is not scored
-        sizes = [len(b) for b in cand_bags]
+        sizes = list(map(len, cand_bags))
         shortest, longest = min(sizes), max(sizes)
         near = (FLOOR - CUTOFF_SLACK) / (200 - FLOOR + CUTOFF_SLACK)
-        readings = []
-        for span, penalty in spans:
+        # Spans are scored least penalised first: once the best reading is accepted, a span whose
+        # perfect match (100 less its penalty) falls short of the tie band can change neither the
+        # best score nor the names within reach of it, and is not scored against every candidate
+        # (_ranked still reads its scores on the few names within reach, for their order).
+        readings: list = [None] * len(spans)
+        top_score: float | None = None
+        for n in sorted(range(len(spans)), key=lambda n: spans[n][1]):
+            span, penalty = spans[n]
             bag = _bag(span)
             size = len(bag)
-            found = (process.extract(bag, cand_bags, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)
-                     if size * near <= longest and shortest * near <= size else [])
-            readings.append((found, bag, penalty, len(span), " ".join(span)))
-        tops = [found[0][1] - penalty for found, _, penalty, _, _ in readings if found]
-        if not tops:
+            if top_score is not None and top_score >= ACCEPT and 100 - penalty < top_score - TIE:
+                found = None  # not scored: out of reach
+            else:
+                found = (process.extract(bag, cand_bags, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)
+                         if size * near <= longest and shortest * near <= size else [])
+            if found and (top_score is None or found[0][1] - penalty > top_score):
+                top_score = found[0][1] - penalty
+            readings[n] = (found, bag, penalty, len(span), " ".join(span))
+        if top_score is None:
             return self._partial(words, text)
-        top_score = max(tops)
         if top_score < ACCEPT:
             partial = self._partial(words, text)
             if partial.status != "none":
                 return partial
-            ranked = self._ranked(readings, cand, cand_bags, SUGGEST, top_score)
+            ranked = self._ranked(readings, cand, cand_bags, SUGGEST)
             return Resolution("none", suggestions=self._distinct_roles(e for e, _ in ranked)[:3], span=self.asked(text))
-        ranked = self._ranked(readings, cand, cand_bags, top_score - TIE, top_score)
+        ranked = self._ranked(readings, cand, cand_bags, top_score - TIE)
         tied = [e for e, _ in ranked]
         # "associate sales ops analyst" also contains "sales ops analyst": the longer reading wins
         longest = max(best[1] for _, best in ranked)
@@ -686,17 +683,19 @@ class Resolver:
         return self._decide(tied, text, dict(ranked)[tied[0]][2])
 
     def _ranked(self, readings: list[tuple[list, str, float, int, str]], cand: list[int], cand_bags: list[str],
-                floor: float, top: float) -> list[tuple[int, tuple[float, int, str]]]:
+                floor: float) -> list[tuple[int, tuple[float, int, str]]]:
         """The names whose best reading scores at least ``floor``, best first, each with that
         reading (score less penalty, span length, span text); equal ones in the order they were
         first met (span by span, best first). Only the names within reach of ``floor`` are looked
         at one by one: a two-word question ("payments manager") matches thousands of names
         somewhat, and walking all of them in Python cost milliseconds. Their scores are read with
-        the same rapidfuzz call on just those names (a score does not depend on the other names);
-        should they ever disagree with the best score found (``top``), every match is walked."""
+        the same rapidfuzz call on just those names (a score does not depend on the other names),
+        so the first row's score is ``_resolve``'s top score: the name that scored it is within
+        reach, and no reading scores more (a span left unscored against every candidate, its
+        matches None, cannot reach ``floor``)."""
         near: dict[int, None] = {}  # candidate positions
         for found, _, penalty, _, _ in readings:
-            for _, score, pos in found:  # best first: stop at the first one out of reach
+            for _, score, pos in found or ():  # best first: stop at the first one out of reach
                 if score - penalty < floor:
                     break
                 near[pos] = None
@@ -704,7 +703,7 @@ class Resolver:
         near_bags = [cand_bags[pos] for pos in positions]
         scored = [
             {positions[k]: score for _, score, k in process.extract(span_bag, near_bags, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)}
-            if found and positions else {}
+            if positions and (found is None or found) else {}  # no match with any candidate: none with these
             for found, span_bag, _, _, _ in readings
         ]
         rows = []
@@ -724,54 +723,36 @@ class Resolver:
                 rows.append((first, cand[pos], best))
         rows.sort(key=lambda row: row[0])
         ranked = sorted(((entry, best) for _, entry, best in rows), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
-        if top >= floor and (not ranked or ranked[0][1][0] != top):
-            return self._ranked_walking_all(readings, cand, floor)
         return ranked
 
-    @staticmethod
-    def _ranked_walking_all(readings: list[tuple[list, str, float, int, str]], cand: list[int], floor: float) -> list[tuple[int, tuple[float, int, str]]]:
-        """:meth:`_ranked` by walking every match of every span (the plain way, kept as the fallback)."""
-        best: dict[int, tuple[float, int, str]] = {}
-        for found, _, penalty, length, span_text in readings:
-            for _, score, pos in found:
-                entry = cand[pos]
-                current = best.get(entry)
-                reading = (float(score) - penalty, length, span_text)
-                if current is None or reading[:2] > current[:2]:
-                    best[entry] = reading
-        ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
-        return [(entry, reading) for entry, reading in ranked if reading[0] >= floor]
+    def _candidates(self, wanted: set[str]) -> list[int]:
+        """The entries whose names share the most of ``wanted``, or one fewer, in entry order.
 
-    def _shared_counts(self, wanted: set[str]) -> dict[int, int]:
-        """How many of ``wanted`` each entry's name has, for every entry that can still be a
-        candidate (sharing the most words, or one fewer); entries that cannot are left out.
-
-        Postings are read rarest first. An entry met first in the j-th of k postings is in none of
-        the earlier ones, so its count is exact once the later postings are checked for it (set
-        intersections, in C). An entry in none of the first j has at most k - j of the words, so
-        once some entry met has k - j + 2, no unread entry can be within one of the best, and the
-        huge postings ("manager", "senior") are never walked. The candidates are the same as
-        counting every posting.
+        Postings are read rarest first, as sets (intersections in C). Usually some name has every
+        word: the candidates are then the names missing at most one, the union of the
+        intersections of all postings but one. Otherwise an entry met first in the j-th of k
+        postings is in none of the earlier ones, so its count is exact once the later postings are
+        checked for it; an entry in none of the first j has at most k - j of the words, so once
+        some entry met has k - j + 2, no unread entry can be within one of the best, and the huge
+        postings ("manager", "senior") are never walked. The candidates are the same as counting
+        every posting.
         """
         by_token = self.by_token
         words = sorted((w for w in wanted if w in by_token), key=lambda w: len(by_token[w]))
         k = len(words)
         sets = [self._posting_set(w) for w in words]
         if not sets:
-            return {}
+            return []
         full = sets[0].intersection(*sets[1:])
-        if full:  # the usual case, some name has every word: the candidates miss at most one
-            if k == 1:
-                return dict.fromkeys(full, 1)
-            near: dict[int, int] = {}
-            for m in range(k):
-                others = sets[:m] + sets[m + 1 :]
-                near.update(dict.fromkeys(others[0].intersection(*others[1:]), k - 1))
-            near.update(dict.fromkeys(full, k))
-            return near
+        if full:
+            near = set(full)
+            if k > 1:
+                for m in range(k):
+                    others = sets[:m] + sets[m + 1 :]
+                    near.update(others[0].intersection(*others[1:]))
+            return sorted(near)
         counts: Counter[int] = Counter()
         seen: set[int] = set()
-        best = 0
         for j in range(k):
             new = sets[j].difference(seen) if seen else sets[j]
             if not new:
@@ -780,10 +761,10 @@ class Resolver:
             counts.update(new)
             for later in sets[j + 1 :]:
                 counts.update(new & later)
-            best = max(counts.values())
-            if best >= k - (j + 1) + 2:
+            if max(counts.values()) >= k - (j + 1) + 2:
                 break
-        return counts
+        most = max(counts.values())
+        return sorted(i for i, n in counts.items() if n >= most - 1)
 
     def _posting_set(self, word: str) -> frozenset[int]:
         """The entries whose names have ``word``, as a set (made on first use, kept per index)."""

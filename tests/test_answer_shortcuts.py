@@ -216,7 +216,10 @@ def test_a_new_resolver_builds_nothing_it_does_not_need_until_asked(generated):
     assert "_initialism_runs" not in vars(fresh) and "bags" not in vars(fresh)
     assert fresh.resolve("who does the " + next(iter(kb.roles.values())).name + " report to") == kb.resolver.resolve(
         "who does the " + next(iter(kb.roles.values())).name + " report to")
-    fresh.warm()
+    assert not {"_initialism_runs", "_runs_by_letters", "raw_vocab", "_bags_by_length"} & set(vars(fresh))
+    # a word of no name (typo check, initialism, contraction) and a "did you mean" build them
+    found = fresh.resolve("what grade is the xqzvw wizard")
+    assert found == kb.resolver.resolve("what grade is the xqzvw wizard") and found.status == "none"
     assert {"_initialism_runs", "_runs_by_letters", "raw_vocab", "_bags_by_length"} <= set(vars(fresh))
     assert fresh.bags == [kb.resolver._bag_at(i) for i in range(len(kb.resolver.keys))]
 
@@ -232,3 +235,43 @@ def test_a_did_you_mean_keeps_names_that_tie_with_its_floor():
     every = process.extract("observability", resolver.bags, scorer=fuzz.ratio, score_cutoff=50, limit=12)
     assert {score for _, score, _ in every} == {fuzz.ratio("observability", "data observability scientist")}
     assert [r.id for r in resolver.suggest("what grade is the observability zookeeper?")] == [1, 2, 3]
+
+
+# --- grade listings ----------------------------------------------------------------------
+
+
+def grade_listing_by_sql(kb, grade: int) -> list[int]:
+    """Knowledge.roles_at_grade the plain way: one query joining the roles, in page order."""
+    return [rid for (rid,) in kb._tuples_locked(
+        "select g.role_id from grades g join roles r on r.id = g.role_id where g.grade = ? "
+        "group by g.role_id order by r.page_id, r.line, r.id", (float(grade),)) if rid in kb.roles]
+
+
+def test_roles_at_a_grade_are_in_page_order_however_the_version_was_opened(tmp_path: Path):
+    """The listing is sorted by each role's place among the version's roles, not by SQLite: it
+    must be page order when the version was read from the tables, reused after a change (the
+    changed page's roles then come last among the roles) and opened from the serving snapshot."""
+    facts = generate(tmp_path / "corpus", families=30, seed=11, questions=10)
+    pages, db = tmp_path / "corpus" / "pages", tmp_path / "index.sqlite"
+    engine = Engine(pages, db, question_log=False)
+    page = pages / sorted(r["page"] for r in facts["roles"])[0]  # the first page: its roles move most
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("grade 7", "grade 9", 1) if "grade 7" in text else text + "\n", encoding="utf-8")
+    opened = {"tables": engine.kb}
+    engine.refresh()
+    engine.wait_for_snapshot()
+    opened["previous"] = engine.kb
+    again = Engine(pages, db, question_log=False)
+    opened["snapshot"] = again.kb
+    assert {kind: kb.opened_from for kind, kb in opened.items()} == {k: k for k in opened}
+    assert list(opened["previous"].roles)[-1] in {r.id for r in opened["previous"].roles.values() if r.page == page.name}
+    listed = 0
+    for kind, kb in opened.items():
+        for grade in kb.all_grades():
+            got = [r.id for r in kb.roles_at_grade(grade)]
+            assert got == grade_listing_by_sql(kb, grade), (kind, grade)
+            assert len(got) == len(set(got))
+            listed += len(got)
+    assert listed > 200
+    engine.close()
+    again.close()
