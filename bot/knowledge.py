@@ -380,7 +380,7 @@ class Knowledge:
     @cached_property
     def _places(self) -> dict[int, int]:
         """Each role's place in :attr:`roles` (for :meth:`roles_at_grade`'s page order)."""
-        return {rid: n for n, rid in enumerate(self.roles)}
+        return dict(zip(self.roles, range(len(self.roles))))
 
     def all_grades(self) -> list[int]:
         out = []
@@ -499,10 +499,11 @@ class Knowledge:
     def _expand(self, row: dict, kind: str, seen: set[tuple[int, str]], depth: int, inherited_from: str) -> list[Line]:
         """A section's lines with every "Extends that of X" followed by X's lines, transitively."""
         lines: list[Line] = []
+        extends_at = self.extends.of_page(row["page_id"])  # once a section, not once a line
         for text, line, item_kind, item_depth, number in unpack_items(row["items"]):
             is_item = item_kind == "item"
             lines.append(Line(text, depth + (item_depth if is_item else 0), number, inherited_from, paragraph=not is_item))
-            ext = self.extends.get((row["page_id"], line))
+            ext = extends_at.get(line)
             if not ext:
                 continue
             target_kind = ext["target_kind"] or (kind if kind in SECTION_FALLBACK_KINDS else ext["section_kind"])
@@ -642,6 +643,10 @@ class _ExtendsByPlace:
 
     def get(self, place: tuple[int, int], default: sqlite3.Row | None = None) -> sqlite3.Row | None:
         page_id, line = place
+        return self.of_page(page_id).get(line, default)
+
+    def of_page(self, page_id: int) -> dict[int, sqlite3.Row]:
+        """The page's "Extends" rows by line (read once per page and version)."""
         rows = self._pages.get(page_id)
         if rows is None:
             kb = self._kb()
@@ -649,7 +654,7 @@ class _ExtendsByPlace:
                 raise sqlite3.ProgrammingError("this version of the index is no longer served")
             rows = {r["line"]: r for r in kb._rows("select * from extends where page_id = ? order by id", (page_id,))}
             self._pages[page_id] = rows
-        return rows.get(line, default)
+        return rows
 
 
 class _ReportedBy:

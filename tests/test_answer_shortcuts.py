@@ -12,6 +12,7 @@ type them (typos, abbreviations, unknown roles, two-word names).
 from __future__ import annotations
 
 import itertools
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from rapidfuzz import fuzz, process
 
 from bot import router
 from bot.engine import Engine
+from bot.names import tokens
 from bot.resolve import ACCEPT, FLOOR, SUGGEST, TIE, Resolution, Resolver, _bag, _spans, _spells
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -217,12 +219,42 @@ def test_a_new_resolver_builds_nothing_it_does_not_need_until_asked(generated):
     assert fresh.resolve("who does the " + next(iter(kb.roles.values())).name + " report to") == kb.resolver.resolve(
         "who does the " + next(iter(kb.roles.values())).name + " report to")
     assert not {"_initialism_runs", "_runs_by_letters", "raw_vocab", "_bags_by_length"} & set(vars(fresh))
-    # a word of no name (typo check, initialism, contraction) and a "did you mean" build them
-    found = fresh.resolve("what grade is the xqzvw wizard")
-    assert found == kb.resolver.resolve("what grade is the xqzvw wizard") and found.status == "none"
-    assert {"_initialism_runs", "_runs_by_letters", "raw_vocab", "_bags_by_length"} <= set(vars(fresh))
+    # a word of no name is checked for a typo and a "did you mean" offered; no initialism or
+    # contraction can spell it, so neither of their tables is built
+    found = fresh.resolve("what grade is the zzzzzzqx?")
+    assert found == kb.resolver.resolve("what grade is the zzzzzzqx?") and found.status == "none"
+    assert {"raw_vocab", "_bags_by_length"} <= set(vars(fresh))
+    assert not {"_initialism_runs", "_runs_by_letters"} & set(vars(fresh))
+    # letters that may be an initialism, or a contraction, build the table they need
+    name = next(r.name for r in kb.roles.values() if len(tokens(r.name)) >= 3)
+    letters = "".join(w[0] for w in tokens(name)[:3])
+    assert fresh._initialisms(letters) == kb.resolver._initialism_runs.get(letters)
+    assert "_initialism_runs" in vars(fresh) and "_runs_by_letters" not in vars(fresh)
+    contraction = "".join(w[:3] for w in tokens(name)[:2])
+    assert fresh._contractions(contraction) == kb.resolver._contractions(contraction) != {}
+    assert "_runs_by_letters" in vars(fresh)
     assert fresh.bags == [kb.resolver._bag_at(i) for i in range(len(kb.resolver.keys))]
 
+
+
+def test_initialisms_told_apart_without_the_table_are_those_of_the_table(generated):
+    """Letters no run of name words can spell are answered without building the initialism table:
+    for every word the questions use, every name's initials and their near misses, the answer is
+    the table's own."""
+    engine, questions = generated
+    kb = engine.kb
+    table = kb.resolver._initialism_runs
+    fresh = Resolver(list(kb.roles.values()), kb.resolver._aliases, kb.families)
+    words = {w for q in questions for w in re.findall(r"[a-z0-9]+", q.lower()) if 2 <= len(w) <= 8}
+    for key in kb.resolver.keys:
+        initials = "".join(w if len(w) <= 2 else w[0] for w in key.split())
+        words.update(initials[a:b] for a in range(len(initials)) for b in range(a + 2, min(len(initials), a + 8) + 1))
+    words.update(w + "q" for w in list(words)[:500])
+    spelled = 0
+    for word in sorted(words):
+        assert fresh._initialisms(word) == table.get(word), word
+        spelled += bool(table.get(word))
+    assert spelled > 100 and len(words) > 1000
 
 
 def test_a_did_you_mean_keeps_names_that_tie_with_its_floor():
