@@ -738,7 +738,7 @@ class Resolver:
             if top_score is not None and top_score >= ACCEPT and 100 - penalty < top_score - TIE:
                 found = None  # not scored: out of reach
             else:
-                found = (process.extract(bag, cand_bags, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)
+                found = (_matches(bag, cand_bags)
                          if size * near <= longest and shortest * near <= size else [])
             if found and (top_score is None or found[0][1] - penalty > top_score):
                 top_score = found[0][1] - penalty
@@ -778,7 +778,7 @@ class Resolver:
         positions = list(near)
         near_bags = [cand_bags[pos] for pos in positions]
         scored = [
-            {positions[k]: score for _, score, k in process.extract(span_bag, near_bags, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)}
+            {positions[k]: score for _, score, k in _matches(span_bag, near_bags)}
             if positions and (found is None or found) else {}  # no match with any candidate: none with these
             for found, span_bag, _, _, _ in readings
         ]
@@ -819,14 +819,11 @@ class Resolver:
         sets = [self._posting_set(w) for w in words]
         if not sets:
             return []
-        full = sets[0].intersection(*sets[1:])
-        if full:
-            near = set(full)
-            if k > 1:
-                for m in range(k):
-                    others = sets[:m] + sets[m + 1 :]
-                    near.update(others[0].intersection(*others[1:]))
-            return sorted(near)
+        if k == 1:
+            return sorted(sets[0])
+        near = self._missing_at_most_one(sets)
+        if near is not None:
+            return near
         counts: Counter[int] = Counter()
         seen: set[int] = set()
         for j in range(k):
@@ -841,6 +838,26 @@ class Resolver:
                 break
         most = max(counts.values())
         return sorted(i for i, n in counts.items() if n >= most - 1)
+
+    @staticmethod
+    def _missing_at_most_one(sets: list[frozenset[int]]) -> list[int] | None:
+        """The entries in all but at most one of ``sets`` (two or more, smallest first), in entry
+        order; None when no entry is in all of them.
+
+        The union of the leave-one-out intersections, with the two smallest postings' intersection
+        made once: every term but the two that leave one of them out is that small set met with the
+        rest, so the larger postings are walked twice in all instead of once a term."""
+        first, second, rest = sets[0], sets[1], sets[2:]
+        both = first & second
+        full = both.intersection(*rest)
+        if not full:
+            return None
+        near = set(full)
+        near.update(second.intersection(*rest))  # all but the rarest word
+        near.update(first.intersection(*rest))  # all but the second rarest
+        for m in range(len(rest)):
+            near.update(both.intersection(*rest[:m], *rest[m + 1 :]))
+        return sorted(near)
 
     def _posting_set(self, word: str) -> frozenset[int]:
         """The entries whose names have ``word``, as a set (made on first use, kept per index)."""
@@ -1075,6 +1092,16 @@ def asked_phrase(text: str) -> str:
         if meaningful:
             kept.append(word.strip(".'’-"))
     return " ".join(kept)
+
+
+def _matches(bag: str, choices: list[str]) -> list[tuple[str, float, int]]:
+    """``process.extract`` of ``bag`` among ``choices`` (fuzz.ratio of at least FLOOR, best
+    first). One choice is scored directly: most calls (a span against the one name within reach)
+    have one, and the extract call's setup cost about five times the score itself."""
+    if len(choices) == 1:
+        score = fuzz.ratio(bag, choices[0], score_cutoff=FLOOR)
+        return [(choices[0], score, 0)] if score >= FLOOR else []
+    return process.extract(bag, choices, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)
 
 
 def _bag(words: list[str]) -> str:

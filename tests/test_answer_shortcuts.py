@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from bot import router
 from bot.engine import Engine
 from bot.names import tokens
-from bot.resolve import ACCEPT, FLOOR, SUGGEST, TIE, Resolution, Resolver, _bag, _spans, _spells
+from bot.resolve import ACCEPT, FLOOR, SUGGEST, TIE, Resolution, Resolver, _bag, _matches, _spans, _spells
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.generate import generate  # noqa: E402
@@ -173,6 +173,45 @@ def test_resolving_with_shortcuts_finds_what_scoring_every_name_finds(generated)
             assert fast == slow, text
             outcomes.add(fast.status)
     assert outcomes >= {"one", "ambiguous", "none"}  # every path was taken
+
+
+def test_candidates_are_the_names_missing_at_most_one_word_of_the_best(generated):
+    """The leave-one-out union made with the two rarest postings met once is the plain count:
+    every name with at least (most shared) - 1 of the question's name words."""
+    engine, questions = generated
+    resolver = engine.kb.resolver
+    sizes = set()
+    for text in questions:
+        wanted = {w for w in resolver.query_words(text) if w}
+        counts: dict[int, int] = {}
+        for w in wanted:
+            for i in resolver.by_token.get(w, []):
+                counts[i] = counts.get(i, 0) + 1
+        if not counts:
+            continue
+        most = max(counts.values())
+        assert resolver._candidates(wanted) == sorted(i for i, n in counts.items() if n >= most - 1), text
+        sizes.add(len([w for w in wanted if w in resolver.by_token]))
+    assert {1, 2, 3, 4} <= sizes  # one word, two (no rest), and the rest with and without terms
+
+
+def test_a_span_scored_against_one_name_matches_like_the_extract_call(generated):
+    """_matches scores a single choice directly: the same rows as process.extract, above the
+    floor and below it."""
+    engine, questions = generated
+    resolver = engine.kb.resolver
+    names = resolver.bags[:400]
+    kept = dropped = 0
+    for text in questions[:60]:
+        for span, _ in _spans(resolver.query_words(text)):
+            bag = _bag(span)
+            expected_all = process.extract(bag, names, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)
+            assert _matches(bag, names) == expected_all
+            for name in names[:: 7]:
+                expected = process.extract(bag, [name], scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)
+                assert _matches(bag, [name]) == expected, (bag, name)
+                kept, dropped = kept + bool(expected), dropped + (not expected)
+    assert kept and dropped  # both sides of the floor were compared
 
 
 def test_a_did_you_mean_bounded_by_a_floor_names_the_closest_of_all_names(generated):
