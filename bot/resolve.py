@@ -244,6 +244,7 @@ class Resolver:
         self._word_sets: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct word set
         self._contraction_memo: dict[str, dict[str, int]] = {}
         self._word_memo: dict[tuple[str, str], str | None] = {}
+        self._tokens_memo: dict[str, tuple[str, ...]] = {}  # see tokens_of
         self._posting_sets: dict[str, frozenset[int]] = {}
 
     def _words_at(self, i: int) -> frozenset[str]:
@@ -263,24 +264,17 @@ class Resolver:
 
     @cached_property
     def bags(self) -> list[str]:
-        """Every entry's bag, for a "did you mean" over all names (the first one builds the rest)."""
-        return [self._bag_at(i) for i in range(len(self.keys))]
+        """Every entry's bag, for a "did you mean" over all names (the first one builds the rest,
+        and keeps them for :meth:`_bag_at`)."""
+        bags = [bag if bag is not None else " ".join(sorted(key.split())) for bag, key in zip(self._bags, self.keys)]
+        self._bags = bags  # type: ignore[assignment]  # the same strings, every one made
+        return bags
 
     def _entry(self, i: int) -> _Entry:
         """Entry ``i`` as one object, for the few tie-break rules that read every field of a name."""
         role, family = self.entry_role[i], self.entry_family[i]
         name = self.written[i]
         return _Entry(self.keys[i], self._bag_at(i), role, family, fold(name), role is None or name == role.name)
-
-    def warm(self) -> None:
-        """Build the tables that typos, initialisms, contractions and "did you mean" read, for a
-        caller that wants the first such question not to pay for them (hundreds of milliseconds
-        at 3,000 families). Each table is built once, whoever asks first; the engine does not
-        call this (see README, Decisions: it slowed the first answer and added memory)."""
-        self.raw_vocab_words
-        self._initialism_runs
-        self._runs_by_letters
-        self._bags_by_length
 
     @cached_property
     def raw_vocab(self) -> dict[str, str]:
@@ -371,7 +365,7 @@ class Resolver:
                 out.append(None)
                 typed.append(plain)
                 continue
-            if plain in ROLE_ACRONYMS and self._initialism_runs.get(plain):
+            if plain in ROLE_ACRONYMS and self._initialisms(plain):
                 # "pm" is usually a product manager, but a program manager beside "technical enablement"
                 out.append(INITIALISM)
                 typed.append(plain)
@@ -445,19 +439,33 @@ class Resolver:
             return corrected
         if w.isdigit() or is_question_word_typo(w):
             return None
-        if 2 <= len(w) <= 8 and w.isalpha() and (self._initialism_runs.get(w) or self._initialism_runs.get(w[:-1]) or self._contractions(w)):
+        if 2 <= len(w) <= 8 and w.isalpha() and (self._initialisms(w) or self._initialisms(w[:-1]) or self._contractions(w)):
             return INITIALISM
         return UNKNOWN
 
     def tokens_of(self, raw: str, context: frozenset[str] = frozenset()) -> list[str]:
-        """A typed word's tokens as the resolver reads them (corrected, initialisms expanded)."""
+        """A typed word's tokens as the resolver reads them (corrected, initialisms expanded).
+        Remembered per index version unless an initialism, read in ``context``, is among them:
+        masking reads every word of every question ("who", "does", "report" again and again)."""
+        known = self._tokens_memo.get(raw)
+        if known is not None:
+            return list(known)
         out: list[str] = []
+        in_context = False
         for w in tokens(raw):
             word = self._word(w, raw)
             if word == UNKNOWN:
                 out.append(w)  # a word of no name: only ever masked as part of a name-like run
                 continue
-            out.extend((self.initialism(w, set(context)) if word == INITIALISM else word or "").split())
+            if word == INITIALISM:
+                in_context = True
+                out.extend(self.initialism(w, set(context)).split())
+                continue
+            out.extend((word or "").split())
+        if not in_context:
+            if len(self._tokens_memo) >= MEMO_LIMIT:
+                self._tokens_memo.clear()
+            self._tokens_memo[raw] = tuple(out)
         return out
 
     def without_role_it(self, text: str) -> str:
@@ -472,6 +480,38 @@ class Resolver:
             return "" if any(self._word(t, raw) for raw in beside for t in tokens(raw)) else match.group(0)
 
         return re.sub(r"(?i)\bit\b", drop_if_role, text)
+
+    def _initialisms(self, letters: str) -> dict[str, int] | None:
+        """The runs of name words ``letters`` abbreviates (see :attr:`_initialism_runs`), None if
+        none. Letters no run of two to five name words can spell (each word gives its initial, a
+        word of one or two letters itself) are told apart without building the table, which
+        takes 0.1-0.2 s at 3,000 families: a word of no name ("magician") needs no table."""
+        if not self._could_abbreviate(letters):
+            return None
+        return self._initialism_runs.get(letters)
+
+    def _could_abbreviate(self, letters: str) -> bool:
+        """Whether ``letters`` splits into two to five parts that name words could give: one
+        letter some word begins with, or a whole word of two letters."""
+        singles, pairs = self._initial_parts
+        counts: list[set[int]] = [set() for _ in range(len(letters) + 1)]  # parts used to reach each place
+        counts[0].add(0)
+        for at in range(len(letters)):
+            if not counts[at]:
+                continue
+            steps = [1] if letters[at] in singles else []
+            if letters[at : at + 2] in pairs:
+                steps.append(2)
+            for step in steps:
+                counts[at + step].update(n + 1 for n in counts[at] if n < 5)
+        return any(2 <= n <= 5 for n in counts[len(letters)])
+
+    @cached_property
+    def _initial_parts(self) -> tuple[frozenset[str], frozenset[str]]:
+        """What a name word gives an initialism: the letters words begin with (a word of one
+        letter is that letter), and the words of two letters, which stand whole."""
+        singles = {w[0] for w in self.vocab if len(w) != 2}
+        return frozenset(singles), frozenset(w for w in self.vocab if len(w) == 2)
 
     @cached_property
     def _initialism_runs(self) -> dict[str, dict[str, int]]:
@@ -527,6 +567,11 @@ class Resolver:
         known = self._contraction_memo.get(word)
         if known is not None:
             return known
+        if not self._could_contract(word):  # no table needed (0.08 s at 3,000 families to build)
+            if len(self._contraction_memo) >= MEMO_LIMIT:
+                self._contraction_memo.clear()
+            known = self._contraction_memo[word] = {}
+            return known
         by_letters, counts = self._runs_by_letters
         keys = dict.fromkeys(word[:2] + word[k : k + 2] for k in range(2, len(word) - 1))
         found = sorted(
@@ -536,6 +581,27 @@ class Resolver:
             self._contraction_memo.clear()
         known = self._contraction_memo[word] = {run: counts[run] for _, run in found}
         return known
+
+    def _could_contract(self, word: str) -> bool:
+        """Whether ``word`` splits into two or three pieces of two letters or more that each begin
+        some name word: a contraction's runs are of name words, so without such a split it has none."""
+        n = len(word)
+        for a in range(2, n - 1):
+            if not self._begins_a_word(word[:a]):
+                return False  # nor does any longer first piece
+            if self._begins_a_word(word[a:]):
+                return True
+            for b in range(a + 2, n - 1):
+                if not self._begins_a_word(word[a:b]):
+                    break
+                if self._begins_a_word(word[b:]):
+                    return True
+        return False
+
+    def _begins_a_word(self, piece: str) -> bool:
+        """Some name word begins with ``piece`` (the sorted vocabulary, bisected)."""
+        at = bisect_left(self.vocab, piece)
+        return at < len(self.vocab) and self.vocab[at].startswith(piece)
 
     @cached_property
     def _names(self) -> frozenset[str]:
@@ -560,7 +626,7 @@ class Resolver:
         "sres"). Of several runs with the same letters, the one that makes a name with the other
         role words of the question wins ("AR specialist": accounts receivable), else the one that
         is a whole name, else the one in clearly more names; otherwise none: never a guess."""
-        runs = self._initialism_runs.get(letters) or (self._initialism_runs.get(letters[:-1]) if letters.endswith("s") else None)
+        runs = self._initialisms(letters) or (self._initialisms(letters[:-1]) if letters.endswith("s") else None)
         if not runs:
             runs = self._contractions(letters)
         table = " ".join(tokens(letters)) if letters in ROLE_ACRONYMS else ""
@@ -646,39 +712,46 @@ class Resolver:
         spans = _spans(words)
         if not spans:
             return Resolution("none", span=self.asked(text))
-        shared = self._shared_counts({w for w in words if w})
-        if not shared:
-            return Resolution("none", span=self.asked(text))
         # Names sharing the most words with the question are the only ones that can win; scoring
         # thousands of "... Manager" names for every question would cost milliseconds each.
-        most = max(shared.values())
-        cand = sorted([i for i, n in shared.items() if n >= most - 1])
+        cand = self._candidates({w for w in words if w})
+        if not cand:
+            return Resolution("none", span=self.asked(text))
         bags, bag_at = self._bags, self._bag_at
         cand_bags = [bags[i] or bag_at(i) for i in cand]
         # every span against every candidate, best first (rapidfuzz: score, then candidate order);
         # a span too short or too long for every candidate cannot reach FLOOR (fuzz.ratio is at
         # most 200 * shorter / (sum of lengths)) and is not scored
-        sizes = [len(b) for b in cand_bags]
+        sizes = list(map(len, cand_bags))
         shortest, longest = min(sizes), max(sizes)
         near = (FLOOR - CUTOFF_SLACK) / (200 - FLOOR + CUTOFF_SLACK)
-        readings = []
-        for span, penalty in spans:
+        # Spans are scored least penalised first: once the best reading is accepted, a span whose
+        # perfect match (100 less its penalty) falls short of the tie band can change neither the
+        # best score nor the names within reach of it, and is not scored against every candidate
+        # (_ranked still reads its scores on the few names within reach, for their order).
+        readings: list = [None] * len(spans)
+        top_score: float | None = None
+        for n in sorted(range(len(spans)), key=lambda n: spans[n][1]):
+            span, penalty = spans[n]
             bag = _bag(span)
             size = len(bag)
-            found = (process.extract(bag, cand_bags, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)
-                     if size * near <= longest and shortest * near <= size else [])
-            readings.append((found, bag, penalty, len(span), " ".join(span)))
-        tops = [found[0][1] - penalty for found, _, penalty, _, _ in readings if found]
-        if not tops:
+            if top_score is not None and top_score >= ACCEPT and 100 - penalty < top_score - TIE:
+                found = None  # not scored: out of reach
+            else:
+                found = (_matches(bag, cand_bags)
+                         if size * near <= longest and shortest * near <= size else [])
+            if found and (top_score is None or found[0][1] - penalty > top_score):
+                top_score = found[0][1] - penalty
+            readings[n] = (found, bag, penalty, len(span), " ".join(span))
+        if top_score is None:
             return self._partial(words, text)
-        top_score = max(tops)
         if top_score < ACCEPT:
             partial = self._partial(words, text)
             if partial.status != "none":
                 return partial
-            ranked = self._ranked(readings, cand, cand_bags, SUGGEST, top_score)
+            ranked = self._ranked(readings, cand, cand_bags, SUGGEST)
             return Resolution("none", suggestions=self._distinct_roles(e for e, _ in ranked)[:3], span=self.asked(text))
-        ranked = self._ranked(readings, cand, cand_bags, top_score - TIE, top_score)
+        ranked = self._ranked(readings, cand, cand_bags, top_score - TIE)
         tied = [e for e, _ in ranked]
         # "associate sales ops analyst" also contains "sales ops analyst": the longer reading wins
         longest = max(best[1] for _, best in ranked)
@@ -686,25 +759,27 @@ class Resolver:
         return self._decide(tied, text, dict(ranked)[tied[0]][2])
 
     def _ranked(self, readings: list[tuple[list, str, float, int, str]], cand: list[int], cand_bags: list[str],
-                floor: float, top: float) -> list[tuple[int, tuple[float, int, str]]]:
+                floor: float) -> list[tuple[int, tuple[float, int, str]]]:
         """The names whose best reading scores at least ``floor``, best first, each with that
         reading (score less penalty, span length, span text); equal ones in the order they were
         first met (span by span, best first). Only the names within reach of ``floor`` are looked
         at one by one: a two-word question ("payments manager") matches thousands of names
         somewhat, and walking all of them in Python cost milliseconds. Their scores are read with
-        the same rapidfuzz call on just those names (a score does not depend on the other names);
-        should they ever disagree with the best score found (``top``), every match is walked."""
+        the same rapidfuzz call on just those names (a score does not depend on the other names),
+        so the first row's score is ``_resolve``'s top score: the name that scored it is within
+        reach, and no reading scores more (a span left unscored against every candidate, its
+        matches None, cannot reach ``floor``)."""
         near: dict[int, None] = {}  # candidate positions
         for found, _, penalty, _, _ in readings:
-            for _, score, pos in found:  # best first: stop at the first one out of reach
+            for _, score, pos in found or ():  # best first: stop at the first one out of reach
                 if score - penalty < floor:
                     break
                 near[pos] = None
         positions = list(near)
         near_bags = [cand_bags[pos] for pos in positions]
         scored = [
-            {positions[k]: score for _, score, k in process.extract(span_bag, near_bags, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)}
-            if found and positions else {}
+            {positions[k]: score for _, score, k in _matches(span_bag, near_bags)}
+            if positions and (found is None or found) else {}  # no match with any candidate: none with these
             for found, span_bag, _, _, _ in readings
         ]
         rows = []
@@ -724,54 +799,33 @@ class Resolver:
                 rows.append((first, cand[pos], best))
         rows.sort(key=lambda row: row[0])
         ranked = sorted(((entry, best) for _, entry, best in rows), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
-        if top >= floor and (not ranked or ranked[0][1][0] != top):
-            return self._ranked_walking_all(readings, cand, floor)
         return ranked
 
-    @staticmethod
-    def _ranked_walking_all(readings: list[tuple[list, str, float, int, str]], cand: list[int], floor: float) -> list[tuple[int, tuple[float, int, str]]]:
-        """:meth:`_ranked` by walking every match of every span (the plain way, kept as the fallback)."""
-        best: dict[int, tuple[float, int, str]] = {}
-        for found, _, penalty, length, span_text in readings:
-            for _, score, pos in found:
-                entry = cand[pos]
-                current = best.get(entry)
-                reading = (float(score) - penalty, length, span_text)
-                if current is None or reading[:2] > current[:2]:
-                    best[entry] = reading
-        ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
-        return [(entry, reading) for entry, reading in ranked if reading[0] >= floor]
+    def _candidates(self, wanted: set[str]) -> list[int]:
+        """The entries whose names share the most of ``wanted``, or one fewer, in entry order.
 
-    def _shared_counts(self, wanted: set[str]) -> dict[int, int]:
-        """How many of ``wanted`` each entry's name has, for every entry that can still be a
-        candidate (sharing the most words, or one fewer); entries that cannot are left out.
-
-        Postings are read rarest first. An entry met first in the j-th of k postings is in none of
-        the earlier ones, so its count is exact once the later postings are checked for it (set
-        intersections, in C). An entry in none of the first j has at most k - j of the words, so
-        once some entry met has k - j + 2, no unread entry can be within one of the best, and the
-        huge postings ("manager", "senior") are never walked. The candidates are the same as
-        counting every posting.
+        Postings are read rarest first, as sets (intersections in C). Usually some name has every
+        word: the candidates are then the names missing at most one, the union of the
+        intersections of all postings but one. Otherwise an entry met first in the j-th of k
+        postings is in none of the earlier ones, so its count is exact once the later postings are
+        checked for it; an entry in none of the first j has at most k - j of the words, so once
+        some entry met has k - j + 2, no unread entry can be within one of the best, and the huge
+        postings ("manager", "senior") are never walked. The candidates are the same as counting
+        every posting.
         """
         by_token = self.by_token
         words = sorted((w for w in wanted if w in by_token), key=lambda w: len(by_token[w]))
         k = len(words)
         sets = [self._posting_set(w) for w in words]
         if not sets:
-            return {}
-        full = sets[0].intersection(*sets[1:])
-        if full:  # the usual case, some name has every word: the candidates miss at most one
-            if k == 1:
-                return dict.fromkeys(full, 1)
-            near: dict[int, int] = {}
-            for m in range(k):
-                others = sets[:m] + sets[m + 1 :]
-                near.update(dict.fromkeys(others[0].intersection(*others[1:]), k - 1))
-            near.update(dict.fromkeys(full, k))
+            return []
+        if k == 1:
+            return sorted(sets[0])
+        near = self._missing_at_most_one(sets)
+        if near is not None:
             return near
         counts: Counter[int] = Counter()
         seen: set[int] = set()
-        best = 0
         for j in range(k):
             new = sets[j].difference(seen) if seen else sets[j]
             if not new:
@@ -780,10 +834,30 @@ class Resolver:
             counts.update(new)
             for later in sets[j + 1 :]:
                 counts.update(new & later)
-            best = max(counts.values())
-            if best >= k - (j + 1) + 2:
+            if max(counts.values()) >= k - (j + 1) + 2:
                 break
-        return counts
+        most = max(counts.values())
+        return sorted(i for i, n in counts.items() if n >= most - 1)
+
+    @staticmethod
+    def _missing_at_most_one(sets: list[frozenset[int]]) -> list[int] | None:
+        """The entries in all but at most one of ``sets`` (two or more, smallest first), in entry
+        order; None when no entry is in all of them.
+
+        The union of the leave-one-out intersections, with the two smallest postings' intersection
+        made once: every term but the two that leave one of them out is that small set met with the
+        rest, so the larger postings are walked twice in all instead of once a term."""
+        first, second, rest = sets[0], sets[1], sets[2:]
+        both = first & second
+        full = both.intersection(*rest)
+        if not full:
+            return None
+        near = set(full)
+        near.update(second.intersection(*rest))  # all but the rarest word
+        near.update(first.intersection(*rest))  # all but the second rarest
+        for m in range(len(rest)):
+            near.update(both.intersection(*rest[:m], *rest[m + 1 :]))
+        return sorted(near)
 
     def _posting_set(self, word: str) -> frozenset[int]:
         """The entries whose names have ``word``, as a set (made on first use, kept per index)."""
@@ -916,8 +990,9 @@ class Resolver:
     def _bags_by_length(self) -> tuple[list[int], list[str], list[int]]:
         """Every entry's bag ordered by length (then entry): lengths, bags, entry of each."""
         bags = self.bags
-        order = sorted(range(len(bags)), key=lambda i: (len(bags[i]), i))
-        return [len(bags[i]) for i in order], [bags[i] for i in order], order
+        lengths = list(map(len, bags))
+        order = sorted(range(len(bags)), key=lengths.__getitem__)  # stable: equal lengths in entry order
+        return [lengths[i] for i in order], [bags[i] for i in order], order
 
     def _distinct_roles(self, entry_indexes) -> list[RoleRef]:
         seen: dict[int, RoleRef] = {}
@@ -1017,6 +1092,16 @@ def asked_phrase(text: str) -> str:
         if meaningful:
             kept.append(word.strip(".'’-"))
     return " ".join(kept)
+
+
+def _matches(bag: str, choices: list[str]) -> list[tuple[str, float, int]]:
+    """``process.extract`` of ``bag`` among ``choices`` (fuzz.ratio of at least FLOOR, best
+    first). One choice is scored directly: most calls (a span against the one name within reach)
+    have one, and the extract call's setup cost about five times the score itself."""
+    if len(choices) == 1:
+        score = fuzz.ratio(bag, choices[0], score_cutoff=FLOOR)
+        return [(choices[0], score, 0)] if score >= FLOOR else []
+    return process.extract(bag, choices, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)
 
 
 def _bag(words: list[str]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from bot.answer import Answer, Source
@@ -66,16 +65,15 @@ def search(query: Query) -> Answer:
     # then every other mention, each in full-text rank order
     rank = NEED_RANK if NEEDS.search(query.clean) else DOING_RANK
     rows = sorted(rows, key=lambda row: (-mentions(row, verbs), rank.get(row["kind"], 2)))
+    saying = 0  # roles whose quoted line has the words themselves, not just words of their stem
     for row in rows:
         role = kb.roles.get(row["role_id"]) if row["role_id"] else None
         page = kb.pages[row["page_id"]]
         name = role.name if role else f"{page['family']} (all roles)"
         if name in hits:
             continue
-        quote = next(
-            (i["text"] for i in json.loads(row["items"]) if all(w in i["text"].lower() for w in words)),
-            next((i["text"] for i in json.loads(row["items"]) if any(w in i["text"].lower() for w in words)), ""),
-        )
+        quote, said = quote_of(row["items"], words)
+        saying += said
         hits[name] = (role.url if role else page["url"], row["heading"], quote, page["path"])
         if len(hits) >= MAX_ROLES * 4:
             break
@@ -83,7 +81,7 @@ def search(query: Query) -> Answer:
         text = f"No role's page mentions “{echo(term)}”."
         return Answer(query.intent, "not_found", text, question=query.text)
     total = len(hits)
-    lines = [f"{total} role{'s' if total != 1 else ''} mention “{echo(term)}”:"]
+    lines = [match_header(total, saying, echo(term))]
     sources: list[Source] = []
     for name, (url, heading, quote, page) in list(hits.items())[:MAX_ROLES]:
         short = quote if len(quote) <= 160 else quote[:157].rstrip() + "…"
@@ -111,12 +109,51 @@ def doing_words(text: str, term: str) -> list[str]:
     return [stem[:6]] if stem and stem not in term.lower() else []
 
 
+def match_header(total: int, saying: int, term: str) -> str:
+    """"N roles mention X" only when their lines have the words: the full-text search also
+    matches other forms of a word ("productivity" for "product"), said as such."""
+    roles = f"{total} role{'s' if total != 1 else ''}"
+    if saying == total:
+        return f"{roles} mention “{term}”:"
+    if saying == 0:
+        return f"No role's page has “{term}” itself; {roles} {'have' if total != 1 else 'has'} words of the same stem:"
+    return f"{roles} match “{term}”: {saying} mention it, {total - saying} only words of the same stem:"
+
+
 def mentions(row, stems: list[str]) -> int:
     """How many of the stems a row's lines contain."""
     if not stems:
         return 0
-    text = " ".join(i["text"] for i in json.loads(row["items"])).lower()
+    text = " ".join(row["items"]).lower()
     return sum(1 for stem in stems if stem in text)
+
+
+def quote_of(lines: list[str], words: list[str]) -> tuple[str, bool]:
+    """The line of a matched section to quote (the first with all the words, else with any, else
+    with a word beginning like each: the stem's first letters), and whether the section's lines
+    have every word itself, as a word (singular or plural), which is what "mention" claims. The
+    full-text search matches porter stems, so a section may only have another form of a word
+    ("productivity" for "product", "operations" for "operational")."""
+    lowered = [line.lower() for line in lines]
+    text = "\n".join(lowered)
+    said = all(re.search(rf"(?<![a-z0-9])(?:{'|'.join(map(re.escape, word_forms(w)))})(?![a-z0-9])", text) for w in words)
+    begins = [re.compile(rf"(?<![a-z0-9]){re.escape(w[:4])}") for w in words]
+    for test in (lambda low: all(w in low for w in words), lambda low: any(w in low for w in words),
+                 lambda low: all(p.search(low) for p in begins)):
+        for line, low in zip(lines, lowered):
+            if test(low):
+                return line, said
+    return "", said
+
+
+def word_forms(word: str) -> list[str]:
+    """A searched word and its plural or singular ("check", "checks"), longest first."""
+    forms = [word + "es", word + "s", word]
+    if word.endswith("es"):
+        forms.append(word[:-2])
+    if word.endswith("s"):
+        forms.append(word[:-1])
+    return [f for f in forms if f]
 
 
 def extract_term(text: str, topic: str = "") -> str:

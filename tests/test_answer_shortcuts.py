@@ -12,6 +12,7 @@ type them (typos, abbreviations, unknown roles, two-word names).
 from __future__ import annotations
 
 import itertools
+import re
 import sys
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from rapidfuzz import fuzz, process
 
 from bot import router
 from bot.engine import Engine
-from bot.resolve import ACCEPT, FLOOR, SUGGEST, TIE, Resolution, Resolver, _bag, _spans, _spells
+from bot.names import tokens
+from bot.resolve import ACCEPT, FLOOR, SUGGEST, TIE, Resolution, Resolver, _bag, _matches, _spans, _spells
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.generate import generate  # noqa: E402
@@ -173,6 +175,45 @@ def test_resolving_with_shortcuts_finds_what_scoring_every_name_finds(generated)
     assert outcomes >= {"one", "ambiguous", "none"}  # every path was taken
 
 
+def test_candidates_are_the_names_missing_at_most_one_word_of_the_best(generated):
+    """The leave-one-out union made with the two rarest postings met once is the plain count:
+    every name with at least (most shared) - 1 of the question's name words."""
+    engine, questions = generated
+    resolver = engine.kb.resolver
+    sizes = set()
+    for text in questions:
+        wanted = {w for w in resolver.query_words(text) if w}
+        counts: dict[int, int] = {}
+        for w in wanted:
+            for i in resolver.by_token.get(w, []):
+                counts[i] = counts.get(i, 0) + 1
+        if not counts:
+            continue
+        most = max(counts.values())
+        assert resolver._candidates(wanted) == sorted(i for i, n in counts.items() if n >= most - 1), text
+        sizes.add(len([w for w in wanted if w in resolver.by_token]))
+    assert {1, 2, 3, 4} <= sizes  # one word, two (no rest), and the rest with and without terms
+
+
+def test_a_span_scored_against_one_name_matches_like_the_extract_call(generated):
+    """_matches scores a single choice directly: the same rows as process.extract, above the
+    floor and below it."""
+    engine, questions = generated
+    resolver = engine.kb.resolver
+    names = resolver.bags[:400]
+    kept = dropped = 0
+    for text in questions[:60]:
+        for span, _ in _spans(resolver.query_words(text)):
+            bag = _bag(span)
+            expected_all = process.extract(bag, names, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)
+            assert _matches(bag, names) == expected_all
+            for name in names[:: 7]:
+                expected = process.extract(bag, [name], scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)
+                assert _matches(bag, [name]) == expected, (bag, name)
+                kept, dropped = kept + bool(expected), dropped + (not expected)
+    assert kept and dropped  # both sides of the floor were compared
+
+
 def test_a_did_you_mean_bounded_by_a_floor_names_the_closest_of_all_names(generated):
     engine, questions = generated
     resolver = engine.kb.resolver
@@ -216,10 +257,43 @@ def test_a_new_resolver_builds_nothing_it_does_not_need_until_asked(generated):
     assert "_initialism_runs" not in vars(fresh) and "bags" not in vars(fresh)
     assert fresh.resolve("who does the " + next(iter(kb.roles.values())).name + " report to") == kb.resolver.resolve(
         "who does the " + next(iter(kb.roles.values())).name + " report to")
-    fresh.warm()
-    assert {"_initialism_runs", "_runs_by_letters", "raw_vocab", "_bags_by_length"} <= set(vars(fresh))
+    assert not {"_initialism_runs", "_runs_by_letters", "raw_vocab", "_bags_by_length"} & set(vars(fresh))
+    # a word of no name is checked for a typo and a "did you mean" offered; no initialism or
+    # contraction can spell it, so neither of their tables is built
+    found = fresh.resolve("what grade is the zzzzzzqx?")
+    assert found == kb.resolver.resolve("what grade is the zzzzzzqx?") and found.status == "none"
+    assert {"raw_vocab", "_bags_by_length"} <= set(vars(fresh))
+    assert not {"_initialism_runs", "_runs_by_letters"} & set(vars(fresh))
+    # letters that may be an initialism, or a contraction, build the table they need
+    name = next(r.name for r in kb.roles.values() if len(tokens(r.name)) >= 3)
+    letters = "".join(w[0] for w in tokens(name)[:3])
+    assert fresh._initialisms(letters) == kb.resolver._initialism_runs.get(letters)
+    assert "_initialism_runs" in vars(fresh) and "_runs_by_letters" not in vars(fresh)
+    contraction = "".join(w[:3] for w in tokens(name)[:2])
+    assert fresh._contractions(contraction) == kb.resolver._contractions(contraction) != {}
+    assert "_runs_by_letters" in vars(fresh)
     assert fresh.bags == [kb.resolver._bag_at(i) for i in range(len(kb.resolver.keys))]
 
+
+
+def test_initialisms_told_apart_without_the_table_are_those_of_the_table(generated):
+    """Letters no run of name words can spell are answered without building the initialism table:
+    for every word the questions use, every name's initials and their near misses, the answer is
+    the table's own."""
+    engine, questions = generated
+    kb = engine.kb
+    table = kb.resolver._initialism_runs
+    fresh = Resolver(list(kb.roles.values()), kb.resolver._aliases, kb.families)
+    words = {w for q in questions for w in re.findall(r"[a-z0-9]+", q.lower()) if 2 <= len(w) <= 8}
+    for key in kb.resolver.keys:
+        initials = "".join(w if len(w) <= 2 else w[0] for w in key.split())
+        words.update(initials[a:b] for a in range(len(initials)) for b in range(a + 2, min(len(initials), a + 8) + 1))
+    words.update(w + "q" for w in list(words)[:500])
+    spelled = 0
+    for word in sorted(words):
+        assert fresh._initialisms(word) == table.get(word), word
+        spelled += bool(table.get(word))
+    assert spelled > 100 and len(words) > 1000
 
 
 def test_a_did_you_mean_keeps_names_that_tie_with_its_floor():
@@ -232,3 +306,43 @@ def test_a_did_you_mean_keeps_names_that_tie_with_its_floor():
     every = process.extract("observability", resolver.bags, scorer=fuzz.ratio, score_cutoff=50, limit=12)
     assert {score for _, score, _ in every} == {fuzz.ratio("observability", "data observability scientist")}
     assert [r.id for r in resolver.suggest("what grade is the observability zookeeper?")] == [1, 2, 3]
+
+
+# --- grade listings ----------------------------------------------------------------------
+
+
+def grade_listing_by_sql(kb, grade: int) -> list[int]:
+    """Knowledge.roles_at_grade the plain way: one query joining the roles, in page order."""
+    return [rid for (rid,) in kb._tuples_locked(
+        "select g.role_id from grades g join roles r on r.id = g.role_id where g.grade = ? "
+        "group by g.role_id order by r.page_id, r.line, r.id", (float(grade),)) if rid in kb.roles]
+
+
+def test_roles_at_a_grade_are_in_page_order_however_the_version_was_opened(tmp_path: Path):
+    """The listing is sorted by each role's place among the version's roles, not by SQLite: it
+    must be page order when the version was read from the tables, reused after a change (the
+    changed page's roles then come last among the roles) and opened from the serving snapshot."""
+    facts = generate(tmp_path / "corpus", families=30, seed=11, questions=10)
+    pages, db = tmp_path / "corpus" / "pages", tmp_path / "index.sqlite"
+    engine = Engine(pages, db, question_log=False)
+    page = pages / sorted(r["page"] for r in facts["roles"])[0]  # the first page: its roles move most
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("grade 7", "grade 9", 1) if "grade 7" in text else text + "\n", encoding="utf-8")
+    opened = {"tables": engine.kb}
+    engine.refresh()
+    engine.wait_for_snapshot()
+    opened["previous"] = engine.kb
+    again = Engine(pages, db, question_log=False)
+    opened["snapshot"] = again.kb
+    assert {kind: kb.opened_from for kind, kb in opened.items()} == {k: k for k in opened}
+    assert list(opened["previous"].roles)[-1] in {r.id for r in opened["previous"].roles.values() if r.page == page.name}
+    listed = 0
+    for kind, kb in opened.items():
+        for grade in kb.all_grades():
+            got = [r.id for r in kb.roles_at_grade(grade)]
+            assert got == grade_listing_by_sql(kb, grade), (kind, grade)
+            assert len(got) == len(set(got))
+            listed += len(got)
+    assert listed > 200
+    engine.close()
+    again.close()

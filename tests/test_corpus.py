@@ -176,3 +176,24 @@ def test_mutated_pages_still_load(corpus: Engine, tmp_path: Path):
     engine = Engine(folder, tmp_path / "mutated.sqlite")
     assert engine.stats()["pages"] >= 120
     assert engine.ask("what's grade 8?").status == "answered"
+
+
+def test_a_search_says_mention_only_of_lines_that_have_the_word(corpus: Engine):
+    """The full-text search matches porter stems: "productivity" finds the pages saying "product".
+    Those lines do not mention "productivity", and the answer must not say they do."""
+    import re
+
+    def quotes(text: str) -> list[str]:
+        return re.findall(r"\): “(.*)”$", text, re.M)
+
+    stemmed = corpus.ask("which roles mention productivity?")
+    assert (stemmed.intent, stemmed.status) == ("search", "answered")
+    assert re.match(r"\d+ roles match “productivity”: \d+ mention it, \d+ only words of the same stem:\n", stemmed.text)
+    said = [q for q in quotes(stemmed.text) if "productivity" in q.lower()]
+    others = [q for q in quotes(stemmed.text) if "productivity" not in q.lower()]
+    assert others and all(q and "product" in q.lower() for q in others)  # every line quoted, none empty
+    mentioned, stem_only = map(int, re.match(r"\d+ roles match “productivity”: (\d+) mention it, (\d+)", stemmed.text).groups())
+    assert mentioned >= len(said) and stem_only >= len(others)
+    exact = corpus.ask("which roles need Zuora?")
+    assert re.match(r"\d+ roles mention “Zuora”:\n", exact.text)
+    assert all("zuora" in q.lower() for q in quotes(exact.text))
