@@ -195,6 +195,12 @@ class _Server(ThreadingHTTPServer):
     the stress run lose replies the bot had correctly sent."""
 
     request_queue_size = 1024
+    accepted = 0  # TCP connections accepted so far: kept-alive clients open few
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        request = super().get_request()
+        self.accepted += 1  # only the serving thread accepts
+        return request
 
 
 @dataclass
@@ -204,6 +210,9 @@ class FakeSlack:
     bot_token: str = BOT_TOKEN
     calls_: list[Call] = field(default_factory=list)
     attempts: list[tuple[str, int]] = field(default_factory=list)
+    # Seconds a kept-alive connection may sit idle before the fake closes it (as Slack's edge
+    # does); None: kept until the client closes it.
+    idle_timeout: float | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -213,6 +222,7 @@ class FakeSlack:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            timeout = self.idle_timeout
 
             def do_POST(self) -> None:  # noqa: N802 (http.server API)
                 length = int(self.headers.get("Content-Length") or 0)
@@ -260,6 +270,11 @@ class FakeSlack:
     def api_url(self) -> str:
         """What SLACK_API_URL should be set to."""
         return f"http://127.0.0.1:{self.port}/api/"
+
+    @property
+    def connections(self) -> int:
+        """TCP connections the fake has accepted."""
+        return self._server.accepted
 
     def response_url(self, name: str = "r") -> str:
         """A ``response_url`` as Slack would put in a command or action payload."""
