@@ -626,6 +626,26 @@ class Reply:
         return json.loads(self.body)
 
 
+def command_body(text: str, *, channel: str, user: str, response_url: str, team: str = TEAM_ID) -> str:
+    """``/hiring <text>``'s form body as Slack sends it: the one builder of it, for the tests and the
+    benchmarks (``benchmarks/http_load.py``, ``benchmarks/front_cpu.py``)."""
+    return urllib.parse.urlencode({
+        "token": "legacy-verification-token",
+        "team_id": team,
+        "team_domain": "rolecall-test",
+        "channel_id": channel,
+        "channel_name": "hiring",
+        "user_id": user,
+        "user_name": "alice",
+        "command": "/hiring",
+        "text": text,
+        "api_app_id": "A0ROLECALL",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": "1.2.3",
+    })
+
+
 class SlackSender:
     """Sends requests to the bot the way Slack does, signed with ``signing_secret``."""
 
@@ -683,22 +703,8 @@ class SlackSender:
     def command(self, text: str, *, user: str = "U0ALICE", channel: str | None = None, team: str = TEAM_ID, **post: Any) -> Reply:
         """``/hiring <text>`` as a slash command form body (``post``: forged timestamp or signature)."""
         channel = channel or self.new_id("C")
-        form = {
-            "token": "legacy-verification-token",
-            "team_id": team,
-            "team_domain": "rolecall-test",
-            "channel_id": channel,
-            "channel_name": "hiring",
-            "user_id": user,
-            "user_name": "alice",
-            "command": "/hiring",
-            "text": text,
-            "api_app_id": "A0ROLECALL",
-            "is_enterprise_install": "false",
-            "response_url": self._response_url(f"cmd-{channel}"),
-            "trigger_id": "1.2.3",
-        }
-        return self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **post)
+        form = command_body(text, channel=channel, user=user, team=team, response_url=self._response_url(f"cmd-{channel}"))
+        return self.post(form, "application/x-www-form-urlencoded", **post)
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None, team: str = TEAM_ID, **kwargs: Any) -> Reply:
         """An Events API ``event_callback`` wrapping ``event`` (from workspace ``team``)."""

@@ -443,6 +443,10 @@ def worker_main(spec: WorkerSpec, work: multiprocessing.connection.Connection,
         except Exception:
             logger.exception("A work item failed")
         finally:
+            # The result hands back only the contexts the front has not had yet (set after the item's
+            # last Slack call): one handed over before the answer was posted and handed again here could
+            # overwrite the newer context of a follow-up answered meanwhile.
+            result.contexts = _take_pending_contexts()
             _current.item = _current.result = _current.pending = None
         metrics.observe("rolecall_work_seconds", max(0.0, time.time() - item.acked_at))
         result.events = metrics.drain()
@@ -689,6 +693,9 @@ class WorkerPool:
     # ------------------------------------------------------------------ processes
 
     def start(self) -> "WorkerPool":
+        # The queue depth is read when /metrics is (setting it on every item's way in and out cost the
+        # front's request threads and collector the pool's lock twice a command).
+        metrics.QUEUE_DEPTH.set_function(self.unfinished)
         for index in range(1, self.count + 1):
             self._spawn(index)
         self._collector = threading.Thread(target=self._collect, name="rolecall-collector", daemon=True)
@@ -1069,10 +1076,7 @@ class WorkerPool:
     # ------------------------------------------------------------------ reporting
 
     def _gauges(self) -> None:
-        """The workers' gauges, after a worker started, became ready or died. The queue depth is read when
-        ``/metrics`` is (:meth:`unfinished`): setting it on every item's way in and out cost the front's
-        request threads and collector the pool's lock twice a command."""
-        metrics.QUEUE_DEPTH.set_function(self.unfinished)
+        """The workers' gauges, after a worker started, became ready or died (the queue depth: see :meth:`start`)."""
         with self.lock:
             ready = sum(1 for w in self.workers if w.ready and w.alive)
             starting = sum(1 for w in self.workers if not w.ready and w.alive)

@@ -121,6 +121,7 @@ class StreamQueue:
         self._group_made = False
         self._done: queue.SimpleQueue[str | None] = queue.SimpleQueue()  # finished stream ids, acknowledged in batches
         self._acker: threading.Thread | None = None
+        self._acks_closed = False
         pool.on_finished = self.finished
 
     # ------------------------------------------------------------------ the front's side
@@ -158,7 +159,9 @@ class StreamQueue:
 
     def close(self) -> None:
         """After the pool stopped: acknowledge what it finished meanwhile, then stop the acknowledging thread."""
-        self._done.put(None)
+        with self.lock:
+            self._acks_closed = True  # items finished from now on are acknowledged by finished() itself
+            self._done.put(None)
         if self._acker is not None:
             self._acker.join(5)
 
@@ -238,10 +241,11 @@ class StreamQueue:
             return
         with self.lock:
             self.mine.pop(stream_id, None)
-        if self._acker is None:
+            batched = self._acker is not None and not self._acks_closed
+            if batched:  # under the lock: close() cannot slip its end mark in between
+                self._done.put(stream_id)
+        if not batched:  # no acknowledging thread (any more): at once, or another replica would answer it again
             self._forget(stream_id)
-        else:
-            self._done.put(stream_id)
         self.room.set()
 
     def _acknowledge(self) -> None:
