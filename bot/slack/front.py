@@ -34,6 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
@@ -353,15 +354,14 @@ class FastCommands:
         self._run = bot.deferred(Commands(bot).on_command)
         self._client = client  # the front's client: inside the listener a Web API call is a hand-off
 
-    def __call__(self, raw: bytes, environ: Mapping[str, Any]) -> BoltResponse | None:
+    def __call__(self, environ: Mapping[str, Any]) -> BoltResponse | None:
         """The ack of a signed ``/hiring`` request (its work handed on), or None: not one, Bolt's to handle."""
         parsed = environ.get(FORM_KEY)  # set by the signature check's shape test for form bodies only (not JSON)
-        if parsed is None or b"command=" not in raw or b"payload" in raw or raw[:1] == b"{":
-            return None  # not a form (events), or one Bolt reads differently (a payload, JSON), or no command
+        if parsed is None:
+            return None
         text, form = parsed
-        # Bolt's body of a form: dict(parse_qsl(...)), the last value of a repeated field winning.
-        body = {name: values[-1] for name, values in form.items()}
-        if body.get("command") != COMMAND or "ssl_check" in body:
+        body = slash_command(text, form)
+        if body is None:
             return None
         headers = build_normalized_headers(WsgiHttpRequest(environ).get_headers())  # as Bolt's WSGI adapter
         ack = Ack()
@@ -372,6 +372,21 @@ class FastCommands:
             _local.request = None
         metrics.FAST_ACKS.inc()
         return ack.response if ack.response is not None else BoltResponse(status=200, body="")
+
+
+def slash_command(text: str, form: Mapping[str, list[str]] | None = None) -> dict[str, str] | None:
+    """Bolt's body of a ``/hiring`` request, or None when Bolt would read ``text`` as anything else (JSON,
+    a ``payload``, ``ssl_check``, no command or another one): what the front's and the workers' fast
+    paths take. ``form``: ``text`` parsed by ``parse_qs`` already, when at hand.
+
+    Bolt's body of a form is ``dict(parse_qsl(...))``: the last value of a repeated field wins."""
+    if "command=" not in text or "payload" in text or text[:1] == "{":
+        return None
+    fields = form if form is not None else parse_qs(text, keep_blank_values=True)
+    body = {name: values[-1] for name, values in fields.items()}
+    if body.get("command") != COMMAND or "ssl_check" in body:
+        return None
+    return body
 
 
 def build_front_app(config: SlackConfig, submit: Callable[[WorkItem], bool | None],

@@ -61,7 +61,7 @@ Environ = dict[str, Any]
 
 
 HealthCheck = Callable[[], tuple[str, dict[str, Any]]]
-FastPath = Callable[[bytes, Environ], "BoltResponse | None"]
+FastPath = Callable[[Environ], "BoltResponse | None"]
 
 
 def make_wsgi_app(app: App, engine: EngineLike | None, signing_secret: str | None = None, *,
@@ -101,7 +101,7 @@ def make_wsgi_app(app: App, engine: EngineLike | None, signing_secret: str | Non
                     if refused is not None:
                         return _reply(timed_start, refused[0], {"error": refused[1]})
                     if fast is not None:
-                        response = fast(environ["wsgi.input"].getvalue(), environ)
+                        response = fast(environ)
                         if response is not None:
                             return _bolt_reply(timed_start, response)
                 return slack(environ, timed_start)
