@@ -130,7 +130,7 @@ def test_items_of_a_replica_that_stopped_are_claimed_by_the_rules(redis_server, 
 
 
 def test_an_item_finished_after_the_queue_closed_is_still_acknowledged(redis_server):
-    """Shutting down, the pool may finish an item after the acknowledging thread stopped: it is
+    """Shutting down, the pool may finish an item after the queue stopped batching acknowledgements: it is
     acknowledged at once, not left pending for another replica to claim and answer again."""
     link = RedisLink.from_url(redis_server.url)
     pool = RecordingPool(room=1)
@@ -144,7 +144,7 @@ def test_an_item_finished_after_the_queue_closed_is_still_acknowledged(redis_ser
             time.sleep(0.02)
     finally:
         queue.stop()
-    queue.close()  # the acknowledging thread is gone
+    queue.close()  # acknowledgements are no longer batched
     pool.on_finished(pool.submitted[0])  # the item in hand finishes only now
     assert link.client.xpending(STREAM, GROUP)["pending"] == 0 and link.client.xlen(STREAM) == 0
     time.sleep(0.4)
