@@ -18,7 +18,6 @@ import json
 import os
 import statistics
 import time
-import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -29,12 +28,8 @@ COMMAND_TEXT = "what grade is a backend engineer?"
 
 def command_environ(fake_slack: Any, sender: Any, number: int) -> dict[str, Any]:
     """A WSGI environ of one signed ``/hiring`` request, as waitress builds it."""
-    body = urllib.parse.urlencode({
-        "token": "legacy-verification-token", "team_id": fake_slack.TEAM_ID, "team_domain": "bench",
-        "channel_id": f"C{number % 50:07d}", "channel_name": "hiring", "user_id": f"U{number % 50:07d}",
-        "user_name": "bench", "command": "/hiring", "text": COMMAND_TEXT, "api_app_id": "A0ROLECALL",
-        "is_enterprise_install": "false", "response_url": f"http://127.0.0.1:9/response/{number}",
-        "trigger_id": "1.2.3"}).encode()
+    body = fake_slack.command_body(COMMAND_TEXT, channel=f"C{number % 50:07d}", user=f"U{number % 50:07d}",
+                                   response_url=f"http://127.0.0.1:9/response/{number}").encode()
     timestamp = str(int(time.time()))
     return {
         "REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1",

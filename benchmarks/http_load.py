@@ -61,7 +61,7 @@ def load_fake_slack():
         import fake_slack  # noqa: PLC0415
     except Exception as error:  # pytest missing, or the module is mid-rewrite
         return None, f"tests/fake_slack.py not importable: {type(error).__name__}: {error}"
-    missing = [n for n in ("FakeSlack", "SlackSender", "BOT_TOKEN", "SIGNING_SECRET") if not hasattr(fake_slack, n)]
+    missing = [n for n in ("FakeSlack", "SlackSender", "BOT_TOKEN", "SIGNING_SECRET", "command_body") if not hasattr(fake_slack, n)]
     if missing:
         return None, f"tests/fake_slack.py lacks {', '.join(missing)}"
     return fake_slack, ""
@@ -335,6 +335,7 @@ class LeanClient:
         self.targets = [urllib.parse.urlsplit(url) for url in urls]
         self.secret = fake_slack.SIGNING_SECRET.encode()
         self.team = fake_slack.TEAM_ID
+        self.command_body = fake_slack.command_body
         self.fake = fake
         self.questions = questions
         self.tag = tag
@@ -351,12 +352,8 @@ class LeanClient:
         status, 0 on a connection error."""
         turn = self.sent % len(self.conns)
         self.sent += 1
-        form = {"token": "legacy-verification-token", "team_id": self.team, "team_domain": "rolecall-test",
-                "channel_id": f"C{i:08d}", "channel_name": "hiring", "user_id": user, "user_name": "alice",
-                "command": "/hiring", "text": self.questions[i % len(self.questions)], "api_app_id": "A0ROLECALL",
-                "is_enterprise_install": "false", "response_url": self.fake.response_url(f"{self.tag}-{i}"),
-                "trigger_id": "1.2.3"}
-        data = urllib.parse.urlencode(form).encode()
+        data = self.command_body(self.questions[i % len(self.questions)], channel=f"C{i:08d}", user=user, team=self.team,
+                                 response_url=self.fake.response_url(f"{self.tag}-{i}")).encode()
         timestamp = str(int(time.time()))
         signature = "v0=" + hmac.new(self.secret, b"v0:" + timestamp.encode() + b":" + data, hashlib.sha256).hexdigest()
         conn = self.conns[turn]

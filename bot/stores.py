@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import queue
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -38,6 +39,7 @@ T = TypeVar("T")
 PREFIX = "rolecall:"
 RETRY_SECONDS = 2.0  # while Redis is down, how often one call tries it again (the others go straight to memory)
 TIMEOUT_SECONDS = 0.5  # connect and read timeout of one Redis call: it sits on the path of an ack
+WRITE_BATCH = 500  # most writes one pipelined round trip of :class:`WriteBehind` sends
 
 
 class SeenStore(Protocol):
@@ -130,6 +132,15 @@ class RedisLink:
         self._lock = threading.Lock()
         self._down = False
         self._retry_at = 0.0
+        self._later: WriteBehind | None = None
+
+    @property
+    def later(self) -> "WriteBehind":
+        """This link's :class:`WriteBehind` (its thread starts with the first write)."""
+        with self._lock:
+            if self._later is None:
+                self._later = WriteBehind(self)
+            return self._later
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> "RedisLink":
@@ -191,6 +202,56 @@ class RedisLink:
                    self.where)
 
 
+class WriteBehind:
+    """Redis writes nobody waits for, sent by one thread in pipelined batches.
+
+    Why: the front's result collector stored each answer's new conversation context with its own
+    ``SET`` round trip, so one thread serialised every answer behind Redis (and, in a process whose
+    GIL is contended, behind getting the GIL back after each reply). Here the collector only queues
+    the write; under load one round trip carries everything queued meanwhile. Order is kept (one
+    thread, one pipeline in queue order); a write made while Redis is away is dropped like any
+    other Redis write then (the local map beside each store keeps the value).
+    """
+
+    def __init__(self, link: "RedisLink") -> None:
+        self.link = link
+        self._queue: queue.SimpleQueue[tuple[Callable[[Any], Any], Callable[[], None]]] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="rolecall-redis-writes", daemon=True)
+        self._thread.start()
+
+    def add(self, write: Callable[[Any], Any], sent: Callable[[], None] = lambda: None) -> None:
+        """Queue ``write(pipeline)`` (it adds its commands to the next batch's pipeline); ``sent()`` is
+        called once that batch's round trip is over (done, or failed with Redis away)."""
+        self._queue.put((write, sent))
+
+    def mark(self) -> threading.Event:
+        """An event set once everything queued before it has been sent (or given up on)."""
+        done = threading.Event()
+        self.add(lambda pipe: None, done.set)
+        return done
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < WRITE_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._send(batch)
+
+    def _send(self, batch: list[tuple[Callable[[Any], Any], Callable[[], None]]]) -> None:
+        def send(r: Any) -> None:
+            pipe = r.pipeline(transaction=False)
+            for write, _ in batch:
+                write(pipe)
+            pipe.execute(raise_on_error=False)  # a connection error still raises, and the link logs it once
+
+        self.link.call(send, lambda: None)
+        for _, sent in batch:
+            sent()
+
+
 def redis_key(name: str, key: Hashable) -> str:
     """``rolecall:<name>:<key as JSON>``: the same key on every replica (tuples become lists)."""
     return f"{PREFIX}{name}:{json.dumps(key, separators=(',', ':'), default=str)}"
@@ -225,8 +286,14 @@ class RedisContexts:
         self.name = name
         self.ttl = ttl
         self.local = local
+        self._pending: dict[Hashable, str] = {}  # set_soon values not yet in Redis: this process reads them first
+        self._pending_lock = threading.Lock()
 
     def get(self, key: Hashable) -> str | None:
+        with self._pending_lock:
+            pending = self._pending.get(key)
+        if pending is not None:
+            return pending
         value = self.link.call(lambda r: r.get(redis_key(self.name, key)), lambda: None)
         # Not in Redis (or Redis away): what this process itself last set, e.g. while Redis was down.
         return value if isinstance(value, str) else self.local.get(key)
@@ -234,3 +301,17 @@ class RedisContexts:
     def set(self, key: Hashable, value: str) -> None:
         self.local.set(key, value)
         self.link.call(lambda r: r.set(redis_key(self.name, key), value, ex=_seconds(self.ttl)), lambda: None)
+
+    def set_soon(self, key: Hashable, value: str) -> None:
+        """:meth:`set` without waiting for Redis: stored here now, in Redis with the link's next
+        pipelined batch (:class:`WriteBehind`), for a caller that must not wait on a round trip."""
+        self.local.set(key, value)
+        with self._pending_lock:
+            self._pending[key] = value
+        name, seconds = redis_key(self.name, key), _seconds(self.ttl)
+        self.link.later.add(lambda pipe: pipe.set(name, value, ex=seconds), lambda: self._sent(key, value))
+
+    def _sent(self, key: Hashable, value: str) -> None:
+        with self._pending_lock:
+            if self._pending.get(key) is value:  # not set again meanwhile
+                del self._pending[key]

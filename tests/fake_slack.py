@@ -195,6 +195,12 @@ class _Server(ThreadingHTTPServer):
     the stress run lose replies the bot had correctly sent."""
 
     request_queue_size = 1024
+    accepted = 0  # TCP connections accepted so far: kept-alive clients open few
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        request = super().get_request()
+        self.accepted += 1  # only the serving thread accepts
+        return request
 
 
 @dataclass
@@ -204,6 +210,9 @@ class FakeSlack:
     bot_token: str = BOT_TOKEN
     calls_: list[Call] = field(default_factory=list)
     attempts: list[tuple[str, int]] = field(default_factory=list)
+    # Seconds a kept-alive connection may sit idle before the fake closes it (as Slack's edge
+    # does); None: kept until the client closes it.
+    idle_timeout: float | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -213,6 +222,7 @@ class FakeSlack:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            timeout = self.idle_timeout
 
             def do_POST(self) -> None:  # noqa: N802 (http.server API)
                 length = int(self.headers.get("Content-Length") or 0)
@@ -260,6 +270,11 @@ class FakeSlack:
     def api_url(self) -> str:
         """What SLACK_API_URL should be set to."""
         return f"http://127.0.0.1:{self.port}/api/"
+
+    @property
+    def connections(self) -> int:
+        """TCP connections the fake has accepted."""
+        return self._server.accepted
 
     def response_url(self, name: str = "r") -> str:
         """A ``response_url`` as Slack would put in a command or action payload."""
@@ -611,6 +626,26 @@ class Reply:
         return json.loads(self.body)
 
 
+def command_body(text: str, *, channel: str, user: str, response_url: str, team: str = TEAM_ID) -> str:
+    """``/hiring <text>``'s form body as Slack sends it: the one builder of it, for the tests and the
+    benchmarks (``benchmarks/http_load.py``, ``benchmarks/front_cpu.py``)."""
+    return urllib.parse.urlencode({
+        "token": "legacy-verification-token",
+        "team_id": team,
+        "team_domain": "rolecall-test",
+        "channel_id": channel,
+        "channel_name": "hiring",
+        "user_id": user,
+        "user_name": "alice",
+        "command": "/hiring",
+        "text": text,
+        "api_app_id": "A0ROLECALL",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": "1.2.3",
+    })
+
+
 class SlackSender:
     """Sends requests to the bot the way Slack does, signed with ``signing_secret``."""
 
@@ -668,22 +703,8 @@ class SlackSender:
     def command(self, text: str, *, user: str = "U0ALICE", channel: str | None = None, team: str = TEAM_ID, **post: Any) -> Reply:
         """``/hiring <text>`` as a slash command form body (``post``: forged timestamp or signature)."""
         channel = channel or self.new_id("C")
-        form = {
-            "token": "legacy-verification-token",
-            "team_id": team,
-            "team_domain": "rolecall-test",
-            "channel_id": channel,
-            "channel_name": "hiring",
-            "user_id": user,
-            "user_name": "alice",
-            "command": "/hiring",
-            "text": text,
-            "api_app_id": "A0ROLECALL",
-            "is_enterprise_install": "false",
-            "response_url": self._response_url(f"cmd-{channel}"),
-            "trigger_id": "1.2.3",
-        }
-        return self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **post)
+        form = command_body(text, channel=channel, user=user, team=team, response_url=self._response_url(f"cmd-{channel}"))
+        return self.post(form, "application/x-www-form-urlencoded", **post)
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None, team: str = TEAM_ID, **kwargs: Any) -> Reply:
         """An Events API ``event_callback`` wrapping ``event`` (from workspace ``team``)."""

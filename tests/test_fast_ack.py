@@ -28,7 +28,7 @@ from bot.slack.core import NOT_ENABLED_CHANNEL
 from bot.slack.conversation import command_key
 from bot.slack.front import BUSY, FrontBot, WorkItem, build_front_app
 from bot.slack.server import HttpServer, make_wsgi_app
-from fake_slack import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, FakeSlack, SlackSender
+from fake_slack import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, FakeSlack, SlackSender, command_body
 
 ALLOWED = "C0ALLOWED"
 
@@ -99,12 +99,7 @@ def post(url: str, body: str, content_type: str, headers: dict[str, str]) -> Rep
 
 
 def command_form(text: str, channel: str, user: str = "U0ALICE") -> str:
-    return urllib.parse.urlencode({
-        "token": "legacy-verification-token", "team_id": TEAM_ID, "team_domain": "rolecall-test",
-        "channel_id": channel, "channel_name": "hiring", "user_id": user, "user_name": "alice",
-        "command": "/hiring", "text": text, "api_app_id": "A0ROLECALL", "is_enterprise_install": "false",
-        "response_url": f"http://127.0.0.1:9/response/{channel}", "trigger_id": "1.2.3",
-    })
+    return command_body(text, channel=channel, user=user, response_url=f"http://127.0.0.1:9/response/{channel}")
 
 
 def signed(body: str, *, timestamp: str | None = None, signature: str | None = None) -> dict[str, str]:

@@ -75,6 +75,45 @@ def test_a_context_set_on_one_replica_is_read_on_the_other_and_expires(redis_ser
     assert contexts_b.get(key) is None
 
 
+def wait_until(check, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.01)
+    return check()
+
+
+def test_a_context_set_soon_is_read_here_at_once_and_reaches_the_other_replica_through_redis(redis_server):
+    (_, contexts_a), (_, contexts_b) = replica(redis_server.url), replica(redis_server.url)
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    keys = [("thread", "T0TEST", "C0001", f"1700000000.{n:06d}") for n in range(300)]
+    for key in keys:
+        contexts_a.set(key, "old")
+    for n, key in enumerate(keys):
+        contexts_a.set_soon(key, f"new-{n}")
+        assert contexts_a.get(key) == f"new-{n}"  # this process never reads the older value back from Redis
+    assert wait_until(lambda: all(contexts_b.get(key) == f"new-{n}" for n, key in enumerate(keys)))
+    assert client.get(redis_key("context", keys[-1])) == "new-299"
+    assert 0 < client.ttl(redis_key("context", keys[0])) <= 60  # with the store's expiry, as set() does
+    assert wait_until(lambda: not contexts_a._pending)  # each sent value is read from Redis again
+
+
+def test_a_context_set_soon_while_redis_is_away_stays_in_this_process(redis_server, caplog):
+    caplog.set_level(logging.INFO, logger="rolecall.stores")
+    _, contexts = replica(redis_server.url, retry_seconds=0.2)
+    contexts.set(("dm", "T", "D1"), "before")
+    redis_server.stop()
+    for n in range(50):
+        contexts.set_soon(("dm", "T", "D1"), f"down-{n}")
+    assert contexts.get(("dm", "T", "D1")) == "down-49"
+    assert wait_until(lambda: not contexts._pending)
+    assert contexts.get(("dm", "T", "D1")) == "down-49"  # from the local map: Redis is away
+    assert len(messages(caplog, "is unreachable")) == 1
+
+
 def test_redis_stopped_and_restarted_mid_run_degrades_to_memory_logged_once_each_way(redis_server, caplog):
     caplog.set_level(logging.INFO, logger="rolecall.stores")
     seen, contexts = replica(redis_server.url, retry_seconds=0.2)

@@ -127,3 +127,28 @@ def test_items_of_a_replica_that_stopped_are_claimed_by_the_rules(redis_server, 
         other._told.shutdown(wait=True)
         assert third.submitted == [] and [i.reach["user"] for i in third.lost] == ["U1"]
         assert link.client.xlen(STREAM) == 0
+
+
+def test_an_item_finished_after_the_queue_closed_is_still_acknowledged(redis_server):
+    """Shutting down, the pool may finish an item after the queue stopped batching acknowledgements: it is
+    acknowledged at once, not left pending for another replica to claim and answer again."""
+    link = RedisLink.from_url(redis_server.url)
+    pool = RecordingPool(room=1)
+    queue = StreamQueue(link, pool, consumer="leaving", claim=0.3)
+    assert queue.offer(item(1))
+    queue.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not pool.submitted:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        queue.stop()
+    queue.close()  # acknowledgements are no longer batched
+    pool.on_finished(pool.submitted[0])  # the item in hand finishes only now
+    assert link.client.xpending(STREAM, GROUP)["pending"] == 0 and link.client.xlen(STREAM) == 0
+    time.sleep(0.4)
+    later = RecordingPool(room=1)
+    other = StreamQueue(link, later, consumer="other", claim=0.3)
+    other._claim()
+    assert later.submitted == []  # nobody answers it again

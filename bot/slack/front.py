@@ -34,10 +34,13 @@ from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest, BoltResponse
-from slack_bolt.request.internals import extract_content_type
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.context.ack import Ack
 from slack_bolt.middleware import Middleware
+from slack_bolt.request.internals import build_normalized_headers
 from slack_sdk import WebClient
 
 from bot import metrics
@@ -45,14 +48,13 @@ from bot.slack.config import SlackConfig
 from bot.slack.core import ACK_WAIT_SECONDS, COMMAND, SlackBot
 from bot.slack.server import FORM_KEY
 from bot.slack.delivery import FAILED
-from bot.slack.state import ExpiringMap, FrontContexts, context_store
+from bot.slack.state import FrontContexts, context_store
 
 logger = logging.getLogger("rolecall.slack")
 
 BUSY = "I'm answering a lot of questions right now and can't take yours. Please try again in a minute."
 BUSY_NOTICES_PENDING = 32  # busy notices posted through the Web API at once at most; past that the user is not told
 REFUSALS_LOG_SECONDS = 10.0  # one log line at most this often while the queue is full
-STORED_SECONDS = 60.0  # how long context_set remembers what it stored (a result follows within seconds)
 
 _item_ids = itertools.count(1)
 
@@ -87,7 +89,8 @@ class WorkItem:
 
 @dataclass
 class WorkResult:
-    """What a worker hands back: the contexts its listener set, its ack (when the front waits for it)."""
+    """What a worker hands back: the contexts its listener set that the front has not had yet (those set
+    after its last Slack call), its ack (when the front waits for it)."""
 
     id: int
     contexts: dict[Hashable, str] = field(default_factory=dict)
@@ -159,7 +162,6 @@ class FrontBot(SlackBot):
         self._notices_free = threading.BoundedSemaphore(BUSY_NOTICES_PENDING)
         self.client: WebClient | None = None  # set by build_front_app: where busy notices are posted
         self._refusals_lock = threading.Lock()
-        self._stored: ExpiringMap[str] = ExpiringMap(STORED_SECONDS)  # contexts context_set stored lately
         self._refusals = 0
         self._refusals_logged = -REFUSALS_LOG_SECONDS
         self.fast: FastCommands | None = None  # set by build_front_app
@@ -273,14 +275,12 @@ class FrontBot(SlackBot):
     def context_set(self, key: Hashable, value: str) -> None:
         """A worker's listener set a context (told before its answer is posted): store it now."""
         self.contexts.set(key, value)
-        self._stored.set(key, value)
 
     def remember_all(self, contexts: Mapping[Hashable, str]) -> None:
-        """Store the contexts a worker's listener set, but those :meth:`context_set` stored already
-        (with Redis each is a round trip on the way of every answer)."""
+        """Store the contexts a worker's listener set after its last Slack call (its result carries only
+        those: the others reached :meth:`context_set` before the answer was posted)."""
         for key, value in contexts.items():
-            if self._stored.get(key) != value:
-                self.contexts.set(key, value)
+            self.contexts.set(key, value)
 
     def tell_lost(self, client: WebClient, item: WorkItem) -> bool:
         """Apologise for work no worker could finish; False when there is nobody to tell (an unfurl, the Home tab)."""
@@ -354,23 +354,16 @@ class FastCommands:
         self._run = bot.deferred(Commands(bot).on_command)
         self._client = client  # the front's client: inside the listener a Web API call is a hand-off
 
-    def __call__(self, raw: bytes, environ: Mapping[str, Any]) -> BoltResponse | None:
+    def __call__(self, environ: Mapping[str, Any]) -> BoltResponse | None:
         """The ack of a signed ``/hiring`` request (its work handed on), or None: not one, Bolt's to handle."""
-        form = environ.get(FORM_KEY)
-        if form is None or b"command=" not in raw or b"payload" in raw or raw[:1] == b"{":
-            return None  # not a form (JSON: events), or one Bolt reads differently (a payload), or no command
-        from slack_bolt.request.internals import build_normalized_headers
-
-        headers = build_normalized_headers(wsgi_headers(environ))
-        if extract_content_type(headers) == "application/json":
+        parsed = environ.get(FORM_KEY)  # set by the signature check's shape test for form bodies only (not JSON)
+        if parsed is None:
             return None
-        # Bolt's body of a form: dict(parse_qsl(...)), the last value of a repeated field winning.
-        body = {name: values[-1] for name, values in form.items()}
-        if body.get("command") != COMMAND or "ssl_check" in body:
+        text, form = parsed
+        body = slash_command(text, form)
+        if body is None:
             return None
-        text = raw.decode("utf-8")
-        from slack_bolt.context.ack import Ack
-
+        headers = build_normalized_headers(WsgiHttpRequest(environ).get_headers())  # as Bolt's WSGI adapter
         ack = Ack()
         _local.request = FastRequest(text, headers, body)
         try:
@@ -381,15 +374,19 @@ class FastCommands:
         return ack.response if ack.response is not None else BoltResponse(status=200, body="")
 
 
-def wsgi_headers(environ: Mapping[str, Any]) -> dict[str, str]:
-    """The request headers as Bolt's WSGI adapter reads them from ``environ`` (lower case, dashes)."""
-    headers: dict[str, str] = {}
-    for key, value in environ.items():
-        if key in ("CONTENT_LENGTH", "CONTENT_TYPE"):
-            headers[key.lower().replace("_", "-")] = value
-        elif key.startswith("HTTP_"):
-            headers[key[5:].lower().replace("_", "-")] = value
-    return headers
+def slash_command(text: str, form: Mapping[str, list[str]] | None = None) -> dict[str, str] | None:
+    """Bolt's body of a ``/hiring`` request, or None when Bolt would read ``text`` as anything else (JSON,
+    a ``payload``, ``ssl_check``, no command or another one): what the front's and the workers' fast
+    paths take. ``form``: ``text`` parsed by ``parse_qs`` already, when at hand.
+
+    Bolt's body of a form is ``dict(parse_qsl(...))``: the last value of a repeated field wins."""
+    if "command=" not in text or "payload" in text or text[:1] == "{":
+        return None
+    fields = form if form is not None else parse_qs(text, keep_blank_values=True)
+    body = {name: values[-1] for name, values in fields.items()}
+    if body.get("command") != COMMAND or "ssl_check" in body:
+        return None
+    return body
 
 
 def build_front_app(config: SlackConfig, submit: Callable[[WorkItem], bool | None],

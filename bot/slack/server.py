@@ -61,7 +61,7 @@ Environ = dict[str, Any]
 
 
 HealthCheck = Callable[[], tuple[str, dict[str, Any]]]
-FastPath = Callable[[bytes, Environ], "BoltResponse | None"]
+FastPath = Callable[[Environ], "BoltResponse | None"]
 
 
 def make_wsgi_app(app: App, engine: EngineLike | None, signing_secret: str | None = None, *,
@@ -101,7 +101,7 @@ def make_wsgi_app(app: App, engine: EngineLike | None, signing_secret: str | Non
                     if refused is not None:
                         return _reply(timed_start, refused[0], {"error": refused[1]})
                     if fast is not None:
-                        response = fast(environ["wsgi.input"].getvalue(), environ)
+                        response = fast(environ)
                         if response is not None:
                             return _bolt_reply(timed_start, response)
                 return slack(environ, timed_start)
@@ -172,14 +172,14 @@ def signature_is_valid(secret: bytes, raw: bytes, timestamp: str, signature: str
     return hmac.compare_digest(expected, signature)
 
 
-FORM_KEY = "rolecall.form"  # the environ key of a form body parsed here (parse_qs), for the front's fast path
+FORM_KEY = "rolecall.form"  # the environ key of a form body decoded and parsed here (text, parse_qs), for the front's fast path
 
 
 def _malformed(raw: bytes, content_type: str, environ: Environ | None = None) -> str | None:
     """Why a signed body is not something Slack sends (JSON object, or a form whose payload is one), or None.
 
-    A form body's fields are left in ``environ[FORM_KEY]``: parsing a form is most of what a slash
-    command costs the front's fast path, and it need not be done twice."""
+    A form body's text and fields are left in ``environ[FORM_KEY]``: decoding and parsing a form is
+    most of what a slash command costs the front's fast path, and it need not be done twice."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -192,7 +192,7 @@ def _malformed(raw: bytes, content_type: str, environ: Environ | None = None) ->
         return None if isinstance(value, dict) else "the JSON body is not an object"
     form = parse_qs(text, keep_blank_values=True)
     if environ is not None:
-        environ[FORM_KEY] = form
+        environ[FORM_KEY] = (text, form)
     payload = form.get("payload")
     if payload is not None:
         try:

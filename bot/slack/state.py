@@ -134,7 +134,9 @@ class FrontContexts:
         return value
 
     def set(self, key: Hashable, value: str) -> None:
-        self.store.set(key, value)
+        """Stored now in this process; in Redis (when shared) without the caller waiting on it:
+        the caller is the front's one result collector, which must not queue answers behind Redis."""
+        getattr(self.store, "set_soon", self.store.set)(key, value)
 
     def __len__(self) -> int:
         return len(self.store)

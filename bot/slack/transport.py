@@ -17,20 +17,30 @@ is classified as not sent (at most once wins over at least once).
 
 :class:`TrackedWebClient` and :class:`TrackedWebhookClient` are slack_sdk's clients
 with this transport (they replace slack_sdk's one-line ``urlopen`` call; proxies are
-left to slack_sdk).
+left to slack_sdk). Connections are kept alive, one idle connection per thread and host
+(:func:`send`): a new TCP connection (on real Slack, a TLS handshake too) per answer was
+nearly half of an answer worker's posting time. On a reused connection "nothing was
+sent" means this request's bytes got no acknowledgement, counted from what the
+connection had acknowledged before it; a kept-alive connection the server closed while
+idle is tried once more on a fresh one, and only then.
 """
 
 from __future__ import annotations
 
 import http.client
-from http.client import HTTPException
+import io
+import os
+import select
 import socket
 import struct
-import urllib.request
+import threading
+import time
+from dataclasses import dataclass
+from http.client import HTTPException
 from typing import Any
 from urllib.request import Request
 
-from urllib.error import URLError
+from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
 
 from slack_sdk import WebClient
@@ -72,26 +82,20 @@ def _bytes_acked(sock: socket.socket) -> int | None:
     return int(struct.unpack_from("Q", info, _BYTES_ACKED_OFFSET)[0])
 
 
-class _Tracking:
-    """Mixin for http.client connections: remember how much of the request the peer acknowledged."""
+# --------------------------------------------------------------------------- kept-alive connections
 
-    _acked: int | None = None
+
+class _Tracking:
+    """Mixin for http.client connections: remember what the peer had acknowledged when the socket
+    was closed (http.client closes it itself on a reset, before the error reaches us)."""
+
+    acked_at_close: int | None = None
 
     def close(self) -> None:
         sock = getattr(self, "sock", None)
         if sock is not None:
-            self._acked = _bytes_acked(sock)
+            self.acked_at_close = _bytes_acked(sock)
         super().close()  # type: ignore[misc]
-
-    def getresponse(self) -> http.client.HTTPResponse:
-        self._acked = None
-        try:
-            return super().getresponse()  # type: ignore[misc]
-        except ConnectionError as error:
-            acked = self._acked if self._acked is not None else _bytes_acked(self.sock) if getattr(self, "sock", None) else None
-            if acked is not None and acked <= 1:
-                raise RequestNotSent(f"connection reset before the request reached the server ({error})") from error
-            raise
 
 
 class TrackingHTTPConnection(_Tracking, http.client.HTTPConnection):
@@ -102,43 +106,184 @@ class TrackingHTTPSConnection(_Tracking, http.client.HTTPSConnection):
     pass
 
 
-class _HTTPHandler(urllib.request.HTTPHandler):
-    def http_open(self, req: Request) -> Any:
-        return self.do_open(TrackingHTTPConnection, req)
+KEEP_IDLE_SECONDS = 20.0  # an idle connection older than this is closed rather than reused (servers drop them)
 
 
-class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def https_open(self, req: Request) -> Any:
-        return self.do_open(TrackingHTTPSConnection, req, context=self._context)  # type: ignore[attr-defined]
+@dataclass
+class _Kept:
+    connection: TrackingHTTPConnection
+    idle_since: float
 
 
-def opener(ssl_context: Any = None) -> urllib.request.OpenerDirector:
-    """An urllib opener whose connections raise :class:`RequestNotSent` when nothing reached the peer."""
-    return urllib.request.build_opener(_HTTPHandler(), _HTTPSHandler(context=ssl_context))
+class _Pool(threading.local):
+    """This thread's idle connections, one per (scheme, host:port, TLS context).
+
+    Per thread, so taking and giving back needs no lock, and a connection is never shared by two
+    requests at once; per process (the pid is checked), so a forked child never writes on its
+    parent's sockets."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.idle: dict[tuple[str, str, int], _Kept] = {}
+
+    def take(self, key: tuple[str, str, int]) -> TrackingHTTPConnection | None:
+        if self.pid != os.getpid():
+            self.pid, self.idle = os.getpid(), {}
+        kept = self.idle.pop(key, None)
+        if kept is None:
+            return None
+        if time.monotonic() - kept.idle_since > KEEP_IDLE_SECONDS or not _still_open(kept.connection):
+            kept.connection.close()
+            return None
+        return kept.connection
+
+    def give_back(self, key: tuple[str, str, int], connection: TrackingHTTPConnection) -> None:
+        old = self.idle.pop(key, None)
+        if old is not None:
+            old.connection.close()
+        self.idle[key] = _Kept(connection, time.monotonic())
+
+
+_POOL = _Pool()
+
+
+def _still_open(connection: TrackingHTTPConnection) -> bool:
+    """An idle kept-alive socket with anything to read (the server's FIN or RST, a stray byte) is
+    not reused: most idle closes are caught here, before a byte of the next request is written."""
+    sock = connection.sock
+    if sock is None:
+        return False
+    pending = getattr(sock, "pending", None)
+    if pending is not None and pending():
+        return False
+    poller = select.poll()  # not select(): a worker may well hold file descriptors past 1024
+    try:
+        poller.register(sock, select.POLLIN)
+        return not poller.poll(0)
+    except (OSError, ValueError):
+        return False
+
+
+class _StaleConnection(Exception):
+    """A kept-alive connection failed before the server acknowledged a byte of this request."""
+
+
+@dataclass
+class Reply:
+    """A whole HTTP answer, read to its end so its connection can carry the next request."""
+
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+
+def _headers(req: Request) -> dict[str, str]:
+    """The request's headers as urllib would send them, minus its ``Connection: close``."""
+    headers = dict(req.unredirected_hdrs)
+    headers.update({k: v for k, v in req.headers.items() if k not in headers})
+    if req.data is not None and "Content-type" not in headers:
+        headers["Content-type"] = "application/x-www-form-urlencoded"
+    return {name.title(): value for name, value in headers.items()}
+
+
+def _exchange(connection: TrackingHTTPConnection, req: Request, timeout: float | None, *, reused: bool) -> Reply:
+    """One request and its whole answer on ``connection``, classifying a failure the way posts need.
+
+    What THIS request got acknowledged is TCP_INFO's bytes-acked when the connection failed minus
+    before the request was written (on a fresh connection the baseline is the SYN's 1).
+
+    * A fresh connection reset with nothing acknowledged: :class:`RequestNotSent` (as always).
+    * A kept-alive connection the server had closed (its FIN: end of file before any answer) with
+      nothing acknowledged: :class:`_StaleConnection`, sent again once on a fresh connection. A
+      FIN acknowledges everything the server had received, so it left before our request came.
+    * A kept-alive connection *reset* with nothing acknowledged stays maybe delivered: on a
+      connection that has carried answers the server's kernel delays its ACKs to ride on the next
+      answer, so a server that read the request and reset within that delay acknowledged nothing.
+    * Anything acknowledged: the error as it is, maybe delivered.
+    """
+    try:
+        if connection.sock is None:
+            connection.connect()
+        connection.sock.settimeout(timeout)
+        baseline = _bytes_acked(connection.sock)
+        connection.acked_at_close = None
+        connection.request(req.get_method(), req.selector, req.data, _headers(req))
+    except OSError as error:  # connecting, or writing an incomplete request: the server cannot act on it
+        connection.close()
+        if reused:
+            raise _StaleConnection() from error
+        raise URLError(error) from error
+    try:
+        response = connection.getresponse()
+        body = response.read()
+    except ConnectionError as error:
+        connection.close()
+        acked = connection.acked_at_close
+        if acked is not None and baseline is not None and acked <= baseline:
+            if not reused:
+                raise RequestNotSent(f"connection reset before the request reached the server ({error})") from error
+            if isinstance(error, http.client.RemoteDisconnected):
+                raise _StaleConnection() from error
+        raise
+    except BaseException:
+        connection.close()
+        raise
+    return Reply(response.status, response.headers, body)
+
+
+def _new_connection(req: Request, timeout: float | None, ssl_context: Any) -> TrackingHTTPConnection:
+    if req.type == "https":
+        return TrackingHTTPSConnection(req.host, timeout=timeout, context=ssl_context)
+    return TrackingHTTPConnection(req.host, timeout=timeout)
+
+
+def send(req: Request, *, timeout: float | None, ssl_context: Any = None) -> Reply:
+    """Send ``req`` on this thread's kept-alive connection to its host (a new one if there is none).
+
+    A kept-alive connection the server closed while idle, found only once the request was written
+    (the classic keep-alive race), is tried once more on a fresh connection, and only when the
+    server acknowledged nothing of the request. A non-2xx answer raises ``HTTPError`` as urllib's
+    opener does, which slack_sdk's clients expect; redirects are not followed (Slack sends none)."""
+    key = (req.type, req.host, id(ssl_context))
+    connection = _POOL.take(key)
+    reply: Reply | None = None
+    if connection is not None:
+        try:
+            reply = _exchange(connection, req, timeout, reused=True)
+        except _StaleConnection:
+            reply = None
+    if reply is None:
+        connection = _new_connection(req, timeout, ssl_context)
+        reply = _exchange(connection, req, timeout, reused=False)
+    if connection.sock is not None:  # the server did not ask to close it
+        _POOL.give_back(key, connection)
+    if not 200 <= reply.status < 300:
+        raise HTTPError(req.full_url, reply.status, http.client.responses.get(reply.status, ""), reply.headers, io.BytesIO(reply.body))
+    return reply
 
 
 class TrackedWebClient(WebClient):
-    """slack_sdk's WebClient over the tracking transport."""
+    """slack_sdk's WebClient over the tracking, kept-alive transport."""
 
     def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
         if self.proxy is not None or not url.lower().startswith("http"):
             return super()._perform_urllib_http_request_internal(url, req)
-        resp = opener(self.ssl).open(req, timeout=self.timeout)
-        if resp.headers.get_content_type() == "application/gzip":
-            return {"status": resp.code, "headers": resp.headers, "body": resp.read()}
-        charset = resp.headers.get_content_charset() or "utf-8"
-        return {"status": resp.code, "headers": resp.headers, "body": resp.read().decode(charset)}
+        reply = send(req, timeout=self.timeout, ssl_context=self.ssl)
+        if reply.headers.get_content_type() == "application/gzip":
+            return {"status": reply.status, "headers": reply.headers, "body": reply.body}
+        charset = reply.headers.get_content_charset() or "utf-8"
+        return {"status": reply.status, "headers": reply.headers, "body": reply.body.decode(charset)}
 
 
 class TrackedWebhookClient(WebhookClient):
-    """slack_sdk's WebhookClient (``response_url`` posts) over the tracking transport."""
+    """slack_sdk's WebhookClient (``response_url`` posts) over the tracking, kept-alive transport."""
 
     def _perform_http_request_internal(self, url: str, req: Request) -> WebhookResponse:
         if self.proxy is not None or not url.lower().startswith("http"):
             return super()._perform_http_request_internal(url, req)
-        resp = opener(self.ssl).open(req, timeout=self.timeout)
-        charset = resp.headers.get_content_charset() or "utf-8"
-        return WebhookResponse(url=url, status_code=resp.status, body=resp.read().decode(charset), headers=resp.headers)
+        reply = send(req, timeout=self.timeout, ssl_context=self.ssl)
+        charset = reply.headers.get_content_charset() or "utf-8"
+        return WebhookResponse(url=url, status_code=reply.status, body=reply.body.decode(charset), headers=reply.headers)
 
 
 # --------------------------------------------------------------------------- retries

@@ -58,7 +58,7 @@ from bot.index import read_generation
 from bot.engine import EngineSpec
 from bot.slack.config import SlackConfig
 from bot.slack.delivery import DELIVERY
-from bot.slack.front import WorkItem, WorkResult
+from bot.slack.front import WorkItem, WorkResult, slash_command
 
 logger = logging.getLogger("rolecall.slack")
 
@@ -318,13 +318,15 @@ def _item_contexts() -> tuple[dict[Any, str | None], dict[Any, str]] | None:
     return item.contexts, result.contexts
 
 
-def build_worker_app(engine: Any, config: SlackConfig) -> Any:
-    """The worker's Bolt app: the same listeners, no signature check (the front did it), no dedupe."""
+def build_worker_app(engine: Any, config: SlackConfig, *, fast: bool = True) -> "WorkerDispatch":
+    """The worker's Bolt app (the same listeners, no signature check: the front did it; no dedupe), as the
+    :class:`WorkerDispatch` that runs items through it (``fast``: commands straight into their listener)."""
     from slack_bolt import App, BoltRequest, BoltResponse
     from slack_bolt.middleware import Middleware
 
     from bot.slack.app import bolt_logger
     from bot.slack.core import SlackBot
+    from bot.slack.listeners.commands import Commands
     from bot.slack.state import ItemContexts, NoDedupe
     from bot.slack.transport import IDEMPOTENT_METHODS, TrackedWebClient, make_web_client
 
@@ -334,11 +336,14 @@ def build_worker_app(engine: Any, config: SlackConfig) -> Any:
             return super().api_call(api_method, **kwargs)
 
     class WorkerRequest(Middleware):
+        """Listeners get the worker's one client (one bot token: nothing to build per request)."""
+
+        def __init__(self, client: WorkerClient) -> None:
+            self.client = client
+
         def process(self, *, req: BoltRequest, resp: BoltResponse, next: Any) -> BoltResponse:
-            client = req.context.client
-            if client is not None:
-                req.context["client"] = WorkerClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
-                                                     logger=client.logger, retry_handlers=client.retry_handlers)
+            if req.context.client is not None:
+                req.context["client"] = self.client
             return next()
 
     class WorkerBot(SlackBot):
@@ -382,18 +387,71 @@ def build_worker_app(engine: Any, config: SlackConfig) -> Any:
         request_verification_enabled=False,
         process_before_response=True,
     )
-    app.use(WorkerRequest())
+    client = WorkerClient(token=app.client.token, base_url=app.client.base_url, timeout=app.client.timeout,
+                          logger=app.client.logger, retry_handlers=app.client.retry_handlers)
+    app.use(WorkerRequest(client))
     bot = WorkerBot()
     bot.register(app)
     bot.catalog()
-    return app
+    return WorkerDispatch(app, Commands(bot).on_command if fast else None, bot, client)
+
+
+class WorkerDispatch:
+    """How an answer worker runs a work item: a ``/hiring`` command straight into its listener, as the
+    front's fast path does (:class:`bot.slack.front.FastCommands`), anything else through Bolt.
+
+    Why: Bolt's dispatch of a command (a ``BoltRequest``, the middleware chain, a Web API client built
+    for the request, listener matching) cost the worker CPU that, on two cores, the front needs for its
+    acks. A command's listener needs none of it: the front verified the request and applied the access
+    rules, a command is never an Events API retry, and the listener is the one Bolt would run
+    (:meth:`Commands.on_command` wrapped by :meth:`WorkerBot.deferred`), with the worker's one client. ``tests/test_worker_dispatch.py`` gives both ways
+    the same items and compares the posts, the messages to the front and the question-log rows."""
+
+    def __init__(self, app: Any, command: Any, bot: Any, client: Any) -> None:
+        from slack_bolt import BoltRequest
+        from slack_bolt.context.ack import Ack
+
+        self.app = app
+        self._command = bot.deferred(command) if command is not None else None
+        self._client = client
+        self._request, self._ack = BoltRequest, Ack  # imported here: the indexer imports this module too
+
+    def __call__(self, item: WorkItem) -> None:
+        content_type = (item.headers.get("content-type") or [""])[0]
+        body = None if self._command is None or "json" in content_type.lower() else slash_command(item.body)
+        if body is None:
+            self.app.dispatch(self._request(body=item.body, headers=item.headers))
+        else:
+            self._command(ack=self._ack(), command=body, client=self._client)
+
+
+def run_item(dispatch: WorkerDispatch, item: WorkItem, outbox: _Outbox) -> None:
+    """Run one work item in this thread, then hand its result to the front."""
+    started = time.time()
+    _current.item, _current.outbox, _current.marked, _current.pending = item, outbox, False, {}
+    _current.result = result = WorkResult(item.id)
+    metrics.observe("rolecall_queue_wait_seconds", max(0.0, started - item.acked_at))
+    try:
+        dispatch(item)
+    except Exception:
+        logger.exception("A work item failed")
+    finally:
+        # The result hands back only the contexts the front has not had yet (set after the item's
+        # last Slack call): one handed over before the answer was posted and handed again here could
+        # overwrite the newer context of a follow-up answered meanwhile.
+        result.contexts = _take_pending_contexts()
+        _current.item = _current.result = _current.pending = None
+    metrics.observe("rolecall_work_seconds", max(0.0, time.time() - item.acked_at))
+    result.events = metrics.drain()
+    try:
+        outbox.send(("done", result))
+    except (OSError, ValueError):
+        logger.error("Could not hand a finished work item back to the front")
 
 
 def worker_main(spec: WorkerSpec, work: multiprocessing.connection.Connection,
                 results: multiprocessing.connection.Connection, parent: int) -> None:
     """An answer worker: open the index, then run work items until the front says stop."""
-    from slack_bolt import BoltRequest
-
     _child_setup(f"worker-{spec.index}", parent)
     outbox = _Outbox(results)
     from bot.stores import RedisLink, redis_url
@@ -405,7 +463,7 @@ def worker_main(spec: WorkerSpec, work: multiprocessing.connection.Connection,
     lower_priority(spec.nice, spec.scheduler)
     try:
         engine = spec.engine(readonly=True)
-        app = build_worker_app(engine, spec.config)
+        dispatch = build_worker_app(engine, spec.config)
     except BaseException as error:  # noqa: BLE001 - the front reports it and exits or retries
         logger.exception("Answer worker %d could not start", spec.index)
         outbox.send(("failed", f"{type(error).__name__}: {error}"))
@@ -433,24 +491,6 @@ def worker_main(spec: WorkerSpec, work: multiprocessing.connection.Connection,
             if events:
                 outbox.send(("events", events))
 
-    def run(item: WorkItem) -> None:
-        started = time.time()
-        _current.item, _current.outbox, _current.marked, _current.pending = item, outbox, False, {}
-        _current.result = result = WorkResult(item.id)
-        metrics.observe("rolecall_queue_wait_seconds", max(0.0, started - item.acked_at))
-        try:
-            app.dispatch(BoltRequest(body=item.body, headers=item.headers))
-        except Exception:
-            logger.exception("A work item failed")
-        finally:
-            _current.item = _current.result = _current.pending = None
-        metrics.observe("rolecall_work_seconds", max(0.0, time.time() - item.acked_at))
-        result.events = metrics.drain()
-        try:
-            outbox.send(("done", result))
-        except (OSError, ValueError):
-            logger.error("Could not hand a finished work item back to the front")
-
     threading.Thread(target=watch_index, name="rolecall-index-watch", daemon=True).start()
     with ThreadPoolExecutor(max_workers=spec.threads, thread_name_prefix=f"rolecall-worker{spec.index}") as pool:
         while True:
@@ -463,7 +503,7 @@ def worker_main(spec: WorkerSpec, work: multiprocessing.connection.Connection,
             if isinstance(item, tuple):  # ("context", question, value): the front answering _ask_context
                 _answered_context(item[1], item[2])
                 continue
-            pool.submit(run, item)
+            pool.submit(run_item, dispatch, item, outbox)
     stop.set()
 
 
@@ -689,6 +729,9 @@ class WorkerPool:
     # ------------------------------------------------------------------ processes
 
     def start(self) -> "WorkerPool":
+        # The queue depth is read when /metrics is (setting it on every item's way in and out cost the
+        # front's request threads and collector the pool's lock twice a command).
+        metrics.QUEUE_DEPTH.set_function(self.unfinished)
         for index in range(1, self.count + 1):
             self._spawn(index)
         self._collector = threading.Thread(target=self._collect, name="rolecall-collector", daemon=True)
@@ -1069,10 +1112,7 @@ class WorkerPool:
     # ------------------------------------------------------------------ reporting
 
     def _gauges(self) -> None:
-        """The workers' gauges, after a worker started, became ready or died. The queue depth is read when
-        ``/metrics`` is (:meth:`unfinished`): setting it on every item's way in and out cost the front's
-        request threads and collector the pool's lock twice a command."""
-        metrics.QUEUE_DEPTH.set_function(self.unfinished)
+        """The workers' gauges, after a worker started, became ready or died (the queue depth: see :meth:`start`)."""
         with self.lock:
             ready = sum(1 for w in self.workers if w.ready and w.alive)
             starting = sum(1 for w in self.workers if not w.ready and w.alive)

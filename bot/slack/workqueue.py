@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import queue
 import socket
 import threading
 import time
@@ -97,6 +96,15 @@ def decode_item(text: str, stream_id: str, attempt: int) -> WorkItem:
     return item
 
 
+def forget_in(pipe: Any, stream_ids: tuple[str, ...]) -> None:
+    """Add to ``pipe`` the acknowledgement and deletion of entries and their posting marks. Executed with
+    ``raise_on_error=False``: a command error (the group gone with a Redis restart) is no failure of
+    Redis, those entries went with it; a connection error still raises, and the link logs it once."""
+    pipe.xack(STREAM, GROUP, *stream_ids)
+    pipe.xdel(STREAM, *stream_ids)
+    pipe.delete(*(posting_key(stream_id) for stream_id in stream_ids))
+
+
 # --------------------------------------------------------------------------- the queue
 
 
@@ -119,8 +127,9 @@ class StreamQueue:
         self._thread: threading.Thread | None = None
         self._told = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rolecall-claim-tell")
         self._group_made = False
-        self._done: queue.SimpleQueue[str | None] = queue.SimpleQueue()  # finished stream ids, acknowledged in batches
-        self._acker: threading.Thread | None = None
+        self._batching = False  # finished items are acknowledged with the link's write-behind batches
+        self._to_ack: list[str] = []  # finished, to go with the next batch (one XACK + XDEL + DEL for all)
+        self._acks_closed = False
         pool.on_finished = self.finished
 
     # ------------------------------------------------------------------ the front's side
@@ -142,8 +151,7 @@ class StreamQueue:
     def start(self) -> "StreamQueue":
         self._thread = threading.Thread(target=self._run, name="rolecall-stream", daemon=True)
         self._thread.start()
-        self._acker = threading.Thread(target=self._acknowledge, name="rolecall-stream-ack", daemon=True)
-        self._acker.start()
+        self._batching = True
         logger.info("Work goes through the Redis stream %s (group %s, consumer %s, claim after %g s)",
                     STREAM, GROUP, self.consumer, self.claim)
         return self
@@ -157,10 +165,12 @@ class StreamQueue:
         self._told.shutdown(wait=False)
 
     def close(self) -> None:
-        """After the pool stopped: acknowledge what it finished meanwhile, then stop the acknowledging thread."""
-        self._done.put(None)
-        if self._acker is not None:
-            self._acker.join(5)
+        """After the pool stopped: wait until what it finished meanwhile is acknowledged."""
+        with self.lock:
+            self._acks_closed = True  # items finished from now on are acknowledged by finished() itself
+            sent = self.link.later.mark() if self._batching else None
+        if sent is not None:
+            sent.wait(5)
 
     def _run(self) -> None:
         refresh_every = max(0.2, self.claim / 3)
@@ -230,38 +240,30 @@ class StreamQueue:
         self.pool.submit(item)
 
     def finished(self, item: WorkItem) -> None:
-        """The pool is done with ``item`` (answered, maybe delivered, or given up): acknowledge it, from the
-        acknowledging thread (the pool's collector must not wait on Redis; under load one round trip
-        then acknowledges many items)."""
+        """The pool is done with ``item`` (answered, maybe delivered, or given up): acknowledge it with the
+        link's next write-behind batch (:class:`bot.stores.WriteBehind`): the pool's collector must not
+        wait on Redis, and under load one round trip then carries many items' acknowledgements and the
+        contexts their answers set."""
         stream_id = item.stream_id
         if stream_id is None:
             return
         with self.lock:
             self.mine.pop(stream_id, None)
-        if self._acker is None:
+            batched = self._batching and not self._acks_closed
+            if batched:  # under the lock: close() cannot slip its mark in between
+                self._to_ack.append(stream_id)
+                if len(self._to_ack) == 1:  # the first since the last batch took them: one write for all
+                    self.link.later.add(self._acknowledge_in)
+        if not batched:  # not batching (any more): at once, or another replica would answer it again
             self._forget(stream_id)
-        else:
-            self._done.put(stream_id)
         self.room.set()
 
-    def _acknowledge(self) -> None:
-        while True:
-            first = self._done.get()
-            batch = [first] if first is not None else []
-            stop = first is None
-            while not stop and len(batch) < 500:
-                try:
-                    more = self._done.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stop = True
-                else:
-                    batch.append(more)
-            if batch:
-                self._forget(*batch)
-            if stop:
-                return
+    def _acknowledge_in(self, pipe: Any) -> None:
+        """Write-behind: the items finished until this batch is built, acknowledged in one go."""
+        with self.lock:
+            stream_ids, self._to_ack = tuple(self._to_ack), []
+        if stream_ids:
+            forget_in(pipe, stream_ids)
 
     def _forget(self, *stream_ids: str) -> None:
         """Acknowledge and delete entries (and their posting marks) in one round trip."""
@@ -271,11 +273,7 @@ class StreamQueue:
 
         def done(r: Any) -> None:
             pipe = r.pipeline(transaction=False)
-            pipe.xack(STREAM, GROUP, *stream_ids)
-            pipe.xdel(STREAM, *stream_ids)
-            pipe.delete(*(posting_key(stream_id) for stream_id in stream_ids))
-            # A command error (the group gone with a Redis restart) is no failure of Redis: those entries
-            # went with it. A connection error still raises, and the link logs it once.
+            forget_in(pipe, stream_ids)
             pipe.execute(raise_on_error=False)
 
         self.link.call(done, lambda: None)
