@@ -123,3 +123,30 @@ def test_garbage_collections_are_timed_by_generation_on_the_metrics_page(restore
     assert counts['rolecall_gc_pause_seconds_count{generation="2"}'] >= before + 1
     assert counts['rolecall_gc_pause_seconds_count{generation="0"}'] >= 1
     assert 'rolecall_gc_pause_seconds_bucket{generation="2",le="+Inf"}' in text
+
+
+def test_requests_that_find_every_http_thread_busy_are_served_without_a_log_line_each(caplog):
+    """waitress warns "Task queue depth is N" for each such request, on its I/O thread: under a burst,
+    every request, and a flood of lines; the front's server keeps quiet and serves them all."""
+    import threading
+    import time
+
+    def slow(environ, start_response):
+        time.sleep(0.05)
+        return _ok(environ, start_response)
+
+    server = HttpServer(slow, "127.0.0.1", 0, threads=1)
+    server.start_in_thread()
+    statuses: list[int] = []
+    try:
+        with caplog.at_level("DEBUG"):
+            clients = [threading.Thread(target=lambda: statuses.append(urllib.request.urlopen(server.url.replace("/slack/events", "/x"), timeout=10).status))
+                       for _ in range(6)]
+            for client in clients:
+                client.start()
+            for client in clients:
+                client.join()
+    finally:
+        server.stop()
+    assert statuses == [200] * 6
+    assert not [r for r in caplog.records if "queue depth" in r.getMessage()]

@@ -268,6 +268,15 @@ def _burst_accepting_server() -> type:
     return BurstAcceptingServer
 
 
+# waitress logs "Task queue depth is N" at WARNING for every request that finds its threads busy:
+# under a burst that is every request, on the server's one I/O thread (py-spy of the front, closed
+# loop of 50 clients: 4.3% of its interpreter time in that call alone), and a flood of lines for the
+# operator about a queue the front fills on purpose (bursts are accepted whole). Its queue logger
+# is this one, which only lets errors through.
+HTTP_QUEUE_LOGGER = logging.getLogger("rolecall.slack.http_queue")
+HTTP_QUEUE_LOGGER.setLevel(logging.ERROR)
+
+
 def create_http_server(wsgi: Callable[..., Any], **adjustments: Any) -> "BaseWSGIServer | MultiSocketServer":
     """What ``waitress.create_server`` makes for a TCP ``host``/``port``, with :func:`_burst_accepting_server`'s
     servers (one per address the host resolves to, under a MultiSocketServer when there are several)."""
@@ -277,6 +286,7 @@ def create_http_server(wsgi: Callable[..., Any], **adjustments: Any) -> "BaseWSG
 
     adj = Adjustments(**adjustments)
     dispatcher = ThreadedTaskDispatcher()
+    dispatcher.queue_logger = HTTP_QUEUE_LOGGER
     dispatcher.set_thread_count(adj.threads)
     socket_map: dict[int, Any] = {}
     server_class = _burst_accepting_server()
