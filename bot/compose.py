@@ -26,6 +26,7 @@ KIND_NAMES = {
     "grade": "job grade",
     "overview": "overview",
 }
+PLURAL_KINDS = frozenset({"responsibilities", "requirements", "performance_indicators"})  # "… apply", not "applies"
 
 
 def echo(text: str) -> str:
@@ -96,7 +97,8 @@ def section_answer(query: Query, role: RoleRef, view: SectionView | None, kind: 
     if view is None or not view.lines:
         return not_documented(query, role, f"The handbook page for {bold(role)} has no {name} section.")
     if view.family_wide:
-        intro = f"{bold(role)} has no {name} of its own; the *{role.family}* family's {name} applies to it:"
+        verb = "apply" if kind in PLURAL_KINDS else "applies"
+        intro = f"{bold(role)} has no {name} of its own; the *{role.family}* family's {name} {verb} to it:"
     elif view.from_overview:
         intro = f"The page lists no separate {name} for {bold(role)}; under its heading it says:"
     else:

@@ -756,7 +756,39 @@ class Resolver:
         # "associate sales ops analyst" also contains "sales ops analyst": the longer reading wins
         longest = max(best[1] for _, best in ranked)
         tied = [e for e, best in ranked if best[1] == longest]
-        return self._decide(tied, text, dict(ranked)[tied[0]][2])
+        span = dict(ranked)[tied[0]][2]
+        return self._named_more(self._decide(tied, text, span), words, span)
+
+    def _named_more(self, found: Resolution, words: list[str | None], span: str) -> Resolution:
+        """One role, unless the question named more than it: a name word typed right beside the span
+        that the role's name lacks but other names have together with the span ("product designer":
+        *Designer* is named exactly, *Product Designer (UX) - Marketing* has both words). Answering
+        Designer would leave "product" unexplained, a confident guess: ask which one instead."""
+        if found.status != "one" or found.role is None:
+            return found
+        run = span.split()
+        at = next((i for i in range(len(words) - len(run) + 1) if words[i:i + len(run)] == run), None)
+        if at is None:
+            return found
+        own = set(tokens(found.role.name))
+        beside = [w for w in (words[at - 1] if at else None, words[at + len(run)] if at + len(run) < len(words) else None)
+                  if w and w not in own and w not in LEVEL_WORDS and w not in LEVEL_TOKENS and not self.is_question_word(w)]
+        others: list[RoleRef] = []
+        named = list(run)
+        for word in beside:
+            more = [r for r in self._distinct_roles(self._entries_with(set(run) | {word})) if r.id != found.role.id]
+            if more:
+                others += more
+                named = [word, *named] if word == (words[at - 1] if at else None) else [*named, word]
+        if not others:
+            return found
+        choices = self._distinct_roles_of([found.role, *others])
+        return Resolution("ambiguous", choices=choices[:MAX_CHOICES], span=" ".join(named),
+                          too_many=len(choices) if len(choices) > MAX_CHOICES else 0)
+
+    @staticmethod
+    def _distinct_roles_of(roles: list[RoleRef]) -> list[RoleRef]:
+        return list({role.id: role for role in roles}.values())
 
     def _ranked(self, readings: list[tuple[list, str, float, int, str]], cand: list[int], cand_bags: list[str],
                 floor: float) -> list[tuple[int, tuple[float, int, str]]]:

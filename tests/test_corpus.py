@@ -130,7 +130,7 @@ def test_real_page_facts(corpus: Engine, question: str, role: str, expected: str
 def test_family_wide_requirements_apply_to_levels(corpus: Engine):
     answer = corpus.ask("requirements for a senior SRE")
     assert answer.roles == ["Senior Site Reliability Engineer"]
-    assert "family's requirements applies" in answer.text
+    assert "family's requirements apply to it" in answer.text
 
 
 def test_hiring_steps_written_as_subheadings(corpus: Engine):
@@ -197,3 +197,27 @@ def test_a_search_says_mention_only_of_lines_that_have_the_word(corpus: Engine):
     exact = corpus.ask("which roles need Zuora?")
     assert re.match(r"\d+ roles mention “Zuora”:\n", exact.text)
     assert all("zuora" in q.lower() for q in quotes(exact.text))
+
+
+def test_a_family_wide_section_is_introduced_in_good_grammar(corpus: Engine):
+    """A level without its own section gets the family's: plural sections "apply", the one hiring process "applies"."""
+    measured = corpus.ask("performance indicators of the Support Engineer")
+    assert measured.text.startswith(
+        "*Support Engineer* has no performance indicators of its own; the *Support Engineer* family's "
+        "performance indicators apply to it:\n"
+    )
+    assert "Customer satisfaction with Support" in measured.text
+
+
+def test_a_name_word_beside_an_exact_name_is_not_left_unexplained(corpus: Engine):
+    """"product designer": *Designer* is a role named exactly by the last word, but the word before it
+    belongs with it in other roles' names (*Product Designer (UX) - Marketing*). Answering Designer
+    would leave "product" unexplained, a confident guess: the bot asks which one."""
+    asked = corpus.ask("what are the requirements of a product designer?")
+    assert asked.status == "ambiguous"
+    assert asked.text.startswith("Which role do you mean by “product designer”?")
+    assert [c.role for c in asked.choices][:2] == ["Designer", "Product Designer (UX) - Marketing (Intermediate)"]
+    plain = corpus.ask("what are the requirements of a designer?")
+    assert (plain.status, plain.roles) == ("answered", ["Designer"])
+    levelled = corpus.ask("what are the requirements of a senior product designer?")
+    assert levelled.status != "ambiguous" and levelled.roles == ["Senior Product Designer (UX) - Marketing"]

@@ -277,7 +277,7 @@ def test_performance_indicators_and_career_ladder(ask):
     family = ask("career ladder for sales operations")
     assert "not yet defined at GitLab" in family.text
     pis = ask("how is the Manager, Sales Operations measured?")
-    assert "IACV vs. plan > 1" in pis.text and "family's performance indicators applies" in pis.text
+    assert "IACV vs. plan > 1" in pis.text and "family's performance indicators apply" in pis.text
 
 
 # --- lists, search, help, the unknown ----------------------------------------
