@@ -884,11 +884,8 @@ class IndexStore:
             for column, values in (("page_id", change.pages), ("target_role_id", change.roles), ("t_lname", change.lnames),
                                    ("t_norm", change.norms), ("t_bag", change.bags),
                                    ("t_url", change.urls if table == "reports" else set())):
-                values = sorted(values)
-                for start in range(0, len(values), 500):
-                    chunk = values[start:start + 500]
-                    ids.update(r for (r,) in conn.execute(
-                        f"select id from {table} where {column} in ({','.join('?' * len(chunk))})", chunk))
+                for chunk, marks in _in_chunks(sorted(values)):
+                    ids.update(r for (r,) in conn.execute(f"select id from {table} where {column} in ({marks})", chunk))
             by_rank: dict[str, list[str]] = {}
             for rank, bag in change.new_roles:
                 by_rank.setdefault(rank, []).append(bag)
@@ -912,9 +909,8 @@ class IndexStore:
             only_reports = only_extends = ""
         else:
             refs = [f"r{i}" for i in report_ids] + [f"e{i}" for i in extend_ids] + ["cycle"]
-            for start in range(0, len(refs), 500):
-                chunk = refs[start:start + 500]
-                conn.execute(f"delete from problems where stage = 'link' and ref in ({','.join('?' * len(chunk))})", chunk)
+            for chunk, marks in _in_chunks(refs):
+                conn.execute(f"delete from problems where stage = 'link' and ref in ({marks})", chunk)
             only_reports = f" and r.id in ({','.join(map(str, sorted(report_ids)))})"
             only_extends = f" and e.id in ({','.join(map(str, sorted(extend_ids)))})"
         conn.execute(
@@ -1009,11 +1005,19 @@ def every_file(seeds_dir: Path, stamps: dict[str, str]) -> tuple[list[tuple[str,
 def _rows_by_id(conn: sqlite3.Connection, select: str, ids: set[int], column: str = "id") -> list[tuple]:
     """``select`` restricted to rows with these ids, in id order, in chunks that fit a statement."""
     out: list[tuple] = []
-    values = sorted(ids)
-    for start in range(0, len(values), 500):
-        chunk = values[start:start + 500]
-        out.extend(conn.execute(f"{select} where {column} in ({','.join('?' * len(chunk))}) order by {column}", chunk))
+    for chunk, marks in _in_chunks(sorted(ids)):
+        out.extend(conn.execute(f"{select} where {column} in ({marks}) order by {column}", chunk))
     return out
+
+
+IN_CHUNK = 500  # values in one "in (...)": well under SQLite's limit on a statement's variables
+
+
+def _in_chunks(values: list) -> Iterator[tuple[list, str]]:
+    """``values`` in chunks that fit one statement, each with its ``?,?,...`` placeholders."""
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start:start + IN_CHUNK]
+        yield chunk, ",".join("?" * len(chunk))
 
 
 def display_path(path: str, seeds: str) -> str:

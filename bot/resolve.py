@@ -771,24 +771,22 @@ class Resolver:
         if at is None:
             return found
         own = set(tokens(found.role.name))
-        beside = [w for w in (words[at - 1] if at else None, words[at + len(run)] if at + len(run) < len(words) else None)
-                  if w and w not in own and w not in LEVEL_WORDS and w not in LEVEL_TOKENS and not self.is_question_word(w)]
-        others: list[RoleRef] = []
+        left = words[at - 1] if at else None
+        right = words[at + len(run)] if at + len(run) < len(words) else None
+        others: dict[int, RoleRef] = {}
         named = list(run)
-        for word in beside:
+        for word, before in ((left, True), (right, False)):
+            if not word or word in own or word in LEVEL_WORDS or word in LEVEL_TOKENS or self.is_question_word(word):
+                continue
             more = [r for r in self._distinct_roles(self._entries_with(set(run) | {word})) if r.id != found.role.id]
             if more:
-                others += more
-                named = [word, *named] if word == (words[at - 1] if at else None) else [*named, word]
+                others.update((r.id, r) for r in more)
+                named = [word, *named] if before else [*named, word]
         if not others:
             return found
-        choices = self._distinct_roles_of([found.role, *others])
+        choices = [found.role, *others.values()]
         return Resolution("ambiguous", choices=choices[:MAX_CHOICES], span=" ".join(named),
                           too_many=len(choices) if len(choices) > MAX_CHOICES else 0)
-
-    @staticmethod
-    def _distinct_roles_of(roles: list[RoleRef]) -> list[RoleRef]:
-        return list({role.id: role for role in roles}.values())
 
     def _ranked(self, readings: list[tuple[list, str, float, int, str]], cand: list[int], cand_bags: list[str],
                 floor: float) -> list[tuple[int, tuple[float, int, str]]]:
