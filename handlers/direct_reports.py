@@ -44,6 +44,12 @@ def direct_reports(query: Query) -> Answer:
         return role
     reports = query.kb.direct_reports(role)
     if not reports:
+        unmatched = _named_as_written(query)
+        if unmatched:
+            # "who reports to the VP, Customer Success": the role resolved, but the sentences naming the
+            # manager as asked matched no role when the index was linked; they are the answer's facts
+            return _listing(query, f"No page says that a role reports to {bold(role)} itself, but these roles report "
+                                   f"to *{unmatched[0][2]}*, which the index did not match to any role:", unmatched)
         return not_documented(query, role, f"No page in the handbook says that any role reports to {bold(role)}.")
     lines = [f"These roles report to {bold(role)}:"]
     sources: list[Source] = []
@@ -57,11 +63,20 @@ def direct_reports(query: Query) -> Answer:
 def named_only_as_manager(query: Query) -> Answer | None:
     """"Who reports to the VP, Corporate Controller?" where no page defines that role: the roles
     whose reports-to sentence names it. None when no sentence names what was asked."""
-    asked = asked_phrase(query.clean)
-    reports = query.kb.reporting_to_name(asked) if asked else []
+    reports = _named_as_written(query)
     if not reports:
         return None
-    lines = [f"No page defines *{reports[0][2]}*, but these roles report to it:"]
+    return _listing(query, f"No page defines *{reports[0][2]}*, but these roles report to it:", reports)
+
+
+def _named_as_written(query: Query) -> list:
+    """The roles whose reports-to sentence names what was asked and matched no role in the index."""
+    asked = asked_phrase(query.clean)
+    return query.kb.reporting_to_name(asked) if asked else []
+
+
+def _listing(query: Query, intro: str, reports: list) -> Answer:
+    lines = [intro]
     sources: list[Source] = []
     for report, sentence, _ in reports:
         lines.append(f"• {link(report.name, report.url)}: “{sentence}”")

@@ -221,3 +221,15 @@ def test_a_name_word_beside_an_exact_name_is_not_left_unexplained(corpus: Engine
     assert (plain.status, plain.roles) == ("answered", ["Designer"])
     levelled = corpus.ask("what are the requirements of a senior product designer?")
     assert levelled.status != "ambiguous" and levelled.roles == ["Senior Product Designer (UX) - Marketing"]
+
+
+def test_reports_naming_a_manager_that_matched_no_role_are_given_even_when_the_question_resolves(corpus: Engine):
+    """"VP, Customer Success" resolves to the Vice President of Customer Success Management, whom no
+    sentence names; the sentences naming a "VP of Customer Success" matched no role when the index was
+    linked. Answering "no role reports to it" would hide them: they are listed, said to be unmatched."""
+    answer = corpus.ask("which roles report into the VP, Customer Success?")
+    assert (answer.intent, answer.status) == ("direct_reports", "answered")
+    assert answer.text.startswith("No page says that a role reports to *Vice President of Customer Success Management* itself, "
+                                  "but these roles report to *VP of Customer Success*, which the index did not match to any role:")
+    assert "Director, Solutions Architects" in answer.roles
+    assert "“The Director, Solutions Architects reports to the VP, Customer Success.”" in answer.text
