@@ -144,8 +144,8 @@ class _Overloaded(http.server.ThreadingHTTPServer):
 
 
 def test_a_connection_reset_before_the_server_read_the_request_is_sent_again_and_only_then():
-    """Posts to a server too busy to accept: the kernel resets connections it never took. Those
-    (and only those) are "never sent" and retried; no request is ever received twice."""
+    """Posts to a server too busy to accept: the kernel drops or resets connections it never took.
+    Those (and only those) are "never sent" and retried; no request is ever received twice."""
     received: collections.Counter[str] = collections.Counter()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -205,4 +205,11 @@ def test_a_connection_reset_before_the_server_read_the_request_is_sent_again_and
         server.server_close()
     assert max(received.values()) == 1, "a request reached the server twice"
     assert all(received[n] == 1 for n, outcome in outcomes.items() if outcome == "200")
-    assert classified[RequestNotSent.__name__] >= 1, f"no reset before sending happened: {classified}"
+    # The kernel either drops the SYNs it has no room for (a connect timeout: URLError) or resets a
+    # connection before the request's bytes were acknowledged (RequestNotSent); which one depends
+    # on the machine's load, and both mean "never sent": at least one must have been retried, and
+    # nothing that may have been delivered.
+    never_sent = classified[RequestNotSent.__name__] + classified["URLError"]
+    assert never_sent >= 1, f"no post failed before sending: {classified}"
+    assert set(classified) <= {RequestNotSent.__name__, "URLError"}, f"a maybe-delivered post was retried: {classified}"
+    assert "200" in outcomes.values(), outcomes
