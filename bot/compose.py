@@ -178,7 +178,7 @@ def clarify(query: Query, res: Resolution) -> Answer:
     # two pages may define the same title: then the page tells them apart
     listing = "\n".join(f"{i}. {r.name}{choice_note(r, names)}" for i, r in enumerate(res.choices, 1))
     more = f"\n…and {res.too_many - len(res.choices)} more; add a word or two to narrow it down." if res.too_many else ""
-    words = asked_phrase(query.clean) if res.span and res.span != "(follow-up)" else ""
+    words = asked_phrase(query.clean, res.span) if res.span and res.span != "(follow-up)" else ""
     asked = f" “{echo(words)}”" if words else ""
     text = f"Which role do you mean by{asked}? Several match:\n{listing}{more}\nReply with a number or the role's name."
     return Answer(query.intent, "ambiguous", text, choices=choices, question=query.text)

@@ -40,6 +40,7 @@ ACCEPT = 90.0  # a span must match a name at least this well to count
 FLOOR = 62.0  # a span's match with a name below this is not kept at all (SUGGEST - 10)
 TIE = 2.0  # candidates this close to the best are equally likely
 SUGGEST = 72.0  # "did you mean" below this is noise
+SPELLED_ALIKE = 70.0  # two different name words this alike read as one another (see _swaps_a_word)
 SUGGEST_FLOOR = 50.0  # ... in the name-only "did you mean" (no span matched at all)
 CUTOFF_SLACK = 0.5  # score points under a floor that rapidfuzz is asked for (its cutoffs round)
 NEAR_NAMES = 2000  # names sharing a word scored first, for a "did you mean" floor
@@ -756,8 +757,13 @@ class Resolver:
         # "associate sales ops analyst" also contains "sales ops analyst": the longer reading wins
         longest = max(best[1] for _, best in ranked)
         tied = [e for e, best in ranked if best[1] == longest]
-        span = dict(ranked)[tied[0]][2]
-        return self._named_more(self._decide(tied, text, span), words, span)
+        readings_of = dict(ranked)
+        typed = _typed_words(text)
+        kept = [e for e in tied if not _swaps_a_word(readings_of[e][2], bags[e] or bag_at(e), typed)]
+        if not kept:
+            return Resolution("none", suggestions=self._distinct_roles(tied)[:3], span=self.asked(text))
+        span = readings_of[kept[0]][2]
+        return self._named_more(self._decide(kept, text, span), words, span)
 
     def _named_more(self, found: Resolution, words: list[str | None], span: str) -> Resolution:
         """One role, unless the question named more than it: a name word typed right beside the span
@@ -784,7 +790,7 @@ class Resolver:
                 named = [word, *named] if before else [*named, word]
         if not others:
             return found
-        choices = [found.role, *others.values()]
+        choices = [*others.values(), found.role]  # the names that explain every word first
         return Resolution("ambiguous", choices=choices[:MAX_CHOICES], span=" ".join(named),
                           too_many=len(choices) if len(choices) > MAX_CHOICES else 0)
 
@@ -1114,14 +1120,21 @@ def _key_of_norm(normalised: str) -> str:
     return " ".join(dict.fromkeys(normalised.split()))
 
 
-def asked_phrase(text: str) -> str:
-    """What the question names when no word of it is a role word ("chief happiness officer")."""
-    kept = []
+def asked_phrase(text: str, within: str = "") -> str:
+    """What the question names, in the asker's spelling: every word that is not filler ("chief
+    happiness officer"), or with ``within`` (a span the resolver read) only the words of that span,
+    so "does the security analyst role need a degree" is asked back as "security analyst", not
+    with "degree" in it (the whole phrase when none of the words is the span's, as for "sa")."""
+    kept: list[str] = []
+    named: list[str] = []
+    span = set(tokens(within))
     for word in re.findall(r"[\w&][\w&.'’-]*", clean_slack(text)):
         meaningful = [t for t in tokens(word) if t not in QUERY_FILLER and t not in SOFT_FILLER and not t.isdigit()]
         if meaningful:
             kept.append(word.strip(".'’-"))
-    return " ".join(kept)
+            if span.intersection(meaningful):
+                named.append(kept[-1])
+    return " ".join(named or kept)
 
 
 def _matches(bag: str, choices: list[str]) -> list[tuple[str, float, int]]:
@@ -1132,6 +1145,31 @@ def _matches(bag: str, choices: list[str]) -> list[tuple[str, float, int]]:
         score = fuzz.ratio(bag, choices[0], score_cutoff=FLOOR)
         return [(choices[0], score, 0)] if score >= FLOOR else []
     return process.extract(bag, choices, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)
+
+
+def _typed_words(text: str) -> frozenset[str]:
+    """The question's words as typed (folded, singular), before any correction or expansion."""
+    return frozenset(singular(NOT_ALNUM.sub("", raw)) for raw in RAW_WORD.findall(fold(clean_slack(text))))
+
+
+def _swaps_a_word(span: str, bag: str, typed: frozenset[str]) -> bool:
+    """The name matched only by reading one real word of the question as another ("technical
+    *account* manager" scored 96 against *Manager, Technical Accounting*). The question's words are
+    already corrected to name words (:meth:`Resolver.read`), so a word typed as it is and left over
+    beside a name word spelled like it is not a misspelling but a different word: a role for a
+    different job, offered as "did you mean". Not for a job noun beside its field ("frontend
+    *engineers*" for *Frontend Engineering, Marketing*: the same people), nor for words an
+    abbreviation stands for ("eng", "sa"): they were not typed, and may be either."""
+    asked = {singular(w) for w in span.split()}
+    named = {singular(w) for w in bag.split()}
+    missing, extra = (asked - named) & typed, named - asked
+    return any(_spelled_alike(m, x) for m in missing for x in extra if m not in JOB_NOUNS and x not in JOB_NOUNS)
+
+
+def _spelled_alike(a: str, b: str) -> bool:
+    """Two different words one could be taken for the other's spelling: one begins the other
+    ("account" / "accounting") or most letters agree ("analyst" / "analytics")."""
+    return a.startswith(b) or b.startswith(a) or fuzz.ratio(a, b) >= SPELLED_ALIKE
 
 
 def _bag(words: list[str]) -> str:
