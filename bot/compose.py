@@ -184,6 +184,16 @@ def clarify(query: Query, res: Resolution) -> Answer:
     return Answer(query.intent, "ambiguous", text, choices=choices, question=query.text)
 
 
+def either(names: list[str]) -> str:
+    """"*A*, *B* or *C*", with "; " between the names when one has a comma of its own: "*Intern,
+    Frontend Engineer*, *Staff Frontend Engineer*" reads as three roles where there are two."""
+    marked = [f"*{name}*" for name in names]
+    if len(marked) < 2:
+        return "".join(marked)
+    between = "; " if any("," in name for name in names) else ", "
+    return between.join(marked[:-1]) + " or " + marked[-1]
+
+
 def unknown_role(query: Query, res: Resolution) -> Answer:
     """No role matched: say so, offer close names if any; never guess."""
     if res.span:
@@ -191,7 +201,7 @@ def unknown_role(query: Query, res: Resolution) -> Answer:
     else:
         text = "Which role do you mean? I couldn't tell from the question."
     if res.suggestions:
-        text += "\nDid you mean: " + ", ".join(f"*{r.name}*" for r in res.suggestions) + "?"
+        text += f"\nDid you mean {either([r.name for r in res.suggestions])}?"
     text += "\nTry `list roles` to see every role I know."
     choices = [Choice(role=r.name, family=r.family, page=r.page) for r in res.suggestions]
     return Answer(query.intent, "not_found", text, choices=choices, question=query.text)

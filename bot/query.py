@@ -73,6 +73,9 @@ class Query:
             sibling = resolver.sibling(self.clean, self.last_role, family)
             if sibling is not None:
                 return sibling
+            level = resolver.other_level(self.clean, self.last_role) if self.last_role else None
+            if level is not None:
+                return level
         found = resolver.resolve(self.clean)
         if self.last_role and self.elliptical and found.status != "one":
             # "and the CTO one?" after the Chief of Staff to the CFO: the current name with its

@@ -923,6 +923,26 @@ class Resolver:
             return Resolution("one", role=top[0], span=span)
         return Resolution("ambiguous", choices=top[:MAX_CHOICES], span=span)
 
+    def other_level(self, text: str, current: RoleRef) -> Resolution | None:
+        """"and the principal one?" after the Senior Frontend Engineer: the role named like it but
+        for the level asked, on any page (one name on several pages is one role to answer for).
+        When none has that level, not found, offering the levels that exist: the lone word
+        "principal" resolved anywhere (*Principal Engineer*) would answer for another job. None
+        when the question names more than levels, so it is resolved as usual."""
+        asked = [w for w in self.query_words(text) if w]
+        if not asked or not set(asked) <= LEVEL_TOKENS:
+            return None
+        named = tokens(current.name)
+        core = set(named) - LEVEL_TOKENS
+        if not core:
+            return None
+        levels = [r for r in self._distinct_roles(self._entries_with(core)) if set(tokens(r.name)) - LEVEL_TOKENS == core]
+        found = self.sibling(text, current, levels)
+        if found is not None and (found.status == "one" or len({r.name for r in found.choices}) == 1):
+            return found
+        others = list({r.name: r for r in levels if r.name != current.name}.values())
+        return Resolution("none", suggestions=others[:3], span=" ".join([*asked, *(w for w in named if w in core)]))
+
     def _decide(self, tied: list[int], text: str, span: str) -> Resolution:
         """Several names scored alike: one role if a tie-break singles it out, else a choice."""
         entries = [self._entry(i) for i in tied]

@@ -92,3 +92,21 @@ def test_another_page_s_version_of_the_role_by_its_distinguishing_word(tmp_path:
     assert cfo.text.count("> The Chief of Staff to the CFO can be a grade 11 or a grade 12") == 1
     assert (cto.intent, cto.roles) == ("grade", ["Chief of Staff to the CTO"])
     assert (ceo.intent, ceo.roles) == ("grade", ["Chief of Staff to the CEO"]) and "is grade 12." in ceo.text
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside this checkout")
+def test_another_level_on_its_own_pages_and_a_level_that_does_not_exist(tmp_path: Path):
+    """The Staff Frontend Engineer has a page of its own, so its family holds no Senior: 'what about the
+    senior one' is the Senior Frontend Engineer of the three pages that define it, not 'which of 180
+    senior roles'. No page has a Principal Frontend Engineer: not found, with the levels that exist,
+    rather than the *Principal Engineer*, another job that the lone word 'principal' names."""
+    engine = Engine(CORPUS, tmp_path / "corpus.sqlite", question_log=False)
+    staff, senior, principal = converse(engine, "what grade is a staff frontend engineer", "what about the senior one",
+                                        "and the principal one?")
+    assert set(staff.roles) == {"Staff Frontend Engineer"}  # on two pages, answered from both
+    assert (senior.intent, senior.status) == ("grade", "answered")
+    assert senior.text.startswith("*Senior Frontend Engineer* is on 3 pages:")
+    assert "> The Senior Frontend Engineer is a grade 7." in senior.text
+    assert (principal.intent, principal.status, principal.roles) == ("grade", "not_found", [])
+    assert principal.text.startswith("I couldn't find a role matching “principal frontend engineer” in the handbook.\nDid you mean *")
+    assert "Principal Engineer" not in principal.text
