@@ -90,7 +90,7 @@ VOCABULARY: tuple[tuple[str, str, bool], ...] = (
 )
 # Words in front of a section name that do not name a role: "Key Responsibilities".
 GENERIC_PREFIX = re.compile(
-    r"(?:(?:job|the|role|position|additional|general|our|key|core|main|primary|basic|minimum|must[\s-]*have|"
+    r"(?:(?:job|the|role|position|additional|general|our|key|core|main|primary|base|basic|minimum|must[\s-]*have|"
     r"essential|specific|typical|your|other|team|role's)\s*)+",
     re.I,
 )

@@ -133,6 +133,14 @@ def test_family_wide_requirements_apply_to_levels(corpus: Engine):
     assert "family's requirements apply to it" in answer.text
 
 
+def test_base_requirements_of_every_level_apply_to_a_level_without_its_own(corpus: Engine):
+    """The Product Manager page states its requirements once, as "Base Requirements Across All Levels"."""
+    answer = corpus.ask("requirements of the intermediate product manager")
+    assert (answer.status, answer.roles) == ("answered", ["Intermediate Product Manager"])
+    assert "the *Product Manager* family's requirements apply to it" in answer.text
+    assert "• Passion for design and usability" in answer.text
+
+
 def test_hiring_steps_written_as_subheadings(corpus: Engine):
     answer = corpus.ask("interview steps for the CSM")
     assert answer.status == "answered"

@@ -75,6 +75,7 @@ def test_lists_nested_deeper_than_the_walk_can_go_are_reported_not_fatal(tmp_pat
     ("Qualifications", "requirements", ""),
     ("Requirements for Applicants", "requirements", ""),
     ("Must-have Requirements", "requirements", ""),
+    ("Base Requirements Across All Levels", "requirements", ""),
     ("Nice to have", "nice_to_have", ""),
     ("Desirable skills", "nice_to_have", ""),
     ("Preferred Qualifications", "nice_to_have", ""),
