@@ -40,7 +40,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from pathlib import Path
 
@@ -393,15 +393,20 @@ class LeanClient:
             self._drop(turn)
 
 
+def _receive_until(conn: socket.socket, data: bytes, done: Callable[[bytes], bool], where: str) -> bytes:
+    """``data`` and what ``conn`` sends next, until ``done(data)``; ValueError if it closes first."""
+    while not done(data):
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise ValueError(f"the connection closed {where}")
+        data += chunk
+    return data
+
+
 def read_reply(conn: socket.socket) -> tuple[int, bytes, bool]:
     """One HTTP/1.1 reply off ``conn``: (status, body, whether the connection stays open). ValueError
     when it is not one (cut short, or no length the body can be read by)."""
-    buffer = b""
-    while b"\r\n\r\n" not in buffer:
-        chunk = conn.recv(65536)
-        if not chunk:
-            raise ValueError("the connection closed before a reply")
-        buffer += chunk
+    buffer = _receive_until(conn, b"", lambda data: b"\r\n\r\n" in data, "before a reply")
     head, _, rest = buffer.partition(b"\r\n\r\n")
     lines = head.split(b"\r\n")
     status = int(lines[0].split(b" ", 2)[1])
@@ -412,27 +417,14 @@ def read_reply(conn: socket.socket) -> tuple[int, bytes, bool]:
     keep = headers.get(b"connection", b"").lower() != b"close"
     if b"content-length" in headers:
         length = int(headers[b"content-length"])
-        while len(rest) < length:
-            chunk = conn.recv(65536)
-            if not chunk:
-                raise ValueError("the connection closed inside a reply")
-            rest += chunk
-        return status, rest[:length], keep
+        return status, _receive_until(conn, rest, lambda data: len(data) >= length, "inside a reply")[:length], keep
     if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
         body = b""
         while True:
-            while b"\r\n" not in rest:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    raise ValueError("the connection closed inside a chunked reply")
-                rest += chunk
+            rest = _receive_until(conn, rest, lambda data: b"\r\n" in data, "inside a chunked reply")
             size_line, _, rest = rest.partition(b"\r\n")
             size = int(size_line.split(b";")[0], 16)
-            while len(rest) < size + 2:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    raise ValueError("the connection closed inside a chunked reply")
-                rest += chunk
+            rest = _receive_until(conn, rest, lambda data, size=size: len(data) >= size + 2, "inside a chunked reply")
             if size == 0:
                 return status, body, keep
             body, rest = body + rest[:size], rest[size + 2:]

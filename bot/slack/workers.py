@@ -68,6 +68,7 @@ RESPAWN_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # waits before replacing work
 INDEX_POLL_SECONDS = 1.0  # how often a worker checks for a new index generation (one stat)
 START_TIMEOUT = 120.0
 DEFAULT_ANSWER_TIMEOUT = 30.0
+HUNG_CHECK_SECONDS = 0.1  # how often the collector looks for hung workers (their timeout is seconds)
 # Items waiting per worker before "busy": a worker answers about 100 commands a second on a shared
 # 2-core machine, so 1,000 items are about 10 s of waiting (a response_url is good for 30 minutes), and
 # a burst of 1,000 commands at once on two workers is still all answered.
@@ -878,6 +879,7 @@ class WorkerPool:
         poller = select.poll()  # one poll set kept across wake-ups, changed only when the workers change
         registered: set[int] = set()
         wake = self._wake_r.fileno()
+        hung_checked = 0.0
         while True:
             with self.lock:
                 if self._stopping and not self.workers:
@@ -901,8 +903,12 @@ class WorkerPool:
                     self._read(worker)
                 elif not worker.process.is_alive():
                     self._died(worker)
-            self._kill_hung()
-            self._respawn_due()
+            now = time.monotonic()
+            if now >= hung_checked + HUNG_CHECK_SECONDS:
+                hung_checked = now
+                self._kill_hung()
+            if self._respawn:
+                self._respawn_due()
 
     @staticmethod
     def _watch(poller: Any, registered: set[int], wanted: set[int]) -> None:
