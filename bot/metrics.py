@@ -118,13 +118,28 @@ def apply(event: Event) -> None:
     metric = METRICS.get(name)
     if metric is None:
         return
-    target = metric.labels(**labels) if labels else metric
+    target = _child(metric, name, labels) if labels else metric
     if kind == "inc":
         target.inc(value)
     elif kind == "observe":
         target.observe(value)
     elif kind == "set":
         target.set(value)
+
+
+_children: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}  # (name, labels) -> the metric's child
+
+
+def _child(metric: Any, name: str, labels: Mapping[str, str]) -> Any:
+    """``metric.labels(**labels)``, looked up once per set of labels.
+
+    Why: the front applies every worker's events (several an answer), and prometheus-client's
+    ``labels()`` checks and joins the values and takes the metric's lock on every call."""
+    key = (name, tuple(labels.items()))
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(**labels)
+    return child
 
 
 def on(kind: str, handler: Callable[..., None]) -> None:

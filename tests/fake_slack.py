@@ -216,6 +216,7 @@ class FakeSlack:
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
+        self._resets = 0  # reset() calls so far (wait_for starts over after one)
         self._failures: list[_Failure] = []
         self._ts = itertools.count(1)
         fake = self
@@ -304,6 +305,7 @@ class FakeSlack:
         """Forget recorded calls and pending failures."""
         with self._lock:
             self.calls_.clear()
+            self._resets += 1
             self.attempts.clear()
             self._failures.clear()
 
@@ -342,15 +344,21 @@ class FakeSlack:
     ) -> list[Call]:
         """Block until ``count`` matching calls were recorded; they are returned. Fails after ``timeout``."""
         deadline = time.monotonic() + timeout
+        found: list[Call] = []
+        seen = 0  # calls already looked at: each wake-up looks at the new ones only (a load run records thousands)
         with self._lock:
+            resets = self._resets
             while True:
-                found = [c for c in self.calls_ if (method is None or c.method == method) and where(c)]
+                if self._resets != resets:
+                    found, seen, resets = [], 0, self._resets  # reset() meanwhile: look again from the start
+                found.extend(c for c in self.calls_[seen:] if (method is None or c.method == method) and where(c))
+                seen = len(self.calls_)
                 if len(found) >= count:
                     return found
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    seen = [(c.method, c.text[:60]) for c in self.calls_]
-                    raise AssertionError(f"waited {timeout}s for {count} x {method}; recorded: {seen}")
+                    recorded = [(c.method, c.text[:60]) for c in self.calls_]
+                    raise AssertionError(f"waited {timeout}s for {count} x {method}; recorded: {recorded}")
                 self._lock.wait(remaining)
 
     # ------------------------------------------------------------------ Socket Mode

@@ -74,4 +74,4 @@ def test_documented_defaults_are_the_ones_the_code_uses(monkeypatch):
     assert (config.host, str(config.port)) == (settings.SETTINGS["HOST"].default, settings.SETTINGS["PORT"].default)
     assert config.context_ttl == float(settings.SETTINGS["ROLECALL_CONTEXT_TTL"].default)
     monkeypatch.setenv("ROLECALL_HTTP_THREADS", "many")
-    assert server.http_threads() == 32
+    assert server.http_threads() == 8

@@ -51,7 +51,13 @@ HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 # Slack's payloads are a few kilobytes; refuse anything absurd before Bolt parses it.
 MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_THREADS = 32
+# HTTP request threads. Few: the front's acks never wait on anything slow (a hand-off is a queue put;
+# only the role picker's options and a modal submission wait, at most 2.5 s, for a worker), and every
+# thread runnable at once shares the one interpreter lock with the others, so that 32 threads made 32
+# requests in flight share it by turns: each ack then took as long as all of them, and the forced
+# switches cost the front ~0.4 ms of CPU a command (benchmarks.http_load, 50 clients: 1.8-2.0 ms of
+# front CPU a command with 32 threads, 1.4-1.5 ms with 2 to 8).
+DEFAULT_THREADS = 8
 REPLAY_WINDOW_SECONDS = 5 * 60  # Slack's: older signed requests are refused as replays
 
 logger = logging.getLogger("rolecall.slack")
@@ -344,7 +350,7 @@ class HttpServer:
 
 
 def http_threads() -> int:
-    """``ROLECALL_HTTP_THREADS`` (worker threads answering Slack's HTTP requests), default 32: each mostly waits for an ack."""
+    """``ROLECALL_HTTP_THREADS`` (worker threads answering Slack's HTTP requests), default :data:`DEFAULT_THREADS`."""
     return settings.positive_int("ROLECALL_HTTP_THREADS", DEFAULT_THREADS)
 
 

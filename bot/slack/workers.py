@@ -41,6 +41,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import queue
+import select
 import signal
 import sys
 import threading
@@ -67,6 +68,7 @@ RESPAWN_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # waits before replacing work
 INDEX_POLL_SECONDS = 1.0  # how often a worker checks for a new index generation (one stat)
 START_TIMEOUT = 120.0
 DEFAULT_ANSWER_TIMEOUT = 30.0
+HUNG_CHECK_SECONDS = 0.1  # how often the collector looks for hung workers (their timeout is seconds)
 # Items waiting per worker before "busy": a worker answers about 100 commands a second on a shared
 # 2-core machine, so 1,000 items are about 10 s of waiting (a response_url is good for 30 minutes), and
 # a burst of 1,000 commands at once on two workers is still all answered.
@@ -678,6 +680,17 @@ class _Worker:
     alive: bool = True  # False once the collector saw it end (no waitpid on the request path)
     hung: bool = False  # killed by the front for holding an item past ROLECALL_ANSWER_TIMEOUT
     reading: threading.Lock = field(default_factory=threading.Lock)  # one reader of ``results`` at a time, in order
+    _results_poll: Any = None  # a select.poll of ``results`` alone, made once (see has_results)
+
+    def has_results(self) -> bool:
+        """Whether ``results`` has a message (or its end) to read now, without blocking.
+
+        Why not ``Connection.poll()``: it builds and fills a new selector on every call, and the collector
+        asks before every message it reads (two a command): a poll object made once costs one syscall."""
+        if self._results_poll is None:
+            self._results_poll = select.poll()
+            self._results_poll.register(self.results.fileno(), select.POLLIN)
+        return bool(self._results_poll.poll(0))
 
     def send_loop(self) -> None:
         """The worker's one writer: the request threads only put into the outbox."""
@@ -863,31 +876,52 @@ class WorkerPool:
     # ------------------------------------------------------------------ results and deaths
 
     def _collect(self) -> None:
+        poller = select.poll()  # one poll set kept across wake-ups, changed only when the workers change
+        registered: set[int] = set()
+        wake = self._wake_r.fileno()
+        hung_checked = 0.0
         while True:
             with self.lock:
                 if self._stopping and not self.workers:
                     return
-                sources: dict[Any, tuple[str, _Worker]] = {}
+                sources: dict[int, tuple[str, _Worker]] = {}
                 for worker in self.workers:
                     if worker.results_open:
-                        sources[worker.results] = ("results", worker)
+                        sources[worker.results.fileno()] = ("results", worker)
                     sources[worker.process.sentinel] = ("died", worker)
-            ready = multiprocessing.connection.wait([*sources, self._wake_r], timeout=0.5)
-            for source in ready:
-                if source is self._wake_r:
+            self._watch(poller, registered, {*sources, wake})
+            for fd, _ in poller.poll(500):
+                if fd == wake:
                     try:
                         while self._wake_r.poll():
                             self._wake_r.recv()
                     except (EOFError, OSError):
                         pass
                     continue
-                kind, worker = sources[source]
+                kind, worker = sources[fd]
                 if kind == "results":
                     self._read(worker)
                 elif not worker.process.is_alive():
                     self._died(worker)
-            self._kill_hung()
-            self._respawn_due()
+            now = time.monotonic()
+            if now >= hung_checked + HUNG_CHECK_SECONDS:
+                hung_checked = now
+                self._kill_hung()
+            if self._respawn:
+                self._respawn_due()
+
+    @staticmethod
+    def _watch(poller: Any, registered: set[int], wanted: set[int]) -> None:
+        """Make ``poller`` watch exactly ``wanted`` (file descriptors), changing only the difference.
+
+        Why: ``multiprocessing.connection.wait`` builds a new selector and registers every pipe and
+        process sentinel on each call; the collector wakes up about once per message (two a command)."""
+        for fd in registered - wanted:
+            poller.unregister(fd)
+        for fd in wanted - registered:
+            poller.register(fd, select.POLLIN)
+        registered.clear()
+        registered.update(wanted)
 
     def _kill_hung(self) -> None:
         """A worker holding an item longer than :attr:`timeout` is hung (stopped, deadlocked, looping):
@@ -919,7 +953,7 @@ class WorkerPool:
         """
         with worker.reading:
             try:
-                while worker.results_open and worker.results.poll():
+                while worker.results_open and worker.has_results():
                     self._handle(worker, worker.results.recv())
             except (EOFError, OSError):
                 worker.results_open = False
