@@ -343,10 +343,22 @@ class HttpServer:
         """
         trigger = getattr(self._server, "trigger", None)
         if self._thread is not None and self._thread.is_alive() and trigger is not None:
-            trigger.pull_trigger(self._server.close)
+            try:
+                trigger.pull_trigger(self._server.close)
+            except OSError:
+                # The loop closed its trigger itself (it does when poll reports the pipe gone): it
+                # cannot be woken, so the server is closed from here, as when no loop runs.
+                logger.warning("the HTTP server's wake-up pipe was already closed; closing the server directly")
+                self._close_quietly()
             self._thread.join(timeout=5)
         else:
             self._server.close()
+
+    def _close_quietly(self) -> None:
+        try:
+            self._server.close()
+        except OSError:
+            pass
 
 
 def http_threads() -> int:
