@@ -133,6 +133,7 @@ def intent(
             tuple(examples), doc, order, topic_names_roles,
         )
         _weights.cache_clear()
+        vocabulary.cache_clear()
         _table.cache_clear()
         _shape.cache_clear()
         return func
@@ -168,8 +169,11 @@ def _weights() -> dict[str, float]:
     return {w: math.log(1 + n / d) / math.log(1 + n) for w, d in df.items()}
 
 
+@lru_cache(maxsize=1)
 def vocabulary() -> frozenset[str]:
-    """Every word some intent's phrases use: the resolver treats them as question words, not role words."""
+    """Every word some intent's phrases use: the resolver treats them as question words, not role
+    words. Made once (cleared with the weights when an intent registers): :func:`topic_of` asks
+    it once per question word."""
     return frozenset(w for w in _weights() if w not in SLOTS)
 
 
@@ -208,7 +212,7 @@ def _corrected(word: str) -> str:
 
 def correct_words(words: tuple[str, ...], keep: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """Misspelled question words ("reprots") as the phrase word they stand for; role words are kept."""
-    return tuple(w if w in keep or w in SLOTS else _corrected(w) for w in words)
+    return tuple([w if w in keep or w in SLOTS else _corrected(w) for w in words])
 
 
 class _Phrase:
@@ -332,8 +336,8 @@ class _Asked:
     def __init__(self, question: tuple[str, ...]) -> None:
         weights = _weights()
         self.words = frozenset(question)
-        self.content = tuple((w, weights.get(w, UNKNOWN_WORD_WEIGHT)) for w in question if w not in NEUTRAL)
-        self.weight = sum(weight for _, weight in self.content)
+        self.content = [(w, weights.get(w, UNKNOWN_WORD_WEIGHT)) for w in question if w not in NEUTRAL]
+        self.weight = sum([weight for _, weight in self.content])
 
 
 def similarity(question: tuple[str, ...], phrase: tuple[str, ...]) -> float:
@@ -434,7 +438,7 @@ def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], list[s
         return text
     raws = MASK_TOKEN.findall(text)
     toks = [token_of(raw) for raw in raws]
-    named = [bool(t) and all(w in role_words for w in t) for t in toks]  # every token of it is a role word
+    named = [bool(t) and role_words.issuperset(t) for t in toks]  # every token of it is a role word
     n = len(raws)
     runs: list[tuple[int, int, frozenset[str]]] = []
     i = 0
