@@ -958,16 +958,20 @@ class Resolver:
 
     def _decide(self, tied: list[int], text: str, span: str) -> Resolution:
         """Several names scored alike: one role if a tie-break singles it out, else a choice."""
-        entries = [self._entry(i) for i in tied]
-        families = [e for e in entries if e.family]
         roles = self._distinct_roles(tied)
-        if len(roles) == 1 and (not families or all(f.key == e.key for f in families for e in entries if e.role)
-                                or all(f.family.page_id == roles[0].page_id for f in families)):
+        keys, entry_role, entry_family = self.keys, self.entry_role, self.entry_family
+        family_at = [i for i in tied if entry_family[i]]
+        if len(roles) == 1 and (not family_at or all(keys[f] == keys[i] for f in family_at for i in tied if entry_role[i])
+                                or all(entry_family[f].page_id == roles[0].page_id for f in family_at)):  # type: ignore[union-attr]
             # a role named like its family ("Paralegal" on the Paralegal page), or the one role that
             # fits on the family page that fits too, is the role meant
             return Resolution("one", role=roles[0], span=span)
-        if families and not roles:
-            return Resolution("family", family=families[0].family, span=span)
+        if family_at and not roles:
+            return Resolution("family", family=entry_family[family_at[0]], span=span)
+        # the tie breaks below read every field of a name: made as objects only now (most
+        # questions are decided above, by one role)
+        entries = [self._entry(i) for i in tied]
+        families = [e for e in entries if e.family]
         # Tie breaks, strongest first: the name typed literally, then in the same word order.
         folded = fold(clean_slack(text))
         literal = [e for e in entries if e.literal and re.search(r"(?<![a-z0-9])" + re.escape(e.literal) + r"(?![a-z0-9])", folded)]

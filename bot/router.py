@@ -329,15 +329,25 @@ def _shape(masked: str, cue_text: str, keep: frozenset[str]) -> tuple[tuple[floa
 
 
 class _Asked:
-    """A question's words as similarity needs them, computed once per question, not per phrase."""
+    """A question's words as similarity needs them, computed once per question, not per phrase:
+    its word set at once, its weighted content words when a phrase is first scored (the plain
+    wording of most questions has no promising phrase, and is never scored)."""
 
-    __slots__ = ("words", "content", "weight")
+    __slots__ = ("words", "_question", "_content")
 
     def __init__(self, question: tuple[str, ...]) -> None:
-        weights = _weights()
         self.words = frozenset(question)
-        self.content = [(w, weights.get(w, UNKNOWN_WORD_WEIGHT)) for w in question if w not in NEUTRAL]
-        self.weight = sum([weight for _, weight in self.content])
+        self._question = question
+        self._content: list[tuple[str, float]] | None = None
+
+    @property
+    def content(self) -> list[tuple[str, float]]:
+        """The words that carry intent (not NEUTRAL), each with its weight."""
+        content = self._content
+        if content is None:
+            weights = _weights()
+            content = self._content = [(w, weights.get(w, UNKNOWN_WORD_WEIGHT)) for w in self._question if w not in NEUTRAL]
+        return content
 
 
 def similarity(question: tuple[str, ...], phrase: tuple[str, ...]) -> float:
