@@ -458,13 +458,14 @@ class Resolver:
             return INITIALISM
         return UNKNOWN
 
-    def tokens_of(self, raw: str, context: frozenset[str] = frozenset()) -> list[str]:
+    def tokens_of(self, raw: str, context: frozenset[str] = frozenset()) -> tuple[str, ...]:
         """A typed word's tokens as the resolver reads them (corrected, initialisms expanded).
         Remembered per index version unless an initialism, read in ``context``, is among them:
-        masking reads every word of every question ("who", "does", "report" again and again)."""
+        masking reads every word of every question ("who", "does", "report" again and again).
+        Shared with the memo, so callers only read it."""
         known = self._tokens_memo.get(raw)
         if known is not None:
-            return list(known)
+            return known
         out: list[str] = []
         in_context = False
         for w in tokens(raw):
@@ -477,11 +478,12 @@ class Resolver:
                 out.extend(self.initialism(w, set(context)).split())
                 continue
             out.extend((word or "").split())
+        found = tuple(out)
         if not in_context:
             if len(self._tokens_memo) >= MEMO_LIMIT:
                 self._tokens_memo.clear()
-            self._tokens_memo[raw] = tuple(out)
-        return out
+            self._tokens_memo[raw] = found
+        return found
 
     def without_role_it(self, text: str) -> str:
         """The question without the "it"s that are part of a role name, for pronoun checks."""
@@ -746,11 +748,16 @@ class Resolver:
         # (_ranked still reads its scores on the few names within reach, for their order).
         readings: list = [None] * len(spans)
         top_score: float | None = None
-        for n in sorted(range(len(spans)), key=lambda n: spans[n][1]):
+        penalties = [penalty for _, penalty in spans]
+        order = sorted(range(len(spans)), key=penalties.__getitem__)
+        for at, n in enumerate(order):
             span, penalty = spans[n]
             if top_score is not None and top_score >= ACCEPT and 100 - penalty < top_score - TIE:
-                readings[n] = (None, span, penalty)  # not scored: out of reach
-                continue
+                # not scored: out of reach, and so is every span after it (penalised as much or
+                # more, while the top score stays what it is)
+                for rest in order[at:]:
+                    readings[rest] = (None, *spans[rest])
+                break
             bag = _bag(span)
             size = len(bag)
             found = (_matches(bag, cand_bags)

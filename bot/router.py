@@ -29,7 +29,7 @@ import pkgutil
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -438,7 +438,7 @@ MASK_TOKEN = re.compile(r"[\w&][\w&'’.-]*|\S")  # a word (with its inner dots 
 POSSESSIVE = ("'s", "’s")
 
 
-def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], list[str]]) -> str:
+def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], Sequence[str]]) -> str:
     """The question with the resolved role's name replaced by ``{role}``.
 
     The name is the run of consecutive role words that covers most of the role's words ("which
