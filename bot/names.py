@@ -128,6 +128,8 @@ SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
 
 def clean_slack(text: str) -> str:
     """Reduce Slack markup to what a person typed: mentions dropped, links to their labels."""
+    if "<" not in text and "&" not in text:
+        return text  # no markup and no entity (most questions): every question is cleaned several times
     text = SLACK_USER.sub(" ", text)
     text = SLACK_CHANNEL.sub(" ", text)  # a channel name is where, not who: keep it out of role matching
     text = SLACK_SPECIAL.sub(" ", text)  # "<!subteam^S1|@recruiters>": who is told, not who is asked about

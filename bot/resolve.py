@@ -33,6 +33,7 @@ SEPARATORS = frozenset({"the", "a", "an", "for", "to", "at", "on", "with"})
 VICE_PRESIDENT = re.compile(r"\bvice[\s-]+presidents?\b", re.I)
 UNKNOWN = ""  # marks a word of the question that no role name contains
 INITIALISM = "\x00"  # a word that may be the initials of name words, expanded once all words are read
+PRONOUN = "\x01"  # an "it" that is the pronoun unless a role word is beside it (see Resolver.read)
 UNUSED_WORD_PENALTY = 6.0  # per role word next to the matched name that the name does not explain
 RANK_WORD_PENALTY = 6.0  # on top, per left-out level or rank word ("manager", "senior", "director")
 UNKNOWN_WORD_PENALTY = 12.0  # per unknown word touching it: "sales operations *wizard*" is no known role
@@ -246,6 +247,7 @@ class Resolver:
         self._contraction_memo: dict[str, dict[str, int]] = {}
         self._word_memo: dict[tuple[str, str], str | None] = {}
         self._tokens_memo: dict[str, tuple[str, ...]] = {}  # see tokens_of
+        self._read_memo: dict[str, tuple[tuple[str | None, str], ...]] = {}  # see _read_raw
         self._posting_sets: dict[str, frozenset[int]] = {}
 
     def _words_at(self, i: int) -> frozenset[str]:
@@ -360,26 +362,20 @@ class Resolver:
         out: list[str | None] = []
         typed: list[str] = []  # the word as typed, for initialisms
         pronouns: list[int] = []
+        memo = self._read_memo
         for raw in RAW_WORD.findall(fold(text)):
-            plain = NOT_ALNUM.sub("", raw)
-            if plain in SEPARATORS:  # "the hiring mgr for the sr analyst": two names, not one
-                out.append(None)
-                typed.append(plain)
-                continue
-            if plain in ROLE_ACRONYMS and self._initialisms(plain):
-                # "pm" is usually a product manager, but a program manager beside "technical enablement"
-                out.append(INITIALISM)
-                typed.append(plain)
-                continue
-            for w in tokens(raw):
-                if w == "it" and "it" in self.vocab_set:
+            read = memo.get(raw)
+            if read is None:
+                read = self._read_raw(raw)
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                memo[raw] = read
+            for word, letters in read:
+                if word == PRONOUN:
                     pronouns.append(len(out))
-                    out.append(None)
-                    typed.append(w)
-                    continue
-                word = self._word(w, raw)
+                    word = None
                 out.append(word)
-                typed.append(w)
+                typed.append(letters)
         for i in pronouns:  # "manager, it" / "it operations": part of the name, not the pronoun
             beside = [out[j] for j in (i - 1, i + 1) if 0 <= j < len(out)]
             if any(b for b in beside):
@@ -399,6 +395,25 @@ class Resolver:
                     expanded_typed.append(letters)
             out, typed = expanded, expanded_typed
         return out, typed
+
+    def _read_raw(self, raw: str) -> tuple[tuple[str | None, str], ...]:
+        """One typed word as :meth:`read` reads it, out of context: (word, token as typed) per
+        token, the word PRONOUN for an "it" that its neighbours decide. Remembered per index
+        version (``_read_memo``): the same words come back question after question, and each
+        cost a regex pass, a tokenising and a lookup per token."""
+        plain = NOT_ALNUM.sub("", raw)
+        if plain in SEPARATORS:  # "the hiring mgr for the sr analyst": two names, not one
+            return ((None, plain),)
+        if plain in ROLE_ACRONYMS and self._initialisms(plain):
+            # "pm" is usually a product manager, but a program manager beside "technical enablement"
+            return ((INITIALISM, plain),)
+        read: list[tuple[str | None, str]] = []
+        for w in tokens(raw):
+            if w == "it" and "it" in self.vocab_set:
+                read.append((PRONOUN, w))
+                continue
+            read.append((self._word(w, raw), w))
+        return tuple(read)
 
     def name_like_words(self, text: str) -> frozenset[str]:
         """When no role is found, the words that still look like a name, so they do not count
@@ -444,13 +459,14 @@ class Resolver:
             return INITIALISM
         return UNKNOWN
 
-    def tokens_of(self, raw: str, context: frozenset[str] = frozenset()) -> list[str]:
+    def tokens_of(self, raw: str, context: frozenset[str] = frozenset()) -> tuple[str, ...]:
         """A typed word's tokens as the resolver reads them (corrected, initialisms expanded).
         Remembered per index version unless an initialism, read in ``context``, is among them:
-        masking reads every word of every question ("who", "does", "report" again and again)."""
+        masking reads every word of every question ("who", "does", "report" again and again).
+        Shared with the memo, so callers only read it."""
         known = self._tokens_memo.get(raw)
         if known is not None:
-            return list(known)
+            return known
         out: list[str] = []
         in_context = False
         for w in tokens(raw):
@@ -463,11 +479,12 @@ class Resolver:
                 out.extend(self.initialism(w, set(context)).split())
                 continue
             out.extend((word or "").split())
+        found = tuple(out)
         if not in_context:
             if len(self._tokens_memo) >= MEMO_LIMIT:
                 self._tokens_memo.clear()
-            self._tokens_memo[raw] = tuple(out)
-        return out
+            self._tokens_memo[raw] = found
+        return found
 
     def without_role_it(self, text: str) -> str:
         """The question without the "it"s that are part of a role name, for pronoun checks."""
@@ -732,18 +749,23 @@ class Resolver:
         # (_ranked still reads its scores on the few names within reach, for their order).
         readings: list = [None] * len(spans)
         top_score: float | None = None
-        for n in sorted(range(len(spans)), key=lambda n: spans[n][1]):
+        penalties = [penalty for _, penalty in spans]
+        order = sorted(range(len(spans)), key=penalties.__getitem__)
+        for at, n in enumerate(order):
             span, penalty = spans[n]
+            if top_score is not None and top_score >= ACCEPT and 100 - penalty < top_score - TIE:
+                # not scored: out of reach, and so is every span after it (penalised as much or
+                # more, while the top score stays what it is)
+                for rest in order[at:]:
+                    readings[rest] = (None, *spans[rest])
+                break
             bag = _bag(span)
             size = len(bag)
-            if top_score is not None and top_score >= ACCEPT and 100 - penalty < top_score - TIE:
-                found = None  # not scored: out of reach
-            else:
-                found = (_matches(bag, cand_bags)
-                         if size * near <= longest and shortest * near <= size else [])
+            found = (_matches(bag, cand_bags)
+                     if size * near <= longest and shortest * near <= size else [])
             if found and (top_score is None or found[0][1] - penalty > top_score):
                 top_score = found[0][1] - penalty
-            readings[n] = (found, bag, penalty, len(span), " ".join(span))
+            readings[n] = (found, span, penalty)
         if top_score is None:
             return self._partial(words, text)
         if top_score < ACCEPT:
@@ -794,48 +816,72 @@ class Resolver:
         return Resolution("ambiguous", choices=choices[:MAX_CHOICES], span=" ".join(named),
                           too_many=len(choices) if len(choices) > MAX_CHOICES else 0)
 
-    def _ranked(self, readings: list[tuple[list, str, float, int, str]], cand: list[int], cand_bags: list[str],
+    def _ranked(self, readings: list[tuple[list | None, list[str], float]], cand: list[int], cand_bags: list[str],
                 floor: float) -> list[tuple[int, tuple[float, int, str]]]:
         """The names whose best reading scores at least ``floor``, best first, each with that
         reading (score less penalty, span length, span text); equal ones in the order they were
-        first met (span by span, best first). Only the names within reach of ``floor`` are looked
-        at one by one: a two-word question ("payments manager") matches thousands of names
-        somewhat, and walking all of them in Python cost milliseconds. Their scores are read with
-        the same rapidfuzz call on just those names (a score does not depend on the other names),
-        so the first row's score is ``_resolve``'s top score: the name that scored it is within
-        reach, and no reading scores more (a span left unscored against every candidate, its
-        matches None, cannot reach ``floor``)."""
+        first met (span by span, best first). A reading is (its matches with the candidates, best
+        first, or None when it was not scored; its span; its penalty). Only the names within reach
+        of ``floor`` are looked at one by one: a two-word question ("payments manager") matches
+        thousands of names somewhat, and walking all of them in Python cost milliseconds. The first
+        row's score is ``_resolve``'s top score: the name that scored it is within reach, and no
+        reading scores more (a span left unscored against every candidate cannot reach ``floor``)."""
         near: dict[int, None] = {}  # candidate positions
-        for found, _, penalty, _, _ in readings:
+        for found, _, penalty in readings:
             for _, score, pos in found or ():  # best first: stop at the first one out of reach
                 if score - penalty < floor:
                     break
                 near[pos] = None
+        if len(near) == 1:
+            return self._one_within_reach(readings, cand, next(iter(near)), floor)
         positions = list(near)
         near_bags = [cand_bags[pos] for pos in positions]
         scored = [
-            {positions[k]: score for _, score, k in _matches(span_bag, near_bags)}
+            {positions[k]: score for _, score, k in _matches(_bag(span), near_bags)}
             if positions and (found is None or found) else {}  # no match with any candidate: none with these
-            for found, span_bag, _, _, _ in readings
+            for found, span, _ in readings
         ]
         rows = []
         for pos in positions:
-            best: tuple[float, int, str] | None = None
+            best: tuple[float, int, list[str]] | None = None
             first: tuple[int, float, int] | None = None
-            for n, (scores, (_, _, penalty, length, span_text)) in enumerate(zip(scored, readings)):
+            for n, (scores, (_, span, penalty)) in enumerate(zip(scored, readings)):
                 score = scores.get(pos)
                 if score is None:
                     continue
                 if first is None:
                     first = (n, -score, pos)
-                reading = (score - penalty, length, span_text)
+                reading = (score - penalty, len(span), span)
                 if best is None or reading[:2] > best[:2]:
                     best = reading
             if best is not None and first is not None and best[0] >= floor:
-                rows.append((first, cand[pos], best))
+                rows.append((first, cand[pos], (best[0], best[1], " ".join(best[2]))))
         rows.sort(key=lambda row: row[0])
         ranked = sorted(((entry, best) for _, entry, best in rows), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
         return ranked
+
+    @staticmethod
+    def _one_within_reach(readings: list[tuple[list | None, list[str], float]], cand: list[int], pos: int,
+                          floor: float) -> list[tuple[int, tuple[float, int, str]]]:
+        """:meth:`_ranked` when one name is within reach of ``floor`` (most questions): its best
+        reading, read from the matches the readings already have. Why no new scoring is needed: a
+        score does not depend on the other names scored with it, so a scored reading's match with
+        this name is in its matches (best first: the ones under ``floor`` cannot be its best, which
+        is at least ``floor`` since the name is within reach); an unscored one cannot reach
+        ``floor``; and with one row there is no order of equals to keep."""
+        best: tuple[float, int, list[str]] | None = None
+        for found, span, penalty in readings:
+            for _, score, at in found or ():
+                if score - penalty < floor:
+                    break
+                if at == pos:
+                    reading = (score - penalty, len(span), span)
+                    if best is None or reading[:2] > best[:2]:
+                        best = reading
+                    break
+        if best is None:
+            return []
+        return [(cand[pos], (best[0], best[1], " ".join(best[2])))]
 
     def _candidates(self, wanted: set[str]) -> list[int]:
         """The entries whose names share the most of ``wanted``, or one fewer, in entry order.
@@ -945,16 +991,20 @@ class Resolver:
 
     def _decide(self, tied: list[int], text: str, span: str) -> Resolution:
         """Several names scored alike: one role if a tie-break singles it out, else a choice."""
-        entries = [self._entry(i) for i in tied]
-        families = [e for e in entries if e.family]
         roles = self._distinct_roles(tied)
-        if len(roles) == 1 and (not families or all(f.key == e.key for f in families for e in entries if e.role)
-                                or all(f.family.page_id == roles[0].page_id for f in families)):
+        keys, entry_role, entry_family = self.keys, self.entry_role, self.entry_family
+        family_at = [i for i in tied if entry_family[i]]
+        if len(roles) == 1 and (not family_at or all(keys[f] == keys[i] for f in family_at for i in tied if entry_role[i])
+                                or all(entry_family[f].page_id == roles[0].page_id for f in family_at)):  # type: ignore[union-attr]
             # a role named like its family ("Paralegal" on the Paralegal page), or the one role that
             # fits on the family page that fits too, is the role meant
             return Resolution("one", role=roles[0], span=span)
-        if families and not roles:
-            return Resolution("family", family=families[0].family, span=span)
+        if family_at and not roles:
+            return Resolution("family", family=entry_family[family_at[0]], span=span)
+        # the tie breaks below read every field of a name: made as objects only now (most
+        # questions are decided above, by one role)
+        entries = [self._entry(i) for i in tied]
+        families = [e for e in entries if e.family]
         # Tie breaks, strongest first: the name typed literally, then in the same word order.
         folded = fold(clean_slack(text))
         literal = [e for e in entries if e.literal and re.search(r"(?<![a-z0-9])" + re.escape(e.literal) + r"(?![a-z0-9])", folded)]

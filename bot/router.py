@@ -29,7 +29,7 @@ import pkgutil
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -133,6 +133,7 @@ def intent(
             tuple(examples), doc, order, topic_names_roles,
         )
         _weights.cache_clear()
+        vocabulary.cache_clear()
         _table.cache_clear()
         _shape.cache_clear()
         return func
@@ -168,8 +169,11 @@ def _weights() -> dict[str, float]:
     return {w: math.log(1 + n / d) / math.log(1 + n) for w, d in df.items()}
 
 
+@lru_cache(maxsize=1)
 def vocabulary() -> frozenset[str]:
-    """Every word some intent's phrases use: the resolver treats them as question words, not role words."""
+    """Every word some intent's phrases use: the resolver treats them as question words, not role
+    words. Made once (cleared with the weights when an intent registers): :func:`topic_of` asks
+    it once per question word."""
     return frozenset(w for w in _weights() if w not in SLOTS)
 
 
@@ -208,7 +212,7 @@ def _corrected(word: str) -> str:
 
 def correct_words(words: tuple[str, ...], keep: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """Misspelled question words ("reprots") as the phrase word they stand for; role words are kept."""
-    return tuple(w if w in keep or w in SLOTS else _corrected(w) for w in words)
+    return tuple([w if w in keep or w in SLOTS else _corrected(w) for w in words])
 
 
 class _Phrase:
@@ -325,15 +329,25 @@ def _shape(masked: str, cue_text: str, keep: frozenset[str]) -> tuple[tuple[floa
 
 
 class _Asked:
-    """A question's words as similarity needs them, computed once per question, not per phrase."""
+    """A question's words as similarity needs them, computed once per question, not per phrase:
+    its word set at once, its weighted content words when a phrase is first scored (the plain
+    wording of most questions has no promising phrase, and is never scored)."""
 
-    __slots__ = ("words", "content", "weight")
+    __slots__ = ("words", "_question", "_content")
 
     def __init__(self, question: tuple[str, ...]) -> None:
-        weights = _weights()
         self.words = frozenset(question)
-        self.content = tuple((w, weights.get(w, UNKNOWN_WORD_WEIGHT)) for w in question if w not in NEUTRAL)
-        self.weight = sum(weight for _, weight in self.content)
+        self._question = question
+        self._content: list[tuple[str, float]] | None = None
+
+    @property
+    def content(self) -> list[tuple[str, float]]:
+        """The words that carry intent (not NEUTRAL), each with its weight."""
+        content = self._content
+        if content is None:
+            weights = _weights()
+            content = self._content = [(w, weights.get(w, UNKNOWN_WORD_WEIGHT)) for w in self._question if w not in NEUTRAL]
+        return content
 
 
 def similarity(question: tuple[str, ...], phrase: tuple[str, ...]) -> float:
@@ -424,7 +438,7 @@ MASK_TOKEN = re.compile(r"[\w&][\w&'’.-]*|\S")  # a word (with its inner dots 
 POSSESSIVE = ("'s", "’s")
 
 
-def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], list[str]]) -> str:
+def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], Sequence[str]]) -> str:
     """The question with the resolved role's name replaced by ``{role}``.
 
     The name is the run of consecutive role words that covers most of the role's words ("which
@@ -434,7 +448,7 @@ def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], list[s
         return text
     raws = MASK_TOKEN.findall(text)
     toks = [token_of(raw) for raw in raws]
-    named = [bool(t) and all(w in role_words for w in t) for t in toks]  # every token of it is a role word
+    named = [bool(t) and role_words.issuperset(t) for t in toks]  # every token of it is a role word
     n = len(raws)
     runs: list[tuple[int, int, frozenset[str]]] = []
     i = 0

@@ -175,6 +175,56 @@ def test_resolving_with_shortcuts_finds_what_scoring_every_name_finds(generated)
     assert outcomes >= {"one", "ambiguous", "none"}  # every path was taken
 
 
+def test_one_name_within_reach_is_read_from_the_matches_like_rescoring_it(generated, monkeypatch):
+    """When one name is within reach of the best, its best reading is read from the matches the
+    readings already have instead of scoring every span against it again: the rows are those of
+    the general walk, which rescores every span (unscored ones too) against the names within
+    reach, for most questions (the shortcut is the common path, so this compares many)."""
+    engine, questions = generated
+    resolver = engine.kb.resolver
+    shortcut = Resolver._one_within_reach
+    compared: list[str] = []
+
+    def both(readings, cand, pos, floor):
+        fast = shortcut(readings, cand, pos, floor)
+        assert fast == _general_ranked(resolver, readings, cand, pos, floor)
+        compared.append(str(fast))
+        return fast
+
+    monkeypatch.setattr(Resolver, "_one_within_reach", staticmethod(both))
+    for text in questions:
+        resolver.resolve(text)
+    assert len(compared) > len(questions) // 2
+    assert any(rows for rows in compared) and "[]" not in compared
+
+
+def _general_ranked(resolver: Resolver, readings, cand: list[int], pos: int, floor: float):
+    """_ranked's walk over several names within reach, given just the one: every reading scored
+    again against that name (the unscored ones too), best kept per name."""
+    best = None
+    for found, span, penalty in readings:
+        if found is not None and not found:
+            continue  # no match with any candidate: none with this one
+        for _, score, _ in _matches(_bag(span), [resolver._bag_at(cand[pos])]):
+            reading = (score - penalty, len(span), " ".join(span))
+            if best is None or reading[:2] > best[:2]:
+                best = reading
+    return [(cand[pos], best)] if best is not None and best[0] >= floor else []
+
+
+def test_a_word_read_again_reads_as_the_first_time(generated):
+    """Resolver.read remembers each typed word's reading per index version: a question read with
+    every word remembered reads like the same question on a resolver that has seen nothing."""
+    engine, questions = generated
+    kb = engine.kb
+    for text in questions:
+        kb.resolver.read(text)
+    fresh = Resolver.from_table(list(kb.roles.values()), kb.families, kb.resolver.table())
+    for text in questions + ["the IT manager for it", "it operations", "who is it", "pm of technical enablement"]:
+        assert kb.resolver.read(text) == fresh.read(text), text
+        fresh._read_memo.clear()
+
+
 def test_candidates_are_the_names_missing_at_most_one_word_of_the_best(generated):
     """The leave-one-out union made with the two rarest postings met once is the plain count:
     every name with at least (most shared) - 1 of the question's name words."""
