@@ -708,14 +708,14 @@ class IndexStore:
             self._set_meta("schema", SCHEMA_VERSION)
             self._set_meta("base_url", self.base_url)
 
-    def _create_indexes(self, tables: Iterable[str]) -> None:
-        """The secondary indexes of these tables, made once their rows are in (a fresh build):
-        SQLite sorts each index once, where creating them with the tables inserted every row of
-        the build into 31 B-trees as it was written. One statement at a time, inside the sync's
-        transaction (``executescript`` would commit first)."""
-        wanted = set(tables)
-        for table, statement in INDEX_STATEMENTS:
-            if table in wanted:
+    def _create_indexes(self, on_link_columns: bool) -> None:
+        """The secondary indexes of a new file, made once its rows are in: SQLite sorts each index
+        once, where creating them with the tables inserted every row of the build into 31 B-trees
+        as it was written. Those on a column the link pass writes (``on_link_columns``) or all the
+        others. One statement at a time, inside the sync's transaction (``executescript`` would
+        commit first)."""
+        for columns, statement in INDEX_STATEMENTS:
+            if bool(columns & LINK_COLUMNS) == on_link_columns:
                 self.conn.execute(statement)
 
     # --- sync ----------------------------------------------------------------
@@ -858,18 +858,19 @@ class IndexStore:
         """The full link of a fresh build, from the rows gathered as they were written (the same
         updates and problems as :meth:`_link` of every row, tests/test_fresh_build.py), and its
         secondary indexes, on both cores: the parse workers are done, so while a thread resolves
-        the targets (Python) SQLite sorts the indexes of the tables the link does not write (it
-        lets go of the GIL while a statement runs). Then the targets are written and the link
-        problems derived, before the indexes of the tables they change are made."""
+        the targets (Python) SQLite sorts every index on a column the link does not write (it
+        lets go of the GIL while a statement runs; an update changes only the indexes on the
+        columns it sets). Then the targets are written, the link problems derived, and the two
+        indexes on link targets made."""
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rolecall-link") as pool:
             resolved = pool.submit(link_targets, gathered.roles, gathered.report_rows, gathered.extend_rows)
-            self._create_indexes(t for t in COLUMNS if t not in LINKED_TABLES)
+            self._create_indexes(on_link_columns=False)
             report_updates, extend_updates = resolved.result()
         self._write_links(report_updates, extend_updates)
         self._link_problems(None, None)
-        self._create_indexes(LINKED_TABLES)
+        self._create_indexes(on_link_columns=True)
 
     def _link(self, change: _Change | None = None) -> None:
         """Resolve cross-role references: every row (``change`` None), or only the rows the change
@@ -1159,9 +1160,10 @@ create index problems_ref on problems (ref);
 
 # --- the index file: ownership, one writer at a time, updates in place ------------------
 
-INDEX_STATEMENTS = tuple((statement.split()[4], statement.strip()) for statement in SCHEMA_INDEXES.split(";")
-                         if statement.strip())  # (table, "create index <name> on <table> (...)")
-LINKED_TABLES = ("reports", "extends", "problems")  # the tables the link pass writes
+# (its columns, "create index <name> on <table> (<columns>)") for each secondary index
+INDEX_STATEMENTS = tuple((frozenset(c.strip() for c in sql[sql.index("(") + 1:sql.rindex(")")].split(",")), sql)
+                         for sql in (s.strip() for s in SCHEMA_INDEXES.split(";")) if sql)
+LINK_COLUMNS = frozenset({"target_role_id", "target_family", "fuzzy"})  # what the link pass updates
 
 INDEX_FORMAT = 2  # PRAGMA user_version of an index file; 2: WAL, compact items, contentless FTS
 TEMP_TAG = "building"

@@ -11,6 +11,7 @@ than silence.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from bot.names import norm
 from bot.page_names import is_level_only, looks_like_role
@@ -24,6 +25,9 @@ GRADE_SENTENCE = re.compile(
     r"(?P<subj>[^.;!?|]*?)\s+(?:role\s+)?(?:is|are|(?:will|can|may|could)\s+be)\s+(?:a|an)?\s*(?:job\s+)?(?:grade|level)\s*(?:(?:grade|level)\s*)?" + NUMBER,
     re.I,
 )
+# GRADE_SENTENCE.finditer without trying every position of a sentence it failed on (see
+# SENTENCE_START below; "|" ends a sentence here too): grade_sentences.
+GRADE_SENTENCE_START = re.compile(r"(?:^|(?<=[.;!?|]))" + GRADE_SENTENCE.pattern, GRADE_SENTENCE.flags)
 # A link whose whole text is the number ("[6](…grades)", "[level 11](…)") stands for "grade N".
 NUMBER_LINK = re.compile(r"\[\s*(?:(?:job\s+)?(?:grade|level)\s*)?[#+]?\s*(\d{1,2}(?:\.\d)?)\s*\]\(([^()\s]*)\)", re.I)
 MORE_GRADES = re.compile(r"(?:\s*(?:or|and|/|-|to)\s*(?:an?\s+)?(?:(?:job\s+)?grade\s*)?\d{1,2}(?:\.\d)?\b)*", re.I)
@@ -149,6 +153,22 @@ def may_hold_grade(text: str, lowered: str) -> bool:
     return ("level" in lowered or "[" in text) and MAY_HOLD_GRADE.search(text) is not None
 
 
+def grade_sentences(text: str) -> Iterator[re.Match[str]]:
+    """``GRADE_SENTENCE.finditer(text)``: the same matches, found without the quadratic scan.
+
+    The subject is ``[^.;!?|]*?``, so from any start inside a sentence the pattern finds the same
+    grade sentences as from an earlier start in it, or fewer: a match starts where a sentence
+    starts or where the previous match ended (a sentence may name two grades: "X is a grade 7, Y
+    is a grade 8"). Only those starts are tried (tests/test_parse_stages.py checks the matches
+    against finditer's); finditer tried every position of a sentence it failed on.
+    """
+    match = GRADE_SENTENCE_START.search(text)
+    while match:
+        yield match
+        end = match.end()
+        match = GRADE_SENTENCE.match(text, end) or GRADE_SENTENCE_START.search(text, end)
+
+
 def may_report(lowered: str) -> bool:
     """Whether a text can hold a reporting line at all: both sentence patterns need one of these words."""
     return "report" in lowered or "dotted" in lowered
@@ -256,7 +276,7 @@ class _FactReader:
         plain = grade_text(item.text)
         text, _ = shield(plain)
         found = False
-        for match in GRADE_SENTENCE.finditer(text):
+        for match in grade_sentences(text):
             found = True
             numbers = [float(match.group("n"))]
             more = MORE_GRADES.match(text, match.end()).group(0)  # "is a grade 8 or 9", "grade 8/9"
@@ -314,7 +334,7 @@ class _FactReader:
     def several_grade_sentences(self, section: Section) -> bool:
         key = id(section)
         if key not in self.grade_counts:
-            self.grade_counts[key] = sum(1 for i in section.items for _ in GRADE_SENTENCE.finditer(shield(grade_text(i.text))[0]))
+            self.grade_counts[key] = sum(1 for i in section.items for _ in grade_sentences(shield(grade_text(i.text))[0]))
         return self.grade_counts[key] > 1
 
     def read_grade_row(self, item: Item) -> None:

@@ -186,3 +186,22 @@ def test_reports_to_sentences_after_one_that_names_no_line_are_still_read():
     text = "Reporting is weekly; the Widget Lead reports to the VP, Widgets. She has a dotted line to the CFO."
     assert [m.group("subj").strip() for m in page_facts.REPORTS_SENTENCE.finditer(text)] == ["the Widget Lead"]
     assert [m.group("obj") for m in page_facts.DOTTED_SENTENCE.finditer(text)] == ["the CFO"]
+
+
+GRADE_PIECES = ["The Widget Manager is a grade 7", " is grade 8", " are a job grade 9.5", "Senior X will be a level 10",
+                " or 9", "/11", " and Y is a grade 6", "grade ", "level ", " is ", "7", "8.5", "[8]", "#", "|", ".", ";",
+                "!", "?", " ", ",", "x", "\x01", "0", "\x02", "9.", ".5"]
+
+
+def test_grade_sentences_are_finditers_matches_without_its_scan():
+    """grade_sentences tries only sentence starts and the ends of earlier matches: on 5,000 texts
+    made of grade phrases and sentence ends, its matches (where, every group) are finditer's."""
+    pick = random.Random(13).choice
+    matched = several = 0
+    for _ in range(5000):
+        text = "".join(pick(GRADE_PIECES) for _ in range(pick(range(20))))
+        found = [(m.span(), m.groupdict()) for m in page_facts.grade_sentences(text)]
+        assert found == [(m.span(), m.groupdict()) for m in page_facts.GRADE_SENTENCE.finditer(text)], text
+        matched += bool(found)
+        several += len(found) > 1
+    assert matched > 1000 and several > 200  # many texts hold one grade sentence, many more than one
