@@ -11,6 +11,7 @@ than silence.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from bot.names import norm
 from bot.page_names import is_level_only, looks_like_role
@@ -24,6 +25,9 @@ GRADE_SENTENCE = re.compile(
     r"(?P<subj>[^.;!?|]*?)\s+(?:role\s+)?(?:is|are|(?:will|can|may|could)\s+be)\s+(?:a|an)?\s*(?:job\s+)?(?:grade|level)\s*(?:(?:grade|level)\s*)?" + NUMBER,
     re.I,
 )
+# GRADE_SENTENCE.finditer without trying every position of a sentence it failed on (see
+# SENTENCE_START below; "|" ends a sentence here too): grade_sentences.
+GRADE_SENTENCE_START = re.compile(r"(?:^|(?<=[.;!?|]))" + GRADE_SENTENCE.pattern, GRADE_SENTENCE.flags)
 # A link whose whole text is the number ("[6](…grades)", "[level 11](…)") stands for "grade N".
 NUMBER_LINK = re.compile(r"\[\s*(?:(?:job\s+)?(?:grade|level)\s*)?[#+]?\s*(\d{1,2}(?:\.\d)?)\s*\]\(([^()\s]*)\)", re.I)
 MORE_GRADES = re.compile(r"(?:\s*(?:or|and|/|-|to)\s*(?:an?\s+)?(?:(?:job\s+)?grade\s*)?\d{1,2}(?:\.\d)?\b)*", re.I)
@@ -32,14 +36,21 @@ MAY_HOLD_GRADE = re.compile(r"grade|level\s*\[?\s*\d|\[\s*\d", re.I)
 PLAIN_GRADE = re.compile(r"\b(?:grade|level)\s*\[?\s*(?P<n>\d{1,2}(?:\.\d)?)\b", re.I)
 LINK_MD = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
 BRACKETS = re.compile(r"\[([^\[\]]*)\](?!\()")
+# A sentence pattern whose subject is "[^.;!?]*?" and whose object runs to the sentence end can only
+# match from a sentence's start: from any later start in the same sentence it finds the same verbs
+# or fewer, and a match ends at a sentence end. SENTENCE_START says so, and finditer no longer scans
+# the rest of a sentence it failed on from every one of its positions (quadratic in its length):
+# the same matches (tests/test_parse_stages.py, and 200,000 random strings checked against the
+# pattern without it), at a fifteenth of the cost on the texts of 200 pages.
+SENTENCE_START = r"(?:^|(?<=[.;!?]))"
 REPORTS_SENTENCE = re.compile(
-    r"(?P<subj>[^.;!?]*?)\b(?P<verb>reports|report|reporting)\s+"
+    SENTENCE_START + r"(?P<subj>[^.;!?]*?)\b(?P<verb>reports|report|reporting)\s+"
     r"(?:either\s+|directly\s+|(?P<dotted>dotted[\s-]+line\s+)|(?:the\s+)?)?(?:in)?(?:to|so|the)\s+(?P<obj>[^.;!?]+)",
     re.I,
 )
 # "... and has a dotted line to the VP, X": a second, dotted reporting line, kept as such
 DOTTED_SENTENCE = re.compile(
-    r"(?P<subj>[^.;!?]*?)\b(?:has|have|with)\s+a\s+(?P<dotted>dotted[\s-]+line)\s+(?:reporting\s+)?(?:relationship\s+)?(?:in)?to\s+(?P<obj>[^.;!?]+)",
+    SENTENCE_START + r"(?P<subj>[^.;!?]*?)\b(?:has|have|with)\s+a\s+(?P<dotted>dotted[\s-]+line)\s+(?:reporting\s+)?(?:relationship\s+)?(?:in)?to\s+(?P<obj>[^.;!?]+)",
     re.I,
 )
 EXTENDS_ITEM = re.compile(
@@ -140,6 +151,22 @@ def may_hold_grade(text: str, lowered: str) -> bool:
     if "grade" in lowered:
         return True
     return ("level" in lowered or "[" in text) and MAY_HOLD_GRADE.search(text) is not None
+
+
+def grade_sentences(text: str) -> Iterator[re.Match[str]]:
+    """``GRADE_SENTENCE.finditer(text)``: the same matches, found without the quadratic scan.
+
+    The subject is ``[^.;!?|]*?``, so from any start inside a sentence the pattern finds the same
+    grade sentences as from an earlier start in it, or fewer: a match starts where a sentence
+    starts or where the previous match ended (a sentence may name two grades: "X is a grade 7, Y
+    is a grade 8"). Only those starts are tried (tests/test_parse_stages.py checks the matches
+    against finditer's); finditer tried every position of a sentence it failed on.
+    """
+    match = GRADE_SENTENCE_START.search(text)
+    while match:
+        yield match
+        end = match.end()
+        match = GRADE_SENTENCE.match(text, end) or GRADE_SENTENCE_START.search(text, end)
 
 
 def may_report(lowered: str) -> bool:
@@ -249,7 +276,7 @@ class _FactReader:
         plain = grade_text(item.text)
         text, _ = shield(plain)
         found = False
-        for match in GRADE_SENTENCE.finditer(text):
+        for match in grade_sentences(text):
             found = True
             numbers = [float(match.group("n"))]
             more = MORE_GRADES.match(text, match.end()).group(0)  # "is a grade 8 or 9", "grade 8/9"
@@ -307,7 +334,7 @@ class _FactReader:
     def several_grade_sentences(self, section: Section) -> bool:
         key = id(section)
         if key not in self.grade_counts:
-            self.grade_counts[key] = sum(1 for i in section.items for _ in GRADE_SENTENCE.finditer(shield(grade_text(i.text))[0]))
+            self.grade_counts[key] = sum(1 for i in section.items for _ in grade_sentences(shield(grade_text(i.text))[0]))
         return self.grade_counts[key] > 1
 
     def read_grade_row(self, item: Item) -> None:

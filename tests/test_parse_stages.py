@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
 
 import pytest
-
+from bot import page_facts
 from bot.markdown import parse_blocks
 from bot.page_facts import grade_text, read_facts
 from bot.page_headings import classify_heading
@@ -154,3 +156,53 @@ def test_facts_are_read_from_a_hand_built_structure():
 ])
 def test_grade_text_reads_number_links_only_when_they_point_at_grades(text: str, expected: str):
     assert grade_text(text) == expected
+
+
+# --- the reports-to sentence patterns start only at a sentence's start ----------------------
+
+PIECES = ["report", "reports to ", "reporting ", "Reports into ", "report directly to the ", "has a ", "with a ",
+          "dotted line ", "dotted-line ", "relationship ", "the ", "to ", "so ", "in", "Manager, Sales", "VP",
+          "has a dotted line to ", "with a dotted-line reporting relationship to ", " ", "  ", ".", ";", "!", "?", ",", "a", "x", "\x01", "0", "\x02", "\n"]
+
+
+@pytest.mark.parametrize("name", ["REPORTS_SENTENCE", "DOTTED_SENTENCE"])
+def test_a_sentence_pattern_finds_what_it_found_trying_every_position(name: str):
+    """SENTENCE_START only spares the scan from positions inside a sentence: on 5,000 texts made
+    of reporting phrases and sentence ends, the matches (where, and every group) are those of the
+    pattern tried at every position."""
+    anchored = getattr(page_facts, name)
+    assert anchored.pattern.startswith(page_facts.SENTENCE_START)
+    everywhere = re.compile(anchored.pattern[len(page_facts.SENTENCE_START):], anchored.flags)
+    pick = random.Random(11).choice
+    matched = 0
+    for _ in range(5000):
+        text = "".join(pick(PIECES) for _ in range(pick(range(30))))
+        found = [(m.span(), m.groupdict()) for m in anchored.finditer(text)]
+        assert found == [(m.span(), m.groupdict()) for m in everywhere.finditer(text)], text
+        matched += bool(found)
+    assert matched > 500  # the texts do hold reporting lines, many of them
+
+
+def test_reports_to_sentences_after_one_that_names_no_line_are_still_read():
+    text = "Reporting is weekly; the Widget Lead reports to the VP, Widgets. She has a dotted line to the CFO."
+    assert [m.group("subj").strip() for m in page_facts.REPORTS_SENTENCE.finditer(text)] == ["the Widget Lead"]
+    assert [m.group("obj") for m in page_facts.DOTTED_SENTENCE.finditer(text)] == ["the CFO"]
+
+
+GRADE_PIECES = ["The Widget Manager is a grade 7", " is grade 8", " are a job grade 9.5", "Senior X will be a level 10",
+                " or 9", "/11", " and Y is a grade 6", "grade ", "level ", " is ", "7", "8.5", "[8]", "#", "|", ".", ";",
+                "!", "?", " ", ",", "x", "\x01", "0", "\x02", "9.", ".5"]
+
+
+def test_grade_sentences_are_finditers_matches_without_its_scan():
+    """grade_sentences tries only sentence starts and the ends of earlier matches: on 5,000 texts
+    made of grade phrases and sentence ends, its matches (where, every group) are finditer's."""
+    pick = random.Random(13).choice
+    matched = several = 0
+    for _ in range(5000):
+        text = "".join(pick(GRADE_PIECES) for _ in range(pick(range(20))))
+        found = [(m.span(), m.groupdict()) for m in page_facts.grade_sentences(text)]
+        assert found == [(m.span(), m.groupdict()) for m in page_facts.GRADE_SENTENCE.finditer(text)], text
+        matched += bool(found)
+        several += len(found) > 1
+    assert matched > 1000 and several > 200  # many texts hold one grade sentence, many more than one
