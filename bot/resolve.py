@@ -41,7 +41,7 @@ ACCEPT = 90.0  # a span must match a name at least this well to count
 FLOOR = 62.0  # a span's match with a name below this is not kept at all (SUGGEST - 10)
 TIE = 2.0  # candidates this close to the best are equally likely
 SUGGEST = 72.0  # "did you mean" below this is noise
-SPELLED_ALIKE = 70.0  # two different name words this alike read as one another (see _swaps_a_word)
+SPELLED_ALIKE = 70.0  # two different name words this alike read as one another (see _swapped_words)
 SUGGEST_FLOOR = 50.0  # ... in the name-only "did you mean" (no span matched at all)
 CUTOFF_SLACK = 0.5  # score points under a floor that rapidfuzz is asked for (its cutoffs round)
 NEAR_NAMES = 2000  # names sharing a word scored first, for a "did you mean" floor
@@ -780,8 +780,11 @@ class Resolver:
         longest = max(best[1] for _, best in ranked)
         tied = [e for e, best in ranked if best[1] == longest]
         readings_of = dict(ranked)
-        typed = _typed_words(text)
-        kept = [e for e in tied if not _swaps_a_word(readings_of[e][2], bags[e] or bag_at(e), typed)]
+        kept = tied
+        swaps = {e: _swapped_words(readings_of[e][2], bags[e] or bag_at(e)) for e in tied}
+        if any(swaps.values()):  # the question's typed words only then (most questions have none)
+            typed = _typed_words(text)
+            kept = [e for e in tied if not swaps[e] & typed]
         if not kept:
             return Resolution("none", suggestions=self._distinct_roles(tied)[:3], span=self.asked(text))
         span = readings_of[kept[0]][2]
@@ -1222,18 +1225,18 @@ def _typed_words(text: str) -> frozenset[str]:
     return frozenset(singular(NOT_ALNUM.sub("", raw)) for raw in RAW_WORD.findall(fold(clean_slack(text))))
 
 
-def _swaps_a_word(span: str, bag: str, typed: frozenset[str]) -> bool:
-    """The name matched only by reading one real word of the question as another ("technical
-    *account* manager" scored 96 against *Manager, Technical Accounting*). The question's words are
-    already corrected to name words (:meth:`Resolver.read`), so a word typed as it is and left over
-    beside a name word spelled like it is not a misspelling but a different word: a role for a
-    different job, offered as "did you mean". Not for a job noun beside its field ("frontend
-    *engineers*" for *Frontend Engineering, Marketing*: the same people), nor for words an
-    abbreviation stands for ("eng", "sa"): they were not typed, and may be either."""
+def _swapped_words(span: str, bag: str) -> set[str]:
+    """The span's words the name matched only by reading them as another word ("technical *account*
+    manager" scored 96 against *Manager, Technical Accounting*). The question's words are already
+    corrected to name words (:meth:`Resolver.read`), so a word left over beside a name word spelled
+    like it is not a misspelling but a different word: a role for a different job, offered as "did
+    you mean" when the word was typed as it is (the caller checks: words an abbreviation stands
+    for, "eng", "sa", were not typed, and may be either). Not for a job noun beside its field
+    ("frontend *engineers*" for *Frontend Engineering, Marketing*: the same people)."""
     asked = {singular(w) for w in span.split()}
     named = {singular(w) for w in bag.split()}
-    missing, extra = (asked - named) & typed, named - asked
-    return any(_spelled_alike(m, x) for m in missing for x in extra if m not in JOB_NOUNS and x not in JOB_NOUNS)
+    extra = [x for x in named - asked if x not in JOB_NOUNS]
+    return {m for m in asked - named if m not in JOB_NOUNS and any(_spelled_alike(m, x) for x in extra)}
 
 
 def _spelled_alike(a: str, b: str) -> bool:

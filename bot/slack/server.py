@@ -16,6 +16,7 @@ the one process instead, as Socket Mode does.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
@@ -349,16 +350,11 @@ class HttpServer:
                 # The loop closed its trigger itself (it does when poll reports the pipe gone): it
                 # cannot be woken, so the server is closed from here, as when no loop runs.
                 logger.warning("the HTTP server's wake-up pipe was already closed; closing the server directly")
-                self._close_quietly()
+                with contextlib.suppress(OSError):
+                    self._server.close()
             self._thread.join(timeout=5)
         else:
             self._server.close()
-
-    def _close_quietly(self) -> None:
-        try:
-            self._server.close()
-        except OSError:
-            pass
 
 
 def http_threads() -> int:
