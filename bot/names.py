@@ -41,6 +41,8 @@ WORD_ABBREVIATIONS: dict[str, str] = {
     "tech": "technical",
     "dev": "development",
     "devrel": "developer relations",
+    "rev": "revenue",
+    "revops": "revenue operations",
     "qa": "quality",
     "hr": "people",
     "biz": "business",

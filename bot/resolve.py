@@ -773,7 +773,7 @@ class Resolver:
             if partial.status != "none":
                 return partial
             ranked = self._ranked(readings, cand, cand_bags, SUGGEST)
-            return Resolution("none", suggestions=self._distinct_roles(e for e, _ in ranked)[:3], span=self.asked(text))
+            return Resolution("none", suggestions=self._suggestions(words, [e for e, _ in ranked]), span=self.asked(text))
         ranked = self._ranked(readings, cand, cand_bags, top_score - TIE)
         tied = [e for e, _ in ranked]
         # "associate sales ops analyst" also contains "sales ops analyst": the longer reading wins
@@ -789,6 +789,20 @@ class Resolver:
             return Resolution("none", suggestions=self._distinct_roles(tied)[:3], span=self.asked(text))
         span = readings_of[kept[0]][2]
         return self._named_more(self._decide(kept, text, span), words, span)
+
+    def _suggestions(self, words: list[str | None], near: list[int], limit: int = 3) -> list[RoleRef]:
+        """A "did you mean" for a question no name matched well enough: first the few roles whose
+        names have every word of it that is not a level ("renewals mgr": *Senior Director,
+        Renewals*, the only role of renewals, though "manager" spells *Manager, Red Team* more
+        alike), closest first; then the names nearest by spelling (``near``, best first). Only a
+        few: a word that many names have ("data") picks out none of them."""
+        core = {w for w in words if w and w not in LEVEL_TOKENS and not self.is_question_word(w)}
+        holding = self._distinct_roles(self._entries_with(core)) if core else []
+        if len(holding) > MAX_CHOICES:
+            holding = []
+        asked = _bag([w for w in words if w])
+        holding.sort(key=lambda r: fuzz.ratio(asked, _bag(tokens(r.name))), reverse=True)
+        return list({r.id: r for r in [*holding, *self._distinct_roles(near)]}.values())[:limit]
 
     def _named_more(self, found: Resolution, words: list[str | None], span: str) -> Resolution:
         """One role, unless the question named more than it: a name word typed right beside the span

@@ -154,7 +154,7 @@ def every_name_resolution(resolver: Resolver, text: str, words: list[str | None]
         partial = resolver._partial(words, text)
         if partial.status != "none":
             return partial
-        return Resolution("none", suggestions=resolver._distinct_roles(e for e, s in ranked if s[0] >= SUGGEST)[:3], span=resolver.asked(text))
+        return Resolution("none", suggestions=resolver._suggestions(words, [e for e, s in ranked if s[0] >= SUGGEST]), span=resolver.asked(text))
     tied = [e for e, s in ranked if s[0] >= top - TIE]
     longest = max(best[e][1] for e in tied)
     tied = [e for e in tied if best[e][1] == longest]

@@ -266,3 +266,21 @@ def test_a_choice_asks_back_only_the_words_that_named_roles(corpus: Engine):
     assert asked.status == "ambiguous"
     assert asked.text.startswith("Which role do you mean by “security analyst”? Several match:\n1. Security Analyst, Trust and Safety")
     assert [c.role for c in asked.choices][-1] == "Analyst"
+
+
+def test_did_you_mean_offers_the_roles_of_the_work_asked_about_first(corpus: Engine):
+    """No Renewals Manager exists; the one role of renewals is *Senior Director, Renewals*. "manager"
+    spells *Manager, Red Team* more alike, but the word that says which work is "renewals"."""
+    asked = corpus.ask("renewals mgr requirements")
+    assert (asked.status, asked.roles) == ("not_found", [])
+    assert asked.text.startswith("I couldn't find a role matching “renewals mgr” in the handbook.\nDid you mean *Senior Director, Renewals*")
+    assert asked.choices[0].role == "Senior Director, Renewals"
+
+
+def test_rev_ops_is_revenue_operations(corpus: Engine):
+    """Recruiters write RevOps: "vp rev ops" and "revops" are the Vice President, Revenue Operations."""
+    for question in ("who does the vp rev ops report to", "vp of revops grade"):
+        answer = corpus.ask(question)
+        assert (answer.status, answer.roles) == ("answered", ["Vice President, Revenue Operations"]), question
+    assert corpus.ask("who does the vp rev ops report to").text.startswith(
+        "*Vice President, Revenue Operations* reports to *VP, Field Operations*.")
