@@ -22,7 +22,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from bot.index import SCHEMA_VERSION, unpack_items
-from bot.names import bag as name_bag
+from bot.names import bag as name_bag, tokens
 from bot.page_model import Problem
 from bot.resolve import FamilyRef, Resolver, RoleRef, updated_name_table
 
@@ -30,7 +30,9 @@ SECTION_FALLBACK_KINDS = ("responsibilities", "requirements")
 LINK_LABEL = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
 RETIRE_GRACE_SECONDS = 5.0
 SNAPSHOT_FORMAT = 3  # 2: with the typo vocabulary; 3: zlib-compressed; the layout of the serving snapshot's data (see Knowledge.serving_snapshot)
-COMPENSATION_LINK = re.compile(r"\]\((https?://[^()\s\"]*compensation[^()\s\"]*)\)", re.I)
+# a link to a compensation page: "compensation" in its path, not only in its #fragment (on the
+# Total Rewards page "#compensation-coordinator" is a role's heading)
+COMPENSATION_LINK = re.compile(r"\]\((https?://[^()\s\"#]*compensation[^()\s\"]*)\)", re.I)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,36 @@ class ReportsTo:
     target_url: str
     sentence: str
     url: str
+
+
+# "/job-families/people-ops/recruiter/": the handbook files its job families by department
+DEPARTMENT_IN_URL = re.compile(r"/job-families/([a-z0-9][a-z0-9-]*)/[^/]")
+
+
+@dataclass(frozen=True)
+class Department:
+    """The pages a handbook files under one department ("marketing", "people-ops"): what a
+    question means by "the finance roles" or "grade 6 in people ops" when no job family has
+    that name."""
+
+    slug: str
+    name: str  # "Legal and Corporate Affairs"
+    phrases: tuple[tuple[str, ...], ...]  # the token runs that name it: the whole slug, each "and" part
+    page_ids: frozenset[int]
+
+
+def department_of(page_url: str) -> str:
+    """The department slug in a page's address, or "" (pages under /jobs/ have none)."""
+    found = DEPARTMENT_IN_URL.search(page_url)
+    return found.group(1) if found else ""
+
+
+def _department(slug: str, page_ids: frozenset[int]) -> Department:
+    words = slug.split("-")
+    name = " ".join(w if w == "and" else w.capitalize() for w in words)
+    parts = " ".join(words).split(" and ")
+    phrases = {tuple(tokens(" ".join(words)))} | {tuple(tokens(part)) for part in parts}
+    return Department(slug, name, tuple(sorted(p for p in phrases if p)), page_ids)
 
 
 class Knowledge:
@@ -341,6 +373,27 @@ class Knowledge:
             out.setdefault(r.page_id, []).append(r)
         return out
 
+    @cached_property
+    def departments(self) -> list[Department]:
+        """The departments the pages' addresses file them under, in page order."""
+        pages: dict[str, dict[int, None]] = {}
+        for role in self.roles.values():
+            slug = department_of(role.page_url)
+            if slug:
+                pages.setdefault(slug, {})[role.page_id] = None
+        return [_department(slug, frozenset(ids)) for slug, ids in pages.items()]
+
+    def department_named(self, text: str) -> Department | None:
+        """The one department the question names by a run of its words ("list the *people ops*
+        roles", "grade 7 in *legal*"); None when none, or when two are named."""
+        words = tokens(text)
+        named = {d.slug: d for d in self.departments for phrase in d.phrases if _holds_run(words, phrase)}
+        return next(iter(named.values())) if len(named) == 1 else None
+
+    def department_roles(self, department: Department) -> list[RoleRef]:
+        """The department's roles in page order."""
+        return [r for r in self.roles.values() if r.page_id in department.page_ids]
+
     def family_on(self, page: str) -> FamilyRef | None:
         """The family of a page, by the page's path (as a conversation remembers it)."""
         return self._family_by_path.get(page)
@@ -568,6 +621,11 @@ class Knowledge:
             return []
         # the items' texts, which is all the search handler reads of them
         return [{**dict(row), "items": [t for t, _ln, _k, _d, _n in unpack_items(row["items"])]} for row in rows]
+
+
+def _holds_run(words: list[str], run: tuple[str, ...]) -> bool:
+    size = len(run)
+    return any(tuple(words[i:i + size]) == run for i in range(len(words) - size + 1))
 
 
 @lru_cache(maxsize=1)

@@ -61,6 +61,14 @@ class Query:
         """The question without Slack markup, whitespace folded."""
         return re.sub(r"\s+", " ", clean_slack(self.text)).strip()
 
+    @property
+    def own_words(self) -> str:
+        """The question with the role's name masked, as the router scored it: a check for the
+        question's own words ("what does it *pay*") must not read them inside a name ("what's the
+        level of a *Compensation* Analyst" asks a grade, not pay)."""
+        masked = getattr(self.decision, "masked", "")
+        return masked or self.clean
+
     @cached_property
     def resolution(self) -> Resolution:
         """Which role the question is about, using the conversation for follow-ups."""

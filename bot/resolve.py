@@ -829,6 +829,9 @@ class Resolver:
                 named = [word, *named] if before else [*named, word]
         if not others:
             return found
+        specialty = _the_specialty(found.role, list(others.values()))
+        if specialty is not None:
+            return Resolution("one", role=specialty, span=" ".join(named))
         choices = [*others.values(), found.role]  # the names that explain every word first
         return Resolution("ambiguous", choices=choices[:MAX_CHOICES], span=" ".join(named),
                           too_many=len(choices) if len(choices) > MAX_CHOICES else 0)
@@ -1039,6 +1042,9 @@ class Resolver:
         ordered_roles = {e.role.id for e in ordered if e.role}
         if len(ordered_roles) == 1 and not any(e.family for e in ordered):
             return Resolution("one", role=next(e.role for e in ordered if e.role), span=span)
+        plain = _the_unlevelled(roles, folded)
+        if plain is not None and all(e.family.page_id == plain.page_id for e in families):  # type: ignore[union-attr]
+            return Resolution("one", role=plain, span=span)
         if families and all(e.key == families[0].key for e in entries if e.family) and not ordered_roles:
             # "sales operations" names the family better than any one role in it
             fam = families[0].family
@@ -1062,6 +1068,11 @@ class Resolver:
         span = " ".join(known)
         if len(roles) == 1 and not fams:
             return Resolution("one", role=roles[0], span=span)
+        plain = _the_unlevelled(roles, fold(clean_slack(text)))
+        if plain is not None and any(self.entry_family[f].page_id != plain.page_id for f in fams):  # type: ignore[union-attr]
+            plain = None  # another page's family has the words too
+        if plain is not None:
+            return Resolution("one", role=plain, span=span)
         if len(roles) > 1:
             roles.sort(key=lambda r: fuzz.ratio(_bag(known), _bag(tokens(r.name))), reverse=True)
             return Resolution("ambiguous", choices=roles[:MAX_CHOICES], span=span, too_many=len(roles) if len(roles) > MAX_CHOICES else 0)
@@ -1205,6 +1216,40 @@ def _spells(word: str, run: list[str]) -> bool:
 def _key_of_norm(normalised: str) -> str:
     """``names.key`` of a name from its ``names.norm``: the same words, repeats dropped."""
     return " ".join(dict.fromkeys(normalised.split()))
+
+
+def _the_unlevelled(roles: list[RoleRef], folded_question: str) -> RoleRef | None:
+    """Levels of one title on one page tied ("research coordinator": *UX Research Operations
+    Coordinator (Intermediate)* and *Senior UX Research Operations Coordinator*) by a question that
+    names no level: the title without a level (or "Intermediate") is meant, as the exact title would
+    be. Any level word typed ("senior", "sr") leaves the choice to the asker."""
+    if len(roles) < 2 or len({r.page_id for r in roles}) != 1:
+        return None
+    if any(w in LEVEL_WORDS for w in re.findall(r"[a-z.]+", folded_question)):
+        return None
+    cores: set[tuple[str, ...]] = set()
+    plain: list[RoleRef] = []
+    for role in roles:
+        words = tokens(role.name)
+        core = tuple(w for w in words if w not in LEVEL_WORDS)
+        cores.add(core)
+        if all(w == "intermediate" or w not in LEVEL_WORDS for w in words):
+            plain.append(role)
+    return plain[0] if len(cores) == 1 and len(plain) == 1 else None
+
+
+def _the_specialty(role: RoleRef, others: list[RoleRef]) -> RoleRef | None:
+    """The one specialty of ``role`` that the words typed beside its name pick out: "privacy
+    paralegal" is *Paralegal (Privacy & Product)*, written under *Paralegal* on its page, not a
+    choice between the two (the word "privacy" would be left unexplained by *Paralegal*). Only when
+    it is the sole other name holding those words, on the same page, and its name is the role's
+    name followed by the specialty's words; another page's "Product Designer (UX) - Marketing" is
+    a different job from *Designer*, so that one is still asked."""
+    if len(others) != 1:
+        return None
+    other = others[0]
+    own = tokens(role.name)
+    return other if other.page_id == role.page_id and tokens(other.name)[: len(own)] == own else None
 
 
 def asked_phrase(text: str, within: str = "") -> str:

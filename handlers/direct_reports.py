@@ -1,10 +1,15 @@
 """Direct-reports intent."""
 
+import re
+
 from bot.answer import Answer, Source
 from bot.compose import bold, link, need_role, not_documented, source_footer
 from bot.resolve import asked_phrase
 from bot.query import Query
 from bot.router import intent
+
+# "how many people report to the VP of ...": the same list, counted
+HOW_MANY = re.compile(r"\bhow many\b", re.I)
 
 
 @intent(
@@ -13,6 +18,7 @@ from bot.router import intent
         r"\bwho (?:reports|report|is reporting|are reporting)\s+(?:in)?to\b": 4,
         r"\b(?:which|what) (?:roles?|positions?|jobs?|people|titles?)\b.*\breport(?:s|ing)?\s+(?:in)?to\b": 4,
         r"\bdirect reports?\b|\breportees?\b|\breports of\b|\b(?:his|her|their|its)'? reports\b|'s reports\b": 4,
+        r"\bhow many (?:people|roles|positions|reports|direct reports|team members|employees|engineers|persons)\b.*\breport(?:s|ing)?\s+(?:in)?to\b": 4,
         r"\bwho (?:does|do)\b.*\bmanage\b|\bwho works? (?:for|under)\b|\bwho(?:'s| is) (?:on|in) (?:the )?team of\b|\bteam under\b": 3,
     },
     phrases=[
@@ -28,6 +34,8 @@ from bot.router import intent
         'which positions report to {role}',
         'who is under {role}',
         'team of {role}',
+        'how many people report to {role}',
+        'how many direct reports does {role} have',
     ],
     examples=["Who reports to the Manager, Sales Operations?", "direct reports of the director of sales ops"],
     order=15,
@@ -51,7 +59,9 @@ def direct_reports(query: Query) -> Answer:
             return _listing(query, f"No page says that a role reports to {bold(role)} itself, but these roles report "
                                    f"to *{unmatched[0][2]}*, which the index did not match to any role:", unmatched)
         return not_documented(query, role, f"No page in the handbook says that any role reports to {bold(role)}.")
-    lines = [f"These roles report to {bold(role)}:"]
+    count = len(reports)
+    counted = f"{count} role{' reports' if count == 1 else 's report'} to {bold(role)} on the handbook's pages:"
+    lines = [counted if HOW_MANY.search(query.own_words) else f"These roles report to {bold(role)}:"]
     sources: list[Source] = []
     for report, sentence in reports:
         lines.append(f"• {link(report.name, report.url)}: “{sentence}”")

@@ -58,7 +58,7 @@ LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\b
 def grade(query: Query) -> Answer:
     """Job grades: a role's grade, or every role at a grade (optionally in one family)."""
     numbers = query.numbers()
-    if PAY.search(query.clean):
+    if PAY.search(query.own_words):
         return pay(query)
     if not numbers:
         if query.resolution.status == "none" and LIST_GRADES.search(query.clean):
@@ -75,6 +75,11 @@ def grade(query: Query) -> Answer:
         families = {c.page_id for c in res.choices}
         if len(families) == 1:  # "grade 8 in sales ops": any role of one family names the family
             family = query.kb.family_of(res.choices[0])
+    department = query.kb.department_named(query.clean) if family is None and res.status in ("none", "ambiguous") else None
+    if department is not None:
+        # "grade 9 in finance": no family of that name, but the department's pages
+        at_grade = [r for r in query.kb.roles_at_grade(number) if r.page_id in department.page_ids]
+        return roles_in_scope(query, number, at_grade, f" in the *{department.name}* department")
     if family is None and res.status == "ambiguous" and res.span:
         # "which alliances roles are grade 8": every role at that grade with those words, on any page
         words = set(res.span.split())
@@ -151,6 +156,11 @@ def roles_at_grade(query: Query, number: int, family: FamilyRef | None) -> Answe
         scope = f" in the *{family.name}* family"
     else:
         roles = query.kb.roles_at_grade(number)
+    return roles_in_scope(query, number, roles, scope)
+
+
+def roles_in_scope(query: Query, number: int, roles: list[RoleRef], scope: str) -> Answer:
+    """The roles found at a grade, or that none is, with the grades the handbook does state."""
     if not roles:
         known = query.kb.all_grades()
         listed = ", ".join(str(g) for g in known) if known else "none"

@@ -54,6 +54,12 @@ def list_roles(query: Query) -> Answer:
         family = kb.family_of(res.role)
     if family is None and res.status == "ambiguous" and len({c.page_id for c in res.choices}) == 1:
         family = kb.family_of(res.choices[0])
+    department = kb.department_named(query.clean) if family is None and res.status in ("none", "ambiguous") else None
+    if department is not None:
+        # "list the finance roles": no family of that name, but the pages the department files
+        roles = kb.department_roles(department)
+        header = f"The *{department.name}* department has {len(roles)} roles in {len({r.family for r in roles})} job families:"
+        return Answer(query.intent, "answered", by_family(roles, header), roles=[], sources=[], question=query.text)
     if family is None and res.status == "ambiguous":
         return clarify(query, res)
     if family:
@@ -73,19 +79,26 @@ def list_roles(query: Query) -> Answer:
         source = Source(page=family.page, heading=family.name, url=family.page_url)
         lines.append(source_footer([source]))
         return Answer(query.intent, "answered", "\n".join(lines), roles=[r.name for r in roles], sources=[source], question=query.text)
-    by_family: dict[str, list] = {}
-    for role in kb.roles.values():
-        by_family.setdefault(role.family, []).append(role)
-    total = len(kb.roles)
-    lines = [f"I know {total} roles in {len(by_family)} job families:"]
-    if len(by_family) <= MAX_FAMILIES_EXPANDED:
-        for fam, roles in by_family.items():
-            if len(roles) == 1 and roles[0].name == fam:
-                lines.append(f"• {link(fam, roles[0].url)}")
+    roles = list(kb.roles.values())
+    header = f"I know {len(roles)} roles in {len({r.family for r in roles})} job families:"
+    return Answer(query.intent, "answered", by_family(roles, header), roles=[], sources=[], question=query.text)
+
+
+def by_family(roles: list, header: str) -> str:
+    """Roles grouped by family: each family's names when there are few families, else each
+    family with its count and a hint to ask for one."""
+    families: dict[str, list] = {}
+    for role in roles:
+        families.setdefault(role.family, []).append(role)
+    lines = [header]
+    if len(families) <= MAX_FAMILIES_EXPANDED:
+        for fam, members in families.items():
+            if len(members) == 1 and members[0].name == fam:
+                lines.append(f"• {link(fam, members[0].url)}")
             else:
-                lines.append(f"• *{fam}*: " + ", ".join(r.name for r in roles))
+                lines.append(f"• *{fam}*: " + ", ".join(r.name for r in members))
     else:
-        for fam, roles in sorted(by_family.items()):
-            lines.append(f"• *{fam}* ({len(roles)})")
+        for fam, members in sorted(families.items()):
+            lines.append(f"• *{fam}* ({len(members)})")
         lines.append("Ask “roles in <family>” for the levels of one family.")
-    return Answer(query.intent, "answered", "\n".join(lines), roles=[], sources=[], question=query.text)
+    return "\n".join(lines)

@@ -21,6 +21,7 @@ LOCATION = re.compile(r"\b(?:remote(?:ly)?|on[- ]?site|in[- ]office|hybrid|reloc
         r"\bwhat (?:do|does|would|will) (?:i|you|one|someone|a candidate|candidates|they) need\b": 2.5,
         r"\bmust[- ]haves?\b|\bnice[- ]to[- ]haves?\b|\blooking for\b|\bdegree\b|\bprerequisites?\b": 2,
         r"\bneed(?:ed)? to (?:have|know)\b|\bwhat does it take\b|\bbackground\b": 1.5,
+        r"\bhow (?:do|can|would|does) (?:i|you|one|someone|a person|people) (?:become|qualify)\b|\bhow to (?:become|qualify)\b": 2.5,
         LOCATION.pattern: 2.5,
     },
     phrases=[
@@ -48,6 +49,8 @@ LOCATION = re.compile(r"\b(?:remote(?:ly)?|on[- ]?site|in[- ]office|hybrid|reloc
         'can {role} be remote',
         'what background does {role} need',
         'what does it take to be {role}',
+        'how do i become {role}',
+        'how to become {role}',
         'nice to have for {role}',
         'preferred qualifications for {role}',
         'what experience is needed for {role}',
@@ -57,7 +60,7 @@ LOCATION = re.compile(r"\b(?:remote(?:ly)?|on[- ]?site|in[- ]office|hybrid|reloc
 )
 def requirements(query: Query) -> Answer:
     """Requirements: what a role asks of candidates."""
-    where = LOCATION.search(query.clean)
+    where = LOCATION.search(query.own_words)
     if where and query.decision is not None and not query.decision.topic:
         # "is the BDR remote?": the place is the topic, looked for in the requirements
         query.decision.topics[query.intent] = where.group(0)

@@ -49,7 +49,7 @@ def role_overview(query: Query) -> Answer:
     role = need_role(query)
     if isinstance(role, Answer):
         return role
-    unstated = UNSTATED.search(query.clean)
+    unstated = UNSTATED.search(query.own_words)
     if unstated:
         topic = "headcount" if unstated.group(0).lower().startswith("how many") else unstated.group(0)
         return not_stated(query, role, topic)

@@ -63,7 +63,7 @@ def search(query: Query) -> Answer:
     verbs = doing_words(query.clean, term)
     # "who designs the swag": the role that does it first, then those whose duties mention it,
     # then every other mention, each in full-text rank order
-    rank = NEED_RANK if NEEDS.search(query.clean) else DOING_RANK
+    rank = NEED_RANK if NEEDS.search(query.own_words) else DOING_RANK
     rows = sorted(rows, key=lambda row: (-mentions(row, verbs), rank.get(row["kind"], 2)))
     saying = 0  # roles whose quoted line has the words themselves, not just words of their stem
     for row in rows:

@@ -233,6 +233,98 @@ def test_a_name_word_beside_an_exact_name_is_not_left_unexplained(corpus: Engine
     assert levelled.status != "ambiguous" and levelled.roles == ["Senior Product Designer (UX) - Marketing"]
 
 
+def test_a_word_of_one_specialty_beside_its_role_names_that_specialty(corpus: Engine):
+    """"privacy paralegal": *Paralegal* is named exactly, and the only other name holding both words
+    is its own specialty on the same page, *Paralegal (Privacy & Product)*: that one is meant, not a
+    choice between the two. Another page's longer name is still asked (the test above)."""
+    answer = corpus.ask("privacy paralegal requirements")
+    assert (answer.status, answer.roles) == ("answered", ["Paralegal (Privacy & Product)"])
+    assert answer.text.startswith("Requirements of *Paralegal (Privacy & Product)*:\n• 5+ years paralegal experience at an international in-house legal")
+    plain = corpus.ask("what are the requirements for a paralegal?")
+    assert plain.roles == ["Paralegal"]
+
+
+def test_words_inside_a_role_name_are_not_read_as_the_question_s_own(corpus: Engine):
+    """A check for what the question asks reads the question less the role's name: "level of a
+    *Compensation* Analyst" asks a grade, not pay; "tell me about the *Benefits* Analyst" asks for
+    the role, not about benefits. Asked outside the name, they are still answered as before."""
+    level = corpus.ask("what's the level of a compensation analyst")
+    assert (level.status, level.text.splitlines()[0]) == ("answered", "*Compensation Analyst* is grade 6.")
+    about = corpus.ask("tell me about the benefits analyst")
+    assert about.text.startswith("*Benefits Analyst* (Total Rewards)\n• Job grade: 6")
+    leave = corpus.ask("does the benefits analyst get parental leave")
+    assert leave.text.startswith("The handbook page for *Benefits Analyst* doesn't say anything about parental leave.")
+    pay = corpus.ask("how much does a compensation analyst make")
+    assert pay.status == "not_documented"
+    assert pay.text.splitlines()[0] == "The handbook page for *Compensation Analyst* doesn't state pay."
+
+
+def test_the_compensation_link_is_a_compensation_page_not_a_role_heading_of_that_name(corpus: Engine):
+    """On the Total Rewards page the first link with "compensation" in it is the matrix's
+    "#compensation-coordinator": the pay answer must point at the compensation calculator the
+    grade sentence links to."""
+    answer = corpus.ask("what does the compensation partner pay")
+    assert "Pay for a grade comes from the [compensation calculator](https://about.gitlab.com/handbook/total-rewards/compensation/compensation-calculator/#gitlab-job-grades)." in answer.text
+    assert "#compensation-coordinator" not in answer.text
+
+
+def test_how_to_become_a_role_asks_its_requirements(corpus: Engine):
+    """"how do I become a senior recruiter" asks what it takes (the requirements), not the role in
+    brief; "how do I get promoted from ..." is still the career ladder."""
+    become = corpus.ask("how do I become a senior recruiter")
+    assert (become.intent, become.roles) == ("requirements", ["Senior Recruiter"])
+    assert become.text.startswith("Requirements of *Senior Recruiter*:\nSenior recruiters share the same requirements as the Intermediate recruiter")
+    promoted = corpus.ask("how do I get promoted from associate paralegal")
+    assert (promoted.intent, promoted.roles[0]) == ("career_ladder", "Associate Paralegal")
+
+
+def test_a_department_the_pages_are_filed_under_scopes_grades_and_role_lists(corpus: Engine):
+    """No job family is called "Finance" or "Legal": the handbook files families under departments
+    (/job-families/finance/...). "grade 9 in finance" is every grade-9 role on those pages, not "I
+    couldn't find a role matching finance"; "what roles are in legal" lists that department's families."""
+    graded = corpus.ask("which roles are grade 9 in finance")
+    assert graded.status == "answered"
+    assert graded.text.startswith("5 roles are at grade 9 in the *Finance* department:\n")
+    assert set(graded.roles) == {
+        "Business Analytics and Insights Senior Manager", "Senior Manager, Data", "Senior Manager, Global Payroll Operations",
+        "Senior Manager, Revenue GPO", "Senior Manager, International Tax (Non US)"}
+    assert "/job-families/finance/payroll/#senior-manager-global-payroll-operations" in graded.text
+    people = corpus.ask("list grade 6 roles in people ops")
+    assert people.text.startswith("10 roles are at grade 6 in the *People Ops* department:")
+    assert all("/job-families/people-ops/" in line for line in people.text.splitlines()[1:] if line.startswith("•"))
+    legal = corpus.ask("what roles are in legal")
+    assert legal.text.splitlines()[0] == "The *Legal and Corporate Affairs* department has 22 roles in 5 job families:"
+    assert "• *Paralegal*: Associate Paralegal, Associate Paralegal (Employment), Paralegal, Senior Paralegal," in legal.text
+    # a family that is named is still that family, not its department
+    payroll = corpus.ask("list all payroll roles")
+    assert payroll.text.startswith("The *Payroll* family has 6 roles:")
+
+
+def test_a_title_asked_without_a_level_is_its_unlevelled_role_even_when_clipped(corpus: Engine):
+    """"ux research coordinator" leaves out "Operations", so it matches the page's two levels alike:
+    *UX Research Operations Coordinator (Intermediate)* and *Senior UX Research Operations
+    Coordinator*. No level was asked, so it is the intermediate one, as the full title is; a level
+    typed still picks that level."""
+    clipped = corpus.ask("what comes after ux research coordinator")
+    assert clipped.status == "answered" and clipped.roles[0] == "UX Research Operations Coordinator (Intermediate)"
+    full = corpus.ask("what comes after ux research operations coordinator")
+    assert full.roles[0] == clipped.roles[0]
+    senior = corpus.ask("what grade is the senior ux research coordinator")
+    assert senior.text.splitlines()[0] == "*Senior UX Research Operations Coordinator* is grade 7."
+
+
+def test_how_many_report_to_a_role_counts_its_direct_reports(corpus: Engine):
+    """"how many people report to the chief people officer" is a direct-reports question (it used
+    to be read as the role's responsibilities): the roles whose pages say they report to it, counted."""
+    counted = corpus.ask("how many people report to the chief people officer")
+    assert (counted.intent, counted.status) == ("direct_reports", "answered")
+    assert counted.text.splitlines()[0] == "4 roles report to *Chief People Officer* on the handbook's pages:"
+    assert "VP, Talent Acquisition" in counted.text and "Director, Total Rewards" in counted.text
+    listed = corpus.ask("who reports to the chief people officer")
+    assert listed.text.splitlines()[0] == "These roles report to *Chief People Officer*:"
+    assert listed.text.splitlines()[1:] == counted.text.splitlines()[1:]
+
+
 def test_reports_naming_a_manager_that_matched_no_role_are_given_even_when_the_question_resolves(corpus: Engine):
     """"VP, Customer Success" resolves to the Vice President of Customer Success Management, whom no
     sentence names; the sentences naming a "VP of Customer Success" matched no role when the index was
