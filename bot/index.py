@@ -29,7 +29,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
@@ -274,10 +274,14 @@ def section_text(raw_items: str) -> str:
     return "\n".join(item[0] for item in unpack_items(raw_items))
 
 
+@lru_cache(maxsize=65536)
 def _bag_of(key: str) -> str:
+    """A name key's words, each once, sorted. Cached: a build asks it of the same role and alias
+    keys on page after page (every family has its Senior, Staff, Manager ... names)."""
     return " ".join(sorted(set(key.split())))
 
 
+@lru_cache(maxsize=65536)
 def _ranks_key(key: str) -> str:
     return " ".join(sorted(ranks(key)))
 
@@ -321,7 +325,7 @@ def page_rows(page: Page) -> PageRows:
     for number, s in enumerate(page.sections):
         sections.append((role_ids.get(s.owner) if s.owner else None, s.kind, s.heading, s.line,
                          page.url + (f"#{s.anchor}" if s.anchor else ""), pack_items(s.items)))
-        fts.append((number, s.heading, "\n".join(i.text for i in s.items)))
+        fts.append((number, s.heading, "\n".join([i.text for i in s.items])))
     grades = [(role_ids[g.role], g.grade, g.line, g.sentence) for g in page.grades if g.role in role_ids]
     reports = []
     for r in page.reports:

@@ -233,8 +233,15 @@ class _LineIndex:
 
 
 def _text(node: Node) -> str:
-    """A block's raw inline text (no inline rules run, so one text child or none)."""
-    return "".join(child.meta.get("content", "") for child in node.children if child.name == "text")
+    """A block's raw inline text (no inline rules run, so one text child or none).
+
+    The one-child case is read directly: a generator and a join for every paragraph, heading and
+    cell cost more than the one child's content they gave."""
+    children = node.children
+    if len(children) == 1:
+        child = children[0]
+        return child.meta.get("content", "") if child.name == "text" else ""
+    return "".join(child.meta.get("content", "") for child in children if child.name == "text")
 
 
 class _Flattener:

@@ -209,9 +209,12 @@ def read_facts(page: Page) -> None:
                 reader.read_grades(section, item)
             if may_report(lowered):
                 reader.read_reports(section, item, lowered)
-            head = extends_head(text)
-            if may_extend(head, lowered):
-                reader.read_extends(section, item, head)
+            # may_extend can only pass when the lowered text holds one of these (its head is a
+            # prefix of it): most items skip making the head and the call
+            if "extend" in lowered or "all " in lowered or "same" in lowered:
+                head = extends_head(text)
+                if may_extend(head, lowered):
+                    reader.read_extends(section, item, head)
     reader.apply_family_reports()
     specialties_extend_the_family(page)
 
