@@ -136,6 +136,7 @@ def intent(
         vocabulary.cache_clear()
         _table.cache_clear()
         _shape.cache_clear()
+        _shape_scores.cache_clear()
         return func
 
     return register
@@ -403,10 +404,28 @@ def score_text(
     ``cue_text`` is what the regex cues see: the role masked by a sign no cue matches (a slot
     named "{role}" would look like the word "role" to them), numbers as typed. ``plain`` is the
     question unmasked, for intents whose {topic} may be a role's words ("interview with the
-    Frontend Lead")."""
+    Frontend Lead"). Most questions' plain wording fits no phrase of those intents: their scores
+    then depend on the masked shape alone and are remembered with it (copies are returned)."""
     cue_text = (masked if cue_text is None else cue_text).replace(ROLE_SLOT, "§")
-    cues, masked_fits, silenced = _shape(masked, cue_text, keep)
     plain_fits = _best_fits(_Asked(correct_words(phrase_words(plain if plain is not None else masked), keep)), _table()[1])
+    if plain_fits:
+        return _scores(_shape(masked, cue_text, keep), plain_fits)
+    scores, best_phrase = _shape_scores(masked, cue_text, keep)
+    return dict(scores), dict(best_phrase)
+
+
+@lru_cache(maxsize=SHAPES_REMEMBERED)
+def _shape_scores(masked: str, cue_text: str, keep: frozenset[str]) -> tuple[dict[str, float], dict[str, str]]:
+    """:func:`_scores` of a shape when the plain wording fits no phrase (shared: never changed)."""
+    return _scores(_shape(masked, cue_text, keep), {})
+
+
+def _scores(
+    shape: tuple[tuple[float, ...], dict[str, tuple[str, float]], frozenset[str]], plain_fits: dict[str, tuple[str, float]]
+) -> tuple[dict[str, float], dict[str, str]]:
+    """Every intent's score and best phrase from its cue points and phrase fits (:func:`_shape`),
+    the plain wording's fits for the intents scored on it."""
+    cues, masked_fits, silenced = shape
     scores: dict[str, float] = {}
     best_phrase: dict[str, str] = {}
     for item, cue in zip(load_handlers().values(), cues):

@@ -122,6 +122,20 @@ def test_a_remembered_shape_scores_like_a_new_one():
                              plain="who does the sales rep report to?")[0]["reports_to"] > 4
 
 
+
+def test_a_shape_whose_plain_wording_fits_a_phrase_is_not_scored_from_the_remembered_shape():
+    # the same masked shape twice: once its plain wording fits "who handles {topic}" (search reads
+    # the unmasked question), once it fits no phrase; each must score like every phrase scored
+    keep = frozenset({"sales"})
+    masked, cue_text = "who handles {role}", "who handles §"
+    fitting = router.score_text(masked, keep, cue_text=cue_text, plain="who handles sales operations")
+    plain_only = router.score_text(masked, keep, cue_text=cue_text, plain="sales operations")
+    assert fitting == every_phrase_scores(masked, keep, cue_text, "who handles sales operations")
+    assert plain_only == every_phrase_scores(masked, keep, cue_text, "sales operations")
+    assert fitting[1].get("search") == "who handles {topic}"
+    assert "search" not in plain_only[1]
+    assert router.score_text(masked, keep, cue_text=cue_text, plain="who handles sales operations") == fitting
+
 # --- resolving -------------------------------------------------------------------------
 
 
