@@ -66,6 +66,7 @@ SETTINGS: dict[str, Setting] = _settings(
     Setting("ROLECALL_LISTENER_THREADS", "64", "optional", "listeners running at once after their ack (most wait to answer)"),
     Setting("ROLECALL_ANSWER_SLOTS", "the number of cores", "optional", "answers computed at once"),
     Setting("ROLECALL_GIL_SWITCH_SECONDS", "0.001", "optional", "`sys.setswitchinterval` while serving, so acks do not wait behind answers"),
+    Setting("ROLECALL_FRONT_GIL_SWITCH_SECONDS", "0.005", "optional", "`sys.setswitchinterval` of the front in HTTP mode with answer workers (it computes no answers; 1 ms there made its request threads take turns instead of finishing)"),
     Setting("SLACK_API_URL", None, "tests", "another Web API base URL (the tests point it at a local fake Slack)"),
 )
 

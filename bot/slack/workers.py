@@ -40,6 +40,7 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import queue
 import select
 import signal
@@ -73,6 +74,11 @@ HUNG_CHECK_SECONDS = 0.1  # how often the collector looks for hung workers (thei
 # 2-core machine, so 1,000 items are about 10 s of waiting (a response_url is good for 30 minutes), and
 # a burst of 1,000 commands at once on two workers is still all answered.
 QUEUE_PER_WORKER = 1000
+# A work item pickled to at most this many bytes is written to its worker's pipe by the request thread
+# itself; a larger one goes through the worker's sender thread. A worker holds at most
+# ROLECALL_WORKER_THREADS items, so even a stopped worker's pipe (64 KB) takes every small one unread:
+# the request thread never blocks on it.
+DIRECT_SEND_BYTES = 4096
 DEFAULT_STOP_SECONDS = 8.0  # a container's stop grace is 10 s by default (Docker) before SIGKILL
 STOP_RESERVE_SECONDS = 2.0  # of those, what the workers get to finish the items in hand once the backlog is done
 
@@ -686,6 +692,7 @@ class _Worker:
     work: Any  # Connection to the worker
     results: Any  # Connection from it
     outbox: queue.Queue = field(default_factory=queue.Queue)
+    sending: threading.Lock = field(default_factory=threading.Lock)  # one writer of ``work`` at a time
     flights: dict[int, _Flight] = field(default_factory=dict)
     ready: bool = False
     stats: dict[str, Any] = field(default_factory=dict)
@@ -708,15 +715,39 @@ class _Worker:
         return bool(self._results_poll.poll(0))
 
     def send_loop(self) -> None:
-        """The worker's one writer: the request threads only put into the outbox."""
+        """The worker's writer for what the request threads do not send themselves (:meth:`hand`): the
+        collector's messages, large items, items that found the pipe busy. Bytes are an item pickled already."""
         while True:
             item = self.outbox.get()
             try:
-                self.work.send(item)
+                with self.sending:
+                    if isinstance(item, bytes):
+                        self.work.send_bytes(item)
+                    else:
+                        self.work.send(item)
             except (OSError, ValueError):
                 return  # it died: the front's collector notices and redelivers
             if item is None:
                 return
+
+    def hand(self, item: WorkItem) -> None:
+        """Send ``item`` from this (request) thread: pickled and written to the pipe at once when it is small
+        and no other thread is writing, else through :meth:`send_loop`.
+
+        Why: through the sender thread every command cost the front a queue hand-off and one more thread
+        to wake and give the interpreter lock to (with 50 commands in flight the front is CPU-bound), and
+        multiprocessing's pickler, which looks up its reducer table for every object, on top of plain pickle.
+        A failed write is the collector's to see: the worker died, and its items are redelivered."""
+        data = pickle.dumps(item, pickle.HIGHEST_PROTOCOL)  # what Connection.recv reads back
+        if len(data) > DIRECT_SEND_BYTES or not self.sending.acquire(blocking=False):
+            self.outbox.put(data)
+            return
+        try:
+            self.work.send_bytes(data)
+        except (OSError, ValueError):
+            pass
+        finally:
+            self.sending.release()
 
 
 class WorkerPool:
@@ -869,7 +900,9 @@ class WorkerPool:
             if self._stopping or self.unfinished() >= self.limit:
                 return False
             self._count_readers(item, 1)
-            self._place(_Flight(item))
+            worker = self._assign(_Flight(item))
+        if worker is not None:
+            worker.hand(item)  # outside the pool's lock: the collector takes it on every result
         return True
 
     def _count_readers(self, item: WorkItem, step: int) -> None:
@@ -893,16 +926,24 @@ class WorkerPool:
             return sum(len(w.flights) for w in self.workers) + len(self.backlog)
 
     def _place(self, flight: _Flight) -> None:
+        """Give ``flight`` to a worker (its sender thread writes it) or keep it in the backlog (under :attr:`lock`)."""
+        worker = self._assign(flight)
+        if worker is not None:
+            worker.outbox.put(flight.item)
+
+    def _assign(self, flight: _Flight) -> _Worker | None:
+        """The worker that now holds ``flight`` (the caller sends it the item), or None: kept in the backlog,
+        or accounted for as lost when stopping (under :attr:`lock`)."""
         if self._stopping:  # the workers have their stop note: an item sent after it would never be read
             self._lost(flight)
-            return
+            return None
         worker = self._pick()
         if worker is None:
             self.backlog.append(flight)
-            return
+            return None
         flight.sent = time.monotonic()
         worker.flights[flight.item.id] = flight
-        worker.outbox.put(flight.item)
+        return worker
 
     def call(self, item: WorkItem, timeout: float) -> WorkResult | None:
         """Hand ``item`` over and wait for its result (its ack), at most ``timeout`` seconds."""
@@ -1030,10 +1071,14 @@ class WorkerPool:
         kind = message[0]
         if kind == "done":
             result: WorkResult = message[1]
+            waiting = taker = None
             with self.lock:
                 flight = worker.flights.pop(result.id, None)
-                if self.backlog and not worker.hung:
-                    self._place(self.backlog.popleft())  # a thread of that worker is free now
+                if self.backlog and not worker.hung:  # a thread of that worker is free now
+                    waiting = self.backlog.popleft()
+                    taker = self._assign(waiting)
+            if taker is not None:
+                taker.hand(waiting.item)  # outside the lock the request threads take, as offer() does
             for event in result.events:
                 metrics.apply(event)
             if flight is not None:
