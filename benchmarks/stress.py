@@ -13,10 +13,18 @@ What it does, all on 127.0.0.1 and bounded by ``--seconds`` and ``--max-requests
 * meanwhile a thread keeps editing, adding, breaking and removing pages in the copied folder, so
   the server keeps reloading its index while it answers.
 
+Once the traffic stops it waits for the server to finish what it acknowledged: until every request
+has its reply and ``/healthz`` shows no unfinished work, for as long as replies keep coming (it gives
+up only after ``drain_seconds`` without progress, and says how much work the server still had).
+It then stops the server (SIGTERM, which finishes or apologises for anything left) and counts the
+replies again, so an answer the server posted late is counted, not taken for lost.
+
 At the end it prints requests sent, non-2xx answers and client errors, replies received at the
-fake Slack against the number expected (missing, duplicated, apologies, refused by Slack), question
-log rows against questions sent (lost rows), the server's tracebacks and exit code, and the ack
-and reply latency percentiles. The exit code is 1 when anything was wrong, 0 otherwise.
+fake Slack against the number expected (missing, duplicated, apologies, refused by Slack, busy
+notices), question log rows against questions sent (lost rows), the server's tracebacks and exit
+code, and the ack and reply latency percentiles. On a failure it also names each request left
+without a reply (what it asked, when, its ack) and quotes the server's log lines about work it
+lost, redelivered or left unfinished. The exit code is 1 when anything was wrong, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -57,6 +65,10 @@ QUESTIONS = [
 ]
 APOLOGIES = ("Sorry, I couldn't answer that just now", "Sorry, something went wrong",
              "Sorry, my answer to your question could not be delivered")
+BUSY = "I'm answering a lot of questions right now"  # a full work queue's notice (bot.slack.front.BUSY)
+# Server log lines that say what became of work it could not simply answer (quoted when a reply is missing).
+WORK_LOG_MARKS = ("Work item", "Stopping", "died", "is hung", "work queue is full", "could not be done")
+MISSING_NAMED = 10  # requests without a reply named one by one in the report, at most
 # Variables of the caller's environment that would change what the server does.
 SCRUBBED = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "HOST", "PORT",
             "ROLECALL_SEEDS", "ROLECALL_DB", "ROLECALL_QUESTION_LOG", "ROLECALL_ALLOWED_TEAMS",
@@ -72,8 +84,10 @@ class Sent:
     kind: str  # "command" or "mention"
     channel: str
     started: float
+    question: str = ""
     status: int = 0
     ack_seconds: float = 0.0
+    ack_body: str = ""
     error: str = ""
 
 
@@ -90,7 +104,12 @@ class Report:
     tracebacks: int = 0
     reloads: int = 0
     delivery: dict[str, int] = field(default_factory=dict)  # the server's /healthz "delivery" counters
+    busy_notices: int = 0  # posted notices that the work queue was full (a busy ack counts in ``busy_acks``)
+    drained: float = 0.0  # seconds waited for the server to finish after the traffic stopped
+    unfinished: int | None = None  # work items the server still held when the wait ended (None: not known)
+    started: float = 0.0  # time.monotonic() when the traffic started
     notes: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # printed only on a failure: what pins a loss down
 
     @property
     def acked(self) -> list[Sent]:
@@ -113,6 +132,10 @@ class Report:
         return sum(len(calls) - 1 for calls in self.replies.values() if len(calls) > 1)
 
     @property
+    def busy_acks(self) -> int:
+        return sum(1 for s in self.acked if BUSY in s.ack_body)
+
+    @property
     def apologies(self) -> int:
         return sum(1 for calls in self.replies.values() for call in calls if any(a in call.text for a in APOLOGIES))
 
@@ -128,7 +151,7 @@ class Report:
     def errors(self) -> int:
         """Everything that counts as a failure, apart from lost rows."""
         return (self.non_2xx + self.client_errors + self.missing + self.duplicated + self.apologies + self.rejected
-                + self.extra_rows + self.tracebacks + self.delivery.get("answers_lost", 0) + (self.server_exit != 0) + (len(self.sent) == 0) + len(self.notes))
+                + self.busy_acks + self.busy_notices + self.extra_rows + self.tracebacks + self.delivery.get("answers_lost", 0) + (self.server_exit != 0) + (len(self.sent) == 0) + len(self.notes))
 
     @property
     def ok(self) -> bool:
@@ -144,13 +167,16 @@ class Report:
             f"non-2xx: {self.non_2xx}",
             f"client errors: {self.client_errors}",
             f"replies received: {received} of {len(self.acked)} expected (missing {self.missing}, duplicated {self.duplicated}, "
-            f"apologies {self.apologies}, refused by Slack {self.rejected})",
+            f"apologies {self.apologies}, refused by Slack {self.rejected}, busy {self.busy_acks + self.busy_notices})",
+            f"drain: {self.drained:.1f} s, server work unfinished at its end: "
+            + ("unknown" if self.unfinished is None else str(self.unfinished)),
             f"question log rows: {self.log_rows} of {len(self.acked)} questions sent (lost {self.lost_rows}, extra {self.extra_rows})",
             f"ack latency ms: {percentiles([s.ack_seconds for s in self.acked])}",
             f"reply latency ms: {percentiles(reply_latencies)}",
             f"server: exit {self.server_exit}, tracebacks {self.tracebacks}",
             "server delivery: " + (", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.delivery.items()) or "unknown"),
             *(f"problem: {note}" for note in self.notes),
+            *(f"detail: {line}" for line in (self.details if not self.ok else [])),
             f"errors: {self.errors}",
             f"lost rows: {self.lost_rows}",
             "result: " + ("OK" if self.ok else "FAILED"),
@@ -285,12 +311,13 @@ def run(seconds: float, concurrency: int, max_requests: int, edit_interval: floa
                 fake_slack.wait_for_health(f"http://{HOST}:{port}/healthz", server, timeout=60.0)
                 send_traffic(fake_slack.SlackSender(f"http://{HOST}:{port}/slack/events", fake=fake),
                              pages, report, seconds, concurrency, max_requests, edit_interval)
-                collect_replies(fake, report, drain_seconds)
+                wait_until_answered(fake, report, f"http://{HOST}:{port}/healthz", drain_seconds)
                 report.delivery = fetch_delivery(f"http://{HOST}:{port}/healthz")
             except RuntimeError as error:
                 report.notes.append(str(error))
             finally:
                 report.server_exit = fake_slack.stop_server(server)
+        collect_replies(fake, report)  # after the stop: what the server answered while stopping counts too
         text = output_path.read_text(errors="replace")
         report.tracebacks = text.count("Traceback (most recent call last)")
         report.reloads = text.count("index updated")
@@ -301,6 +328,7 @@ def run(seconds: float, concurrency: int, max_requests: int, edit_interval: floa
         if report.tracebacks:
             report.notes.append("first server traceback:\n" + text[text.index("Traceback"):][:1500])
         report.log_rows = count_log_rows(work / "questions.sqlite")
+        report.details = loss_details(report, text) if report.missing else []
     return report
 
 
@@ -324,19 +352,20 @@ def send_traffic(slack: Any, pages: Path, report: Report, seconds: float, concur
             kind = "command" if number % 2 == 0 else "mention"
             channel = slack.new_id("C")
             user = f"U0STRESS{number % 40:02d}"
-            sent = Sent(kind, channel, time.monotonic())
+            sent = Sent(kind, channel, time.monotonic(), question)
             try:
                 if kind == "command":
                     reply = slack.command(question, channel=channel, user=user)
                 else:
                     reply, _ = slack.mention(question, channel=channel, user=user)
-                sent.status = reply.status
+                sent.status, sent.ack_body = reply.status, reply.body
             except OSError as error:
                 sent.error = type(error).__name__
             sent.ack_seconds = time.monotonic() - sent.started
             with lock:
                 report.sent.append(sent)
 
+    report.started = time.monotonic()
     editor.start()
     workers = [threading.Thread(target=sender, args=(n,), name=f"stress-{n}", daemon=True) for n in range(concurrency)]
     for worker in workers:
@@ -350,18 +379,67 @@ def send_traffic(slack: Any, pages: Path, report: Report, seconds: float, concur
         report.notes.append(editor.error)
 
 
-def collect_replies(fake: Any, report: Report, drain_seconds: float) -> None:
-    """Wait (bounded) until every acknowledged request has its reply, then match replies to requests."""
+def wait_until_answered(fake: Any, report: Report, health_url: str, drain_seconds: float) -> None:
+    """Wait until every acknowledged request has its reply and the server holds no unfinished work,
+    for as long as it makes progress: give up only after ``drain_seconds`` without a new reply.
+
+    Why not a fixed wait: the senders only wait for acks, so the server may still be working through
+    seconds of queued answers when the traffic stops, and on a slow machine a fixed 20 s ran out
+    first: the server, stopped then, dropped what it still had queued (it now finishes it or says so).
+    Answers arriving late are answers, and are counted."""
     expected = {s.channel for s in report.acked}
-    deadline = time.monotonic() + drain_seconds
+    began = progressed = time.monotonic()
+    answered = -1
     while True:
         replies = replies_by_channel(fake)
-        if expected <= set(replies) or time.monotonic() > deadline:
+        now = time.monotonic()
+        if len(replies) != answered:
+            answered, progressed = len(replies), now
+        if expected <= set(replies):
+            report.unfinished = unfinished_work(health_url)
+            if report.unfinished == 0:
+                break
+        elif now - progressed > drain_seconds:
+            report.unfinished = unfinished_work(health_url)
             break
         time.sleep(0.1)
+    report.drained = time.monotonic() - began
     time.sleep(0.5)  # a duplicate would arrive right after its original
+    if report.unfinished:
+        report.notes.append(f"the server still had {report.unfinished} acknowledged work item(s) unfinished after "
+                            f"{drain_seconds:.0f} s without a new reply")
+
+
+def collect_replies(fake: Any, report: Report) -> None:
+    """Match the replies at the fake Slack to the requests; count busy notices and refused calls."""
     report.replies = replies_by_channel(fake)
     report.rejected = len(fake.rejected())
+    report.busy_notices = sum(1 for call in fake.calls("chat.postEphemeral") if BUSY in call.text)
+
+
+def unfinished_work(health_url: str) -> int | None:
+    """Work items the server has acknowledged and not finished (``/healthz``: its backlog and each
+    worker's unfinished items); None when it does not say."""
+    try:
+        with urllib.request.urlopen(health_url, timeout=10) as response:
+            workers = json.loads(response.read()).get("workers") or {}
+    except (OSError, ValueError):
+        return None
+    return int(workers.get("backlog") or 0) + sum(int(w.get("unfinished") or 0) for w in workers.get("processes") or [])
+
+
+def loss_details(report: Report, server_log: str) -> list[str]:
+    """What pins a missing reply down next time: each request without one (what, when, its ack) and the
+    server's log lines about work it lost, redelivered, refused or left unfinished."""
+    missing = [s for s in report.acked if not report.replies.get(s.channel)]
+    lines = [f"no reply to the {s.kind} in {s.channel} ({s.question!r}), sent at +{s.started - report.started:.2f} s, "
+             f"acked {s.status} in {s.ack_seconds * 1000:.0f} ms{' with ' + repr(s.ack_body[:80]) if s.ack_body else ''}"
+             for s in missing[:MISSING_NAMED]]
+    if len(missing) > MISSING_NAMED:
+        lines.append(f"... and {len(missing) - MISSING_NAMED} more")
+    marked = [line for line in server_log.splitlines() if any(mark in line for mark in WORK_LOG_MARKS)]
+    lines.extend(f"server log: {line[:300]}" for line in marked[-20:])
+    return lines
 
 
 def replies_by_channel(fake: Any) -> dict[str, list[Any]]:

@@ -59,12 +59,14 @@ SETTINGS: dict[str, Setting] = _settings(
     Setting("ROLECALL_WORKER_NICE", "5", "optional", "how much lower the answer workers' CPU priority is than the front's (acks have a deadline)"),
     Setting("ROLECALL_WORKER_SCHEDULER", "normal", "optional", "Linux scheduling class of the answer workers: `normal`, `batch` (SCHED_BATCH) or `idle` (SCHED_IDLE)"),
     Setting("ROLECALL_ANSWER_TIMEOUT", "30", "optional", "seconds an answer worker may hold one work item before it is taken for hung, killed and replaced (`0`: never)"),
+    Setting("ROLECALL_STOP_SECONDS", "8", "optional", "seconds a clean stop (SIGTERM) may take to finish the work already acknowledged, queued items included; what is still unfinished then gets an apology"),
     Setting("ROLECALL_WORK_CLAIM_SECONDS", "15", "optional", "with Redis: seconds a work item taken by a replica may go unrefreshed before another replica takes it over"),
     Setting("ROLECALL_QUEUE_LIMIT", "1000 per answer worker", "optional", "work items acknowledged and not yet answered at most; past it users are told the bot is busy"),
     Setting("ROLECALL_HTTP_THREADS", "8", "optional", "HTTP worker threads; few, since acks never wait on anything slow and threads share one interpreter lock"),
     Setting("ROLECALL_LISTENER_THREADS", "64", "optional", "listeners running at once after their ack (most wait to answer)"),
     Setting("ROLECALL_ANSWER_SLOTS", "the number of cores", "optional", "answers computed at once"),
     Setting("ROLECALL_GIL_SWITCH_SECONDS", "0.001", "optional", "`sys.setswitchinterval` while serving, so acks do not wait behind answers"),
+    Setting("ROLECALL_FRONT_GIL_SWITCH_SECONDS", "0.005", "optional", "`sys.setswitchinterval` of the front in HTTP mode with answer workers (it computes no answers; 1 ms there made its request threads take turns instead of finishing)"),
     Setting("SLACK_API_URL", None, "tests", "another Web API base URL (the tests point it at a local fake Slack)"),
 )
 

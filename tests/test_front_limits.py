@@ -4,13 +4,16 @@
   longer than ``ROLECALL_ANSWER_TIMEOUT``, killed and replaced, and its item is answered by another
   worker, once;
 * a full work queue (``ROLECALL_QUEUE_LIMIT``) still acks every request at once and tells each user
-  the bot is busy, instead of queueing without bound.
+  the bot is busy, instead of queueing without bound;
+* a clean stop (SIGTERM) with work still queued in the front finishes it, or, past
+  ``ROLECALL_STOP_SECONDS``, tells each asker: acknowledged work is never dropped in silence.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot.slack.front import BUSY
+from fake_slack import stop_server
 from test_front import ALLOWED, Front, question_held_in_a_worker, serving
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
@@ -102,3 +106,58 @@ def test_a_full_queue_still_acks_at_once_and_says_it_is_busy(busy_front: Front):
     answers = front.fake.wait_for("response_url", QUEUE_LIMIT + 1)
     assert "grade 8" in answers[-1].mrkdwn()
     assert len(front.fake.calls("response_url")) == QUEUE_LIMIT + 1  # no busy request was answered after all
+
+
+# --------------------------------------------------------------------------- a clean stop
+
+QUEUED = 4  # commands waiting in the front's backlog when SIGTERM comes
+GRADES = range(5, 6 + QUEUED)  # one question a grade, so each answer names its own
+
+
+def queue_behind_a_held_answer(front: Front, hold: float) -> None:
+    """One worker with one thread: the first command's answer is held by Slack for ``hold`` seconds (its
+    post is recorded at once); the next :data:`QUEUED` commands wait in the front's backlog behind it."""
+    front.fake.stall_next(1, seconds=hold, method="response_url")
+    first, *queued = GRADES
+    assert front.slack.command(f"what's grade {first}?", channel=ALLOWED, user="U0STOP0").status == 200
+    front.fake.wait_for("response_url")
+    for n, grade in enumerate(queued, 1):
+        reply = front.slack.command(f"what's grade {grade}?", channel=ALLOWED, user=f"U0STOP{n}")
+        assert reply.status == 200 and reply.body == ""
+    assert front.health()["workers"]["backlog"] == QUEUED
+
+
+def slack_commands_logged(front: Front) -> int:
+    with sqlite3.connect(front.questions) as db:
+        return db.execute("select count(*) from questions where surface = 'slack:command'").fetchone()[0]
+
+
+def test_a_clean_stop_answers_the_work_still_queued_in_the_front(tmp_path):
+    with serving(tmp_path, workers=1, ROLECALL_WORKER_THREADS="1") as front:
+        queue_behind_a_held_answer(front, hold=2.0)
+        assert stop_server(front.process, timeout=30) == 0  # SIGTERM while four commands wait for the worker
+
+        answers = [call.mrkdwn() for call in front.fake.calls("response_url")]
+        assert len(answers) == len(GRADES)
+        for grade in GRADES:
+            assert len([a for a in answers if f"grade {grade}" in a]) == 1, (grade, answers)
+        assert not any("Sorry" in a for a in answers)
+        assert slack_commands_logged(front) == len(GRADES)
+        assert "Stopping: finishing 5 acknowledged work item(s) first" in front.log.read_text()
+
+
+def test_work_a_clean_stop_cannot_finish_in_time_is_apologised_for(tmp_path):
+    with serving(tmp_path, workers=1, ROLECALL_WORKER_THREADS="1", ROLECALL_STOP_SECONDS="3") as front:
+        queue_behind_a_held_answer(front, hold=60.0)  # longer than the stop may take
+        stopping = time.monotonic()
+        assert stop_server(front.process, timeout=30) == 0
+        assert time.monotonic() - stopping < 3 + 5  # the budget, the worker's last second, the apologies
+
+        posts = [call.mrkdwn() for call in front.fake.calls("response_url")]
+        assert len(posts) == 1 + QUEUED  # the held answer (which Slack has: not posted again) and one apology each
+        assert "grade 5" in posts[0]
+        assert all("Sorry, I couldn't answer that just now" in post for post in posts[1:])
+        log = front.log.read_text()
+        assert "Stopping with 5 work item(s) unfinished" in log
+        assert log.count("was not done before the front stopped; the user was told") == QUEUED
+        assert "its worker died while posting the answer; it may have arrived" in log

@@ -70,8 +70,13 @@ def test_documented_defaults_are_the_ones_the_code_uses(monkeypatch):
     assert server.http_threads() == int(settings.SETTINGS["ROLECALL_HTTP_THREADS"].default)
     assert app.listener_threads() == int(settings.SETTINGS["ROLECALL_LISTENER_THREADS"].default)
     assert server.gil_switch_seconds() == float(settings.SETTINGS["ROLECALL_GIL_SWITCH_SECONDS"].default)
+    assert server.front_gil_switch_seconds() == float(settings.SETTINGS["ROLECALL_FRONT_GIL_SWITCH_SECONDS"].default)
     config = SlackConfig.from_env({"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s"})
     assert (config.host, str(config.port)) == (settings.SETTINGS["HOST"].default, settings.SETTINGS["PORT"].default)
     assert config.context_ttl == float(settings.SETTINGS["ROLECALL_CONTEXT_TTL"].default)
     monkeypatch.setenv("ROLECALL_HTTP_THREADS", "many")
     assert server.http_threads() == 8
+    monkeypatch.setenv("ROLECALL_FRONT_GIL_SWITCH_SECONDS", "soon")
+    assert server.front_gil_switch_seconds() == 0.005
+    monkeypatch.setenv("ROLECALL_FRONT_GIL_SWITCH_SECONDS", "0.01")
+    assert server.front_gil_switch_seconds() == 0.01 and server.gil_switch_seconds() == 0.001

@@ -40,6 +40,7 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import queue
 import select
 import signal
@@ -73,6 +74,13 @@ HUNG_CHECK_SECONDS = 0.1  # how often the collector looks for hung workers (thei
 # 2-core machine, so 1,000 items are about 10 s of waiting (a response_url is good for 30 minutes), and
 # a burst of 1,000 commands at once on two workers is still all answered.
 QUEUE_PER_WORKER = 1000
+# A work item pickled to at most this many bytes is written to its worker's pipe by the request thread
+# itself; a larger one goes through the worker's sender thread. A worker holds at most
+# ROLECALL_WORKER_THREADS items, so even a stopped worker's pipe (64 KB) takes every small one unread:
+# the request thread never blocks on it.
+DIRECT_SEND_BYTES = 4096
+DEFAULT_STOP_SECONDS = 8.0  # a container's stop grace is 10 s by default (Docker) before SIGKILL
+STOP_RESERVE_SECONDS = 2.0  # of those, what the workers get to finish the items in hand once the backlog is done
 
 
 def worker_count() -> int:
@@ -136,17 +144,30 @@ def lower_priority(nice: int, scheduler: str) -> None:
             logger.warning("Could not set the answer worker's scheduling class to %s (%s)", scheduler, error)
 
 
+def seconds_setting(name: str, default: float) -> float:
+    """A setting in seconds, 0 or more; a value that is not a number keeps ``default`` (logged), rather
+    than stopping the server."""
+    raw = settings.get_str(name)
+    try:
+        value = float(raw) if raw is not None else default
+    except ValueError:
+        logger.warning("%s=%r is not a number of seconds; using %g", name, raw, default)
+        return default
+    return max(0.0, value)
+
+
 def answer_timeout() -> float:
     """``ROLECALL_ANSWER_TIMEOUT``: seconds a work item may be in a worker's hands before the worker is taken
     for hung, killed and replaced (default 30: an answer takes milliseconds, a Slack post at most 10 s
     and its retries; ``0`` turns the check off)."""
-    raw = settings.get_str("ROLECALL_ANSWER_TIMEOUT")
-    try:
-        value = float(raw) if raw is not None else DEFAULT_ANSWER_TIMEOUT
-    except ValueError:
-        logger.warning("ROLECALL_ANSWER_TIMEOUT=%r is not a number of seconds; using %g", raw, DEFAULT_ANSWER_TIMEOUT)
-        return DEFAULT_ANSWER_TIMEOUT
-    return max(0.0, value)
+    return seconds_setting("ROLECALL_ANSWER_TIMEOUT", DEFAULT_ANSWER_TIMEOUT)
+
+
+def stop_seconds() -> float:
+    """``ROLECALL_STOP_SECONDS``: how long a clean stop (SIGTERM) may take to finish the work already
+    acknowledged, backlog included (default 8: inside Docker's 10 s stop grace); what is still unfinished
+    then is apologised for, never dropped in silence."""
+    return seconds_setting("ROLECALL_STOP_SECONDS", DEFAULT_STOP_SECONDS)
 
 
 def queue_limit(workers: int) -> int:
@@ -671,6 +692,7 @@ class _Worker:
     work: Any  # Connection to the worker
     results: Any  # Connection from it
     outbox: queue.Queue = field(default_factory=queue.Queue)
+    sending: threading.Lock = field(default_factory=threading.Lock)  # one writer of ``work`` at a time
     flights: dict[int, _Flight] = field(default_factory=dict)
     ready: bool = False
     stats: dict[str, Any] = field(default_factory=dict)
@@ -693,15 +715,39 @@ class _Worker:
         return bool(self._results_poll.poll(0))
 
     def send_loop(self) -> None:
-        """The worker's one writer: the request threads only put into the outbox."""
+        """The worker's writer for what the request threads do not send themselves (:meth:`hand`): the
+        collector's messages, large items, items that found the pipe busy. Bytes are an item pickled already."""
         while True:
             item = self.outbox.get()
             try:
-                self.work.send(item)
+                with self.sending:
+                    if isinstance(item, bytes):
+                        self.work.send_bytes(item)
+                    else:
+                        self.work.send(item)
             except (OSError, ValueError):
                 return  # it died: the front's collector notices and redelivers
             if item is None:
                 return
+
+    def hand(self, item: WorkItem) -> None:
+        """Send ``item`` from this (request) thread: pickled and written to the pipe at once when it is small
+        and no other thread is writing, else through :meth:`send_loop`.
+
+        Why: through the sender thread every command cost the front a queue hand-off and one more thread
+        to wake and give the interpreter lock to (with 50 commands in flight the front is CPU-bound), and
+        multiprocessing's pickler, which looks up its reducer table for every object, on top of plain pickle.
+        A failed write is the collector's to see: the worker died, and its items are redelivered."""
+        data = pickle.dumps(item, pickle.HIGHEST_PROTOCOL)  # what Connection.recv reads back
+        if len(data) > DIRECT_SEND_BYTES or not self.sending.acquire(blocking=False):
+            self.outbox.put(data)
+            return
+        try:
+            self.work.send_bytes(data)
+        except (OSError, ValueError):
+            pass
+        finally:
+            self.sending.release()
 
 
 class WorkerPool:
@@ -783,21 +829,52 @@ class WorkerPool:
             if not any(w.ready for w in self.workers):
                 raise StartError("error", "no answer worker was ready in time")
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Let the workers finish what they have, then stop them."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Finish the work already acknowledged (the backlog too), then stop the workers, all within
+        ``timeout`` seconds (``ROLECALL_STOP_SECONDS``). What is unfinished when the time is up is
+        accounted for as when a worker dies for good (:meth:`_lost`): the backlog's items and those a
+        worker still held are apologised for (maybe delivered, when their post had started); an item
+        of the shared stream is left there, for another replica (or this one restarted) to claim.
+
+        Why: this used to send each worker its stop at once. Items waiting in the backlog were never
+        given to anyone, and an item placed after a worker's stop note never reached it: acknowledged,
+        then silently lost, with no answer, no question-log row and no count (the stress test's CI
+        failure: its drain ended while the server still had work queued, then it stopped the server)."""
+        deadline = time.monotonic() + (stop_seconds() if timeout is None else timeout)
+        self._finish_unfinished(deadline - STOP_RESERVE_SECONDS)
         with self.lock:
             self._stopping = True
             workers = list(self.workers)
+            waiting = list(self.backlog)
+            self.backlog.clear()
         for worker in workers:
-            worker.outbox.put(None)
-        deadline = time.monotonic() + timeout
+            worker.outbox.put(None)  # after every item it was given: the worker finishes those, then exits
+        for flight in waiting:
+            self._lost(flight)
         for worker in workers:
             worker.process.join(max(0.1, deadline - time.monotonic()))
             if worker.process.is_alive():
-                worker.process.terminate()
-                worker.process.join(2)
+                worker.process.terminate()  # what it still held is accounted for by the collector (_died)
+                worker.process.join(1)
         self._wake()
-        self._lost_pool.shutdown(wait=False)
+        if self._collector is not None:
+            self._collector.join(1)
+        self._lost_pool.shutdown(wait=False)  # apologies already submitted are still posted before the exit
+
+    def _finish_unfinished(self, until: float) -> None:
+        """Wait (until ``until``, a ``time.monotonic()``) for the workers to finish every unfinished item;
+        the collector keeps placing the backlog and redelivering as usual meanwhile."""
+        unfinished = self.unfinished()
+        if not unfinished:
+            return
+        logger.info("Stopping: finishing %d acknowledged work item(s) first (%.1f s at most)", unfinished,
+                    max(0.0, until - time.monotonic()))
+        while self.unfinished() and time.monotonic() < until:
+            time.sleep(0.05)
+        left = self.unfinished()
+        if left:
+            logger.error("Stopping with %d work item(s) unfinished: their askers are told (items of the shared stream "
+                         "stay there for another replica)", left)
 
     def _wake(self) -> None:
         try:
@@ -820,10 +897,12 @@ class WorkerPool:
         """:meth:`submit`, unless :attr:`limit` items are unfinished already: False, and the caller
         tells the user the bot is busy (the queue never grows without bound)."""
         with self.lock:
-            if self.unfinished() >= self.limit:
+            if self._stopping or self.unfinished() >= self.limit:
                 return False
             self._count_readers(item, 1)
-            self._place(_Flight(item))
+            worker = self._assign(_Flight(item))
+        if worker is not None:
+            worker.hand(item)  # outside the pool's lock: the collector takes it on every result
         return True
 
     def _count_readers(self, item: WorkItem, step: int) -> None:
@@ -847,13 +926,24 @@ class WorkerPool:
             return sum(len(w.flights) for w in self.workers) + len(self.backlog)
 
     def _place(self, flight: _Flight) -> None:
+        """Give ``flight`` to a worker (its sender thread writes it) or keep it in the backlog (under :attr:`lock`)."""
+        worker = self._assign(flight)
+        if worker is not None:
+            worker.outbox.put(flight.item)
+
+    def _assign(self, flight: _Flight) -> _Worker | None:
+        """The worker that now holds ``flight`` (the caller sends it the item), or None: kept in the backlog,
+        or accounted for as lost when stopping (under :attr:`lock`)."""
+        if self._stopping:  # the workers have their stop note: an item sent after it would never be read
+            self._lost(flight)
+            return None
         worker = self._pick()
         if worker is None:
             self.backlog.append(flight)
-            return
+            return None
         flight.sent = time.monotonic()
         worker.flights[flight.item.id] = flight
-        worker.outbox.put(flight.item)
+        return worker
 
     def call(self, item: WorkItem, timeout: float) -> WorkResult | None:
         """Hand ``item`` over and wait for its result (its ack), at most ``timeout`` seconds."""
@@ -981,10 +1071,14 @@ class WorkerPool:
         kind = message[0]
         if kind == "done":
             result: WorkResult = message[1]
+            waiting = taker = None
             with self.lock:
                 flight = worker.flights.pop(result.id, None)
-                if self.backlog and not worker.hung:
-                    self._place(self.backlog.popleft())  # a thread of that worker is free now
+                if self.backlog and not worker.hung:  # a thread of that worker is free now
+                    waiting = self.backlog.popleft()
+                    taker = self._assign(waiting)
+            if taker is not None:
+                taker.hand(waiting.item)  # outside the lock the request threads take, as offer() does
             for event in result.events:
                 metrics.apply(event)
             if flight is not None:
@@ -1058,7 +1152,9 @@ class WorkerPool:
                 conn.close()
             except OSError:
                 pass
-        if stopping:
+        if stopping:  # stopped as asked; anything it still held was cut short (terminated at the deadline)
+            for flight in flights:
+                self._lost(flight)
             return
         self.deaths += 1
         metrics.WORKER_DEATHS.inc()
@@ -1084,7 +1180,12 @@ class WorkerPool:
             self._settle(flight)
             self._finished(item)
             return
-        if item.attempt < MAX_ATTEMPTS and not (item.wants_ack and flight.future is not None and flight.future.done()):
+        if self._stopping and item.stream_id is not None:
+            logger.warning("Work item %d is left in the shared stream for another replica: this one is stopping", item.id)
+            self._settle(flight)  # not finished: that would acknowledge and delete its entry
+            return
+        if (not self._stopping and item.attempt < MAX_ATTEMPTS
+                and not (item.wants_ack and flight.future is not None and flight.future.done())):
             item.attempt += 1
             metrics.REDELIVERED.inc()
             logger.warning("Work item %d: its worker died before answering; given to another worker (attempt %d)",
@@ -1106,10 +1207,14 @@ class WorkerPool:
                 logger.exception("Could not tell the user about lost work")
                 told = False
             metrics.WORK_LOST.labels(outcome="told" if told else "dropped").inc()
-            logger.error("Work item %d could not be done by %d workers; %s", item.id, MAX_ATTEMPTS,
-                         "the user was told" if told else "nobody to tell (no user in the request)")
+            logger.error("Work item %d %s; %s", item.id, why, "the user was told" if told else "nobody to tell (no user in the request)")
 
-        self._lost_pool.submit(tell)
+        why = "was not done before the front stopped" if self._stopping else f"could not be done by {MAX_ATTEMPTS} workers"
+        try:
+            self._lost_pool.submit(tell)
+        except RuntimeError:  # after stop() returned: the process is exiting
+            metrics.WORK_LOST.labels(outcome="dropped").inc()
+            logger.error("Work item %d %s; the front had stopped, so nobody was told", item.id, why)
 
     def _finished(self, item: WorkItem) -> None:
         with self.lock:
