@@ -1034,6 +1034,10 @@ class Resolver:
             own = [e for e in literal if len(e.literal) == longest and e.canonical and e.role]
             if len({e.role.id for e in own}) == 1:
                 return Resolution("one", role=own[0].role, span=span)
+            if len({e.role.name for e in own}) == 1:
+                # "field marketing manager" typed: the roles of that very name (an old job page and a
+                # family page), answered page by page, not also *Manager, Field Marketing*
+                return Resolution("ambiguous", choices=self._distinct_roles([i for i, e in zip(tied, entries) if e in own]), span=span)
             pick = {(e.role.id if e.role else None, e.family.name if e.family else None) for e in literal if len(e.literal) == longest}
             if len(pick) == 1:
                 e = next(e for e in literal if len(e.literal) == longest)

@@ -325,6 +325,19 @@ def test_how_many_report_to_a_role_counts_its_direct_reports(corpus: Engine):
     assert listed.text.splitlines()[1:] == counted.text.splitlines()[1:]
 
 
+def test_a_title_typed_as_written_on_two_pages_is_answered_from_both_not_asked_with_a_reordered_name(corpus: Engine):
+    """"field marketing manager" is written as such on an old job page and on the family page; in
+    another word order it is also *Manager, Field Marketing*. The name typed literally wins: the two
+    same-named roles are answered page by page instead of a three-way "which role?"."""
+    answer = corpus.ask("who does the field marketing manager report to")
+    assert answer.status != "ambiguous"
+    assert answer.text.startswith("*Field Marketing Manager* is on 2 pages:")
+    assert "jobs--field-marketing-manager.md" in answer.text and "marketing--field-marketing-manager.md" in answer.text
+    assert "Manager, Field Marketing" not in answer.text
+    reordered = corpus.ask("who does the manager, field marketing report to")
+    assert reordered.roles == ["Manager, Field Marketing"] and "Director of Field Marketing" in reordered.text
+
+
 def test_reports_naming_a_manager_that_matched_no_role_are_given_even_when_the_question_resolves(corpus: Engine):
     """"VP, Customer Success" resolves to the Vice President of Customer Success Management, whom no
     sentence names; the sentences naming a "VP of Customer Success" matched no role when the index was
