@@ -1046,8 +1046,8 @@ class Resolver:
         ordered_roles = {e.role.id for e in ordered if e.role}
         if len(ordered_roles) == 1 and not any(e.family for e in ordered):
             return Resolution("one", role=next(e.role for e in ordered if e.role), span=span)
-        plain = _the_unlevelled(roles, folded)
-        if plain is not None and all(e.family.page_id == plain.page_id for e in families):  # type: ignore[union-attr]
+        plain = self._unlevelled(roles, text, [e.family.page_id for e in families])  # type: ignore[union-attr]
+        if plain is not None:
             return Resolution("one", role=plain, span=span)
         if families and all(e.key == families[0].key for e in entries if e.family) and not ordered_roles:
             # "sales operations" names the family better than any one role in it
@@ -1055,6 +1055,15 @@ class Resolver:
             if all(r.page_id == fam.page_id for r in roles):
                 return Resolution("family", family=fam, span=span)
         return Resolution("ambiguous", choices=roles[:MAX_CHOICES], span=span, too_many=len(roles) if len(roles) > MAX_CHOICES else 0)
+
+    def _unlevelled(self, roles: list[RoleRef], text: str, family_pages: list[int]) -> RoleRef | None:
+        """:func:`_the_unlevelled` for a question that names no level, as the resolver reads its
+        words ("sr" is senior; "level" in "what level is ..." asks a grade, not a level), when no
+        family of another page fits as well."""
+        if any(w in LEVEL_WORDS for w in self.query_words(text) if w):
+            return None
+        plain = _the_unlevelled(roles)
+        return plain if plain is not None and all(page == plain.page_id for page in family_pages) else None
 
     def _partial(self, words: list[str | None], text: str) -> Resolution:
         """"the channel manager": no name matches well, but the words pick out a few roles."""
@@ -1072,9 +1081,7 @@ class Resolver:
         span = " ".join(known)
         if len(roles) == 1 and not fams:
             return Resolution("one", role=roles[0], span=span)
-        plain = _the_unlevelled(roles, fold(clean_slack(text)))
-        if plain is not None and any(self.entry_family[f].page_id != plain.page_id for f in fams):  # type: ignore[union-attr]
-            plain = None  # another page's family has the words too
+        plain = self._unlevelled(roles, text, [self.entry_family[f].page_id for f in fams])  # type: ignore[union-attr]
         if plain is not None:
             return Resolution("one", role=plain, span=span)
         if len(roles) > 1:
@@ -1222,14 +1229,12 @@ def _key_of_norm(normalised: str) -> str:
     return " ".join(dict.fromkeys(normalised.split()))
 
 
-def _the_unlevelled(roles: list[RoleRef], folded_question: str) -> RoleRef | None:
+def _the_unlevelled(roles: list[RoleRef]) -> RoleRef | None:
     """Levels of one title on one page tied ("research coordinator": *UX Research Operations
     Coordinator (Intermediate)* and *Senior UX Research Operations Coordinator*) by a question that
-    names no level: the title without a level (or "Intermediate") is meant, as the exact title would
-    be. Any level word typed ("senior", "sr") leaves the choice to the asker."""
+    names no level (the caller checks): the title without a level (or "Intermediate") is meant, as
+    the exact title would be."""
     if len(roles) < 2 or len({r.page_id for r in roles}) != 1:
-        return None
-    if any(w in LEVEL_WORDS for w in re.findall(r"[a-z.]+", folded_question)):
         return None
     cores: set[tuple[str, ...]] = set()
     plain: list[RoleRef] = []

@@ -309,6 +309,9 @@ def test_a_title_asked_without_a_level_is_its_unlevelled_role_even_when_clipped(
     assert clipped.status == "answered" and clipped.roles[0] == "UX Research Operations Coordinator (Intermediate)"
     full = corpus.ask("what comes after ux research operations coordinator")
     assert full.roles[0] == clipped.roles[0]
+    # "level" here asks a grade; it names no level of the title
+    graded = corpus.ask("what level is the ux research coordinator")
+    assert graded.text.splitlines()[0] == "*UX Research Operations Coordinator (Intermediate)* is grade 6."
     senior = corpus.ask("what grade is the senior ux research coordinator")
     assert senior.text.splitlines()[0] == "*Senior UX Research Operations Coordinator* is grade 7."
 
