@@ -179,9 +179,14 @@ def extends_head(text: str) -> str:
     return text[:12].lower().lstrip()
 
 
-def may_extend(head: str, lowered: str) -> bool:
-    """Whether a text can be any kind of "Extends" (every pattern of read_extends needs one of these)."""
-    return head.startswith(("extend", "all ")) or "same" in lowered or " extend" in lowered
+def may_extend(text: str, lowered: str) -> str | None:
+    """The head (:func:`extends_head`) of a text that can be any kind of "Extends", else None:
+    every pattern of read_extends needs one of these words. They are looked for in the lowered
+    text first (the head is part of it), so most items never make a head."""
+    if "extend" not in lowered and "all " not in lowered and "same" not in lowered:
+        return None
+    head = extends_head(text)
+    return head if head.startswith(("extend", "all ")) or "same" in lowered or " extend" in lowered else None
 
 
 def grade_text(text: str) -> str:
@@ -209,12 +214,9 @@ def read_facts(page: Page) -> None:
                 reader.read_grades(section, item)
             if may_report(lowered):
                 reader.read_reports(section, item, lowered)
-            # may_extend can only pass when the lowered text holds one of these (its head is a
-            # prefix of it): most items skip making the head and the call
-            if "extend" in lowered or "all " in lowered or "same" in lowered:
-                head = extends_head(text)
-                if may_extend(head, lowered):
-                    reader.read_extends(section, item, head)
+            head = may_extend(text, lowered)
+            if head is not None:
+                reader.read_extends(section, item, head)
     reader.apply_family_reports()
     specialties_extend_the_family(page)
 
@@ -485,7 +487,7 @@ class _FactReader:
 
     def read_extends(self, section: Section, item: Item, head: str) -> None:
         """The "Extends" an item states (called for items :func:`may_extend` passes; ``head`` is
-        :func:`extends_head` of its text)."""
+        the head it returned)."""
         text = unlink(item.text)
         sentence = EXTENDS_SENTENCE.match(text) or ALL_OF_ROLE.match(text)
         if sentence and item.depth <= 1:

@@ -198,11 +198,7 @@ def _read_secret(path: Path) -> bytes:
 def flush_seconds() -> float:
     """``ROLECALL_LOG_FLUSH_MS`` in seconds: how long a queued row may wait for company before it is
     written (a typo gives the default rather than stopping the bot; capped at 10 s)."""
-    raw = settings.get_str("ROLECALL_LOG_FLUSH_MS")
-    try:
-        value = float(raw) if raw is not None else DEFAULT_FLUSH_MS
-    except ValueError:
-        value = DEFAULT_FLUSH_MS
+    value = settings.number("ROLECALL_LOG_FLUSH_MS", DEFAULT_FLUSH_MS)
     if value != value:  # nan
         value = DEFAULT_FLUSH_MS
     return max(0.0, min(value, MAX_FLUSH_MS)) / 1000

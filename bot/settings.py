@@ -11,9 +11,12 @@ Slack configuration (``bot.slack.config``) keeps them out of ``repr`` and messag
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,19 @@ def get_str(name: str, env: Mapping[str, str] | None = None) -> str | None:
     """The value with surrounding spaces removed; None when unset or blank."""
     value = (get(name, env) or "").strip()
     return value or None
+
+
+def number(name: str, fallback: float) -> float:
+    """A number, else ``fallback`` when unset or not a number (logged): for tuning knobs, where a
+    typo must not stop the bot. Each caller bounds the value its own way."""
+    raw = get_str(name)
+    if raw is None:
+        return fallback
+    try:
+        return float(raw)
+    except ValueError:
+        logger.warning("%s=%r is not a number; using %g", name, raw, fallback)
+        return fallback
 
 
 def positive_int(name: str, fallback: int) -> int:

@@ -57,9 +57,8 @@ def list_roles(query: Query) -> Answer:
     department = kb.department_named(query.clean) if family is None and res.status in ("none", "ambiguous") else None
     if department is not None:
         # "list the finance roles": no family of that name, but the pages the department files
-        roles = kb.department_roles(department)
-        header = f"The *{department.name}* department has {len(roles)} roles in {len({r.family for r in roles})} job families:"
-        return Answer(query.intent, "answered", by_family(roles, header), roles=[], sources=[], question=query.text)
+        text = by_family(kb.department_roles(department), f"The *{department.name}* department has")
+        return Answer(query.intent, "answered", text, roles=[], sources=[], question=query.text)
     if family is None and res.status == "ambiguous":
         return clarify(query, res)
     if family:
@@ -79,18 +78,17 @@ def list_roles(query: Query) -> Answer:
         source = Source(page=family.page, heading=family.name, url=family.page_url)
         lines.append(source_footer([source]))
         return Answer(query.intent, "answered", "\n".join(lines), roles=[r.name for r in roles], sources=[source], question=query.text)
-    roles = list(kb.roles.values())
-    header = f"I know {len(roles)} roles in {len({r.family for r in roles})} job families:"
-    return Answer(query.intent, "answered", by_family(roles, header), roles=[], sources=[], question=query.text)
+    text = by_family(list(kb.roles.values()), "I know")
+    return Answer(query.intent, "answered", text, roles=[], sources=[], question=query.text)
 
 
-def by_family(roles: list, header: str) -> str:
-    """Roles grouped by family: each family's names when there are few families, else each
-    family with its count and a hint to ask for one."""
+def by_family(roles: list, lead: str) -> str:
+    """Roles grouped by family under "<lead> N roles in M job families:": each family's names
+    when there are few families, else each family with its count and a hint to ask for one."""
     families: dict[str, list] = {}
     for role in roles:
         families.setdefault(role.family, []).append(role)
-    lines = [header]
+    lines = [f"{lead} {len(roles)} roles in {len(families)} job families:"]
     if len(families) <= MAX_FAMILIES_EXPANDED:
         for fam, members in families.items():
             if len(members) == 1 and members[0].name == fam:

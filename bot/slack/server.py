@@ -365,10 +365,7 @@ def http_threads() -> int:
 def gil_switch_seconds(name: str = "ROLECALL_GIL_SWITCH_SECONDS", default: float = 0.001) -> float:
     """``ROLECALL_GIL_SWITCH_SECONDS`` (default 0.001), or another switch-interval setting: a bad value keeps
     the default rather than stopping the bot."""
-    try:
-        value = float(settings.get_str(name) or default)
-    except ValueError:
-        return default
+    value = settings.number(name, default)
     return value if 0 < value < 1 else default
 
 

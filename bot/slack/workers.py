@@ -144,30 +144,18 @@ def lower_priority(nice: int, scheduler: str) -> None:
             logger.warning("Could not set the answer worker's scheduling class to %s (%s)", scheduler, error)
 
 
-def seconds_setting(name: str, default: float) -> float:
-    """A setting in seconds, 0 or more; a value that is not a number keeps ``default`` (logged), rather
-    than stopping the server."""
-    raw = settings.get_str(name)
-    try:
-        value = float(raw) if raw is not None else default
-    except ValueError:
-        logger.warning("%s=%r is not a number of seconds; using %g", name, raw, default)
-        return default
-    return max(0.0, value)
-
-
 def answer_timeout() -> float:
     """``ROLECALL_ANSWER_TIMEOUT``: seconds a work item may be in a worker's hands before the worker is taken
     for hung, killed and replaced (default 30: an answer takes milliseconds, a Slack post at most 10 s
     and its retries; ``0`` turns the check off)."""
-    return seconds_setting("ROLECALL_ANSWER_TIMEOUT", DEFAULT_ANSWER_TIMEOUT)
+    return max(0.0, settings.number("ROLECALL_ANSWER_TIMEOUT", DEFAULT_ANSWER_TIMEOUT))
 
 
 def stop_seconds() -> float:
     """``ROLECALL_STOP_SECONDS``: how long a clean stop (SIGTERM) may take to finish the work already
     acknowledged, backlog included (default 8: inside Docker's 10 s stop grace); what is still unfinished
     then is apologised for, never dropped in silence."""
-    return seconds_setting("ROLECALL_STOP_SECONDS", DEFAULT_STOP_SECONDS)
+    return max(0.0, settings.number("ROLECALL_STOP_SECONDS", DEFAULT_STOP_SECONDS))
 
 
 def queue_limit(workers: int) -> int:

@@ -62,11 +62,7 @@ return redis.call('XADD', KEYS[1], '*', 'item', ARGV[2])
 def claim_seconds() -> float:
     """``ROLECALL_WORK_CLAIM_SECONDS``: how long an item taken by a replica may go without that replica
     refreshing it before another replica claims it (default 15)."""
-    raw = settings.get_str("ROLECALL_WORK_CLAIM_SECONDS")
-    try:
-        value = float(raw) if raw is not None else DEFAULT_CLAIM_SECONDS
-    except ValueError:
-        return DEFAULT_CLAIM_SECONDS
+    value = settings.number("ROLECALL_WORK_CLAIM_SECONDS", DEFAULT_CLAIM_SECONDS)
     return value if value > 0 else DEFAULT_CLAIM_SECONDS
 
 
