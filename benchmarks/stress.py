@@ -300,6 +300,11 @@ def run(seconds: float, concurrency: int, max_requests: int, edit_interval: floa
             "ROLECALL_QUESTION_LOG": str(work / "questions.sqlite"),
             "ROLECALL_RELOAD_SECONDS": "1",
             "ROLECALL_LOG_LEVEL": "INFO",
+            # Room in the work queue for every request the run may send: the senders wait only for
+            # acks, so on a slow machine they can get thousands ahead of the answers, and a full queue
+            # refuses with "busy" (counted as errors here). This run is about work surviving reloads
+            # and stops; the bounded queue's busy replies are tests/test_front_limits.py's.
+            "ROLECALL_QUEUE_LIMIT": str(max_requests),
         })
         if http_threads:
             env["ROLECALL_HTTP_THREADS"] = str(http_threads)
