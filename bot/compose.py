@@ -8,6 +8,7 @@ and ends with a link to where they were read. Asking "which one?" and saying
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bot.answer import Answer, Choice, Source
 from bot.knowledge import Line, ReportsTo, SectionView
@@ -25,8 +26,9 @@ KIND_NAMES = {
     "career_ladder": "career ladder",
     "grade": "job grade",
     "overview": "overview",
+    "nice_to_have": "nice-to-haves",
 }
-PLURAL_KINDS = frozenset({"responsibilities", "requirements", "performance_indicators"})  # "… apply", not "applies"
+PLURAL_KINDS = frozenset({"responsibilities", "requirements", "performance_indicators", "nice_to_have"})  # "… apply", not "applies"
 
 
 def echo(text: str) -> str:
@@ -91,8 +93,10 @@ def lines_text(lines: list[Line]) -> str:
     return "\n".join(out)
 
 
-def section_answer(query: Query, role: RoleRef, view: SectionView | None, kind: str) -> Answer:
-    """The standard answer for "<kind> of <role>": the lines, where they came from, or what is missing."""
+def section_answer(query: Query, role: RoleRef, view: SectionView | None, kind: str, more: str = "", lead: str = "") -> Answer:
+    """The standard answer for "<kind> of <role>": the lines, where they came from, or what is missing;
+    ``more`` is a line pointing at what else the page has on it, before the source, ``lead`` a
+    line before it all (why this section answers what was asked)."""
     name = KIND_NAMES.get(kind, kind)
     if view is None or not view.lines:
         return not_documented(query, role, f"The handbook page for {bold(role)} has no {name} section.")
@@ -112,7 +116,7 @@ def section_answer(query: Query, role: RoleRef, view: SectionView | None, kind: 
             intro = f"Yes, the {name} of {bold(role)} mention “{topic}”:\n{lines_text(focus)}\nAll of its {name}:"
         else:
             intro = f"The {name} of {bold(role)} don't mention “{topic}”. All of its {name}:"
-    text = "\n".join([intro, body, source_footer([source])])
+    text = "\n".join([*([lead] if lead else []), intro, body, *([more] if more else []), source_footer([source])])
     status = "not_documented" if focus == [] else "answered"  # "does X need Kubernetes?": the page doesn't say
     return Answer(query.intent, status, text, roles=[role.name], sources=[source], question=query.text)
 
@@ -235,15 +239,16 @@ def family_section_answer(query: Query, res: Resolution, kind: str) -> Answer:
     return Answer(query.intent, "answered", text, roles=[], sources=[source], question=query.text)
 
 
-def section_intent(query: Query, kind: str) -> Answer:
-    """The whole behaviour of a "show me section X of role Y" intent."""
+def section_intent(query: Query, kind: str, more: Callable[[RoleRef], str] | None = None, lead: Callable[[RoleRef], str] | None = None) -> Answer:
+    """The whole behaviour of a "show me section X of role Y" intent; ``more`` and ``lead`` give,
+    for the role, the lines :func:`section_answer` adds."""
     res = query.resolution
     if res.status == "family" and res.family:
         return family_section_answer(query, res, kind)
     role = need_role(query)
     if isinstance(role, Answer):
         return role
-    return section_answer(query, role, query.kb.section(role, kind), kind)
+    return section_answer(query, role, query.kb.section(role, kind), kind, more(role) if more else "", lead(role) if lead else "")
 
 
 def clarify_intent(query: Query, names: list[str]) -> Answer:

@@ -70,6 +70,41 @@ def strip_templates(body: str) -> str:
     return body
 
 
+# Reference-style links, resolved the way kramdown (the handbook's renderer) does: a definition line
+# "[label]: url" anywhere on the page names a URL for "[text][label]", "[text][]" and "[label]".
+LINK_DEFINITION = re.compile(r"^ {0,3}\[([^\[\]\n]+)\]:[ \t]*<?([^\s<>]+)>?(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$", re.M)
+REFERENCE_LINK = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\](?:[ ]?\[([^\[\]\n]*)\]|(?![\[(:]))")
+
+
+def _label(text: str) -> str:
+    """A reference label as matched: case and runs of spaces do not count."""
+    return " ".join(text.split()).casefold()
+
+
+def inline_references(body: str) -> str:
+    """Reference links written as inline links, and their definition lines blanked (kept as empty
+    lines, so line numbers stay true): a definition is no content, and "[values][values]" would
+    otherwise be shown to the user as typed."""
+    if "]:" not in body:
+        return body
+    urls: dict[str, str] = {}
+
+    def define(match: re.Match[str]) -> str:
+        urls.setdefault(_label(match.group(1)), match.group(2))
+        return ""
+
+    body = LINK_DEFINITION.sub(define, body)
+    if not urls:
+        return body
+
+    def link(match: re.Match[str]) -> str:
+        text, label = match.group(1), match.group(2)
+        url = urls.get(_label(label or text))
+        return f"[{text}]({url})" if url else match.group(0)
+
+    return REFERENCE_LINK.sub(link, body)
+
+
 # Block structure comes from markdown-it.rs (markdown-it's Rust port, through markdown-it-pyrs): lists,
 # nesting, tables, headings, fences, HTML blocks. Only the block rules job pages use are on:
 # horizontal rules, block quotes, indented code, setext headings and link reference definitions read
@@ -194,7 +229,7 @@ def parse_blocks(body: str, *, base_url: str, page_url: str, line_offset: int = 
     ``line_offset`` is the number of file lines before ``body`` (the front
     matter), so every block's ``line`` is a line number in the file itself.
     """
-    source = normalize(strip_templates(body))
+    source = normalize(inline_references(strip_templates(body)))
     flat = _Flattener(base_url, page_url, _LineIndex(source, line_offset))
     flat.visit(_tree(source).children)
     return flat.result()

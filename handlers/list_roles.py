@@ -13,7 +13,7 @@ MAX_FAMILIES_EXPANDED = 12
 
 def narrow(query: Query, family_name: str, roles: list) -> list:
     """The family's roles whose names have every role word of the question beyond the family's own."""
-    extra = {w for w in query.kb.resolver.query_words(query.clean) if w} - set(tokens(family_name))
+    extra = set(role_words(query)) - set(tokens(family_name))
     if not extra:
         return []
     return [r for r in roles if extra <= set(tokens(r.name))]
@@ -41,6 +41,10 @@ def narrow(query: Query, family_name: str, roles: list) -> list:
         'which roles are in {family}',
         'what jobs are in {family}',
         'show me every role',
+        'what kind of roles are in {family}',
+        'what kinds of {family} roles are there',
+        'what types of {family} roles are there',
+        'what sort of jobs does {family} have',
     ],
     examples=["list roles", "what levels are there in Sales Operations?", "roles in the sales ops family"],
     order=55,
@@ -54,10 +58,21 @@ def list_roles(query: Query) -> Answer:
         family = kb.family_of(res.role)
     if family is None and res.status == "ambiguous" and len({c.page_id for c in res.choices}) == 1:
         family = kb.family_of(res.choices[0])
-    department = kb.department_named(query.clean) if family is None and res.status in ("none", "ambiguous") else None
+    if generic_name(query):
+        family = None  # "what analyst roles are there": every analyst, not the one role named "Analyst"
+    department = kb.department_named(query.clean) if family is None and res.status in ("none", "ambiguous", "one") else None
+    if department is not None and not set(role_words(query)) <= {w for phrase in department.phrases for w in phrase}:
+        department = None  # "list the product designer roles": the designers, not the whole Product department
     if department is not None:
         # "list the finance roles": no family of that name, but the pages the department files
         text = by_family(kb.department_roles(department), f"The *{department.name}* department has")
+        return Answer(query.intent, "answered", text, roles=[], sources=[], question=query.text)
+    named = roles_named_with(query) if family is None and res.status in ("ambiguous", "one") else []
+    if len({r.page_id for r in named}) == 1:
+        family = kb.family_of(named[0])  # "list the product designer roles": the one family holding them
+    elif named:
+        # "types of security roles": a word many families share names a kind of role, not one role
+        text = by_family(named, f"For “{echo(' '.join(role_words(query)))}” I know")
         return Answer(query.intent, "answered", text, roles=[], sources=[], question=query.text)
     if family is None and res.status == "ambiguous":
         return clarify(query, res)
@@ -67,8 +82,7 @@ def list_roles(query: Query) -> Answer:
         narrowed = narrow(query, family.name, roles)
         if narrowed and len(narrowed) < len(roles):
             # "list the sales ops analyst levels": the analysts of the family, not all 17 roles
-            words = " ".join(w for w in query.kb.resolver.query_words(query.clean) if w and w not in tokens(family.name))
-            header = f"{len(narrowed)} of the {len(roles)} roles in the *{family.name}* family match “{echo(words)}”:"
+            header = f"{len(narrowed)} of the {len(roles)} roles in the *{family.name}* family match “{echo(' '.join(role_words(query)))}”:"
             roles = narrowed
         lines = [header]
         for role in roles:
@@ -80,6 +94,30 @@ def list_roles(query: Query) -> Answer:
         return Answer(query.intent, "answered", "\n".join(lines), roles=[r.name for r in roles], sources=[source], question=query.text)
     text = by_family(list(kb.roles.values()), "I know")
     return Answer(query.intent, "answered", text, roles=[], sources=[], question=query.text)
+
+
+def role_words(query: Query) -> list[str]:
+    """The question's role words as the resolver reads them (corrected, question words left out)."""
+    return [w for w in query.kb.resolver.query_words(query.clean) if w]
+
+
+def generic_name(query: Query) -> bool:
+    """The question names its role by one bare word ("analyst") that is also a role's whole name:
+    in a list question that is the kind of role, whichever families hold it."""
+    res = query.resolution
+    words = role_words(query)
+    return (res.status == "one" and res.role is not None and res.span != "(follow-up)" and len(words) == 1
+            and tuple(tokens(res.role.name)) == tuple(words) and len({r.page_id for r in roles_named_with(query)}) > 1)
+
+
+def roles_named_with(query: Query) -> list:
+    """Every role whose name or family holds all the question's role words: "security roles" is a
+    kind of role spread over families, not one role to pick."""
+    words = set(role_words(query))
+    if not words:
+        return []
+    roles = [r for r in query.kb.roles.values() if words <= set(tokens(r.name)) | set(tokens(r.family))]
+    return roles
 
 
 def by_family(roles: list, lead: str) -> str:

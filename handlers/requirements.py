@@ -3,11 +3,13 @@
 import re
 
 from bot.answer import Answer
-from bot.compose import section_intent
+from bot.compose import bold, section_answer, section_intent
 from bot.query import Query
+from bot.resolve import RoleRef
 from bot.router import intent
 
 
+NICE_TO_HAVE = re.compile(r"\bnice[- ]to[- ]haves?\b|\bpreferred\b|\bbonus\b|\bdesir(?:able|ed)\b|\bpluses\b", re.I)
 LOCATION = re.compile(r"\b(?:remote(?:ly)?|on[- ]?site|in[- ]office|hybrid|relocat\w*|travel\w*|time ?zones?)\b", re.I)
 
 
@@ -64,4 +66,28 @@ def requirements(query: Query) -> Answer:
     if where and query.decision is not None and not query.decision.topic:
         # "is the BDR remote?": the place is the topic, looked for in the requirements
         query.decision.topics[query.intent] = where.group(0)
-    return section_intent(query, "requirements")
+    if NICE_TO_HAVE.search(query.own_words):
+        answer = nice_to_haves(query)
+        if answer is not None:
+            return answer
+        return section_intent(query, "requirements", lead=lambda role: f"The page lists no nice-to-haves of {bold(role)} apart from its requirements:")
+    return section_intent(query, "requirements", more=lambda role: nice_to_have_hint(query, role))
+
+
+def nice_to_haves(query: Query) -> Answer | None:
+    """"nice to haves for X": the page's own list of them. None when the role has none, and the
+    requirements are answered instead (pages without that list put "a plus" lines there)."""
+    res = query.resolution
+    if res.status != "one" or res.role is None:
+        return None
+    view = query.kb.section(res.role, "nice_to_have")
+    return section_answer(query, res.role, view, "nice_to_have") if view is not None and view.lines else None
+
+
+def nice_to_have_hint(query: Query, role: RoleRef) -> str:
+    """The requirements answer says when the page also lists nice-to-haves: they are not
+    requirements, so they are not mixed in, but a candidate or recruiter wants to know of them."""
+    view = query.kb.section(role, "nice_to_have")
+    if view is None or not view.lines:
+        return ""
+    return f"The page also lists nice-to-haves for {bold(role)}: ask “nice to haves for {role.name}”."

@@ -392,3 +392,49 @@ def test_rev_ops_is_revenue_operations(corpus: Engine):
         assert (answer.status, answer.roles) == ("answered", ["Vice President, Revenue Operations"]), question
     assert corpus.ask("who does the vp rev ops report to").text.startswith(
         "*Vice President, Revenue Operations* reports to *VP, Field Operations*.")
+
+
+def test_a_kind_of_role_is_listed_across_its_families_not_asked_as_one_role(corpus: Engine):
+    """"what kinds of tax roles are there": "kinds" is a question word, the Tax family is listed.
+    "types of security roles" names no one role: every role or family holding "security" is listed
+    by family. A bare "analyst" is a kind too, not the one role named *Analyst*; a name that only
+    one family holds ("product designer") lists that family, not the whole Product department."""
+    tax = corpus.ask("what kinds of tax roles are there")
+    assert tax.text.startswith("The *Tax* family has 9 roles:") and "Senior Tax Analyst" in tax.roles
+    security = corpus.ask("types of security roles")
+    assert (security.intent, security.status) == ("list_roles", "answered")
+    assert security.text.startswith("For “security” I know 42 roles in 11 job families:")
+    assert "*Security Research Engineer*: Senior Security Research Engineer" in security.text
+    analysts = corpus.ask("what analyst roles are there")
+    assert analysts.text.startswith("For “analyst” I know 48 roles in 16 job families:")
+    assert "• *Tax* (4)" in analysts.text and "• *Payroll* (3)" in analysts.text
+    designers = corpus.ask("list the product designer roles")
+    assert designers.text.startswith("The *Product Designer (UX) - Marketing* family has 2 roles:")
+    assert corpus.ask("what roles are in legal").text.startswith("The *Legal and Corporate Affairs* department has")
+
+
+def test_nice_to_haves_are_their_own_answer_and_the_requirements_point_at_them(corpus: Engine):
+    """A page's "Nice-to-haves" are not requirements: asked for, they are answered; the requirements
+    answer says the page has them; a role without them gets its requirements, saying so."""
+    nice = corpus.ask("nice to haves for the senior frontend engineer")
+    own = nice.text.split("\n\n")[1]
+    assert own.splitlines()[1:3] == ["Nice-to-haves of *Senior Frontend Engineer*:", "• Working knowledge of Ruby on Rails and Haml"]
+    assert "frontend/senior/#nice-to-haves" in own and "Requirements of" not in own
+    required = corpus.ask("what are the requirements for backend engineer")
+    assert "The page also lists nice-to-haves for *Backend Engineer*: ask “nice to haves for Backend Engineer”." in required.text
+    none = corpus.ask("nice to haves for account executive")
+    assert none.text.splitlines()[:3] == ["The page lists no nice-to-haves of *Account Executive* apart from its requirements:",
+                                          "Requirements of *Account Executive*:",
+                                          "• A true desire to see customers benefit from the investment they make with you"]
+
+
+def test_reference_style_links_are_links_and_their_definitions_are_no_content(corpus: Engine):
+    """The engineering pages write "[our values][values]" with "[values]: /handbook/values/" lines:
+    answers show the link, never the brackets as typed nor the definition lines as a paragraph."""
+    answer = corpus.ask("what are the requirements for backend engineer")
+    assert "Share [our values](https://about.gitlab.com/handbook/values/), and work in accordance with those values" in answer.text
+    assert "][" not in answer.text and "[values]:" not in answer.text
+    page, _ = parse_page(CORPUS / "engineering--development--frontend.md")
+    texts = [i.text for s in page.sections for i in s.items]
+    assert not any("]:" in t or "][" in t for t in texts)
+    assert "[Self-motivated and self-managing](https://about.gitlab.com/handbook/values/#efficiency), with great organizational skills." in texts
