@@ -42,6 +42,7 @@ FLOOR = 62.0  # a span's match with a name below this is not kept at all (SUGGES
 TIE = 2.0  # candidates this close to the best are equally likely
 SUGGEST = 72.0  # "did you mean" below this is noise
 SPELLED_ALIKE = 70.0  # two different name words this alike read as one another (see _swapped_words)
+AGENT_ENDINGS = frozenset({"r", "er", "or", "rs", "ers", "ors"})  # "sourcer" is who sources: another word (see _agent_noun_of)
 SUGGEST_FLOOR = 50.0  # ... in the name-only "did you mean" (no span matched at all)
 CUTOFF_SLACK = 0.5  # score points under a floor that rapidfuzz is asked for (its cutoffs round)
 NEAR_NAMES = 2000  # names sharing a word scored first, for a "did you mean" floor
@@ -317,7 +318,7 @@ class Resolver:
             return None
         # 85: "assocaite" -> "associate" (89), but not "marketing" -> "market" (80)
         match = process.extractOne(word, self.vocab, scorer=fuzz.ratio, score_cutoff=85)
-        if match:
+        if match and not _agent_noun_of(word, match[0]):
             return match[0]
         prefixed = self._completions(word)
         if len(prefixed) == 1:  # "infra" -> "infrastructure", "comms" -> "communications"
@@ -326,7 +327,7 @@ class Resolver:
         if len(typed) >= 6:
             # swapped letters ("roboitcs", "logisitcs") are one edit for Damerau-Levenshtein, two for ratio
             swapped = process.extractOne(typed, self.raw_vocab_words, scorer=DamerauLevenshtein.normalized_similarity, score_cutoff=0.85)
-            if swapped:
+            if swapped and not _agent_noun_of(typed, swapped[0]):
                 return self.raw_vocab[swapped[0]]
         elif len(typed) == 5:
             # five letters: only two neighbours swapped ("slaes"), never another letter ("stuff" is not "staff")
@@ -1286,6 +1287,16 @@ def _matches(bag: str, choices: list[str]) -> list[tuple[str, float, int]]:
         score = fuzz.ratio(bag, choices[0], score_cutoff=FLOOR)
         return [(choices[0], score, 0)] if score >= FLOOR else []
     return process.extract(bag, choices, scorer=fuzz.ratio, score_cutoff=FLOOR, limit=None)
+
+
+def _agent_noun_of(typed: str, word: str) -> bool:
+    """Whether the typed word is the one who does the name word's work ("sourcer" / "source",
+    "researcher" / "research", "advisor" / "advise"): a different word spelled alike, never a
+    misspelling of it, so a *sourcer* is not read as the *Open Source* Program Manager."""
+    if not typed.startswith(word[:-1]) or len(typed) <= len(word):
+        return False
+    ending = typed[len(word):] if typed.startswith(word) else typed[len(word) - 1:]
+    return ending in AGENT_ENDINGS
 
 
 def _typed_words(text: str) -> frozenset[str]:

@@ -21,6 +21,7 @@ MANAGER_ORDER = ("manager", "senior manager", "director", "senior director", "vp
         r"\bcareer\b": 3,
         r"\bladder\b|\bnext (?:step|level|role|move)\b": 3,
         r"\bcomes? (?:after|next)\b|\bwhat(?:'s| is| comes)? next\b|\b(?:what|who)(?:'s| is)? (?:after|above)\b|\bnext after\b": 3,
+        r"\b(?:role|level|job|position|title|step)s? (?:is |are |comes? |sits? )?(?:above|after)\b": 3,
         r"\bpromot|\bprogress(?:ion)?\b|\bgrow(?:th)? into\b|\bmove up\b|\badvance(?:ment)?\b": 2.5,
     },
     phrases=[
@@ -40,6 +41,8 @@ MANAGER_ORDER = ("manager", "senior manager", "director", "senior director", "vp
         'what role comes after {role}',
         'what is the next role for {role}',
         'how does {role} progress',
+        'which role is above {role}',
+        'what is the role above {role}',
     ],
     examples=["What's the career ladder for Inside Sales, Mid-Market?", "next step after sales ops analyst"],
     order=45,

@@ -63,6 +63,8 @@ def grade(query: Query) -> Answer:
     if not numbers:
         if query.resolution.status == "none" and LIST_GRADES.search(query.clean):
             return grade_overview(query)
+        if query.resolution.status == "family" and query.resolution.family:
+            return family_grades(query, query.resolution.family)
         return grade_of_role(query)
     if len(numbers) > 1:
         return several_grades(query, numbers)
@@ -179,6 +181,30 @@ def list_at_grade(query: Query, number: int, roles: list[RoleRef], scope: str) -
         lines.append(f"…and {count - MAX_LISTED} more. Narrow it down, e.g. “grade {number} in {shown[0].family}”.")
     sources = [Source(page=r.page, heading=f"{r.name} Job Grade", url=r.url) for r in shown]
     return Answer(query.intent, "answered", "\n".join(lines), roles=[r.name for r in roles], sources=sources, question=query.text)
+
+
+def family_grades(query: Query, family: FamilyRef) -> Answer:
+    """"What grades are in the tax family": each of the family's roles with its grade, and the
+    range they span; a role whose page states none says so rather than being left out."""
+    kb = query.kb
+    roles = kb.family_roles(family)
+    graded = {r.id: kb.grade_of(r) for r in roles}
+    numbers = sorted({g.grade for grades in graded.values() for g in grades})
+    if not numbers:
+        header = f"No role of the *{family.name}* family has a job grade on its page."
+    elif len(numbers) == 1:
+        header = f"The *{family.name}* family's graded roles are all grade {numbers[0]}:"
+    else:
+        header = f"Grades in the *{family.name}* family run from {numbers[0]} to {numbers[-1]}:"
+    lines = [header]
+    for role in roles:
+        grades = graded[role.id]
+        stated = f"grade {' or '.join(str(g.grade) for g in grades)}" if grades else "no grade stated"
+        lines.append(f"• {link(role.name, role.url)}: {stated}")
+    source = Source(page=family.page, heading=family.name, url=family.page_url)
+    lines.append(source_footer([source]))
+    status = "answered" if numbers else "not_documented"
+    return Answer(query.intent, status, "\n".join(lines), roles=[r.name for r in roles], sources=[source], question=query.text)
 
 
 def grade_overview(query: Query) -> Answer:

@@ -6,6 +6,7 @@ from bot.answer import Answer, Source
 from bot.compose import clarify, echo, link, source_footer
 from bot.names import tokens
 from bot.query import Query
+from bot.resolve import asked_phrase
 from bot.router import intent
 
 MAX_FAMILIES_EXPANDED = 12
@@ -45,6 +46,9 @@ def narrow(query: Query, family_name: str, roles: list) -> list:
         'what kinds of {family} roles are there',
         'what types of {family} roles are there',
         'what sort of jobs does {family} have',
+        'what {family} roles do we have',
+        'what {family} positions do we have',
+        'do we have any {family} roles',
     ],
     examples=["list roles", "what levels are there in Sales Operations?", "roles in the sales ops family"],
     order=55,
@@ -72,7 +76,7 @@ def list_roles(query: Query) -> Answer:
         family = kb.family_of(named[0])  # "list the product designer roles": the one family holding them
     elif named:
         # "types of security roles": a word many families share names a kind of role, not one role
-        text = by_family(named, f"For “{echo(' '.join(role_words(query)))}” I know")
+        text = by_family(named, f"For “{echo(asked_phrase(query.clean, ' '.join(role_words(query))))}” I know")
         return Answer(query.intent, "answered", text, roles=[], sources=[], question=query.text)
     if family is None and res.status == "ambiguous":
         return clarify(query, res)
@@ -82,7 +86,8 @@ def list_roles(query: Query) -> Answer:
         narrowed = narrow(query, family.name, roles)
         if narrowed and len(narrowed) < len(roles):
             # "list the sales ops analyst levels": the analysts of the family, not all 17 roles
-            header = f"{len(narrowed)} of the {len(roles)} roles in the *{family.name}* family match “{echo(' '.join(role_words(query)))}”:"
+            words = " ".join(w for w in role_words(query) if w not in tokens(family.name))
+            header = f"{len(narrowed)} of the {len(roles)} roles in the *{family.name}* family match “{echo(words)}”:"
             roles = narrowed
         lines = [header]
         for role in roles:

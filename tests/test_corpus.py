@@ -438,3 +438,29 @@ def test_reference_style_links_are_links_and_their_definitions_are_no_content(co
     texts = [i.text for s in page.sections for i in s.items]
     assert not any("]:" in t or "][" in t for t in texts)
     assert "[Self-motivated and self-managing](https://about.gitlab.com/handbook/values/#efficiency), with great organizational skills." in texts
+
+
+def test_the_one_who_does_a_thing_is_not_a_misspelling_of_it(corpus: Engine):
+    """"sourcer" is spelled like "source" (92 of 100) but is who sources, not a typo: a sourcer is
+    not the *Open Source Program Manager*. No Sourcer page exists, so the bot says so."""
+    asked = corpus.ask("what does a sourcer do")
+    assert (asked.status, asked.roles) == ("not_found", [])
+    assert asked.text.startswith("I couldn't find a role matching “sourcer” in the handbook.")
+    assert "Open Source" not in asked.text
+    assert corpus.ask("what does the open sorce program manager do").roles == ["Open Source Program Manager"]
+
+
+def test_the_role_above_is_the_career_ladder_and_a_familys_grades_are_listed(corpus: Engine):
+    """"which role is above X" asks the ladder (it got the role's overview); "what grades are in the
+    tax family" lists the family's roles with their grades (it asked which one role)."""
+    above = corpus.ask("which role is above manager, tax")
+    assert (above.intent, above.roles) == ("career_ladder", ["Manager, Tax"])
+    assert "The next roles up in the *Tax* family, by grade:\n• [Senior Manager, International Tax (Non US)]" in above.text
+    grades = corpus.ask("what grades are in the tax family")
+    assert (grades.intent, grades.status) == ("grade", "answered")
+    lines = grades.text.splitlines()
+    assert lines[0] == "Grades in the *Tax* family run from 5 to 12:"
+    assert "• [Junior Tax Analyst](https://about.gitlab.com/job-families/finance/tax/#junior-tax-analyst): grade 5" in lines
+    assert len([line for line in lines if line.startswith("• ")]) == 9
+    listed = corpus.ask("what analysts roles do we have")
+    assert listed.intent == "list_roles" and listed.text.startswith("For “analysts” I know 48 roles in 16 job families:")
