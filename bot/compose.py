@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from bot.answer import Answer, Choice, Source
 from bot.knowledge import Line, ReportsTo, SectionView
+from bot.names import ROLE_ACRONYMS
 from bot.query import Query
 from bot.render import defuse_mentions
 from bot.resolve import Resolution, RoleRef, asked_phrase
@@ -141,17 +142,19 @@ def initialisms(text: str) -> set[str]:
 def focus_lines(lines: list[Line], topic: str) -> list[Line] | None:
     """The lines about a topic ("does X need Netsuite?"): each word of the topic, or its stem,
     occurs in the line. None when there is no topic to look for."""
-    words = [w.lower() for w in re.findall(r"[A-Za-z0-9+#]+", topic) if w.lower() not in FOCUS_STOPWORDS]
+    words = [w.lower() for w in re.findall(r"[A-Za-z0-9+#]+(?:-[A-Za-z0-9+#]+)*", topic) if w.lower() not in FOCUS_STOPWORDS]
     if not words:
         return None
     stems = [stem(w) for w in words]
+    # a hyphenated term ("on-call") is found whole, hyphen or space between its parts, never by a part ("call")
+    patterns = [re.compile(r"(?<![a-z0-9])" + r"[-\s]?".join(map(re.escape, s.split("-")))) for s in stems]
     scored: list[tuple[int, Line]] = []
     for line in lines:
         if line.note:
             continue
         text = line.text.lower()
         initials = initialisms(line.text)
-        hits = sum(1 for stem in stems if re.search(r"(?<![a-z0-9])" + re.escape(stem), text) or stem in initials)
+        hits = sum(1 for stem, pattern in zip(stems, patterns) if pattern.search(text) or stem in initials)
         if hits:
             scored.append((hits, Line(line.text, 0, None, line.inherited_from)))
     best = max((h for h, _ in scored), default=0)
@@ -201,7 +204,9 @@ def either(names: list[str]) -> str:
 def unknown_role(query: Query, res: Resolution) -> Answer:
     """No role matched: say so, offer close names if any; never guess."""
     if res.span:
-        text = f"I couldn't find a role matching “{echo(res.span)}” in the handbook."
+        spelled = ROLE_ACRONYMS.get(res.span.strip().lower())
+        read_as = f" ({spelled})" if spelled else ""  # "TAM (technical account manager)": what was looked for
+        text = f"I couldn't find a role matching “{echo(res.span)}”{read_as} in the handbook."
     else:
         text = "Which role do you mean? I couldn't tell from the question."
     if res.suggestions:

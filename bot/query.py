@@ -58,8 +58,9 @@ class Query:
 
     @cached_property
     def clean(self) -> str:
-        """The question without Slack markup, whitespace folded."""
-        return re.sub(r"\s+", " ", clean_slack(self.text)).strip()
+        """The question without Slack markup, whitespace folded, a name word typed in two parts
+        written as one (see :meth:`bot.resolve.Resolver.join_compounds`)."""
+        return self.kb.resolver.join_compounds(re.sub(r"\s+", " ", clean_slack(self.text)).strip())
 
     @property
     def own_words(self) -> str:

@@ -27,6 +27,7 @@ from bot.names import JOB_NOUNS, LEVEL_WORDS, RANK_WORDS, ROLE_ACRONYMS, clean_s
 
 NOT_ALNUM = re.compile(r"[^a-z0-9]")
 RAW_WORD = re.compile(r"[a-z0-9&][a-z0-9&'.-]*")
+COMPOUND_PART = re.compile(r"(?<=[A-Za-z])( |-)(?=[A-Za-z])")  # the one space or hyphen between two words
 POSSESSIVE_OF_ROLE = re.compile(r"(\w)['’]s\s+(?:line\s+)?(?:manager|boss|supervisor|lead|reports?|team|direct reports)\b", re.I)
 # Little words names leave out that still part two names in a question ("of", "and", "in" join them).
 SEPARATORS = frozenset({"the", "a", "an", "for", "to", "at", "on", "with"})
@@ -320,7 +321,8 @@ class Resolver:
         match = process.extractOne(word, self.vocab, scorer=fuzz.ratio, score_cutoff=85)
         if match and not _agent_noun_of(word, match[0]):
             return match[0]
-        prefixed = self._completions(word)
+        # a part of a hyphenated word is whole, not clipped: "full-time" is no "fullstack"
+        prefixed = self._completions(word) if "-" not in raw else []
         if len(prefixed) == 1:  # "infra" -> "infrastructure", "comms" -> "communications"
             return prefixed[0]
         typed = NOT_ALNUM.sub("", raw) or word
@@ -346,6 +348,25 @@ class Resolver:
             if candidate.startswith(word) and len(candidate) > len(word):
                 out.append(candidate)
         return out
+
+    def join_compounds(self, text: str) -> str:
+        """The question with a name word typed in two parts written as one ("front end" /
+        "front-end" engineer is a *Frontend* Engineer, "back end", "full stack", "data base"): two
+        adjacent words whose concatenation is a role-name word, and is no name word split."""
+        if " " not in text and "-" not in text:
+            return text
+        parts = COMPOUND_PART.split(text)
+        out = [parts[0]]
+        i = 1
+        while i < len(parts) - 1:
+            gap, word = parts[i], parts[i + 1]
+            before = out[-1]
+            if before and word and singular(fold(before + word)) in self.vocab_set:
+                out[-1] = before + word  # "front" + "end": the name's one word
+            else:
+                out.extend((gap, word))
+            i += 2
+        return "".join(out)
 
     def query_words(self, text: str) -> list[str | None]:
         """The question's words, corrected (see :meth:`read`)."""
@@ -1300,8 +1321,15 @@ def _agent_noun_of(typed: str, word: str) -> bool:
 
 
 def _typed_words(text: str) -> frozenset[str]:
-    """The question's words as typed (folded, singular), before any correction or expansion."""
-    return frozenset(singular(NOT_ALNUM.sub("", raw)) for raw in RAW_WORD.findall(fold(clean_slack(text))))
+    """The question's words as typed (folded, singular), before any correction, and the words of
+    each role acronym typed: "TAM" names the Technical *Account* Manager as surely as the words do
+    (a word abbreviation, "eng", may stand for either of two words, and is not expanded)."""
+    typed: set[str] = set()
+    for raw in RAW_WORD.findall(fold(clean_slack(text))):
+        word = NOT_ALNUM.sub("", raw)
+        typed.add(singular(word))
+        typed.update(singular(w) for w in ROLE_ACRONYMS.get(word, "").split())
+    return frozenset(typed)
 
 
 def _swapped_words(span: str, bag: str) -> set[str]:

@@ -385,7 +385,9 @@ def topic_of(masked: str, phrase: tuple[str, ...]) -> str:
         if words and all(w in NEUTRAL for w in words) and kept and kept[-1] != "…":
             kept.append(raw)
             continue
-        if raw == ROLE_SLOT or not words or all(w in phrase or w in NEUTRAL or w in SLOTS or w in GENERIC_TOPIC or w in vocabulary() for w in words):
+        compound = "-" in raw.strip("-") and not all(w in phrase for w in words)  # "on-call" is one term, not "on" and "call"
+        if raw == ROLE_SLOT or not words or (not compound and all(
+                w in phrase or w in NEUTRAL or w in SLOTS or w in GENERIC_TOPIC or w in vocabulary() for w in words)):
             while kept and kept[-1] != "…" and all(w in NEUTRAL for w in phrase_words(kept[-1])):
                 kept.pop()
             if kept and kept[-1] != "…":

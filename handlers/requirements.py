@@ -56,6 +56,8 @@ LOCATION = re.compile(r"\b(?:remote(?:ly)?|on[- ]?site|in[- ]office|hybrid|reloc
         'nice to have for {role}',
         'preferred qualifications for {role}',
         'what experience is needed for {role}',
+        'what tools does {role} use',
+        'which tools should {role} know',
     ],
     examples=["requirements for the Associate Sales Operations Analyst", "what skills does an ISR need?"],
     order=35,

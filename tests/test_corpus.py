@@ -464,3 +464,42 @@ def test_the_role_above_is_the_career_ladder_and_a_familys_grades_are_listed(cor
     assert len([line for line in lines if line.startswith("• ")]) == 9
     listed = corpus.ask("what analysts roles do we have")
     assert listed.intent == "list_roles" and listed.text.startswith("For “analysts” I know 48 roles in 16 job families:")
+
+
+def test_a_role_acronym_names_its_words_as_typed(corpus: Engine):
+    """"TAM" is the Technical *Account* Manager: no page has one, and *Manager, Technical Accounting*
+    matched only by reading "account" as "accounting", as when the words are typed. The bot says
+    what it looked for."""
+    asked = corpus.ask("what is a TAM")
+    assert (asked.status, asked.roles) == ("not_found", [])
+    assert asked.text.startswith("I couldn't find a role matching “TAM” (technical account manager) in the handbook.")
+    assert "Technical Accounting" not in asked.text
+    assert corpus.ask("ae requirements").roles == ["Account Executive"]
+
+
+def test_a_name_word_typed_in_two_parts_is_the_one_word(corpus: Engine):
+    """Recruiters type "front end" and "back-end"; the pages write *Frontend* and *Backend*. Two
+    adjacent words that make one name word are that word (they found no role at all); a part of a
+    hyphenated word is whole, not clipped ("full-time" is not "fullstack")."""
+    assert corpus.ask("back end engineer grade").text.startswith("*Backend Engineer* is grade 6.")
+    for question in ("who does the front end engineer report to", "front-end engineer requirements"):
+        answer = corpus.ask(question)
+        assert answer.status != "not_found" and answer.roles[0] == "Frontend Engineer", question
+    assert corpus.ask("who does the ux full stack engineer report to").roles == ["UX Fullstack Engineer"]
+    full_time = corpus.ask("is the tax manager role full-time")
+    assert full_time.roles == ["Manager, Tax"]
+
+
+def test_a_hyphenated_topic_is_looked_for_whole_and_people_managers_are_direct_reports(corpus: Engine):
+    """"does the support engineer do on-call": "on-call" is the topic (its parts are other intents'
+    words), found in the responsibilities, never by "call" alone; "is X a people manager" asks who
+    reports to X (it was read as whom X reports to)."""
+    does = corpus.ask("does the support engineer do on-call")
+    assert (does.intent, does.status) == ("responsibilities", "answered")
+    assert does.text.startswith("Yes, the responsibilities of *Support Engineer* mention “on-call”:\n• participate in regular rotations")
+    needs = corpus.ask("does a support engineer need to be on-call")
+    focus = needs.text.split("\nAll of its requirements:")[0].splitlines()[1:]
+    assert focus == ["• you have experience being on-call and can jump into a complex situation and make sense of and communicate "
+                     "clearly to stakeholders what's going on."]
+    manager = corpus.ask("is the manager, tax a people manager")
+    assert manager.intent == "direct_reports" and manager.text.startswith("These roles report to *Manager, Tax*:")
