@@ -36,6 +36,7 @@ PER_ROLE_INTENTS = frozenset(
      "performance_indicators", "role_overview", "direct_reports"}
 )
 MAX_MERGED = 8
+AND = re.compile(r"\s+and\s+|\s*&\s*", re.I)  # between two roles named in one question (see Engine._answer_both)
 # Answers that leave at once for a person who can click "Helpful" on any replica: their question-log
 # row is committed before ``ask`` returns. Every other surface's row is queued for the log's
 # background writer (:meth:`bot.questionlog.BaseQuestionLog.submit`), off the answer's path.
@@ -408,6 +409,8 @@ class Engine:
                 answer = self.unknown(query) if decision.intent == "unknown" else REGISTRY[decision.intent].handle(query)
             if answer.status == "ambiguous" and answer.choices and decision.intent in PER_ROLE_INTENTS:
                 answer = self._answer_each(query, answer) or answer
+            elif decision.intent in PER_ROLE_INTENTS and " and " in query.clean.lower():
+                answer = self._answer_both(query, answer) or answer
         except Exception:  # a bug must not reach the channel as a traceback
             log.exception("handler failed for question %r", text[:200])
             return Answer("unknown", "unknown", "Sorry, something went wrong answering that. Try rephrasing, or ask `help`.", question=text)
@@ -453,6 +456,25 @@ class Engine:
         status = "answered" if any(a.status == "answered" for a in answers) else answers[0].status
         return Answer(query.intent, status, "\n\n".join(blocks), roles=[r.name for r in roles],
                       sources=[s for a in answers for s in a.sources], question=query.text)
+
+    def _answer_both(self, query: Query, first: Answer) -> Answer | None:
+        """"What grade is the senior tax analyst and the staff tax analyst?": two roles joined by
+        "and" are each answered, not the first alone with the second dropped unsaid. None when the
+        question names one role (a name with "and" in it: "Security Analyst, Trust and Safety"), or
+        either side alone is not one role (an "and" between two questions: "... and what's its grade")."""
+        res = query.resolution
+        parts = AND.split(query.clean)
+        if res.status != "one" or res.role is None or len(parts) != 2 or AND.search(res.role.name):
+            return None
+        resolver = query.kb.resolver
+        one, other = resolver.resolve(parts[0]), resolver.resolve(parts[1])
+        if one.status != "one" or other.status != "one" or one.role != res.role or other.role is None or other.role == res.role:
+            return None
+        second = REGISTRY[query.intent].handle(Query(text=query.text, kb=query.kb, intent=query.intent, forced_role=other.role,
+                                                     decision=query.decision))
+        status = "answered" if "answered" in (first.status, second.status) else first.status
+        return Answer(query.intent, status, f"{first.text}\n\n{second.text}", roles=[*first.roles, *second.roles],
+                      sources=[*first.sources, *second.sources], question=query.text)
 
     @staticmethod
     def _context_of(query: Query, answer: Answer) -> Context | None:

@@ -1049,7 +1049,8 @@ class Resolver:
         families = [e for e in entries if e.family]
         # Tie breaks, strongest first: the name typed literally, then in the same word order.
         folded = fold(clean_slack(text))
-        literal = [e for e in entries if e.literal and re.search(r"(?<![a-z0-9])" + re.escape(e.literal) + r"(?![a-z0-9])", folded)]
+        # a plural typed is still the name typed: "backend engineers" names *Backend Engineer* as written
+        literal = [e for e in entries if e.literal and re.search(r"(?<![a-z0-9])" + re.escape(e.literal) + r"(?:e?s)?(?![a-z0-9])", folded)]
         if literal:
             longest = max(len(e.literal) for e in literal)
             # "Area Sales Manager" typed: the role with that name, not the one it is an alias of

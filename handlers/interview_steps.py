@@ -14,6 +14,7 @@ from bot.router import intent
         r"\b(?:recruiting|recruitment|application|selection|screening) (?:process|steps?|stages?)\b|\bscreening\b": 3,
         r"\bhow (?:do|does|would|will) (?:we|you|i|one|someone|a candidate|candidates) (?:get )?(?:hire|hired|apply)\b": 3,
         r"\btake[- ]home\b|\bquestionnaire\b|\binterview(?:ing)? (?:rounds?|loop|panel)\b|\brounds?\b|\bloop\b|\bassessments?\b": 3,
+        r"\b(?:coding|technical|written|skills?) (?:tests?|challenges?|exercises?|assignments?)\b": 3,
         r"\bsteps?\b|\bstages?\b|\bprocess\b": 1,
     },
     phrases=[
@@ -30,6 +31,8 @@ from bot.router import intent
         'who interviews {role} candidates',
         'is there a take home test for {role}',
         'is there a technical interview for {role}',
+        'is there a coding test for {role}',
+        'does {role} have a take home assignment',
         'what is in the questionnaire for {role}',
         'questionnaire questions for {role}',
         'screening call for {role}',

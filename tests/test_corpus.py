@@ -503,3 +503,27 @@ def test_a_hyphenated_topic_is_looked_for_whole_and_people_managers_are_direct_r
                      "clearly to stakeholders what's going on."]
     manager = corpus.ask("is the manager, tax a people manager")
     assert manager.intent == "direct_reports" and manager.text.startswith("These roles report to *Manager, Tax*:")
+
+
+def test_two_roles_joined_by_and_are_both_answered(corpus: Engine):
+    """"what grade is a senior tax analyst and a staff tax analyst" answered the first and dropped
+    the second unsaid; each is answered now. A name with "and" in it is still one role."""
+    both = corpus.ask("what grade is a senior tax analyst and a staff tax analyst")
+    assert (both.status, both.roles) == ("answered", ["Senior Tax Analyst", "Staff Tax Analyst"])
+    first, second = both.text.split("\n\n")
+    assert first.startswith("*Senior Tax Analyst* is grade 7.") and second.startswith("*Staff Tax Analyst* is grade 8.")
+    one = corpus.ask("requirements for the senior security analyst, trust and safety")
+    assert one.roles == ["Senior Security Analyst, Trust and Safety"] and "\n\n" not in one.text
+
+
+def test_a_name_typed_in_the_plural_is_the_name_typed_and_a_coding_test_is_the_interview(corpus: Engine):
+    """"backend engineers" names *Backend Engineer* as written, as the singular does (it asked
+    Backend Engineer vs Intermediate Backend Engineer, an old page's level); "is there a coding test"
+    and "a take home assignment" ask the hiring process (they got the overview, or requirements)."""
+    singular, plural = corpus.ask("grade for the backend engineer"), corpus.ask("grade for backend engineers")
+    assert plural.status == "answered" and plural.text == singular.text
+    coding = corpus.ask("is there a coding test for backend engineers")
+    assert (coding.intent, coding.roles) == ("interview_steps", ["Backend Engineer"])
+    assert "90 minute technical interview" in coding.text
+    take_home = corpus.ask("does the support engineer have a take home assignment")
+    assert take_home.intent == "interview_steps" and "• Technical assessment." in take_home.text
