@@ -361,7 +361,8 @@ class Resolver:
         while i < len(parts) - 1:
             gap, word = parts[i], parts[i + 1]
             before = out[-1]
-            if before and word and singular(fold(before + word)) in self.vocab_set:
+            joined = singular(fold(before + word)) if len(before) > 1 and len(word) > 1 else ""
+            if joined in self.vocab_set and joined != singular(fold(before)):  # not "analyst" + "s"
                 out[-1] = before + word  # "front" + "end": the name's one word
             else:
                 out.extend((gap, word))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bot.answer import Answer, Source
 from bot.compose import bold, clarify, echo, link, need_role, not_documented, source_footer, unknown_role
@@ -13,7 +14,13 @@ from bot.router import intent
 
 MAX_LISTED = 15
 PAY = re.compile(r"\b(?:salary|salaries|pay|paid|compensation|comp|earn|earns|bonus|equity|stock|ote|wage|wages)\b|\bhow much\b.*\bmake\b", re.I)
-LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\bgrades\b.*\b(?:are there|exist)\b", re.I)
+# "above grade 10" / "grade 10 and up": group 1 leaves the grade itself out, group 2 keeps it
+ABOVE = re.compile(r"\b(?:above|over|higher than|greater than|more than|beyond)\s+(?:(?:a|the)\s+)?(?:job\s+)?grade\s*(\d{1,2})\b"
+                   r"|\bgrades?\s*(\d{1,2})\s*(?:\+|(?:and|or)\s+(?:above|up|higher|over|more)\b)", re.I)
+BELOW = re.compile(r"\b(?:below|under|lower than|less than)\s+(?:(?:a|the)\s+)?(?:job\s+)?grade\s*(\d{1,2})\b"
+                   r"|\bgrades?\s*(\d{1,2})\s*(?:and|or)\s+(?:below|under|lower|less)\b", re.I)
+LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\bgrades\b.*\b(?:are there|exist)\b"
+                         r"|\b(?:highest|lowest|top|max(?:imum)?|min(?:imum)?)\s+(?:job\s+)?grade\b", re.I)
 
 
 @intent(
@@ -66,6 +73,9 @@ def grade(query: Query) -> Answer:
         if query.resolution.status == "family" and query.resolution.family:
             return family_grades(query, query.resolution.family)
         return grade_of_role(query)
+    bound = grade_bound(query.clean)
+    if bound is not None and len(numbers) == 1:
+        return roles_beyond(query, *bound)
     if len(numbers) > 1:
         return several_grades(query, numbers)
     number = numbers[0]
@@ -146,6 +156,54 @@ def is_role_at_grade(query: Query, role: RoleRef, number: int) -> Answer:
     source = Source(page=role.page, heading=f"{role.name} Job Grade", url=role.url)
     quotes = "\n".join(f"> {sentence}" for sentence in dict.fromkeys(g.sentence for g in grades))
     text = f"{verdict}: {bold(role)} is grade {actual}.\n{quotes}\n{source_footer([source])}"
+    return Answer(query.intent, "answered", text, roles=[role.name], sources=[source], question=query.text)
+
+
+def grade_bound(text: str) -> tuple[bool, int, bool] | None:
+    """"above grade 10" -> (True, 10, False), "grade 9 and below" -> (False, 9, True): whether the
+    roles wanted are above the grade, the grade, and whether it counts itself; None for one grade."""
+    for above, pattern in ((True, ABOVE), (False, BELOW)):
+        found = pattern.search(text)
+        if found:
+            return above, int(found.group(1) or found.group(2)), found.group(1) is None
+    return None
+
+
+def roles_beyond(query: Query, above: bool, number: int, inclusive: bool) -> Answer:
+    """"Which roles are above grade 10 (in finance)?": every role past the grade, highest first
+    when above (lowest first below), within the family or department the question names."""
+    kb = query.kb
+    res = query.resolution
+    label = (f"at grade {number} or {'higher' if above else 'lower'}" if inclusive else f"{'above' if above else 'below'} grade {number}")
+    if res.status == "one" and res.role and res.span != "(follow-up)":
+        return is_role_beyond(query, res.role, label, lambda g: (g > number if above else g < number) or (inclusive and g == number))
+    family = res.family if res.status == "family" else None
+    department = kb.department_named(query.clean) if family is None else None
+    grades = [g for g in kb.all_grades() if (g > number if above else g < number) or (inclusive and g == number)]
+    found = [(g, r) for g in sorted(grades, reverse=above) for r in kb.roles_at_grade(g)
+             if (family is None or r.page_id == family.page_id) and (department is None or r.page_id in department.page_ids)]
+    scope = f" in the *{family.name}* family" if family else f" in the *{department.name}* department" if department else ""
+    if not found:
+        return Answer(query.intent, "not_found", f"No role{scope} is documented {label}.", question=query.text)
+    count = len(found)
+    lines = [f"{count} role{'s are' if count != 1 else ' is'} {label}{scope}:"]
+    lines += [f"• {link(r.name, r.url)} ({r.family}): grade {g}" for g, r in found[:MAX_LISTED]]
+    if count > MAX_LISTED:
+        lines.append(f"…and {count - MAX_LISTED} more. Narrow it down, e.g. “{label} in {found[0][1].family}”.")
+    sources = [Source(page=r.page, heading=f"{r.name} Job Grade", url=r.url) for _, r in found[:MAX_LISTED]]
+    return Answer(query.intent, "answered", "\n".join(lines), roles=[r.name for _, r in found], sources=sources, question=query.text)
+
+
+def is_role_beyond(query: Query, role: RoleRef, label: str, fits: Callable[[float], bool]) -> Answer:
+    """"Is the Manager, Tax above grade 7?": yes or no from the role's stated grade, quoted."""
+    grades = query.kb.grade_of(role)
+    if not grades:
+        return no_grade(query, role)
+    numbers = " or ".join(str(g.grade) for g in grades)
+    verdict = "Yes" if all(fits(g.grade) for g in grades) else "No"
+    quotes = "\n".join(f"> {sentence}" for sentence in dict.fromkeys(g.sentence for g in grades))
+    source = Source(page=role.page, heading=f"{role.name} Job Grade", url=role.url)
+    text = f"{verdict}: {bold(role)} is grade {numbers}, {'' if verdict == 'Yes' else 'not '}{label}.\n{quotes}\n{source_footer([source])}"
     return Answer(query.intent, "answered", text, roles=[role.name], sources=[source], question=query.text)
 
 

@@ -14,7 +14,8 @@ MAX_OVERVIEW_LINES = 6
 # What job-family pages do not say, asked of a role: answered with what the page does state.
 UNSTATED = re.compile(
     r"\b(?:benefits?|perks?|pto|vacation|holidays?|parental leave|headcount|how many (?:people|of them|openings)|open (?:roles|positions|reqs?)|"
-    r"openings?|vacanc(?:y|ies)|visa|sponsorship)\b|\bhow many\b.*\b(?:are there|do we have|work here)\b",
+    r"openings?|vacanc(?:y|ies)|visa|sponsorship)\b"
+    r"|\bhow many\b(?!.*\b(?:roles|jobs|job families|families|titles|levels)\b).*\b(?:are there|do we have|work here)\b",
     re.I,
 )
 ASKABLE = ("responsibilities", "requirements", "hiring_process", "performance_indicators", "career_ladder")

@@ -527,3 +527,26 @@ def test_a_name_typed_in_the_plural_is_the_name_typed_and_a_coding_test_is_the_i
     assert "90 minute technical interview" in coding.text
     take_home = corpus.ask("does the support engineer have a take home assignment")
     assert take_home.intent == "interview_steps" and "• Technical assessment." in take_home.text
+
+
+def test_grades_above_or_below_a_grade_and_how_many_roles(corpus: Engine):
+    """"what roles are above grade 10" listed grade 10 itself; now the roles past it, highest first,
+    scoped to a family or department when named; "is X above grade 7" is a yes or no from X's
+    grade. "how many job families are there" and "how many engineering roles" count roles (they
+    asked which role, or said headcount is not stated); "how many backend engineers" is headcount."""
+    above = corpus.ask("what roles are above grade 10")
+    lines = above.text.splitlines()
+    assert lines[0] == "49 roles are above grade 10:" and lines[1].endswith(": grade 12")
+    assert not any(line.endswith(": grade 10") for line in lines)
+    below = corpus.ask("tax roles below grade 7")
+    assert below.text.splitlines()[:3] == [
+        "2 roles are below grade 7 in the *Tax* family:",
+        "• [Junior Tax Analyst](https://about.gitlab.com/job-families/finance/tax/#junior-tax-analyst) (Tax): grade 5",
+        "• [Tax Analyst (Intermediate)](https://about.gitlab.com/job-families/finance/tax/#tax-analyst-intermediate) (Tax): grade 6"]
+    assert corpus.ask("which finance roles are grade 10 and above").text.startswith("14 roles are at grade 10 or higher in the *Finance* department:")
+    assert corpus.ask("is the manager, tax above grade 7").text.startswith("Yes: *Manager, Tax* is grade 8, above grade 7.")
+    assert corpus.ask("is the junior tax analyst grade 6 or higher").text.startswith("No: *Junior Tax Analyst* is grade 5, not at grade 6 or higher.")
+    assert corpus.ask("what's the highest grade in the handbook").text.startswith("Grades stated in the handbook (9):")
+    assert corpus.ask("how many job families are there").text.startswith("I know 627 roles in 137 job families:")
+    assert corpus.ask("how many engineering roles are there").text.startswith("The *Engineering* department has 171 roles in 27 job families:")
+    assert "doesn't say anything about headcount" in corpus.ask("how many backend engineers are there").text
