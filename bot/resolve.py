@@ -671,16 +671,19 @@ class Resolver:
         if not runs:
             runs = self._contractions(letters)
         table = " ".join(tokens(letters)) if letters in ROLE_ACRONYMS else ""
+        # words of the work, not just a level or a job noun, among the question's other role words
+        telling = {w for w in context if w not in JOB_NOUNS and w not in LEVEL_WORDS and w not in LEVEL_TOKENS}
         if table:
-            # the common reading ("pm": product manager, "sre manager") unless words of the work,
-            # not just a level or a job noun, make a name with another reading ("technical enablement pm")
-            telling = {w for w in context if w not in JOB_NOUNS and w not in LEVEL_WORDS and w not in LEVEL_TOKENS}
+            # the common reading ("pm": product manager, "sre manager") unless the words of the work
+            # make a name with another reading ("technical enablement pm")
             if not telling or self._fits(table, context):
                 return table
             runs = {**(runs or {}), table: 10**6}
         if not runs:
             return ""
-        if len(runs) == 1:
+        if len(runs) == 1 and not telling:
+            # beside another name ("does the staff tax analyst need a CPA") the letters must make a
+            # name with it, below; else they are what is asked about, not *Community Programs Associate*
             return next(iter(runs))
         if context:
             # the run that makes a name with the question's other role words, with the fewest words left over

@@ -550,3 +550,15 @@ def test_grades_above_or_below_a_grade_and_how_many_roles(corpus: Engine):
     assert corpus.ask("how many job families are there").text.startswith("I know 627 roles in 137 job families:")
     assert corpus.ask("how many engineering roles are there").text.startswith("The *Engineering* department has 171 roles in 27 job families:")
     assert "doesn't say anything about headcount" in corpus.ask("how many backend engineers are there").text
+
+
+def test_letters_beside_a_named_role_are_what_is_asked_about_not_another_role(corpus: Engine):
+    """"does the director, tax need a CPA": the role is named in words; "CPA" spells *Community
+    Programs Associate* from the pages' titles, which made it the role (and "director tax" the
+    topic). Letters that make no name with the question's other role words are the topic."""
+    director = corpus.ask("does the director, tax need a CPA")
+    assert director.roles == ["Director, Tax"]
+    assert director.text.startswith("Yes, the requirements of *Director, Tax* mention “CPA”:\n• JD and/or CPA preferred.")
+    staff = corpus.ask("does the staff tax analyst need a cpa")
+    assert staff.roles == ["Staff Tax Analyst"] and staff.text.startswith("The requirements of *Staff Tax Analyst* don't mention “cpa”.")
+    assert corpus.ask("cpa requirements").roles == ["Community Programs Associate"]  # alone, the letters are the role
