@@ -106,12 +106,13 @@ def inline_references(body: str) -> str:
 
 
 # Block structure comes from markdown-it.rs (markdown-it's Rust port, through markdown-it-pyrs): lists,
-# nesting, tables, headings, fences, HTML blocks. Only the block rules job pages use are on:
-# horizontal rules, block quotes, indented code, setext headings and link reference definitions read
-# as ordinary text. No inline rule runs: render_inline below renders inline markup, since answers
+# nesting, tables, headings, fences, HTML blocks, and horizontal rules (a "---" between sections is
+# no content: answers showed it as a line). Only the block rules job pages use are on: block quotes,
+# indented code and setext headings read as ordinary text (link reference definitions are taken out
+# before, see inline_references). No inline rule runs: render_inline below renders inline markup, since answers
 # only need text and links. The tree it builds is the one markdown-it-py's token stream gave, at a
 # fifth of the cost (see README, Dependencies).
-_PARSER = MarkdownIt("zero").enable_many(["heading", "list", "paragraph", "table", "fence", "html_block"])
+_PARSER = MarkdownIt("zero").enable_many(["heading", "list", "paragraph", "table", "fence", "html_block", "hr"])
 
 CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
 IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()]*(?:\([^()]*\)[^()]*)*\)")

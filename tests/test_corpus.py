@@ -562,3 +562,14 @@ def test_letters_beside_a_named_role_are_what_is_asked_about_not_another_role(co
     staff = corpus.ask("does the staff tax analyst need a cpa")
     assert staff.roles == ["Staff Tax Analyst"] and staff.text.startswith("The requirements of *Staff Tax Analyst* don't mention “cpa”.")
     assert corpus.ask("cpa requirements").roles == ["Community Programs Associate"]  # alone, the letters are the role
+
+
+def test_a_horizontal_rule_is_no_content(corpus: Engine):
+    """Pages put "---" or "***" between sections; answers showed the rule as a line of their own."""
+    ladder = corpus.ask("what's the career path for an SA")
+    assert ladder.roles == ["Solutions Architect"]
+    assert "A Solution Architect can progress through the various individual contributor levels" in ladder.text
+    assert not any(line.strip() in ("---", "***", "----") for line in ladder.text.splitlines())
+    for name in ("sales--solutions-architect.md", "jobs--community-advocate.md", "product--product-manager.md"):
+        page, _ = parse_page(CORPUS / name)
+        assert not any(i.text.strip("-*_ ") == "" for s in page.sections for i in s.items), name
