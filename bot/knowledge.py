@@ -29,6 +29,7 @@ from bot.resolve import FamilyRef, Resolver, RoleRef, updated_name_table
 SECTION_FALLBACK_KINDS = ("responsibilities", "requirements")
 LINK_LABEL = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
 RETIRE_GRACE_SECONDS = 5.0
+SPECIALTY_GROUP = re.compile(r"\b(?:specialt(?:y|ies)|specialit(?:y|ies)|speciali[sz]ations?)\s*$", re.I)  # a group of specialties, by its heading
 SNAPSHOT_FORMAT = 3  # 2: with the typo vocabulary; 3: zlib-compressed; the layout of the serving snapshot's data (see Knowledge.serving_snapshot)
 # a link to a compensation page: "compensation" in its path, not only in its #fragment (on the
 # Total Rewards page "#compensation-coordinator" is a role's heading)
@@ -404,6 +405,14 @@ class Knowledge:
     def family_roles_of(self, role: RoleRef) -> list[RoleRef]:
         """The roles on the role's own page: its family, in page order."""
         return list(self._roles_by_page.get(role.page_id, ()))
+
+    def specialties_on(self, page_id: int) -> list[RoleRef]:
+        """The roles a page lists under its Specialties heading ("Backend Engineering (Database)"),
+        in page order: the parser files each under that group (``group_name`` "Specialties",
+        "Specializations", "Specialties / Marketing", "Application Security Engineer Specialties")."""
+        ids = {rid for rid, group in self._tuples_locked("select id, group_name from roles where page_id = ?", (page_id,))
+               if SPECIALTY_GROUP.search(str(group or "").split(" / ")[0])}
+        return [r for r in self._roles_by_page.get(page_id, ()) if r.id in ids]
 
     def family_roles(self, family: FamilyRef) -> list[RoleRef]:
         return [self.roles[i] for i in family.role_ids]

@@ -27,7 +27,7 @@ def narrow(query: Query, family_name: str, roles: list) -> list:
         r"\blevels? (?:of|in|for|within)\b|\bwhat levels\b|\blevels\b": 3,
         r"\broles (?:in|of|on|within)\b|\bjob famil(?:y|ies)\b|\bfamil(?:y|ies)\b": 2.5,
         r"^\s*(?:list|roles|list roles|all roles)\s*[?.!]*\s*$": 5,
-        r"\bhow many (?:\w+ )*?(?:roles|jobs|job families|families|titles|levels)\b(?!.*\breport)": 3,
+        r"\bhow many (?:\S+ )*?(?:roles|jobs|job families|families|titles|levels)\b(?!.*\breport)": 3,
     },
     phrases=[
         'list roles',

@@ -573,3 +573,20 @@ def test_a_horizontal_rule_is_no_content(corpus: Engine):
     for name in ("sales--solutions-architect.md", "jobs--community-advocate.md", "product--product-manager.md"):
         page, _ = parse_page(CORPUS / name)
         assert not any(i.text.strip("-*_ ") == "" for s in page.sections for i in s.items), name
+
+
+def test_specialties_are_listed_and_one_can_be_asked_about(corpus: Engine):
+    """"what are the specialties of backend engineer" got the role's overview; the specialties its
+    page lists are listed, and "is there a database specialty" is a yes or no from their names."""
+    listed = corpus.ask("what are the specialties of backend engineer")
+    assert (listed.intent, listed.status) == ("specialties", "answered")
+    lines = listed.text.splitlines()
+    assert lines[0] == "*Backend Engineer* is on the *Backend Engineering* page, which lists 19 specialties:"
+    assert "• [Backend Engineering (Database)](https://about.gitlab.com/job-families/engineering/development/backend/#backend-engineering-database)" in lines
+    yes = corpus.ask("is there a database specialty for backend engineers")
+    assert yes.text.startswith("Yes, *Backend Engineer* is on the *Backend Engineering* page, which lists *Backend Engineering (Database)*. All of its specialties:")
+    no = corpus.ask("is there a ruby specialty for backend engineers")
+    assert no.status == "not_documented" and no.text.startswith("*Backend Engineer* is on the *Backend Engineering* page, which lists no specialty for “ruby”.")
+    # the Tax page describes Domestic and International work under "Specialties" without making them roles
+    tax = corpus.ask("what specialties does the tax family have")
+    assert tax.text.startswith("I found no specialty roles on the *Tax* page; the page itself may say more.")

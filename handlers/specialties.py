@@ -1,0 +1,69 @@
+"""Specialties intent: the kinds of one role a page lists ("Backend Engineering (Database)")."""
+
+from __future__ import annotations
+
+from bot.answer import Answer, Source
+from bot.compose import echo, focus_lines, link, need_role, source_footer
+from bot.knowledge import Line
+from bot.query import Query
+from bot.resolve import RoleRef
+from bot.router import intent
+
+
+@intent(
+    "specialties",
+    patterns={
+        r"\bspecialt(?:y|ies)\b|\bspecialit(?:y|ies)\b|\bspeciali[sz]ations?\b|\bspecialisms?\b": 4,
+    },
+    phrases=[
+        'what are the specialties of {role}',
+        'what specialties does {family} have',
+        '{role} specialties',
+        'which specialties are there for {role}',
+        'is there a {topic} specialty for {role}',
+        'what can {role} specialize in',
+    ],
+    examples=["what are the specialties of a backend engineer?", "is there a database specialty for backend engineers?"],
+    order=50,
+)
+def specialties(query: Query) -> Answer:
+    """Specialties: the kinds of a role its page lists, or whether one of them is a given kind."""
+    res = query.resolution
+    asked: RoleRef | None = None
+    if res.status == "family" and res.family:
+        page_id, page, url, family = res.family.page_id, res.family.page, res.family.page_url, res.family.name
+    else:
+        role = need_role(query)
+        if isinstance(role, Answer):
+            return role
+        asked = role
+        page_id, page, url, family = role.page_id, role.page, role.page_url, role.family
+    kinds = query.kb.specialties_on(page_id)
+    source = Source(page=page, heading=family, url=url)
+    if not kinds:
+        # the page may still describe kinds of work under such a heading without making them roles
+        text = f"I found no specialty roles on the *{family}* page; the page itself may say more.\n{source_footer([source])}"
+        return Answer(query.intent, "not_documented", text, sources=[source], question=query.text)
+    listing = "\n".join(f"• {link(r.name, r.url)}" for r in kinds)
+    topic = query.decision.topic if query.decision else ""
+    named = _named(kinds, topic)
+    where = f"*{asked.name}* is on the *{family}* page, which" if asked and asked.name != family else f"The *{family}* page"
+    if named is None:
+        head = f"{where} lists {len(kinds)} specialt{'ies' if len(kinds) != 1 else 'y'}:"
+    elif named:
+        head = f"Yes, {where[0].lower() + where[1:] if where.startswith('The') else where} lists {' and '.join(f'*{r.name}*' for r in named)}. All of its specialties:"
+    else:
+        head = f"{where} lists no specialty for “{echo(topic)}”. Its specialties:"
+    status = "not_documented" if named == [] else "answered"
+    text = f"{head}\n{listing}\n{source_footer([source])}"
+    roles = list(dict.fromkeys([*([asked.name] if asked else []), *(r.name for r in kinds)]))
+    return Answer(query.intent, status, text, roles=roles, sources=[source], question=query.text)
+
+
+def _named(kinds: list[RoleRef], topic: str) -> list[RoleRef] | None:
+    """The specialties a {topic} names ("is there a *database* specialty"), found in their names as
+    the requirements' yes/no finds a word in a line; None when no topic was asked."""
+    lines = focus_lines([Line(r.name, 0, None) for r in kinds], topic)
+    if lines is None:
+        return None
+    return [r for r in kinds if any(line.text == r.name for line in lines)]
