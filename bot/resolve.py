@@ -403,6 +403,9 @@ class Resolver:
             beside = [out[j] for j in (i - 1, i + 1) if 0 <= j < len(out)]
             if any(b for b in beside):
                 out[i] = "it"
+        for i in range(1, len(out)):  # "the hiring manager for the senior product designer" asks who interviews:
+            if out[i] == "manager" and out[i - 1] is None and typed[i - 1] == "hiring":  # no name's "manager"
+                out[i] = None
         if INITIALISM in out:
             known = {w for w in out if w and w != INITIALISM and not self.is_question_word(w)}
             expanded: list[str | None] = []

@@ -590,3 +590,13 @@ def test_specialties_are_listed_and_one_can_be_asked_about(corpus: Engine):
     # the Tax page describes Domestic and International work under "Specialties" without making them roles
     tax = corpus.ask("what specialties does the tax family have")
     assert tax.text.startswith("I found no specialty roles on the *Tax* page; the page itself may say more.")
+
+
+def test_the_hiring_manager_is_who_interviews_not_a_managers_name(corpus: Engine):
+    """"who is the hiring manager for the senior product designer" answered for *Senior Manager of
+    Product Design*: "manager" of "hiring manager" was read with the role's words (a name split by
+    filler words, "manager of sales operations"). It is the question's own word."""
+    asked = corpus.ask("who is the hiring manager for the senior product designer")
+    assert (asked.intent, asked.roles) == ("interview_steps", ["Senior Product Designer (UX) - Marketing"])
+    assert "Senior Manager of Product Design" not in asked.text
+    assert corpus.ask("what does the senior manager of product design do").roles == ["Senior Manager of Product Design"]
