@@ -286,25 +286,20 @@ class _Flattener:
     The blocks are the ones the markdown-it-py token stream gave before (the parse tests and the
     saved snapshot of every real page hold it to that): a list item's first paragraph in a tight
     list is the item's text, a later one a paragraph one level deeper; a paragraph of a loose list
-    is a paragraph at the list's depth; table rows keep every cell, empty ones too. An open item is
-    a ``[line, depth, number, text]`` list until the end, so each item is made into a Block once.
+    is a paragraph at the list's depth; table rows keep every cell, empty ones too.
     """
 
     def __init__(self, base_url: str, page_url: str, lines: _LineIndex) -> None:
         self.base_url, self.page_url, self.lines = base_url, page_url, lines
-        self.blocks: list[Block | list] = []
+        self.blocks: list[Block | None] = []
         self.lists: list[list[int | bool]] = []  # [ordered, next number] per open list
+        self.empty_items = False  # whether an item got no text, leaving its place (None) in blocks
 
     def result(self) -> list[Block]:
-        """The blocks, items made Blocks, items that got no text left out."""
-        out: list[Block] = []
-        for block in self.blocks:
-            if type(block) is list:
-                if block[3]:
-                    out.append(make_block("item", block[3], block[0], 0, block[1], block[2]))
-            else:
-                out.append(block)  # type: ignore[arg-type]
-        return out
+        """The blocks, items that got no text left out."""
+        if self.empty_items:
+            return [block for block in self.blocks if block is not None]
+        return self.blocks  # type: ignore[return-value]
 
     def visit(self, nodes: Sequence[Node]) -> None:
         """Each node, as a block of its own or as a container of blocks."""
@@ -323,7 +318,11 @@ class _Flattener:
                 # markdown-it-py gave no start for "0.", so such a list numbers from 1, as before
                 start = int(child.meta.get("start") or 1) if name == "ordered_list" else 0
                 self.lists.append([name == "ordered_list", start])
-                self.visit(child.children)
+                for item in child.children:  # list items, each straight to its reader
+                    if item.name == "list_item":
+                        self.list_item(item)
+                    else:
+                        self.visit((item,))
                 self.lists.pop()
             elif name == "heading":
                 text = render_inline(_text(child), base_url, page_url, False)
@@ -339,23 +338,32 @@ class _Flattener:
                 self.visit(child.children)  # table, thead, tbody
 
     def list_item(self, node: Node) -> None:
+        """An item, as a Block made when its first text is seen, in the place it took in the
+        blocks when it opened (before what its later children add); None there if it gets none."""
         current = self.lists[-1] if self.lists else [False, 0]
         number = None
         if current[0]:
             number = int(current[1])
             current[1] = number + 1
-        item = [self.lines.line(node), max(len(self.lists) - 1, 0), number, ""]
-        self.blocks.append(item)
+        blocks = self.blocks
+        place = len(blocks)
+        blocks.append(None)
+        line, depth = self.lines.line(node), max(len(self.lists) - 1, 0)
+        has_text = False
         for child in node.children:
             if child.name == "text":  # a tight list's paragraph: markdown-it.rs leaves out the node
-                text = render_inline(child.meta.get("content", ""), self.base_url, self.page_url, True)
+                content = child.meta.get("content", "")
+                # render_inline's own first step, for the plain text most items are
+                text = render_inline(content, self.base_url, self.page_url, True) if has_inline_markup(content) else " ".join(content.split())
                 if not text:
                     continue
-                if item[3]:
+                if has_text:
                     # a later paragraph of the same item: keep it with the item
-                    self.blocks.append(make_block("paragraph", text, self.lines.line(child), 0, item[1] + 1))
+                    blocks.append(make_block("paragraph", text, self.lines.line(child), 0, depth + 1))
                 else:
-                    item[3] = text
+                    blocks[place] = make_block("item", text, line, 0, depth, number)
+                    has_text = True
             else:
                 self.visit((child,))
-
+        if not has_text:
+            self.empty_items = True

@@ -115,7 +115,7 @@ for _entry in VOCABULARY:
     _BY_START.setdefault(_entry[0][:2], []).append((*_entry, _entry[0].count(" "), len(_entry[0])))  # a typo rarely hits the first two letters
 _LENGTHS = {start: (min(e[4] for e in entries), max(e[4] for e in entries)) for start, entries in _BY_START.items()}
 # ... and, for each length a run of words can have, only the phrases within 3 characters of it (in
-# the vocabulary's order): a run scores only against those (see _score), so the others are never tried
+# the vocabulary's order): a run scores only against those (see classify_heading), so the others are never tried
 _NEAR_LENGTH: dict[str, dict[int, list[tuple[str, str, bool, int, int]]]] = {
     start: {n: [e for e in entries if abs(e[4] - n) <= 3] for n in range(_LENGTHS[start][0] - 3, _LENGTHS[start][1] + 4)}
     for start, entries in _BY_START.items()
@@ -149,15 +149,6 @@ def _unless_only_brackets(rest: str) -> str:
     return "" if ONLY_BRACKETS.match(rest) else rest
 
 
-def _score(candidate: str, phrase: str) -> float:
-    """Exact for short words (a typo of "kpi" is another word); rapidfuzz ratio otherwise."""
-    if candidate == phrase:
-        return 100.0
-    if len(phrase) <= 6 or abs(len(candidate) - len(phrase)) > 3 or candidate[:2] != phrase[:2]:
-        return 0.0
-    return fuzz.ratio(candidate, phrase)
-
-
 @lru_cache(maxsize=32768)
 def classify_heading(heading: str) -> HeadingKind | None:
     """The section kind a heading opens, or None when it names no section (a role, a topic)."""
@@ -165,36 +156,45 @@ def classify_heading(heading: str) -> HeadingKind | None:
     for kind, pattern in RULES:
         if pattern.match(text):  # every branch is anchored at the start (^, no MULTILINE): search tried every position
             return HeadingKind(kind, "", 100.0, f"rule: sentence heading ({kind})")
-    words = [(m.start(), m.end(), _folded(m.group(0))) for m in WORD.finditer(text)]
-    words = [w for w in words if w[2]]
+    # (start, end, folded) of each word that folds to something
+    words = [(m.start(), m.end(), folded) for m in WORD.finditer(text) if (folded := _folded(m.group(0)))]
     best: tuple[tuple, HeadingKind] | None = None
-    for i in range(len(words)):
+    count = len(words)
+    for i in range(count):
         # every run from word i starts with that word's first two letters (a one-letter word gives
         # "x" or "x ", never a phrase's start): when no phrase starts so, no run from i can match
-        near = _NEAR_LENGTH.get(words[i][2][:2])
+        first = words[i][2]
+        near = _NEAR_LENGTH.get(first[:2])
         if near is None:
             continue
-        longest = _LENGTHS[words[i][2][:2]][1]
-        length = -1
-        for j in range(i + 1, min(len(words), i + MAX_RUN) + 1):
-            # a run scores only when its length is within 3 of a phrase's (see _score); runs from i
+        longest = _LENGTHS[first[:2]][1]
+        candidate = ""
+        for j in range(i + 1, min(count, i + MAX_RUN) + 1):
+            # the run's words joined by single spaces, grown by one word a step (as " ".join gave)
+            candidate = first if j == i + 1 else f"{candidate} {words[j - 1][2]}"
+            # a run scores only when its length is within 3 of a phrase's; runs from i
             # only grow, so past the longest phrase no longer run can match either
-            length += len(words[j - 1][2]) + 1
-            if length > longest + 3:
+            if len(candidate) > longest + 3:
                 break
-            starts = near.get(length)
+            starts = near.get(len(candidate))
             if not starts:
                 continue
-            candidate = " ".join(w[2] for w in words[i:j])
             spaces = candidate.count(" ")
             for phrase, kind, whole, phrase_spaces, phrase_length in starts:
                 if abs(phrase_spaces - spaces) > 1:
                     continue
-                if candidate != phrase and phrase_length <= 6:
-                    continue  # _score would give 0: skip the call (the same run, first letters, by construction)
-                score = _score(candidate, phrase)
-                if score < FUZZY_FLOOR:
+                # the score: exact for short words (a typo of "kpi" is another word), else the rapidfuzz
+                # ratio of a run that has the phrase's first two letters and is within 3 characters of
+                # its length (by construction); the cutoff lets rapidfuzz stop early on the many runs
+                # that score below it (0)
+                if candidate == phrase:
+                    score = 100.0
+                elif phrase_length <= 6:
                     continue
+                else:
+                    score = fuzz.ratio(candidate, phrase, score_cutoff=FUZZY_FLOOR)
+                    if score < FUZZY_FLOOR:
+                        continue
                 prefix = text[: words[i][0]].strip(" -–:,(")
                 rest = _unless_only_brackets(text[words[j - 1][1]:]).strip(" -–:,.)")
                 found = _accept(kind, whole, prefix, rest, text[words[i][0]:words[j - 1][1]], phrase, score)
@@ -204,6 +204,8 @@ def classify_heading(heading: str) -> HeadingKind | None:
                 rank = (not rest, j - i, score, i)
                 if best is None or rank > best[0]:
                     best = (rank, found)
+                if score == 100.0:
+                    break  # the run is this phrase: any other phrase scores less on the same run, so ranks lower
     if best is None:
         return None
     found = best[1]

@@ -151,10 +151,8 @@ class _StructureReader:
         self.role_headings: set[str] = set()  # keys of every heading that reads like a role
 
     def read(self) -> None:
-        self.role_headings = {
-            name_key(clean_heading(b.text)) for b in self.blocks
-            if b.kind == "heading" and classify_heading(clean_heading(b.text)) is None and looks_like_role(clean_heading(b.text))
-        }
+        headings = [clean_heading(b.text) for b in self.blocks if b.kind == "heading"]
+        self.role_headings = {name_key(h) for h in headings if classify_heading(h) is None and looks_like_role(h)}
         for block in self.blocks:
             if block.kind == "heading":
                 if block.level == 1 and not self.stack and fold(block.text).startswith(fold(self.page.family)[:12]):
@@ -209,12 +207,18 @@ class _StructureReader:
         if not wanted:
             return None
         best, best_score = None, 0.0
+        words = wanted.count(" ")
         for role in self.page.roles.values():
             other = name_key(role.name)
-            if other == wanted or any(name_key(a) == wanted for a in role.aliases):
+            if other == wanted:
                 return role.name
-            if not typo_of(wanted, other):
-                continue  # a typo changes letters, not words: "X (APAC)" is not "X (Japan)"
+            for alias in role.aliases:
+                if name_key(alias) == wanted:
+                    return role.name
+            # a typo changes letters, not words: "X (APAC)" is not "X (Japan)"; keys are words
+            # joined by single spaces, so a different count of spaces is a different count of words
+            if other.count(" ") != words or not typo_of(wanted, other):
+                continue
             score = fuzz.ratio(wanted, other)
             if score > best_score:
                 best, best_score = role.name, score
@@ -293,9 +297,11 @@ class _StructureReader:
         if JOINED_NAMES.search(prefix) and not self.find_role(prefix):
             # "Coordinator and Intermediate Performance Indicators": shared by several levels
             return current, current is None, "shared by several levels"
+        prefix_norm = norm(prefix)
         for frame in reversed(self.stack):
             names = (frame.name, without_note(frame.name))
-            if any(norm(n) == norm(prefix) or fuzz.ratio(norm(n), norm(prefix)) >= 92 for n in names):
+            # (the cutoff: rapidfuzz stops early below it, the test is the same)
+            if any(norm(n) == prefix_norm or fuzz.ratio(norm(n), prefix_norm, score_cutoff=92) >= 92 for n in names):
                 if frame.role:
                     return frame.role, False, "role words name the role above"
                 if frame.kind == "group" and self.in_specialties():
@@ -444,10 +450,9 @@ class _StructureReader:
             self.section = Section(kind="overview", heading=heading, line=block.line, owner=owner,
                                    anchor=slug(heading) if self.stack else "", reason="text directly under the heading")
             self.page.sections.append(self.section)
-        self.section.items.append(
-            Item(text=block.text, line=block.line, kind=block.kind if block.kind != "heading" else "paragraph",
-                 depth=block.depth, number=block.number)
-        )
+        kind = block.kind
+        # positional: the same Item, without keyword matching for every item of every page
+        self.section.items.append(Item(block.text, block.line, kind if kind != "heading" else "paragraph", block.depth, block.number))
 
     # --- the end -------------------------------------------------------------
 
