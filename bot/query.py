@@ -60,8 +60,9 @@ class Query:
 
     @cached_property
     def clean(self) -> str:
-        """The question without Slack markup, whitespace folded."""
-        return re.sub(r"\s+", " ", clean_slack(self.text)).strip()
+        """The question without Slack markup, whitespace folded (``str.split`` splits at exactly the
+        characters ``\\s`` matches: as ``re.sub(r"\\s+", " ", ...).strip()``, without the regex)."""
+        return " ".join(clean_slack(self.text).split())
 
     @property
     def own_words(self) -> str:

@@ -478,3 +478,17 @@ def test_a_familys_roles_at_a_grade_read_page_by_page_are_those_each_role_states
             assert kb.having_grade(roles, number) == one_by_one, (family.name, number)
             found += len(one_by_one)
     assert found > 20
+
+
+def test_a_question_is_cleaned_of_every_whitespace_the_regex_folded(generated):
+    """``Query.clean`` folds whitespace with ``str.split``: the same text as ``\\s+`` and ``strip``,
+    for every character either calls whitespace (tabs, newlines, no-break and ideographic spaces)."""
+    from bot.query import Query
+
+    engine, _ = generated
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if re.fullmatch(r"\s", chr(c)) or chr(c).isspace()]
+    assert len(spaces) > 20
+    for space in spaces:
+        text = f"{space}who{space}{space}does the&nbsp;<@U1> BDR report to?{space}"
+        plain = re.sub(r"\s+", " ", text.replace("&nbsp;", "\xa0").replace("<@U1>", " ")).strip()
+        assert Query(text=text, kb=engine.kb).clean == plain, repr(space)
