@@ -424,6 +424,16 @@ class Knowledge:
             out.append(Grade(int(number) if number.is_integer() else number, sentence, role.url))
         return out
 
+    def having_grade(self, roles: list[RoleRef], grade: int) -> list[RoleRef]:
+        """Those of ``roles`` (a family's few) that have this grade, in their order: one statement
+        per page they are on (a grade row is filed under its role's page), where asking
+        :meth:`grade_of` of each role was a statement a role."""
+        graded: set[int] = set()
+        for page_id in dict.fromkeys(r.page_id for r in roles):
+            graded.update(rid for (rid,) in self._tuples_locked(
+                "select role_id from grades where page_id = ? and grade = ?", (page_id, float(grade))))
+        return [r for r in roles if r.id in graded]
+
     def roles_at_grade(self, grade: int) -> list[RoleRef]:
         """Roles with this grade, in page order (lists read like the handbook), remembered per
         version. The grade's rows are read without joining the roles table and sorted here: every
