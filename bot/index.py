@@ -926,13 +926,19 @@ class IndexStore:
             for rank, bag in change.new_roles:
                 by_rank.setdefault(rank, []).append(bag)
             if by_rank:
-                from rapidfuzz import fuzz
+                from rapidfuzz import fuzz, process
 
+                # one read of the unlinked and fuzzily linked rows, not one per rank: through the
+                # ranks index, "manager" alone is 12,000 rows to look at for none of them
+                candidates: dict[str, dict[int, str]] = {rank: {} for rank in by_rank}
+                for rid, bag, rank in conn.execute(f"select id, t_bag, t_ranks from {table} "
+                                                   "where target_role_id is null or fuzzy = 1 order by id"):
+                    if rank in candidates and rid not in ids:
+                        candidates[rank][rid] = bag
                 for rank, bags in by_rank.items():
-                    for rid, bag in conn.execute(f"select id, t_bag from {table} where t_ranks = ? and "
-                                                 "(target_role_id is null or fuzzy = 1)", (rank,)):
-                        if rid not in ids and any(fuzz.ratio(bag, b) >= FUZZY_CUTOFF for b in bags):
-                            ids.add(rid)
+                    for b in dict.fromkeys(bags):  # each added role's words against every candidate, in one call
+                        ids.update(rid for _, _, rid in process.extract(b, candidates[rank], scorer=fuzz.ratio, processor=None,
+                                                                        score_cutoff=FUZZY_CUTOFF, limit=None))
         return found["reports"], found["extends"]
 
     def _link_problems(self, report_ids: set[int] | None, extend_ids: set[int] | None) -> None:
@@ -959,13 +965,23 @@ class IndexStore:
             "select p.path, e.line, '''' || e.text || ''': no role named ''' || e.target || ''' to extend', 'link', 'error', "
             "'e' || e.id from extends e join pages p on p.id = e.page_id "
             f"where e.target_role_id is null and e.target_family = 0{only_extends} order by e.id")
+        self._report_cycles(self._extends_edges())
+
+    def _extends_edges(self) -> dict[tuple[int, str], list[tuple[int, str]]]:
+        """The linked "Extends" rows that can be part of a loop, as edges (role, section kind) ->
+        (target role, "path:line"), in row order: those of a role that some row extends. A role
+        nothing extends can neither start a loop back to itself nor be reached by the walk, and
+        the rows of a role are all kept or all left out, so :meth:`_report_cycles` finds the same
+        loops in the same order as over every row; most roles extend a base role that extends
+        nothing, so this reads 6,000 of 14,000 rows at 3,000 families, on every update."""
         edges: dict[tuple[int, str], list[tuple[int, str]]] = {}
-        for role_id, kind, target, path, line in conn.execute(
+        for role_id, kind, target, path, line in self.conn.execute(
                 "select e.role_id, coalesce(nullif(e.target_kind, ''), e.section_kind), e.target_role_id, p.path, e.line "
                 "from extends e join pages p on p.id = e.page_id "
-                "where e.target_role_id is not null and e.role_id is not null order by e.id"):
+                "where e.target_role_id is not null and e.role_id is not null "
+                "and e.role_id in (select target_role_id from extends where target_role_id is not null) order by e.id"):
             edges.setdefault((role_id, kind), []).append((target, f"{path}:{line}"))
-        self._report_cycles(edges)
+        return edges
 
     def _report_cycles(self, edges: dict[tuple[int, str], list[tuple[int, str]]]) -> None:
         """An "Extends" loop (A extends B extends A) is reported once; answers stop at the loop."""
