@@ -68,31 +68,47 @@ def default_db_path(seeds_dir: Path) -> Path:
 PAGE_SUFFIXES = tuple(pattern.lstrip("*") for pattern in PAGE_PATTERNS)
 
 
-def page_file_names(seeds_dir: Path) -> list[str]:
-    """Every page file in the folder (recursively) as a path string, in a stable order.
+def page_files(seeds_dir: Path) -> list[tuple[str, str]]:
+    """Every page file in the folder (recursively) as a path string with its stamp
+    (:func:`file_stamp`), in a stable order.
 
     One ``scandir`` walk, as ``rglob`` of each pattern would find them (files and links to files;
     folders that are links are not entered; unreadable folders are skipped). Strings, not
-    ``Path`` objects: building 3,000 ``Path`` objects was most of a no-change refresh.
+    ``Path`` objects: building 3,000 ``Path`` objects was most of a no-change refresh. Each file
+    is looked at relative to its open folder (``fstatat``), not by its whole path: the stamps of
+    every page are read at each start and each poll.
     """
-    found: list[str] = []
+    found: list[tuple[str, str]] = []
     folders = [str(seeds_dir)]
     while folders:
         folder = folders.pop()
         try:
-            listing = os.scandir(folder)
+            handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             continue
-        with listing:
-            for entry in listing:
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        folders.append(entry.path)
-                    elif entry.name.endswith(PAGE_SUFFIXES) and entry.is_file():
-                        found.append(entry.path)
-                except OSError:
-                    continue
-    return sorted(found, key=lambda p: p.split(os.sep))  # the order of sorted Paths (by parts)
+        try:
+            with os.scandir(handle) as listing:
+                for entry in listing:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            folders.append(os.path.join(folder, entry.name))
+                        elif entry.name.endswith(PAGE_SUFFIXES) and entry.is_file():
+                            found.append((os.path.join(folder, entry.name), _entry_stamp(entry)))
+                    except OSError:
+                        continue
+        finally:
+            os.close(handle)
+    # the order of sorted Paths (by parts): no name holds a NUL, which sorts before every character
+    return sorted(found, key=lambda item: item[0].replace(os.sep, "\0"))
+
+
+def _entry_stamp(entry: os.DirEntry) -> str:
+    """:func:`file_stamp` of a listed file, without looking its path up again."""
+    try:
+        info = entry.stat()
+    except OSError:
+        return ""
+    return f"{info.st_size}:{info.st_mtime_ns}"
 
 
 def file_stamp(path: Path | str) -> str:
@@ -1046,10 +1062,10 @@ def every_file(seeds_dir: Path, stamps: dict[str, str]) -> tuple[list[tuple[str,
     same order, with its stamp recorded in ``stamps`` and an empty hash, which the parse workers
     fill in (:func:`_parse_rows`) as they read the file."""
     seeds = str(seeds_dir)
-    files = {display_path(p, seeds): p for p in page_file_names(seeds_dir)}
     changed = []
-    for shown, path in files.items():
-        stamps[shown] = file_stamp(path)
+    for path, stamp in page_files(seeds_dir):
+        shown = display_path(path, seeds)
+        stamps[shown] = stamp
         changed.append((shown, Path(path), ""))
     return changed, [], 0
 
@@ -1090,15 +1106,14 @@ def pending_changes(conn: sqlite3.Connection, seeds_dir: Path, stamps: dict[str,
     their new stamps can be recorded (:func:`_restamp`) and they are not hashed at every poll.
     """
     seeds = str(seeds_dir)
-    files = {display_path(p, seeds): p for p in page_file_names(seeds_dir)}
+    files = {display_path(p, seeds): (p, stamp) for p, stamp in page_files(seeds_dir)}
     try:
         known = {path: (sha, stamp or "") for path, sha, stamp in conn.execute("select path, sha256, stamp from files")}
     except sqlite3.OperationalError:  # no files table yet
         known = {}
     changed: list[tuple[str, Path, str]] = []
     unchanged = 0
-    for shown, path in files.items():
-        stamp = file_stamp(path)
+    for shown, (path, stamp) in files.items():
         if stamps is not None:
             stamps[shown] = stamp
         old_sha, old_stamp = known.get(shown, ("", ""))

@@ -153,7 +153,8 @@ class Knowledge:
                 read.append(RoleRef(role_id, name, family, path, page_url, url, page_id))
                 self.roles[role_id] = read[-1]
         # a kept page's family is the one served before (same page id, same roles)
-        self.families = self._families(read, {f.page_id: f for f in previous.families} if kept else None)  # type: ignore[union-attr]
+        self.families = self._families([(r.id, r.page_id) for r in read],
+                                       {f.page_id: f for f in previous.families} if kept else None)  # type: ignore[union-attr]
         if kept:
             self.opened_from = "previous"
             self.snapshot_current = self._snapshot_stamp() == self._stored_stamp()
@@ -177,16 +178,17 @@ class Knowledge:
                                    [a[2] or "" for a in added], self.families)
         return Resolver.from_table(list(self.roles.values()), self.families, table)
 
-    def _families(self, roles: Iterable[RoleRef] | None = None, served: dict[int, FamilyRef] | None = None) -> list[FamilyRef]:
+    def _families(self, roles: Iterable[tuple[int, int]], served: dict[int, FamilyRef] | None = None) -> list[FamilyRef]:
         """The multi-role pages with roles, in page order, each with its roles in page order.
 
-        ``served`` (a reload): the families served before by page id, taken as they are for the
-        pages still here (a page id is never reused, so its roles are the same); only ``roles``,
-        those of the pages read anew, are grouped. Otherwise every role of this version is."""
+        ``roles``: (role id, page id) of the roles to group, in page order: every role of this
+        version, or (a reload) only those of the pages read anew, when ``served`` holds the
+        families served before by page id, taken as they are for the pages still here (a page id
+        is never reused, so its roles are the same)."""
         families: list[FamilyRef] = []
         by_page: dict[int, list[int]] = {}
-        for role in self.roles.values() if roles is None else roles:
-            by_page.setdefault(role.page_id, []).append(role.id)
+        for role_id, page_id in roles:
+            by_page.setdefault(page_id, []).append(role_id)
         served = served or {}
         for page_id, page in self.pages.items():
             family = served.get(page_id)
@@ -239,12 +241,13 @@ class Knowledge:
         stored, instead of reading every role and alias and tokenising every name. False (and
         nothing kept) when it does not fit the pages of this version."""
         try:
-            roles = _roles_from_columns(content["roles"], self.pages)
+            columns = content["roles"]
+            roles = _roles_from_columns(columns, self.pages)
             table = content["resolver"]
             if not self._fits(roles, table):
                 return False
             self.roles = roles
-            self.families = self._families()
+            self.families = self._families(zip(columns["ids"], columns["page_ids"]))
             self.resolver = Resolver.from_table(list(roles.values()), self.families, table)
         except (KeyError, ValueError, TypeError, AttributeError):
             self.roles = {}
