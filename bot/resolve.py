@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 import sys
 from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import accumulate, compress
 from operator import attrgetter, itemgetter
 from typing import Literal
 
@@ -1199,47 +1200,65 @@ def updated_name_table(previous: dict, roles: list[RoleRef], added: list[tuple[i
     """:func:`name_table` of the next index version, from the previous version's table: the
     aliases of roles no longer given (pages changed or removed) are dropped, ``added`` (the
     aliases of the pages read anew, in index order, after every kept one as in the index) are
-    appended, and only they are tokenised. Families are keyed again (their keys are cached) and
-    the postings rebuilt from the keys. The same table as building it from every alias."""
+    appended, and only they are tokenised. Families are keyed again (their keys are cached); the
+    kept entries' postings are the previous ones renumbered, and only the added entries and the
+    families are posted word by word. The same table as building it from every alias."""
     known = {role.id for role in roles}
-    aliases: list[tuple[int, str]] = []
-    moved: dict[int, int] = {}  # alias index in the previous table -> in this one
-    for a, alias in enumerate(previous["aliases"]):
-        if alias[0] in known:
-            moved[a] = len(aliases)
-            aliases.append(alias)
-    keys: list[str] = []
-    entry_alias: list[int] = []
-    for a, key in zip(previous["entry_alias"], previous["keys"]):  # alias entries come first
-        now = moved.get(a)
-        if now is not None:
-            keys.append(key)
-            entry_alias.append(now)
+    # whole-list steps (compress, accumulate, comprehensions) rather than a loop with appends: a
+    # one-page change renumbers all 25,000 aliases and entries of the previous table
+    old_aliases, old_entries = previous["aliases"], previous["entry_alias"]
+    alias_kept = [alias[0] in known for alias in old_aliases]
+    aliases: list[tuple[int, str]] = list(compress(old_aliases, alias_kept))
+    alias_place = list(accumulate(alias_kept))  # a kept alias's index in this table, plus one
+    entry_kept = [alias_kept[a] for a in old_entries]
+    keys: list[str] = list(compress(previous["keys"][:len(old_entries)], entry_kept))  # alias entries come first
+    entry_alias = [alias_place[a] - 1 for a in compress(old_entries, entry_kept)]
+    # each previous alias entry's place in this table, or -1 (its role is gone)
+    renumbered = [place - 1 if kept else -1 for place, kept in zip(accumulate(entry_kept), entry_kept)]
+    kept = len(keys)
     for alias, norm in zip(added, added_norms):
         aliases.append(alias)
         key = _key_of_norm(norm) if alias[0] in known else ""
         if key:
             keys.append(key)
             entry_alias.append(len(aliases) - 1)
-    return _with_families(aliases, entry_alias, keys, families)
+    return _with_families(aliases, entry_alias, keys, families, (previous["by_token"], renumbered, kept))
 
 
 def _with_families(aliases: list[tuple[int, str]], entry_alias: list[int], keys: list[str],
-                   families: list[FamilyRef]) -> dict:
+                   families: list[FamilyRef], reuse: tuple[dict[str, list[int]], list[int], int] | None = None) -> dict:
     """A name table from its alias entries: the families' entries after them, and the postings of
-    every entry's words (in entry order, so both ways of building a table give the same one)."""
+    every entry's words (in entry order, so both ways of building a table give the same one).
+
+    ``reuse`` (previous postings, each previous alias entry's place now or -1, how many entries
+    were kept): the first ``kept`` entries are the previous table's alias entries still there, in
+    their order, so their postings are the previous ones renumbered (a one-page change then posts
+    one page's names, not all 28,000); every later entry is posted from its words."""
     family_entry: list[int] = []
     for f, fam in enumerate(families):
         key = name_key(fam.name)
         if key:
             keys.append(key)
             family_entry.append(f)
-    by_token: defaultdict[str, list[int]] = defaultdict(list)
-    for i, key in enumerate(keys):
-        for w in key.split():
-            by_token[w].append(i)
+    by_token: dict[str, list[int]] = {}
+    start = 0
+    if reuse is not None:
+        previous, renumbered, start = reuse
+        first_family = len(renumbered)  # the previous table's family entries start here: keyed again below
+        place = renumbered.__getitem__
+        for word, posting in previous.items():
+            now = [i for i in map(place, posting[:bisect_left(posting, first_family)]) if i >= 0]
+            if now:
+                by_token[word] = now
+    for i in range(start, len(keys)):
+        for w in keys[i].split():
+            posting = by_token.get(w)
+            if posting is None:
+                by_token[w] = [i]
+            else:
+                posting.append(i)
     return {"aliases": aliases, "entry_alias": entry_alias, "keys": keys, "family_entry": family_entry,
-            "by_token": dict(by_token)}
+            "by_token": by_token}
 
 
 def _spells(word: str, run: list[str]) -> bool:
