@@ -28,6 +28,7 @@ from bot.names import JOB_NOUNS, LEVEL_WORDS, RANK_WORDS, ROLE_ACRONYMS, clean_s
 
 NOT_ALNUM = re.compile(r"[^a-z0-9]")
 RAW_WORD = re.compile(r"[a-z0-9&][a-z0-9&'.-]*")
+ASKED_WORD = re.compile(r"[\w&][\w&.'’-]*")  # a word as asked_phrase reads it
 POSSESSIVE_OF_ROLE = re.compile(r"(\w)['’]s\s+(?:line\s+)?(?:manager|boss|supervisor|lead|reports?|team|direct reports)\b", re.I)
 # Little words names leave out that still part two names in a question ("of", "and", "in" join them).
 SEPARATORS = frozenset({"the", "a", "an", "for", "to", "at", "on", "with"})
@@ -742,13 +743,15 @@ class Resolver:
         """What the question names, for "I couldn't find ...": its words less those resolving read as
         the question's own ("how much does it *pay*" names no role; "intreview", a misspelled
         question word, neither), keeping any word a role name uses ("technical")."""
-        kept = []
-        for word in asked_phrase(text).split():
-            parts = tokens(word)
-            if parts and all(self._word(t, word) is None for t in parts):
-                continue
-            kept.append(word)
-        return " ".join(kept)
+        words = [w.strip(".'’-") for w in ASKED_WORD.findall(clean_slack(text))]
+        phrase = [bool(asked_phrase(w)) for w in words]
+        read = [[self._word(t, w) for t in tokens(w)] for w in words]
+        keep = [p and not (r and all(x is None for x in r)) for p, r in zip(phrase, read)]
+        for i, r in enumerate(read):
+            # a filler word the names use, beside the name's other words ("*people* ops specialist")
+            if not keep[i] and any(r) and any(0 <= j < len(keep) and keep[j] for j in (i - 1, i + 1)):
+                keep[i] = True
+        return " ".join(w for w, k in zip(words, keep) if k)
 
     def is_question_word(self, word: str) -> bool:
         """A role-name word that questions use too ("process", "experience"); never a job noun or a
