@@ -211,8 +211,15 @@ class Engine:
         to the first answer and to a rebuild's answer), so the next process to open this version
         reads it in one go instead of building every role and name again. Readers check it
         against their own version (:meth:`Knowledge._read_serving`); a process that exits first
-        leaves it to the next writer that opens the index."""
+        leaves it to the next writer that opens the index.
+
+        The thread first waits for the engine's lock, which a refresh holds until the version it
+        loads is served: encoding the snapshot holds the interpreter lock for tens of
+        milliseconds at a time (marshal), which the refresh's last steps (starting the warm-up
+        and retiring threads) would otherwise wait out."""
         def store() -> None:
+            with self._lock:  # a refresh serving this version returns first
+                pass
             with kb.using():
                 if kb.closed:
                     return

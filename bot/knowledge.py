@@ -17,9 +17,10 @@ import threading
 import weakref
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Iterable
 
 from bot.index import SCHEMA_VERSION, unpack_items
 from bot.names import bag as name_bag, tokens
@@ -30,7 +31,7 @@ SECTION_FALLBACK_KINDS = ("responsibilities", "requirements")
 LINK_LABEL = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
 RETIRE_GRACE_SECONDS = 5.0
 SPECIALTY_GROUP = re.compile(r"\b(?:specialt(?:y|ies)|specialit(?:y|ies)|speciali[sz]ations?)\s*$", re.I)  # a group of specialties, by its heading
-SNAPSHOT_FORMAT = 3  # 2: with the typo vocabulary; 3: zlib-compressed; the layout of the serving snapshot's data (see Knowledge.serving_snapshot)
+SNAPSHOT_FORMAT = 4  # 2: with the typo vocabulary; 3: zlib-compressed; 4: roles by column, names shared; the layout of the serving snapshot's data (see Knowledge.serving_snapshot)
 # a link to a compensation page: "compensation" in its path, not only in its #fragment (on the
 # Total Rewards page "#compensation-coordinator" is a role's heading)
 COMPENSATION_LINK = re.compile(r"\]\((https?://[^()\s\"#]*compensation[^()\s\"]*)\)", re.I)
@@ -142,6 +143,7 @@ class Knowledge:
             if role.page_id in self.pages:
                 self.roles[role_id] = role
         fresh = [pid for pid in self.pages if pid not in old_pages]
+        read: list[RoleRef] = []  # the roles of the fresh pages, in page order
         if fresh:
             where = {page_id: (row["path"], row["url"]) for page_id, row in self.pages.items()}
             sql = "select id, page_id, name, family, url from roles"
@@ -149,8 +151,11 @@ class Knowledge:
                 sql += f" where page_id in ({','.join(map(str, fresh))})"
             for role_id, page_id, name, family, url in self._tuples(sql + " order by page_id, line, id"):
                 path, page_url = where[page_id]
-                self.roles[role_id] = RoleRef(role_id, name, family, path, page_url, url, page_id)
-        self.families = self._families()
+                read.append(RoleRef(role_id, name, family, path, page_url, url, page_id))
+                self.roles[role_id] = read[-1]
+        # a kept page's family is the one served before (same page id, same roles)
+        self.families = self._families([(r.id, r.page_id) for r in read],
+                                       {f.page_id: f for f in previous.families} if kept else None)  # type: ignore[union-attr]
         if kept:
             self.opened_from = "previous"
             self.snapshot_current = self._snapshot_stamp() == self._stored_stamp()
@@ -174,14 +179,23 @@ class Knowledge:
                                    [a[2] or "" for a in added], self.families)
         return Resolver.from_table(list(self.roles.values()), self.families, table)
 
-    def _families(self) -> list[FamilyRef]:
-        """The multi-role pages with roles, in page order, each with its roles in page order."""
+    def _families(self, roles: Iterable[tuple[int, int]], served: dict[int, FamilyRef] | None = None) -> list[FamilyRef]:
+        """The multi-role pages with roles, in page order, each with its roles in page order.
+
+        ``roles``: (role id, page id) of the roles to group, in page order: every role of this
+        version, or (a reload) only those of the pages read anew, when ``served`` holds the
+        families served before by page id, taken as they are for the pages still here (a page id
+        is never reused, so its roles are the same)."""
         families: list[FamilyRef] = []
         by_page: dict[int, list[int]] = {}
-        for role in self.roles.values():
-            by_page.setdefault(role.page_id, []).append(role.id)
+        for role_id, page_id in roles:
+            by_page.setdefault(page_id, []).append(role_id)
+        served = served or {}
         for page_id, page in self.pages.items():
-            if not page["single_role"] and by_page.get(page_id):
+            family = served.get(page_id)
+            if family is not None:
+                families.append(family)
+            elif not page["single_role"] and by_page.get(page_id):
                 families.append(FamilyRef(page["family"], page["path"], page["url"], page_id, tuple(by_page[page_id])))
         return families
 
@@ -228,18 +242,15 @@ class Knowledge:
         stored, instead of reading every role and alias and tokenising every name. False (and
         nothing kept) when it does not fit the pages of this version."""
         try:
-            where = {page_id: (row["path"], row["url"]) for page_id, row in self.pages.items()}
-            roles = {}
-            for role_id, page_id, name, family, url in content["roles"]:
-                path, page_url = where[page_id]
-                roles[role_id] = RoleRef(role_id, name, family, path, page_url, url, page_id)
+            columns = content["roles"]
+            roles = _roles_from_columns(columns, self.pages)
             table = content["resolver"]
             if not self._fits(roles, table):
                 return False
             self.roles = roles
-            self.families = self._families()
+            self.families = self._families(zip(columns["ids"], columns["page_ids"]))
             self.resolver = Resolver.from_table(list(roles.values()), self.families, table)
-        except (KeyError, ValueError, TypeError):
+        except (KeyError, ValueError, TypeError, AttributeError):
             self.roles = {}
             return False
         self.opened_from = "snapshot"
@@ -257,14 +268,21 @@ class Knowledge:
 
     def serving_snapshot(self) -> tuple[tuple[int, str, int, str], bytes]:
         """This version's serving snapshot (its stamp, and the roles and the resolver's name table
-        as :mod:`marshal` data: plain lists, tuples, strings and ints, never code), for the writer
-        to store in the index (:func:`bot.index.write_serving_snapshot`)."""
-        roles = [(r.id, r.page_id, r.name, r.family, r.url) for r in self.roles.values()]
-        data = marshal.dumps({"roles": roles, "resolver": self.resolver.stored_table()})
+        as :mod:`marshal` data: plain lists, tuples, dicts, strings and ints, never code), for the
+        writer to store in the index (:func:`bot.index.write_serving_snapshot`).
+
+        The roles are stored by column (:func:`_role_columns`), and every name is one string
+        object shared by the roles and the resolver's aliases (a role's own name is its first
+        alias): marshal writes a string met again as a reference, so the next process decodes
+        each once. Against one tuple a role and a string per use this halved the decoding."""
+        table = self.resolver.stored_table()
+        shared: dict[str, str] = {}
+        columns = _role_columns(self.roles.values(), self.pages, shared)
+        table = {**table, "aliases": [(role_id, shared.setdefault(alias, alias)) for role_id, alias in table["aliases"]]}
+        data = marshal.dumps({"roles": columns, "resolver": table})
         # compressed (zlib, fastest level): a fifth of the bytes to read at open and to add to the
         # -wal with each generation, which readers holding older versions keep from being folded in
         return self._snapshot_stamp(), zlib.compress(data, 1)
-
 
     # --- the snapshot's life -----------------------------------------------------
 
@@ -423,6 +441,16 @@ class Knowledge:
             number = float(grade)
             out.append(Grade(int(number) if number.is_integer() else number, sentence, role.url))
         return out
+
+    def having_grade(self, roles: list[RoleRef], grade: int) -> list[RoleRef]:
+        """Those of ``roles`` (a family's few) that have this grade, in their order: one statement
+        per page they are on (a grade row is filed under its role's page), where asking
+        :meth:`grade_of` of each role was a statement a role."""
+        graded: set[int] = set()
+        for page_id in dict.fromkeys(r.page_id for r in roles):
+            graded.update(rid for (rid,) in self._tuples_locked(
+                "select role_id from grades where page_id = ? and grade = ?", (page_id, float(grade))))
+        return [r for r in roles if r.id in graded]
 
     def roles_at_grade(self, grade: int) -> list[RoleRef]:
         """Roles with this grade, in page order (lists read like the handbook), remembered per
@@ -630,6 +658,68 @@ class Knowledge:
             return []
         # the items' texts, which is all the search handler reads of them
         return [{**dict(row), "items": [t for t, _ln, _k, _d, _n in unpack_items(row["items"])]} for row in rows]
+
+
+def _role_columns(roles: Iterable[RoleRef], pages: dict[int, sqlite3.Row], shared: dict[str, str]) -> dict:
+    """The roles as the serving snapshot stores them: one list per field, each role's address as
+    the part after its page's address, and its family only where it is not its page's (neither
+    happens on the pages seen so far, so ``urls`` and ``families`` are usually empty). Names go
+    through ``shared``, one object per distinct string."""
+    ids: list[int] = []
+    page_ids: list[int] = []
+    names: list[str] = []
+    fragments: list[str] = []
+    urls: dict[int, str] = {}
+    families: dict[int, str] = {}
+    for place, role in enumerate(roles):
+        page = pages[role.page_id]
+        ids.append(role.id)
+        page_ids.append(role.page_id)
+        names.append(shared.setdefault(role.name, role.name))
+        page_url = page["url"]
+        if role.url.startswith(page_url):
+            fragments.append(role.url[len(page_url):])
+        else:
+            fragments.append("")
+            urls[place] = role.url
+        if role.family != page["family"]:
+            families[place] = role.family
+    return {"ids": ids, "page_ids": page_ids, "names": names, "fragments": fragments, "urls": urls, "families": families}
+
+
+def _roles_from_columns(columns: dict, pages: dict[int, sqlite3.Row]) -> dict[int, RoleRef]:
+    """The roles of :func:`_role_columns`, by id in the stored order. Raises KeyError, ValueError
+    or TypeError when the columns do not fit these pages (a snapshot of other content).
+
+    Each :class:`RoleRef` is made without its generated ``__init__``: a frozen dataclass sets each
+    field through ``object.__setattr__``, which was a third of opening 24,000 roles; the instance
+    gets the same fields in its ``__dict__`` at once (:func:`_plain_frozen` checks that this is all
+    the constructor would do)."""
+    ids, page_ids, names, fragments = columns["ids"], columns["page_ids"], columns["names"], columns["fragments"]
+    urls, families = columns["urls"], columns["families"]
+    if not len(ids) == len(page_ids) == len(names) == len(fragments):
+        raise ValueError("role columns of different lengths")
+    where = {page_id: (row["path"], row["url"], row["family"]) for page_id, row in pages.items()}
+    new, cls = object.__new__, _plain_frozen(RoleRef)
+    roles: dict[int, RoleRef] = {}
+    for place, (role_id, page_id, name, fragment) in enumerate(zip(ids, page_ids, names, fragments)):
+        path, page_url, family = where[page_id]
+        role = new(cls)
+        role.__dict__.update(id=role_id, name=name, family=families.get(place, family), page=path, page_url=page_url,
+                             url=urls[place] if place in urls else page_url + fragment, page_id=page_id)
+        roles[role_id] = role
+    return roles
+
+
+@lru_cache(maxsize=None)
+def _plain_frozen(cls: type) -> type:
+    """``cls``, after checking that its constructor only stores its fields (a frozen dataclass
+    with no ``__post_init__``, slots or defaults to fill in), so filling ``__dict__`` makes the
+    same object."""
+    if (not is_dataclass(cls) or not cls.__dataclass_params__.frozen or hasattr(cls, "__post_init__")  # type: ignore[attr-defined]
+            or hasattr(cls, "__slots__") or any(f.default is not MISSING or f.default_factory is not MISSING for f in fields(cls))):
+        raise TypeError(f"{cls.__name__} is not a plain frozen dataclass")
+    return cls
 
 
 def _holds_run(words: list[str], run: tuple[str, ...]) -> bool:

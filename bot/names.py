@@ -164,14 +164,21 @@ def tokens(text: str) -> list[str]:
     return list(_tokens(text))
 
 
+_VICE_PRESIDENT = re.compile(r"\bvice[\s-]+president")
+_POSSESSIVE = re.compile(r"'s\b")
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
 @lru_cache(maxsize=65536)
 def _tokens(text: str) -> tuple[str, ...]:
     """Cached: the parser and the linker normalise the same few thousand names over and over."""
     text = fold(text)
     text = text.replace("l&d", " ld ")
-    text = re.sub(r"\bvice[\s-]+president", "vp", text)
-    text = re.sub(r"'s\b", "", text)
-    raw = re.findall(r"[a-z0-9]+", text)
+    if "vice" in text:  # both patterns need their literal text (the folded text is lower case)
+        text = _VICE_PRESIDENT.sub("vp", text)
+    if "'s" in text:
+        text = _POSSESSIVE.sub("", text)
+    raw = _TOKEN.findall(text)
     out: list[str] = []
     for word in raw:
         if word in ROLE_ACRONYMS:

@@ -25,6 +25,8 @@ FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 
+GRADE_WORDS = r"(?:grades?|levels?|bands?)"  # what a grade number follows or precedes
+
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -58,9 +60,10 @@ class Query:
 
     @cached_property
     def clean(self) -> str:
-        """The question without Slack markup, whitespace folded, a name word typed in two parts
-        written as one (see :meth:`bot.resolve.Resolver.join_compounds`)."""
-        return self.kb.resolver.join_compounds(re.sub(r"\s+", " ", clean_slack(self.text)).strip())
+        """The question without Slack markup, whitespace folded (``str.split`` splits at exactly the
+        characters ``\\s`` matches: as ``re.sub(r"\\s+", " ", ...).strip()``, without the regex), a
+        name word typed in two parts written as one (see :meth:`bot.resolve.Resolver.join_compounds`)."""
+        return self.kb.resolver.join_compounds(" ".join(clean_slack(self.text).split()))
 
     @property
     def own_words(self) -> str:
@@ -100,6 +103,14 @@ class Query:
             return Resolution("family", family=self.last_family, span="(follow-up)")
         return found
 
+    @cached_property
+    def _names_a_grade_word(self) -> bool:
+        """Whether a word of :data:`GRADE_WORDS` is in the question at all, as both of
+        :meth:`number`'s patterns need (their twenty-odd alternatives tried at every position cost
+        more than the rest of routing a question that has none)."""
+        lowered = self.clean.lower()
+        return "grade" in lowered or "level" in lowered or "band" in lowered
+
     def numbers(self) -> list[int]:
         """Every grade number asked about: "grade 6 and 7", "grades 5, 6 or 8"."""
         first = self.number()
@@ -114,8 +125,10 @@ class Query:
                     found.append(value)
         return found
 
-    def number(self, after: str = r"(?:grades?|levels?|bands?)") -> int | None:
+    def number(self, after: str = GRADE_WORDS) -> int | None:
         """A number after a keyword, in digits or words ("grade 7", "grade seven")."""
+        if after == GRADE_WORDS and not self._names_a_grade_word:
+            return None  # routing asks every question; most have neither pattern's keyword
         following, preceding = _number_patterns(after)
         match = following.search(self.clean) or preceding.search(self.clean)
         if not match:

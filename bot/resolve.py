@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 import sys
 from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from operator import attrgetter
+from itertools import accumulate, compress
+from operator import attrgetter, itemgetter
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -27,7 +28,7 @@ from bot.names import JOB_NOUNS, LEVEL_WORDS, RANK_WORDS, ROLE_ACRONYMS, clean_s
 
 NOT_ALNUM = re.compile(r"[^a-z0-9]")
 RAW_WORD = re.compile(r"[a-z0-9&][a-z0-9&'.-]*")
-COMPOUND_PART = re.compile(r"(?<=[A-Za-z])( |-)(?=[A-Za-z])")  # the one space or hyphen between two words
+ASKED_WORD = re.compile(r"[\w&][\w&.'’-]*")  # a word as asked_phrase reads it
 POSSESSIVE_OF_ROLE = re.compile(r"(\w)['’]s\s+(?:line\s+)?(?:manager|boss|supervisor|lead|reports?|team|direct reports)\b", re.I)
 # Little words names leave out that still part two names in a question ("of", "and", "in" join them).
 SEPARATORS = frozenset({"the", "a", "an", "for", "to", "at", "on", "with"})
@@ -251,6 +252,7 @@ class Resolver:
         self._tokens_memo: dict[str, tuple[str, ...]] = {}  # see tokens_of
         self._read_memo: dict[str, tuple[tuple[str | None, str], ...]] = {}  # see _read_raw
         self._posting_sets: dict[str, frozenset[int]] = {}
+        self._posting_bits: dict[str, int] = {}  # see _bits
 
     def _words_at(self, i: int) -> frozenset[str]:
         """Entry ``i``'s words as a set, made on first use (one shared object per distinct set)."""
@@ -352,22 +354,20 @@ class Resolver:
     def join_compounds(self, text: str) -> str:
         """The question with a name word typed in two parts written as one ("front end" /
         "front-end" engineer is a *Frontend* Engineer, "back end", "full stack", "data base"): two
-        adjacent words whose concatenation is a role-name word, and is no name word split."""
-        if " " not in text and "-" not in text:
-            return text
-        parts = COMPOUND_PART.split(text)
-        out = [parts[0]]
-        i = 1
-        while i < len(parts) - 1:
-            gap, word = parts[i], parts[i + 1]
-            before = out[-1]
-            joined = singular(fold(before + word)) if len(before) > 1 and len(word) > 1 else ""
-            if joined in self.vocab_set and joined != singular(fold(before)):  # not "analyst" + "s"
-                out[-1] = before + word  # "front" + "end": the name's one word
-            else:
-                out.extend((gap, word))
-            i += 2
-        return "".join(out)
+        adjacent words of letters whose concatenation (or its singular) is a role-name word. Plain
+        string work, no regex: every question passes here, and most leave at the first check."""
+        vocab = self.vocab_set
+        split = text.lower().replace("-", " ").split()
+        pairs = {a + b for a, b in zip(split, split[1:])}
+        if pairs.isdisjoint(vocab) and not any(p[-1] == "s" and p[:-1] in vocab for p in pairs):
+            return text  # most questions: no two neighbours make a name word
+        words = text.split(" ")
+        out: list[str] = []
+        for word in words:
+            if "-" in word:
+                word = "-".join(_joined_pairs(word.split("-"), vocab, "-"))
+            out.append(word)
+        return " ".join(_joined_pairs(out, vocab, " ")) if len(out) > 1 else out[0]
 
     def query_words(self, text: str) -> list[str | None]:
         """The question's words, corrected (see :meth:`read`)."""
@@ -380,8 +380,11 @@ class Resolver:
         name uses); UNKNOWN ("") a word that is neither a question word nor part of any role name
         ("happiness"). "it" is a role word only beside other role words ("the IT manager").
         """
-        text = POSSESSIVE_OF_ROLE.sub(r"\1", clean_slack(text))
-        text = VICE_PRESIDENT.sub("vp", text)  # names read "Vice President" as one word, "vp"
+        text = clean_slack(text)
+        if "'" in text or "’" in text:  # the apostrophe the possessive needs (most questions have none)
+            text = POSSESSIVE_OF_ROLE.sub(r"\1", text)
+        if _may_say_vice(text):
+            text = VICE_PRESIDENT.sub("vp", text)  # names read "Vice President" as one word, "vp"
         out: list[str | None] = []
         typed: list[str] = []  # the word as typed, for initialisms
         pronouns: list[int] = []
@@ -740,13 +743,15 @@ class Resolver:
         """What the question names, for "I couldn't find ...": its words less those resolving read as
         the question's own ("how much does it *pay*" names no role; "intreview", a misspelled
         question word, neither), keeping any word a role name uses ("technical")."""
-        kept = []
-        for word in asked_phrase(text).split():
-            parts = tokens(word)
-            if parts and all(self._word(t, word) is None for t in parts):
-                continue
-            kept.append(word)
-        return " ".join(kept)
+        words = [w.strip(".'’-") for w in ASKED_WORD.findall(clean_slack(text))]
+        phrase = [bool(asked_phrase(w)) for w in words]
+        read = [[self._word(t, w) for t in tokens(w)] for w in words]
+        keep = [p and not (r and all(x is None for x in r)) for p, r in zip(phrase, read)]
+        for i, r in enumerate(read):
+            # a filler word the names use, beside the name's other words ("*people* ops specialist")
+            if not keep[i] and any(r) and any(0 <= j < len(keep) and keep[j] for j in (i - 1, i + 1)):
+                keep[i] = True
+        return " ".join(w for w, k in zip(words, keep) if k)
 
     def is_question_word(self, word: str) -> bool:
         """A role-name word that questions use too ("process", "experience"); never a job noun or a
@@ -765,7 +770,9 @@ class Resolver:
         if not cand:
             return Resolution("none", span=self.asked(text))
         bags, bag_at = self._bags, self._bag_at
-        cand_bags = [bags[i] or bag_at(i) for i in cand]
+        cand_bags = list(itemgetter(*cand)(bags)) if len(cand) > 1 else [bags[cand[0]]]  # read in C
+        if None in cand_bags:  # names not looked at before in this version
+            cand_bags = [bag or bag_at(i) for i, bag in zip(cand, cand_bags)]
         # every span against every candidate, best first (rapidfuzz: score, then candidate order);
         # a span too short or too long for every candidate cannot reach FLOOR (fuzz.ratio is at
         # most 200 * shorter / (sum of lengths)) and is not scored
@@ -947,14 +954,14 @@ class Resolver:
         by_token = self.by_token
         words = sorted((w for w in wanted if w in by_token), key=lambda w: len(by_token[w]))
         k = len(words)
-        sets = [self._posting_set(w) for w in words]
-        if not sets:
+        if not words:
             return []
         if k == 1:
-            return sorted(sets[0])
-        near = self._missing_at_most_one(sets)
+            return sorted(self._posting_set(words[0]))
+        near = _missing_at_most_one([self._bits(w) for w in words])
         if near is not None:
             return near
+        sets = [self._posting_set(w) for w in words]
         counts: Counter[int] = Counter()
         seen: set[int] = set()
         for j in range(k):
@@ -970,25 +977,15 @@ class Resolver:
         most = max(counts.values())
         return sorted(i for i, n in counts.items() if n >= most - 1)
 
-    @staticmethod
-    def _missing_at_most_one(sets: list[frozenset[int]]) -> list[int] | None:
-        """The entries in all but at most one of ``sets`` (two or more, smallest first), in entry
-        order; None when no entry is in all of them.
-
-        The union of the leave-one-out intersections, with the two smallest postings' intersection
-        made once: every term but the two that leave one of them out is that small set met with the
-        rest, so the larger postings are walked twice in all instead of once a term."""
-        first, second, rest = sets[0], sets[1], sets[2:]
-        both = first & second
-        full = both.intersection(*rest)
-        if not full:
-            return None
-        near = set(full)
-        near.update(second.intersection(*rest))  # all but the rarest word
-        near.update(first.intersection(*rest))  # all but the second rarest
-        for m in range(len(rest)):
-            near.update(both.intersection(*rest[:m], *rest[m + 1 :]))
-        return sorted(near)
+    def _bits(self, word: str) -> int:
+        """The entries whose names have ``word``, as one int with bit ``i`` set for entry ``i``
+        (made on first use, kept per index). Candidates are found by and-ing these: a few hundred
+        machine words a posting, where intersecting sets of thousands of ints (the postings of
+        "manager", "senior") probed a hash table per entry, a third of resolving a question."""
+        found = self._posting_bits.get(word)
+        if found is None:
+            found = self._posting_bits[word] = _bitset(self.by_token[word])
+        return found
 
     def _posting_set(self, word: str) -> frozenset[int]:
         """The entries whose names have ``word``, as a set (made on first use, kept per index)."""
@@ -1203,47 +1200,65 @@ def updated_name_table(previous: dict, roles: list[RoleRef], added: list[tuple[i
     """:func:`name_table` of the next index version, from the previous version's table: the
     aliases of roles no longer given (pages changed or removed) are dropped, ``added`` (the
     aliases of the pages read anew, in index order, after every kept one as in the index) are
-    appended, and only they are tokenised. Families are keyed again (their keys are cached) and
-    the postings rebuilt from the keys. The same table as building it from every alias."""
+    appended, and only they are tokenised. Families are keyed again (their keys are cached); the
+    kept entries' postings are the previous ones renumbered, and only the added entries and the
+    families are posted word by word. The same table as building it from every alias."""
     known = {role.id for role in roles}
-    aliases: list[tuple[int, str]] = []
-    moved: dict[int, int] = {}  # alias index in the previous table -> in this one
-    for a, alias in enumerate(previous["aliases"]):
-        if alias[0] in known:
-            moved[a] = len(aliases)
-            aliases.append(alias)
-    keys: list[str] = []
-    entry_alias: list[int] = []
-    for a, key in zip(previous["entry_alias"], previous["keys"]):  # alias entries come first
-        now = moved.get(a)
-        if now is not None:
-            keys.append(key)
-            entry_alias.append(now)
+    # whole-list steps (compress, accumulate, comprehensions) rather than a loop with appends: a
+    # one-page change renumbers all 25,000 aliases and entries of the previous table
+    old_aliases, old_entries = previous["aliases"], previous["entry_alias"]
+    alias_kept = [alias[0] in known for alias in old_aliases]
+    aliases: list[tuple[int, str]] = list(compress(old_aliases, alias_kept))
+    alias_place = list(accumulate(alias_kept))  # a kept alias's index in this table, plus one
+    entry_kept = [alias_kept[a] for a in old_entries]
+    keys: list[str] = list(compress(previous["keys"][:len(old_entries)], entry_kept))  # alias entries come first
+    entry_alias = [alias_place[a] - 1 for a in compress(old_entries, entry_kept)]
+    # each previous alias entry's place in this table, or -1 (its role is gone)
+    renumbered = [place - 1 if kept else -1 for place, kept in zip(accumulate(entry_kept), entry_kept)]
+    kept = len(keys)
     for alias, norm in zip(added, added_norms):
         aliases.append(alias)
         key = _key_of_norm(norm) if alias[0] in known else ""
         if key:
             keys.append(key)
             entry_alias.append(len(aliases) - 1)
-    return _with_families(aliases, entry_alias, keys, families)
+    return _with_families(aliases, entry_alias, keys, families, (previous["by_token"], renumbered, kept))
 
 
 def _with_families(aliases: list[tuple[int, str]], entry_alias: list[int], keys: list[str],
-                   families: list[FamilyRef]) -> dict:
+                   families: list[FamilyRef], reuse: tuple[dict[str, list[int]], list[int], int] | None = None) -> dict:
     """A name table from its alias entries: the families' entries after them, and the postings of
-    every entry's words (in entry order, so both ways of building a table give the same one)."""
+    every entry's words (in entry order, so both ways of building a table give the same one).
+
+    ``reuse`` (previous postings, each previous alias entry's place now or -1, how many entries
+    were kept): the first ``kept`` entries are the previous table's alias entries still there, in
+    their order, so their postings are the previous ones renumbered (a one-page change then posts
+    one page's names, not all 28,000); every later entry is posted from its words."""
     family_entry: list[int] = []
     for f, fam in enumerate(families):
         key = name_key(fam.name)
         if key:
             keys.append(key)
             family_entry.append(f)
-    by_token: defaultdict[str, list[int]] = defaultdict(list)
-    for i, key in enumerate(keys):
-        for w in key.split():
-            by_token[w].append(i)
+    by_token: dict[str, list[int]] = {}
+    start = 0
+    if reuse is not None:
+        previous, renumbered, start = reuse
+        first_family = len(renumbered)  # the previous table's family entries start here: keyed again below
+        place = renumbered.__getitem__
+        for word, posting in previous.items():
+            now = [i for i in map(place, posting[:bisect_left(posting, first_family)]) if i >= 0]
+            if now:
+                by_token[word] = now
+    for i in range(start, len(keys)):
+        for w in keys[i].split():
+            posting = by_token.get(w)
+            if posting is None:
+                by_token[w] = [i]
+            else:
+                posting.append(i)
     return {"aliases": aliases, "entry_alias": entry_alias, "keys": keys, "family_entry": family_entry,
-            "by_token": dict(by_token)}
+            "by_token": by_token}
 
 
 def _spells(word: str, run: list[str]) -> bool:
@@ -1328,6 +1343,23 @@ def _agent_noun_of(typed: str, word: str) -> bool:
     return ending in AGENT_ENDINGS
 
 
+def _joined_pairs(parts: list[str], vocab: frozenset[str], gap: str) -> list[str]:
+    """``parts`` with each two neighbours whose concatenation is a name word made one ("front",
+    "end" -> "frontend"); a one-letter part is never joined ("Analyst s manager")."""
+    out: list[str] = []
+    joined_last = False
+    for part in parts:
+        if out and not joined_last and len(part) > 1 and len(out[-1]) > 1 and part.isalpha() and out[-1].isalpha():
+            whole = (out[-1] + part).lower()
+            if whole in vocab or (whole.endswith("s") and whole[:-1] in vocab):
+                out[-1] += part
+                joined_last = True
+                continue
+        out.append(part)
+        joined_last = False
+    return out
+
+
 def _typed_words(text: str) -> frozenset[str]:
     """The question's words as typed (folded, singular), before any correction, and the words of
     each role acronym typed: "TAM" names the Technical *Account* Manager as surely as the words do
@@ -1348,6 +1380,8 @@ def _swapped_words(span: str, bag: str) -> set[str]:
     you mean" when the word was typed as it is (the caller checks: words an abbreviation stands
     for, "eng", "sa", were not typed, and may be either). Not for a job noun beside its field
     ("frontend *engineers*" for *Frontend Engineering, Marketing*: the same people)."""
+    if _bag(span.split()) == bag:  # the name's very words (most questions): none was swapped
+        return set()
     asked = {singular(w) for w in span.split()}
     named = {singular(w) for w in bag.split()}
     extra = [x for x in named - asked if x not in JOB_NOUNS]
@@ -1358,6 +1392,59 @@ def _spelled_alike(a: str, b: str) -> bool:
     """Two different words one could be taken for the other's spelling: one begins the other
     ("account" / "accounting") or most letters agree ("analyst" / "analytics")."""
     return a.startswith(b) or b.startswith(a) or fuzz.ratio(a, b) >= SPELLED_ALIKE
+
+
+def _bitset(entries: list[int]) -> int:
+    """``entries`` (non-negative) as the bits of one int."""
+    if not entries:
+        return 0
+    packed = bytearray(max(entries) // 8 + 1)
+    for i in entries:
+        packed[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(packed, "little")
+
+
+_NONZERO = bytes([0] + [1] * 255)  # bytes.translate table: which bytes have a bit set
+_BITS_OF_BYTE = tuple(tuple(b for b in range(8) if value >> b & 1) for value in range(256))
+
+
+def _bit_positions(bits: int) -> list[int]:
+    """The set bits of ``bits`` (non-negative), lowest first: the entries, in entry order. Its
+    bytes with a bit set are found in C (``translate``, ``find``), so Python only visits those."""
+    data = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
+    marks = data.translate(_NONZERO)
+    out: list[int] = []
+    at = marks.find(1)
+    while at >= 0:
+        base = at << 3
+        for b in _BITS_OF_BYTE[data[at]]:
+            out.append(base + b)
+        at = marks.find(1, at + 1)
+    return out
+
+
+def _missing_at_most_one(bits: list[int]) -> list[int] | None:
+    """The entries in all but at most one of the postings ``bits`` (two or more), in entry order;
+    None when no entry is in all of them. The union of the leave-one-out ands, each the and of
+    the postings before it and of those after it (running ands both ways: 3k ands for k words)."""
+    before = [-1]  # before[j]: the and of bits[:j]; -1 has every bit set
+    for b in bits:
+        before.append(before[-1] & b)
+    if not before[-1]:
+        return None
+    near, after = before[-1], -1
+    for j in range(len(bits) - 1, -1, -1):
+        near |= before[j] & after
+        after &= bits[j]
+    return _bit_positions(near)
+
+
+def _may_say_vice(text: str) -> bool:
+    """Whether :data:`VICE_PRESIDENT` can match: "vice" in any case, tested in C before the pattern
+    is tried at every position. Its ``re.I`` also takes "İ" and the dotless "ı" for "i" (no other
+    letter of "vice" has such a form), and ``lower`` makes "İ" an "i" with a combining dot."""
+    lowered = text.lower().replace("\u0131", "i").replace("i\u0307", "i")
+    return "vice" in lowered
 
 
 def _bag(words: list[str]) -> str:

@@ -211,8 +211,7 @@ def roles_at_grade(query: Query, number: int, family: FamilyRef | None) -> Answe
     scope = ""
     if family:
         # the family's few roles checked, not every role at the grade (thousands at 3,000 families)
-        kb = query.kb
-        roles = [r for r in kb.family_roles(family) if any(g.grade == number for g in kb.grade_of(r))]
+        roles = query.kb.having_grade(query.kb.family_roles(family), number)
         scope = f" in the *{family.name}* family"
     else:
         roles = query.kb.roles_at_grade(number)

@@ -84,7 +84,7 @@ def list_roles(query: Query) -> Answer:
         return clarify(query, res)
     if family:
         roles = kb.family_roles(family)
-        header = f"The *{family.name}* family has {len(roles)} roles:"
+        header = f"The *{family.name}* family has {len(roles)} role{'s' if len(roles) != 1 else ''}:"
         narrowed = narrow(query, family.name, roles)
         if narrowed and len(narrowed) < len(roles):
             # "list the sales ops analyst levels": the analysts of the family, not all 17 roles
@@ -133,7 +133,7 @@ def by_family(roles: list, lead: str) -> str:
     families: dict[str, list] = {}
     for role in roles:
         families.setdefault(role.family, []).append(role)
-    lines = [f"{lead} {len(roles)} roles in {len(families)} job families:"]
+    lines = [f"{lead} {len(roles)} role{'s' if len(roles) != 1 else ''} in {len(families)} job famil{'ies' if len(families) != 1 else 'y'}:"]
     if len(families) <= MAX_FAMILIES_EXPANDED:
         for fam, members in families.items():
             if len(members) == 1 and members[0].name == fam:

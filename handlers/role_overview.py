@@ -102,7 +102,7 @@ def family_overview(query: Query, res: Resolution) -> Answer:
     roles = query.kb.family_roles(family)
     if not roles:
         return clarify(query, Resolution("ambiguous", span=res.span))
-    lines = [f"The *{family.name}* family has {len(roles)} roles:"]
+    lines = [f"The *{family.name}* family has {len(roles)} role{'s' if len(roles) != 1 else ''}:"]
     for role in roles:
         grades = query.kb.grade_of(role)
         grade = f", grade {' or '.join(str(g.grade) for g in grades)}" if grades else ""

@@ -410,3 +410,85 @@ def test_roles_at_a_grade_are_in_page_order_however_the_version_was_opened(tmp_p
     assert listed > 200
     engine.close()
     again.close()
+
+
+def test_candidates_from_bit_postings_are_those_of_the_set_intersections(generated):
+    """The leave-one-out union and-ed as bits is the union made with sets, entry for entry."""
+    from bot.resolve import _bit_positions, _bitset, _missing_at_most_one
+
+    engine, questions = generated
+    resolver = engine.kb.resolver
+    checked = 0
+    for text in questions:
+        wanted = sorted({w for w in resolver.query_words(text) if w and w in resolver.by_token},
+                        key=lambda w: len(resolver.by_token[w]))
+        if len(wanted) < 2:
+            continue
+        sets = [frozenset(resolver.by_token[w]) for w in wanted]
+        full = sets[0].intersection(*sets[1:])
+        plain = sorted({i for i in sets[0].union(*sets[1:]) if sum(i in s for s in sets) >= len(sets) - 1}) if full else None
+        assert _missing_at_most_one([resolver._bits(w) for w in wanted]) == plain, text
+        checked += 1
+    assert checked > 100
+    entries = [0, 7, 8, 9, 63, 64, 1000, 1001, 4095]
+    assert _bit_positions(_bitset(entries)) == entries
+    assert _bit_positions(0) == [] and _bitset([]) == 0
+
+
+def test_a_grade_number_is_read_whatever_the_case_and_only_beside_its_keyword(generated):
+    """:meth:`Query.number` looks for its keyword before trying its patterns: the same numbers."""
+    from bot.query import Query, _number_patterns, GRADE_WORDS
+
+    engine, _ = generated
+    following, preceding = _number_patterns(GRADE_WORDS)
+    for text in ["what's GRADE 7?", "Level seven roles", "roles in BAND 3", "9 grades", "grade", "who reports to the vp",
+                 "what is a grade-6 role", "grades 5 and 6", "the 7 Bands", "gradE ten", "level-headed manager 4"]:
+        match = following.search(text) or preceding.search(text)
+        plain = None if not match else (int(match.group(1)) if match.group(1).isdigit() else None)
+        got = Query(text=text, kb=engine.kb).number()
+        assert (got is None) == (match is None), text
+        if plain is not None:
+            assert got == plain, text
+
+
+def test_vice_president_is_read_as_vp_in_any_case_the_pattern_takes(generated):
+    """``read`` tries VICE_PRESIDENT only when "vice" is there in some case, and the dotted and
+    dotless capital/small i that the pattern's ``re.I`` also takes count."""
+    from bot.resolve import VICE_PRESIDENT, _may_say_vice
+
+    engine, _ = generated
+    resolver = engine.kb.resolver
+    for text in ["vice president of sales", "VICE-PRESIDENTS", "v\u0130ce president", "v\u0131ce president", "VİCE PRESIDENT"]:
+        assert VICE_PRESIDENT.search(text) and _may_say_vice(text), text
+        assert resolver.query_words(text) == resolver.query_words(VICE_PRESIDENT.sub("vp", text)), text
+    for text in ["who reports to the sales manager", "service president"]:
+        assert not VICE_PRESIDENT.search(text)
+    assert not _may_say_vice("who reports to the sales manager")
+
+
+def test_a_familys_roles_at_a_grade_read_page_by_page_are_those_each_role_states(generated):
+    """``having_grade`` (one statement a page) keeps exactly the roles whose own grades include it."""
+    engine, _ = generated
+    kb = engine.kb
+    found = 0
+    for family in kb.families:
+        roles = kb.family_roles(family)
+        for number in range(4, 13):
+            one_by_one = [r for r in roles if any(g.grade == number for g in kb.grade_of(r))]
+            assert kb.having_grade(roles, number) == one_by_one, (family.name, number)
+            found += len(one_by_one)
+    assert found > 20
+
+
+def test_a_question_is_cleaned_of_every_whitespace_the_regex_folded(generated):
+    """``Query.clean`` folds whitespace with ``str.split``: the same text as ``\\s+`` and ``strip``,
+    for every character either calls whitespace (tabs, newlines, no-break and ideographic spaces)."""
+    from bot.query import Query
+
+    engine, _ = generated
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if re.fullmatch(r"\s", chr(c)) or chr(c).isspace()]
+    assert len(spaces) > 20
+    for space in spaces:
+        text = f"{space}who{space}{space}does the&nbsp;<@U1> BDR report to?{space}"
+        plain = re.sub(r"\s+", " ", text.replace("&nbsp;", "\xa0").replace("<@U1>", " ")).strip()
+        assert Query(text=text, kb=engine.kb).clean == plain, repr(space)

@@ -600,3 +600,15 @@ def test_the_hiring_manager_is_who_interviews_not_a_managers_name(corpus: Engine
     assert (asked.intent, asked.roles) == ("interview_steps", ["Senior Product Designer (UX) - Marketing"])
     assert "Senior Manager of Product Design" not in asked.text
     assert corpus.ask("what does the senior manager of product design do").roles == ["Senior Manager of Product Design"]
+
+
+def test_not_found_echoes_every_word_read_as_a_name_and_counts_agree(corpus: Engine):
+    """"what is a people ops specialist" said it found no “ops specialist”: "people" is a filler
+    word of questions ("how many people report to"), so the echo dropped it, though the resolver
+    read it with the name. A family of one role has "1 role", not "1 roles"."""
+    asked = corpus.ask("what is a people ops specialist")
+    assert asked.text.startswith("I couldn't find a role matching “people ops specialist” in the handbook.")
+    assert corpus.ask("how many people report to the chief happiness officer").text.startswith(
+        "I couldn't find a role matching “chief happiness officer” in the handbook.")
+    one = corpus.ask("talent acquisition roles")
+    assert one.text.startswith("The *Talent Acquisition Leadership* family has 1 role:")

@@ -109,8 +109,9 @@ def test_a_stale_damaged_or_foreign_snapshot_is_not_used_and_is_stored_again(pag
             data[len(data) // 2] ^= 0xFF
             conn.execute("update serving set data = ?", (bytes(data),))
         elif spoil == "foreign content":  # well-formed and checksummed, but not of these roles
-            data = zlib.compress(marshal.dumps({"roles": [(999_999, 1, "Ghost", "Ghosts", "https://x/#ghost")],
-                                  "resolver": {"aliases": [], "entry_alias": [], "keys": [], "family_entry": [], "by_token": {}}}))
+            ghost = {"ids": [999_999], "page_ids": [1], "names": ["Ghost"], "fragments": ["#ghost"], "urls": {}, "families": {}}
+            data = zlib.compress(marshal.dumps({"roles": ghost, "resolver": {"aliases": [(999_999, "Ghost")], "entry_alias": [0],
+                                                "keys": ["ghost"], "family_entry": [], "by_token": {"ghost": [0]}}}))
             conn.execute("update serving set data = ?, checksum = ?", (data, snapshot_checksum(data)))
         else:
             conn.execute("drop table serving")
@@ -262,3 +263,37 @@ def test_the_typo_vocabulary_is_the_word_by_word_one(folder: str, tmp_path: Path
     expected = plain_raw_vocab(resolver._aliases)
     assert len(expected) > 10
     assert list(resolver.raw_vocab.items()) == list(expected.items())  # same words, same tokens, same order
+
+
+def test_roles_whose_address_or_family_is_not_their_pages_come_back_from_the_snapshot_as_they_were(pages: Path, tmp_path: Path):
+    """The snapshot stores a role's address as the part after its page's, and its family only when
+    it is not the page's; a role that breaks either rule is stored whole."""
+    from dataclasses import replace
+
+    engine = writer(pages, tmp_path / "index.sqlite")
+    kb = engine.kb
+    roles = dict(kb.roles)
+    first, second = list(roles)[:2]
+    roles[first] = replace(roles[first], url="https://elsewhere.example/other/#moved")
+    roles[second] = replace(roles[second], family="A family of its own")
+    shared: dict[str, str] = {}
+    columns = knowledge._role_columns(roles.values(), kb.pages, shared)
+    assert columns["urls"] == {0: "https://elsewhere.example/other/#moved"} and columns["families"] == {1: "A family of its own"}
+    back = knowledge._roles_from_columns(marshal.loads(marshal.dumps(columns)), kb.pages)
+    assert list(back.items()) == list(roles.items())
+    assert all(vars(back[rid]) == vars(roles[rid]) for rid in roles)
+    columns["names"].pop()
+    with pytest.raises(ValueError):
+        knowledge._roles_from_columns(columns, kb.pages)
+
+
+def test_a_reload_keeps_the_families_of_the_pages_that_did_not_change(pages: Path, tmp_path: Path):
+    engine = writer(pages, tmp_path / "index.sqlite")
+    before = {f.page: f for f in engine.kb.families}
+    set_grade(pages, 9)
+    engine.refresh()
+    after = {f.page: f for f in engine.kb.families}
+    assert after.keys() == before.keys() and SALES_OPS in after
+    assert after[SALES_OPS] is not before[SALES_OPS] and after[SALES_OPS].page_id != before[SALES_OPS].page_id
+    assert all(after[page] is before[page] for page in after if page != SALES_OPS)
+    assert [f.page for f in tables_version(pages, tmp_path / "index.sqlite").families] == [f.page for f in engine.kb.families]
