@@ -468,20 +468,50 @@ class Engine:
         """"What grade is the senior tax analyst and the staff tax analyst?": two roles joined by
         "and" are each answered, not the first alone with the second dropped unsaid. None when the
         question names one role (a name with "and" in it: "Security Analyst, Trust and Safety"), or
-        either side alone is not one role (an "and" between two questions: "... and what's its grade")."""
+        the words after "and" name the same role again; when they name none, they may be a second
+        question about it (:meth:`_two_questions`)."""
         res = query.resolution
         parts = AND.split(query.clean)
         if res.status != "one" or res.role is None or len(parts) != 2 or AND.search(res.role.name):
             return None
         resolver = query.kb.resolver
         one, other = resolver.resolve(parts[0]), resolver.resolve(parts[1])
-        if one.status != "one" or other.status != "one" or one.role != res.role or other.role is None or other.role == res.role:
+        if one.status != "one" or one.role != res.role:
             return None
-        second = REGISTRY[query.intent].handle(Query(text=query.text, kb=query.kb, intent=query.intent, forced_role=other.role,
-                                                     decision=query.decision))
+        if other.status == "none":
+            pair = self._two_questions(query, parts)  # "... report to and what's its grade?"
+            if pair is None:
+                return None
+            first, second = pair
+        elif other.status == "one" and other.role is not None and other.role != res.role:
+            second = REGISTRY[query.intent].handle(Query(text=query.text, kb=query.kb, intent=query.intent, forced_role=other.role,
+                                                         decision=query.decision))
+        else:
+            return None
         status = "answered" if "answered" in (first.status, second.status) else first.status
-        return Answer(query.intent, status, f"{first.text}\n\n{second.text}", roles=[*first.roles, *second.roles],
+        return Answer(query.intent, status, f"{first.text}\n\n{second.text}", roles=list(dict.fromkeys([*first.roles, *second.roles])),
                       sources=[*first.sources, *second.sources], question=query.text)
+
+    @staticmethod
+    def _two_questions(query: Query, parts: list[str]) -> tuple[Answer, Answer] | None:
+        """"Who does the Manager, Tax report to and what's its grade?", "what grade is the staff tax
+        analyst and who does it report to": the words after "and" name no role but ask another
+        thing of the same one. Each part is routed on its own words (the second about the role the
+        first names) and answered in the order asked. None when a part asks nothing clear, or both
+        ask the same thing."""
+        role = query.resolution.role
+        asked = [Query(text=parts[0], kb=query.kb), Query(text=parts[1], kb=query.kb, forced_role=role)]
+        for each in asked:
+            decision = route(each)
+            if decision.intent not in PER_ROLE_INTENTS or decision.rivals or each.resolution.role != role:
+                return None
+            each.intent, each.decision = decision.intent, decision
+        if asked[1].intent == "role_overview":
+            return None  # "... and why": words that ask nothing of the role, not a second question
+        if asked[0].intent == asked[1].intent:
+            return None
+        first, second = (REGISTRY[each.intent].handle(each) for each in asked)
+        return first, second
 
     @staticmethod
     def _context_of(query: Query, answer: Answer) -> Context | None:

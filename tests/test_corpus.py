@@ -516,6 +516,20 @@ def test_two_roles_joined_by_and_are_both_answered(corpus: Engine):
     assert one.roles == ["Senior Security Analyst, Trust and Safety"] and "\n\n" not in one.text
 
 
+def test_a_second_question_after_and_about_the_same_role_is_answered_too(corpus: Engine):
+    """"who does the manager, tax report to and what's its grade" answered where it reports only;
+    "what grade is the staff tax analyst and who does it report to" only where it reports. Each
+    part is answered, in the order asked; words after "and" that ask nothing clear are left alone."""
+    both = corpus.ask("who does the manager, tax report to and what's its grade")
+    reports, grade = both.text.split("\n\n")
+    assert reports.startswith("*Manager, Tax* reports to [Director, Tax](") and grade.startswith("*Manager, Tax* is grade 8.")
+    assert both.roles == ["Manager, Tax"]
+    ordered = corpus.ask("what grade is the staff tax analyst and who does it report to")
+    assert [part.splitlines()[0][:42] for part in ordered.text.split("\n\n")] == [
+        "*Staff Tax Analyst* is grade 8.", "*Staff Tax Analyst* reports to [Manager, T"]
+    assert "\n\n" not in corpus.ask("who does the manager, tax report to and why").text
+
+
 def test_a_name_typed_in_the_plural_is_the_name_typed_and_a_coding_test_is_the_interview(corpus: Engine):
     """"backend engineers" names *Backend Engineer* as written, as the singular does (it asked
     Backend Engineer vs Intermediate Backend Engineer, an old page's level); "is there a coding test"
