@@ -40,6 +40,12 @@ def echo(text: str) -> str:
     return defuse_mentions(text.replace("*", "").replace("[", "(").replace("]", ")"))
 
 
+def counted(count: int, word: str, many: str = "") -> str:
+    """"1 role", "3 roles", "2 job families": a count with its noun, singular for one; ``many`` is
+    the plural when adding "s" is not it."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
 def bold(role: RoleRef) -> str:
     return f"*{role.name}*"
 

@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable
 
 from bot.answer import Answer, Source
-from bot.compose import bold, clarify, echo, link, need_role, not_documented, source_footer, unknown_role
+from bot.knowledge import Grade
+from bot.compose import bold, clarify, counted, echo, link, need_role, not_documented, source_footer, unknown_role
 from bot.names import tokens
 from bot.query import Query
 from bot.resolve import FamilyRef, RoleRef, asked_phrase
@@ -127,13 +128,19 @@ def grade_of_role(query: Query) -> Answer:
     role = need_role(query)
     if isinstance(role, Answer):
         return role
+    return stated_grade(query, role, lambda grades, numbers: f"{bold(role)} is grade {numbers}.")
+
+
+def stated_grade(query: Query, role: RoleRef, first_line: Callable[[list[Grade], str], str]) -> Answer:
+    """A role's grade as its page states it, quoted, under a first line made from the grades and
+    their numbers ("X is grade 8.", "Yes: X is grade 8, above grade 7."); none read: :func:`no_grade`."""
     grades = query.kb.grade_of(role)
     if not grades:
         return no_grade(query, role)
     numbers = " or ".join(str(g.grade) for g in grades)
     quotes = "\n".join(f"> {sentence}" for sentence in dict.fromkeys(g.sentence for g in grades))
     source = Source(page=role.page, heading=f"{role.name} Job Grade", url=role.url)
-    text = f"{bold(role)} is grade {numbers}.\n{quotes}\n{source_footer([source])}"
+    text = f"{first_line(grades, numbers)}\n{quotes}\n{source_footer([source])}"
     return Answer(query.intent, "answered", text, roles=[role.name], sources=[source], question=query.text)
 
 
@@ -148,15 +155,9 @@ def no_grade(query: Query, role: RoleRef) -> Answer:
 
 def is_role_at_grade(query: Query, role: RoleRef, number: int) -> Answer:
     """"Is the Sr. Sales Operations Analyst a grade 7?": yes or no, with the page's sentence."""
-    grades = query.kb.grade_of(role)
-    if not grades:
-        return no_grade(query, role)
-    actual = " or ".join(str(g.grade) for g in grades)
-    verdict = "Yes" if any(g.grade == number for g in grades) else "No"
-    source = Source(page=role.page, heading=f"{role.name} Job Grade", url=role.url)
-    quotes = "\n".join(f"> {sentence}" for sentence in dict.fromkeys(g.sentence for g in grades))
-    text = f"{verdict}: {bold(role)} is grade {actual}.\n{quotes}\n{source_footer([source])}"
-    return Answer(query.intent, "answered", text, roles=[role.name], sources=[source], question=query.text)
+    def first_line(grades: list[Grade], numbers: str) -> str:
+        return f"{'Yes' if any(g.grade == number for g in grades) else 'No'}: {bold(role)} is grade {numbers}."
+    return stated_grade(query, role, first_line)
 
 
 def grade_bound(text: str) -> tuple[bool, int, bool] | None:
@@ -175,11 +176,14 @@ def roles_beyond(query: Query, above: bool, number: int, inclusive: bool) -> Ans
     kb = query.kb
     res = query.resolution
     label = (f"at grade {number} or {'higher' if above else 'lower'}" if inclusive else f"{'above' if above else 'below'} grade {number}")
+    def fits(grade: float) -> bool:
+        return (grade > number if above else grade < number) or (inclusive and grade == number)
+
     if res.status == "one" and res.role and res.span != "(follow-up)":
-        return is_role_beyond(query, res.role, label, lambda g: (g > number if above else g < number) or (inclusive and g == number))
+        return is_role_beyond(query, res.role, label, fits)
     family = res.family if res.status == "family" else None
     department = kb.department_named(query.clean) if family is None else None
-    grades = [g for g in kb.all_grades() if (g > number if above else g < number) or (inclusive and g == number)]
+    grades = [g for g in kb.all_grades() if fits(g)]
     found = [(g, r) for g in sorted(grades, reverse=above) for r in kb.roles_at_grade(g)
              if (family is None or r.page_id == family.page_id) and (department is None or r.page_id in department.page_ids)]
     scope = f" in the *{family.name}* family" if family else f" in the *{department.name}* department" if department else ""
@@ -196,15 +200,10 @@ def roles_beyond(query: Query, above: bool, number: int, inclusive: bool) -> Ans
 
 def is_role_beyond(query: Query, role: RoleRef, label: str, fits: Callable[[float], bool]) -> Answer:
     """"Is the Manager, Tax above grade 7?": yes or no from the role's stated grade, quoted."""
-    grades = query.kb.grade_of(role)
-    if not grades:
-        return no_grade(query, role)
-    numbers = " or ".join(str(g.grade) for g in grades)
-    verdict = "Yes" if all(fits(g.grade) for g in grades) else "No"
-    quotes = "\n".join(f"> {sentence}" for sentence in dict.fromkeys(g.sentence for g in grades))
-    source = Source(page=role.page, heading=f"{role.name} Job Grade", url=role.url)
-    text = f"{verdict}: {bold(role)} is grade {numbers}, {'' if verdict == 'Yes' else 'not '}{label}.\n{quotes}\n{source_footer([source])}"
-    return Answer(query.intent, "answered", text, roles=[role.name], sources=[source], question=query.text)
+    def first_line(grades: list[Grade], numbers: str) -> str:
+        yes = all(fits(g.grade) for g in grades)
+        return f"{'Yes' if yes else 'No'}: {bold(role)} is grade {numbers}, {'' if yes else 'not '}{label}."
+    return stated_grade(query, role, first_line)
 
 
 def roles_at_grade(query: Query, number: int, family: FamilyRef | None) -> Answer:
@@ -274,7 +273,7 @@ def grade_overview(query: Query) -> Answer:
     for number in grades:
         roles = kb.roles_at_grade(number)
         names = ", ".join(r.name for r in roles[:4]) + (f", …and {len(roles) - 4} more" if len(roles) > 4 else "")
-        lines.append(f"• Grade {number}: {len(roles)} role{'s' if len(roles) != 1 else ''} ({names})")
+        lines.append(f"• Grade {number}: {counted(len(roles), 'role')} ({names})")
     lines.append("Ask “what's grade N?” for the roles at one grade.")
     return Answer(query.intent, "answered", "\n".join(lines), question=query.text)
 

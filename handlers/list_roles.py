@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.answer import Answer, Source
-from bot.compose import clarify, echo, link, source_footer
+from bot.compose import clarify, counted, echo, link, source_footer
 from bot.names import tokens
+from bot.knowledge import Knowledge
 from bot.query import Query
 from bot.resolve import asked_phrase
 from bot.router import intent
@@ -12,9 +13,9 @@ from bot.router import intent
 MAX_FAMILIES_EXPANDED = 12
 
 
-def narrow(query: Query, family_name: str, roles: list) -> list:
+def narrow(words: list[str], family_name: str, roles: list) -> list:
     """The family's roles whose names have every role word of the question beyond the family's own."""
-    extra = set(role_words(query)) - set(tokens(family_name))
+    extra = set(words) - set(tokens(family_name))
     if not extra:
         return []
     return [r for r in roles if extra <= set(tokens(r.name))]
@@ -64,32 +65,39 @@ def list_roles(query: Query) -> Answer:
         family = kb.family_of(res.role)
     if family is None and res.status == "ambiguous" and len({c.page_id for c in res.choices}) == 1:
         family = kb.family_of(res.choices[0])
-    if generic_name(query):
-        family = None  # "what analyst roles are there": every analyst, not the one role named "Analyst"
+    words = role_words(query)  # read once: the resolver's reading of the question's role words
+    named: list | None = None  # every role holding them all, found only when it decides something
+    if bare_name(query, words):
+        named = roles_named_with(kb, words)
+        if len({r.page_id for r in named}) > 1:
+            family = None  # "what analyst roles are there": every analyst, not the one role named "Analyst"
     department = kb.department_named(query.clean) if family is None and res.status in ("none", "ambiguous", "one") else None
-    if department is not None and not set(role_words(query)) <= {w for phrase in department.phrases for w in phrase}:
+    if department is not None and not set(words) <= {w for phrase in department.phrases for w in phrase}:
         department = None  # "list the product designer roles": the designers, not the whole Product department
     if department is not None:
         # "list the finance roles": no family of that name, but the pages the department files
         text = by_family(kb.department_roles(department), f"The *{department.name}* department has")
         return Answer(query.intent, "answered", text, roles=[], sources=[], question=query.text)
-    named = roles_named_with(query) if family is None and res.status in ("ambiguous", "one") else []
+    if family is None and res.status in ("ambiguous", "one"):
+        named = roles_named_with(kb, words) if named is None else named
+    else:
+        named = []
     if len({r.page_id for r in named}) == 1:
         family = kb.family_of(named[0])  # "list the product designer roles": the one family holding them
     elif named:
         # "types of security roles": a word many families share names a kind of role, not one role
-        text = by_family(named, f"For “{echo(asked_phrase(query.clean, ' '.join(role_words(query))))}” I know")
+        text = by_family(named, f"For “{echo(asked_phrase(query.clean, ' '.join(words)))}” I know")
         return Answer(query.intent, "answered", text, roles=[], sources=[], question=query.text)
     if family is None and res.status == "ambiguous":
         return clarify(query, res)
     if family:
         roles = kb.family_roles(family)
-        header = f"The *{family.name}* family has {len(roles)} role{'s' if len(roles) != 1 else ''}:"
-        narrowed = narrow(query, family.name, roles)
+        header = f"The *{family.name}* family has {counted(len(roles), 'role')}:"
+        narrowed = narrow(words, family.name, roles)
         if narrowed and len(narrowed) < len(roles):
             # "list the sales ops analyst levels": the analysts of the family, not all 17 roles
-            words = " ".join(w for w in role_words(query) if w not in tokens(family.name))
-            header = f"{len(narrowed)} of the {len(roles)} roles in the *{family.name}* family match “{echo(words)}”:"
+            beyond = " ".join(w for w in words if w not in tokens(family.name))
+            header = f"{len(narrowed)} of the {len(roles)} roles in the *{family.name}* family match “{echo(beyond)}”:"
             roles = narrowed
         lines = [header]
         for role in roles:
@@ -108,23 +116,21 @@ def role_words(query: Query) -> list[str]:
     return [w for w in query.kb.resolver.query_words(query.clean) if w]
 
 
-def generic_name(query: Query) -> bool:
-    """The question names its role by one bare word ("analyst") that is also a role's whole name:
-    in a list question that is the kind of role, whichever families hold it."""
+def bare_name(query: Query, words: list[str]) -> bool:
+    """The question names its role by one bare word ("analyst") that is also the role's whole name:
+    in a list question that may be a kind of role, if several families hold it."""
     res = query.resolution
-    words = role_words(query)
     return (res.status == "one" and res.role is not None and res.span != "(follow-up)" and len(words) == 1
-            and tuple(tokens(res.role.name)) == tuple(words) and len({r.page_id for r in roles_named_with(query)}) > 1)
+            and tuple(tokens(res.role.name)) == tuple(words))
 
 
-def roles_named_with(query: Query) -> list:
+def roles_named_with(kb: Knowledge, words: list[str]) -> list:
     """Every role whose name or family holds all the question's role words: "security roles" is a
     kind of role spread over families, not one role to pick."""
-    words = set(role_words(query))
-    if not words:
+    wanted = set(words)
+    if not wanted:
         return []
-    roles = [r for r in query.kb.roles.values() if words <= set(tokens(r.name)) | set(tokens(r.family))]
-    return roles
+    return [r for r in kb.roles.values() if wanted <= set(tokens(r.name)) | set(tokens(r.family))]
 
 
 def by_family(roles: list, lead: str) -> str:
@@ -133,7 +139,7 @@ def by_family(roles: list, lead: str) -> str:
     families: dict[str, list] = {}
     for role in roles:
         families.setdefault(role.family, []).append(role)
-    lines = [f"{lead} {len(roles)} role{'s' if len(roles) != 1 else ''} in {len(families)} job famil{'ies' if len(families) != 1 else 'y'}:"]
+    lines = [f"{lead} {counted(len(roles), 'role')} in {counted(len(families), 'job family', 'job families')}:"]
     if len(families) <= MAX_FAMILIES_EXPANDED:
         for fam, members in families.items():
             if len(members) == 1 and members[0].name == fam:

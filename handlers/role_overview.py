@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.answer import Answer, Source
-from bot.compose import KIND_NAMES, bold, clarify, echo, lines_text, link, manager_link, need_role, source_footer
+from bot.compose import KIND_NAMES, bold, clarify, counted, echo, lines_text, link, manager_link, need_role, source_footer
 from bot.query import Query
 from bot.resolve import Resolution
 from bot.router import intent
@@ -102,7 +102,7 @@ def family_overview(query: Query, res: Resolution) -> Answer:
     roles = query.kb.family_roles(family)
     if not roles:
         return clarify(query, Resolution("ambiguous", span=res.span))
-    lines = [f"The *{family.name}* family has {len(roles)} role{'s' if len(roles) != 1 else ''}:"]
+    lines = [f"The *{family.name}* family has {counted(len(roles), 'role')}:"]
     for role in roles:
         grades = query.kb.grade_of(role)
         grade = f", grade {' or '.join(str(g.grade) for g in grades)}" if grades else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.answer import Answer, Source
-from bot.compose import echo, link
+from bot.compose import counted, echo, link
 from bot.query import Query
 from bot.router import intent
 
@@ -112,7 +112,7 @@ def doing_words(text: str, term: str) -> list[str]:
 def match_header(total: int, saying: int, term: str) -> str:
     """"N roles mention X" only when their lines have the words: the full-text search also
     matches other forms of a word ("productivity" for "product"), said as such."""
-    roles = f"{total} role{'s' if total != 1 else ''}"
+    roles = counted(total, "role")
     if saying == total:
         return f"{roles} mention “{term}”:"
     if saying == 0:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.answer import Answer, Source
-from bot.compose import echo, focus_lines, link, need_role, source_footer
+from bot.compose import counted, echo, focus_lines, link, need_role, source_footer
 from bot.knowledge import Line
 from bot.query import Query
 from bot.resolve import RoleRef
@@ -47,17 +47,23 @@ def specialties(query: Query) -> Answer:
     listing = "\n".join(f"• {link(r.name, r.url)}" for r in kinds)
     topic = query.decision.topic if query.decision else ""
     named = _named(kinds, topic)
-    where = f"*{asked.name}* is on the *{family}* page, which" if asked and asked.name != family else f"The *{family}* page"
+    # the page, named after the role asked about when it is one ("*Backend Engineer* is on the ... page, which")
+    page_of = f"*{asked.name}* is on the *{family}* page, which" if asked and asked.name != family else f"the *{family}* page"
     if named is None:
-        head = f"{where} lists {len(kinds)} specialt{'ies' if len(kinds) != 1 else 'y'}:"
+        head = f"{capitalized(page_of)} lists {counted(len(kinds), 'specialty', 'specialties')}:"
     elif named:
-        head = f"Yes, {where[0].lower() + where[1:] if where.startswith('The') else where} lists {' and '.join(f'*{r.name}*' for r in named)}. All of its specialties:"
+        head = f"Yes, {page_of} lists {' and '.join(f'*{r.name}*' for r in named)}. All of its specialties:"
     else:
-        head = f"{where} lists no specialty for “{echo(topic)}”. Its specialties:"
+        head = f"{capitalized(page_of)} lists no specialty for “{echo(topic)}”. Its specialties:"
     status = "not_documented" if named == [] else "answered"
     text = f"{head}\n{listing}\n{source_footer([source])}"
     roles = list(dict.fromkeys([*([asked.name] if asked else []), *(r.name for r in kinds)]))
     return Answer(query.intent, status, text, roles=roles, sources=[source], question=query.text)
+
+
+def capitalized(text: str) -> str:
+    """A sentence's first letter upper case ("the *Tax* page" -> "The *Tax* page"; "*X* ..." as it is)."""
+    return text[:1].upper() + text[1:]
 
 
 def _named(kinds: list[RoleRef], topic: str) -> list[RoleRef] | None:
