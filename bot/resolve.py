@@ -24,7 +24,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.names import JOB_NOUNS, LEVEL_WORDS, RANK_WORDS, ROLE_ACRONYMS, clean_slack, fold, key as name_key, singular, tokens
+from bot.names import JOB_NOUNS, LEVEL_WORDS, RANK_WORDS, ROLE_ACRONYMS, WORD_ABBREVIATIONS, clean_slack, fold, key as name_key, singular, tokens
 
 NOT_ALNUM = re.compile(r"[^a-z0-9]")
 RAW_WORD = re.compile(r"[a-z0-9&][a-z0-9&'.-]*")
@@ -354,9 +354,10 @@ class Resolver:
     def join_compounds(self, text: str) -> str:
         """The question with a name word typed in two parts written as one ("front end" /
         "front-end" engineer is a *Frontend* Engineer, "back end", "full stack", "data base"): two
-        adjacent words of letters whose concatenation (or its singular) is a role-name word. Plain
-        string work, no regex: every question passes here, and most leave at the first check."""
-        vocab = self.vocab_set
+        adjacent words of letters whose concatenation (or its singular) is a role-name word, or an
+        abbreviation of name words ("dev rel" is "devrel", developer relations). Plain string work,
+        no regex: every question passes here, and most leave at the first check."""
+        vocab = self._joinable
         split = text.lower().replace("-", " ").split()
         pairs = {a + b for a, b in zip(split, split[1:])}
         if pairs.isdisjoint(vocab) and not any(p[-1] == "s" and p[:-1] in vocab for p in pairs):
@@ -365,9 +366,15 @@ class Resolver:
         out: list[str] = []
         for word in words:
             if "-" in word:
-                word = "-".join(_joined_pairs(word.split("-"), vocab, "-"))
+                word = "-".join(_joined_pairs(word.split("-"), vocab))
             out.append(word)
-        return " ".join(_joined_pairs(out, vocab, " ")) if len(out) > 1 else out[0]
+        return " ".join(_joined_pairs(out, vocab)) if len(out) > 1 else out[0]
+
+    @cached_property
+    def _joinable(self) -> frozenset[str]:
+        """What two typed parts may make (see :meth:`join_compounds`): the name words and the
+        abbreviations that stand for name words."""
+        return self.vocab_set | frozenset(WORD_ABBREVIATIONS)
 
     def query_words(self, text: str) -> list[str | None]:
         """The question's words, corrected (see :meth:`read`)."""
@@ -1343,7 +1350,7 @@ def _agent_noun_of(typed: str, word: str) -> bool:
     return ending in AGENT_ENDINGS
 
 
-def _joined_pairs(parts: list[str], vocab: frozenset[str], gap: str) -> list[str]:
+def _joined_pairs(parts: list[str], vocab: frozenset[str]) -> list[str]:
     """``parts`` with each two neighbours whose concatenation is a name word made one ("front",
     "end" -> "frontend"); a one-letter part is never joined ("Analyst s manager")."""
     out: list[str] = []

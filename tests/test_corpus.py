@@ -486,6 +486,8 @@ def test_a_name_word_typed_in_two_parts_is_the_one_word(corpus: Engine):
         answer = corpus.ask(question)
         assert answer.status != "not_found" and answer.roles[0] == "Frontend Engineer", question
     assert corpus.ask("who does the ux full stack engineer report to").roles == ["UX Fullstack Engineer"]
+    # two parts that make an abbreviation of name words: "dev rel" is "devrel", developer relations
+    assert corpus.ask("what does the vp dev rel do").roles == ["VP, Developer Relations and Community"]
     full_time = corpus.ask("is the tax manager role full-time")
     assert full_time.roles == ["Manager, Tax"]
 
