@@ -106,6 +106,9 @@ def section_answer(query: Query, role: RoleRef, view: SectionView | None, kind: 
     line before it all (why this section answers what was asked)."""
     name = KIND_NAMES.get(kind, kind)
     if view is None or not view.lines:
+        said = said_instead(query, role, name)
+        if said:
+            return not_documented(query, role, f"The handbook page for {bold(role)} has no {name} section; under its heading it says:\n{said}")
         return not_documented(query, role, f"The handbook page for {bold(role)} has no {name} section.")
     if view.family_wide:
         verb = "apply" if kind in PLURAL_KINDS else "applies"
@@ -167,6 +170,18 @@ def focus_lines(lines: list[Line], topic: str) -> list[Line] | None:
     if best < max(1, (len(stems) + 1) // 2):  # "live in SF": "San Francisco" is half of it, and enough
         return []
     return [line for hits, line in scored if hits == best]
+
+
+def said_instead(query: Query, role: RoleRef, name: str) -> str:
+    """The lines under the role's own heading that speak of a section it lacks, quoted ("The
+    responsibilities for a Compensation Analyst will be added at the time of a business need for
+    this role."): the page does say something about them, and "no such section" alone hid it. The
+    section's name is matched by its beginning ("responsibilit", "requireme"), so singulars count."""
+    view = query.kb.overview(role)
+    if view is None or view.family_wide:
+        return ""
+    stem = re.compile(re.escape(name[: max(6, len(name) - 3)]), re.I)
+    return "\n".join(f"> {line.text}" for line in view.lines if stem.search(line.text))
 
 
 def not_documented(query: Query, role: RoleRef, sentence: str) -> Answer:

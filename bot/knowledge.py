@@ -20,9 +20,9 @@ from collections import Counter
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
-from bot.index import SCHEMA_VERSION, unpack_items
+from bot.index import SCHEMA_VERSION, section_text, unpack_items
 from bot.names import bag as name_bag, tokens
 from bot.page_model import Problem
 from bot.resolve import FamilyRef, Resolver, RoleRef, updated_name_table
@@ -202,6 +202,8 @@ class Knowledge:
     def _finish(self) -> None:
         self.extends = _ExtendsByPlace(self)
         self._at_grade: dict[float, list[int]] = {}
+        self._acronym_uses: dict[str, tuple[frozenset[int], tuple[str, ...]]] = {}
+        self.resolver.acronym_uses = _weakly(weakref.WeakMethod(self.acronym_uses))
 
     # --- the serving snapshot ------------------------------------------------------
 
@@ -432,6 +434,13 @@ class Knowledge:
                if SPECIALTY_GROUP.search(str(group or "").split(" / ")[0])}
         return [r for r in self._roles_by_page.get(page_id, ()) if r.id in ids]
 
+    def specialty_sections(self, page_id: int) -> list[SectionView]:
+        """The kinds of work a page lists under its Specialties heading that are no roles (no
+        sections of their own: "Domestic" and "International" on the Tax page), each with its
+        text, in page order."""
+        rows = self._rows("select * from sections where page_id = ? and kind = 'specialty' order by line", [page_id])
+        return [self._view([row], None, "specialty") for row in rows]
+
     def family_roles(self, family: FamilyRef) -> list[RoleRef]:
         return [self.roles[i] for i in family.role_ids]
 
@@ -546,6 +555,8 @@ class Knowledge:
                 view.from_overview = True
                 return view
         family = self._rows("select * from sections where page_id = ? and role_id is null and kind = ? order by line", [role.page_id, kind])
+        if len(family) > 1:
+            family = self._part_heading(role, family)
         if family:
             view = self._view(family, role, kind)
             view.family_wide = not self.pages[role.page_id]["single_role"]
@@ -558,6 +569,22 @@ class Knowledge:
                 view.from_overview = True
                 return view
         return None
+
+    def _part_heading(self, role: RoleRef, rows: list[sqlite3.Row]) -> list[sqlite3.Row]:
+        """Of a page's several family-wide sections of one kind, the one over the role's part of the
+        page, when each is named for a part that its roles follow ("Benefits Requirements" above the
+        benefits roles, "Compensation Requirements" above the compensation ones, on the Total
+        Rewards page): the nearest one above the role. Given all, the compensation analyst got the
+        benefits requirements first. Sections not named so ("Performance Indicators" after each
+        level, "Hiring Process for EMEA" beside the one for North America) are the family's, all."""
+        from bot.page_headings import classify_heading  # the parser's reading of a heading; only here
+
+        named = [classify_heading(row["heading"]) for row in rows]
+        if not all(found and found.prefix and found.role_first for found in named):
+            return rows
+        at = self._tuples_locked("select line from roles where id = ?", (role.id,))
+        above = [row for row in rows if at and row["line"] < at[0][0]]
+        return above[-1:] or rows
 
     def family_section(self, family: FamilyRef, kind: str) -> SectionView | None:
         rows = self._rows("select * from sections where page_id = ? and role_id is null and kind = ? order by line", [family.page_id, kind])
@@ -638,6 +665,26 @@ class Knowledge:
                 return found.group(1)
         return ""
 
+    def acronym_uses(self, letters: str) -> tuple[frozenset[int], tuple[str, ...]]:
+        """Where the handbook writes ``letters`` as a word in capitals ("AP" in "AR and AP"): the
+        pages, and the name words (:func:`bot.names.tokens`) of each section that does, for the
+        resolver to tell an initialism the handbook uses from one read off titles alone.
+        Remembered per version: asked only for letters a question types, and few do."""
+        known = self._acronym_uses.get(letters)
+        if known is None:
+            written = re.compile(rf"\b{re.escape(letters)}\b")
+            try:
+                rows = self._tuples_locked(
+                    "select s.page_id, s.heading, s.items from sections_fts join sections s on s.rowid = sections_fts.rowid "
+                    "where sections_fts match ?", ('"' + letters.replace('"', "") + '"',))
+            except sqlite3.OperationalError:
+                rows = []
+            using = [(page_id, f"{heading}\n{section_text(items)}") for page_id, heading, items in rows
+                     if written.search(heading) or written.search(items)]
+            known = (frozenset(page_id for page_id, _ in using), tuple(" ".join(tokens(text)) for _, text in using))
+            self._acronym_uses[letters] = known
+        return known
+
     # --- search -----------------------------------------------------------------
 
     def search(self, query: str, limit: int = 50) -> list[dict]:
@@ -658,6 +705,15 @@ class Knowledge:
             return []
         # the items' texts, which is all the search handler reads of them
         return [{**dict(row), "items": [t for t, _ln, _k, _d, _n in unpack_items(row["items"])]} for row in rows]
+
+
+def _weakly(method: weakref.WeakMethod) -> Callable[[str], tuple[frozenset[int], tuple[str, ...]]]:
+    """:meth:`Knowledge.acronym_uses` for its resolver without a reference back to the knowledge: a
+    served version is kept out of the cyclic collector, so a cycle would keep every retired one."""
+    def uses(letters: str) -> tuple[frozenset[int], tuple[str, ...]]:
+        kb = method()
+        return kb(letters) if kb is not None else (frozenset(), ())
+    return uses
 
 
 def _role_columns(roles: Iterable[RoleRef], pages: dict[int, sqlite3.Row], shared: dict[str, str]) -> dict:

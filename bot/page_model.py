@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 DEFAULT_BASE_URL = "https://about.gitlab.com"
 
 # Section kinds a question can ask for; "overview" is text directly under a role heading,
-# "other" a heading that names no known kind of section (its text still belongs to its role).
+# "other" a heading that names no known kind of section (its text still belongs to its role),
+# "specialty" the text under a specialty heading that has no sections of its own, so is no role
+# ("### Domestic" under "## Specialties" on the Tax page).
 SECTION_KINDS = (
     "responsibilities",
     "requirements",
@@ -22,6 +24,7 @@ SECTION_KINDS = (
     "career_ladder",
     "overview",
     "other",
+    "specialty",
 )
 FAMILY_WIDE_KINDS = ("hiring_process", "performance_indicators", "career_ladder", "responsibilities", "requirements")
 

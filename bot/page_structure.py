@@ -282,8 +282,8 @@ class _StructureReader:
                 frame.kind = "role"
                 frame.role = self.add_role(f"{self.page.family} ({frame.name})", frame.line)
                 for s in self.page.sections:  # the text under the specialty's heading is the new role's
-                    if s.owner is None and s.line > frame.line and s.kind == "overview" and s.heading == frame.name:
-                        s.owner = frame.role
+                    if s.owner is None and s.line > frame.line and s.kind == "specialty" and s.heading == frame.name:
+                        s.owner, s.kind, s.reason = frame.role, "overview", "text directly under the heading"
                 return frame.role
         return None
 
@@ -446,9 +446,16 @@ class _StructureReader:
     def on_content(self, block: Block) -> None:
         if self.section is None:
             owner = self.current_role()
-            heading = self.stack[-1].name if self.stack else self.page.title
-            self.section = Section(kind="overview", heading=heading, line=block.line, owner=owner,
-                                   anchor=slug(heading) if self.stack else "", reason="text directly under the heading")
+            top = self.stack[-1] if self.stack else None
+            heading = top.name if top else self.page.title
+            if top and top.kind == "group" and not SPECIALTIES.match(top.name) and self.in_specialties():
+                # "### Domestic" under "## Specialties": a kind of the work, a role only once it has
+                # sections of its own (specialty_role makes it one then, and its text an overview)
+                kind, reason = "specialty", "text under a specialty heading"
+            else:
+                kind, reason = "overview", "text directly under the heading"
+            self.section = Section(kind=kind, heading=heading, line=block.line, owner=owner,
+                                   anchor=slug(heading) if self.stack else "", reason=reason)
             self.page.sections.append(self.section)
         kind = block.kind
         # positional: the same Item, without keyword matching for every item of every page

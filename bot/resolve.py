@@ -15,6 +15,7 @@ import re
 import sys
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import accumulate, compress
@@ -36,6 +37,9 @@ VICE_PRESIDENT = re.compile(r"\bvice[\s-]+presidents?\b", re.I)
 UNKNOWN = ""  # marks a word of the question that no role name contains
 INITIALISM = "\x00"  # a word that may be the initials of name words, expanded once all words are read
 PRONOUN = "\x01"  # an "it" that is the pronoun unless a role word is beside it (see Resolver.read)
+# Pronouns that are name words too ("Manager, IT", "Payroll Analyst, US"): a name's word only
+# beside another role word; "tell us the grade of ..." names no US role.
+BESIDE_NAME_ONLY = frozenset({"it", "us"})
 UNUSED_WORD_PENALTY = 6.0  # per role word next to the matched name that the name does not explain
 RANK_WORD_PENALTY = 6.0  # on top, per left-out level or rank word ("manager", "senior", "director")
 UNKNOWN_WORD_PENALTY = 12.0  # per unknown word touching it: "sales operations *wizard*" is no known role
@@ -185,6 +189,10 @@ class _Entry:
 
 class Resolver:
     """Built once per index version; resolving is read-only and thread-safe."""
+
+    # Where the pages write some letters in capitals (Knowledge.acronym_uses), set by the knowledge
+    # that serves this resolver; None (a resolver on its own) reads initialisms from titles alone.
+    acronym_uses: Callable[[str], tuple[frozenset[int], tuple[str, ...]]] | None = None
 
     def __init__(self, roles: list[RoleRef], aliases: list[tuple[int, str]], families: list[FamilyRef],
                  alias_norms: list[str] | None = None) -> None:
@@ -385,7 +393,7 @@ class Resolver:
 
         None marks a question word ("who", "grade", any word of an intent's phrases that no role
         name uses); UNKNOWN ("") a word that is neither a question word nor part of any role name
-        ("happiness"). "it" is a role word only beside other role words ("the IT manager").
+        ("happiness"). "it" and "us" are role words only beside other role words ("the IT manager").
         """
         text = clean_slack(text)
         if "'" in text or "’" in text:  # the apostrophe the possessive needs (most questions have none)
@@ -409,10 +417,10 @@ class Resolver:
                     word = None
                 out.append(word)
                 typed.append(letters)
-        for i in pronouns:  # "manager, it" / "it operations": part of the name, not the pronoun
+        for i in pronouns:  # "manager, it" / "it operations" / "payroll analyst, US": part of the name
             beside = [out[j] for j in (i - 1, i + 1) if 0 <= j < len(out)]
             if any(b for b in beside):
-                out[i] = "it"
+                out[i] = typed[i]
         for i in range(1, len(out)):  # "the hiring manager for the senior product designer" asks who interviews:
             if out[i] == "manager" and out[i - 1] is None and typed[i - 1] == "hiring":  # no name's "manager"
                 out[i] = None
@@ -434,7 +442,7 @@ class Resolver:
 
     def _read_raw(self, raw: str) -> tuple[tuple[str | None, str], ...]:
         """One typed word as :meth:`read` reads it, out of context: (word, token as typed) per
-        token, the word PRONOUN for an "it" that its neighbours decide. Remembered per index
+        token, the word PRONOUN for an "it" or "us" that its neighbours decide. Remembered per index
         version (``_read_memo``): the same words come back question after question, and each
         cost a regex pass, a tokenising and a lookup per token."""
         plain = NOT_ALNUM.sub("", raw)
@@ -445,7 +453,7 @@ class Resolver:
             return ((INITIALISM, plain),)
         read: list[tuple[str | None, str]] = []
         for w in tokens(raw):
-            if w == "it" and "it" in self.vocab_set:
+            if w in BESIDE_NAME_ONLY and w in self.vocab_set:
                 read.append((PRONOUN, w))
                 continue
             read.append((self._word(w, raw), w))
@@ -673,6 +681,23 @@ class Resolver:
         wanted = set(run.split()) | context
         return bool(self._entries_with(wanted))
 
+    def _attested(self, letters: str, runs: dict[str, int] | None) -> dict[str, int] | None:
+        """The runs the handbook's own use of ``letters`` allows. Letters written in capitals on
+        some page ("AR and AP" on the accounting pages) mean what they mean there: a run is kept
+        when a role named with it is on such a page, or a section writing the letters writes its
+        words too ("talent acquisition (TA)"). Else it is a reading made from titles alone that the
+        handbook never uses: "AP specialist" is no role, not *Agile-Planning Specialist*. Letters
+        no page writes ("TMM") keep every run: the titles are all there is to go on."""
+        if not runs or self.acronym_uses is None:
+            return runs
+        pages, texts = self.acronym_uses(letters.upper())
+        if not pages:
+            return runs
+        kept = {run: n for run, n in runs.items()
+                if any(f" {run} " in f" {text} " for text in texts)
+                or any(r.page_id in pages for r in self._distinct_roles(self._entries_with(set(run.split()))))}
+        return kept or None
+
     def initialism(self, letters: str, context: set[str]) -> str:
         """The name words an initialism stands for ("tmm": "technical marketing manager"), "" if none.
 
@@ -680,12 +705,19 @@ class Resolver:
         "sres"). Of several runs with the same letters, the one that makes a name with the other
         role words of the question wins ("AR specialist": accounts receivable), else the one that
         is a whole name, else the one in clearly more names; otherwise none: never a guess."""
-        runs = self._initialisms(letters) or (self._initialisms(letters[:-1]) if letters.endswith("s") else None)
+        runs = self._initialisms(letters)
+        if not runs and letters.endswith("s"):
+            runs = self._initialisms(letters[:-1])
+            letters_of = letters[:-1]
+        else:
+            letters_of = letters
+        # words of the work, not just a level or a job noun, among the question's other role words
+        telling = {w for w in context if w not in JOB_NOUNS and w not in LEVEL_WORDS and w not in LEVEL_TOKENS}
+        if not telling:  # beside them, the letters must make a name with them, below: evidence enough
+            runs = self._attested(letters_of, runs)
         if not runs:
             runs = self._contractions(letters)
         table = " ".join(tokens(letters)) if letters in ROLE_ACRONYMS else ""
-        # words of the work, not just a level or a job noun, among the question's other role words
-        telling = {w for w in context if w not in JOB_NOUNS and w not in LEVEL_WORDS and w not in LEVEL_TOKENS}
         if table:
             # the common reading ("pm": product manager, "sre manager") unless the words of the work
             # make a name with another reading ("technical enablement pm")
@@ -742,6 +774,13 @@ class Resolver:
                 elif carried and len(set(found.span.split())) == 1:
                     # "what's the interview process?": one question word never names a role alone
                     found = Resolution("none", span=self.asked(text))
+            elif not set(w for i, w in enumerate(words) if w and i not in optional_at) <= set(found.span.split()):
+                # "interview *process* for chief of staff to the cfo": with the question's word in
+                # it, the role words split by "to the" were never read as one name, and the CFO
+                # alone was answered; read without it, the longer name wins
+                alternative = self._resolve(text, plain)
+                if alternative.status in ("one", "ambiguous") and len(alternative.span.split()) > len(found.span.split()):
+                    found = alternative
         if found.status == "none" and found.span and not found.suggestions:
             found.suggestions = self.suggest(text)
         return found
@@ -1076,7 +1115,7 @@ class Resolver:
             if len(pick) == 1:
                 e = next(e for e in literal if len(e.literal) == longest)
                 return Resolution("one", role=e.role, span=span) if e.role else Resolution("family", family=e.family, span=span)
-        ordered = [e for e in entries if e.key == span]
+        ordered = [e for e in entries if e.key == _once(span)]
         ordered_roles = {e.role.id for e in ordered if e.role}
         if len(ordered_roles) == 1 and not any(e.family for e in ordered):
             return Resolution("one", role=next(e.role for e in ordered if e.role), span=span)
@@ -1474,6 +1513,17 @@ def _runs(words: list[str | None]) -> list[tuple[list[str], int]]:
             runs.append((current, touching))
             current = []
     return runs
+
+
+def _once(span: str) -> str:
+    """A span with a word it has twice kept once, as a name's key has it: "manager csm" reads
+    "manager customer success manager", which is *Manager, CSM* (key "manager customer success"),
+    not *Customer Success Manager (CSM)*. A word twice in a row stays twice: "csm manager" reads
+    "customer success manager manager", the manager of those, which no key can say."""
+    words = span.split()
+    if len(set(words)) == len(words) or any(a == b for a, b in zip(words, words[1:])):
+        return span
+    return " ".join(dict.fromkeys(words))
 
 
 def _spans(words: list[str | None]) -> list[tuple[list[str], float]]:

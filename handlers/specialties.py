@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.answer import Answer, Source
-from bot.compose import counted, echo, focus_lines, link, need_role, source_footer
-from bot.knowledge import Line
+from bot.compose import counted, echo, focus_lines, lines_text, link, need_role, source_footer, view_source
+from bot.knowledge import Line, SectionView
 from bot.query import Query
 from bot.resolve import RoleRef
 from bot.router import intent
@@ -22,6 +22,8 @@ from bot.router import intent
         'which specialties are there for {role}',
         'is there a {topic} specialty for {role}',
         'what can {role} specialize in',
+        '{role} specializations',
+        'what specialisms does {role} have',
     ],
     examples=["what are the specialties of a backend engineer?", "is there a database specialty for backend engineers?"],
     order=50,
@@ -40,15 +42,18 @@ def specialties(query: Query) -> Answer:
         page_id, page, url, family = role.page_id, role.page, role.page_url, role.family
     kinds = query.kb.specialties_on(page_id)
     source = Source(page=page, heading=family, url=url)
+    topic = query.decision.topic if query.decision else ""
+    # the page, named after the role asked about when it is one ("*Backend Engineer* is on the ... page, which")
+    page_of = f"*{asked.name}* is on the *{family}* page, which" if asked and asked.name != family else f"the *{family}* page"
     if not kinds:
-        # the page may still describe kinds of work under such a heading without making them roles
+        described = query.kb.specialty_sections(page_id)
+        if described:
+            return _described(query, described, topic, page_of, asked)
+        # the page may still describe kinds of work in other words, under other headings
         text = f"I found no specialty roles on the *{family}* page; the page itself may say more.\n{source_footer([source])}"
         return Answer(query.intent, "not_documented", text, sources=[source], question=query.text)
     listing = "\n".join(f"• {link(r.name, r.url)}" for r in kinds)
-    topic = query.decision.topic if query.decision else ""
     named = _named(kinds, topic)
-    # the page, named after the role asked about when it is one ("*Backend Engineer* is on the ... page, which")
-    page_of = f"*{asked.name}* is on the *{family}* page, which" if asked and asked.name != family else f"the *{family}* page"
     if named is None:
         head = f"{capitalized(page_of)} lists {counted(len(kinds), 'specialty', 'specialties')}:"
     elif named:
@@ -59,6 +64,28 @@ def specialties(query: Query) -> Answer:
     text = f"{head}\n{listing}\n{source_footer([source])}"
     roles = list(dict.fromkeys([*([asked.name] if asked else []), *(r.name for r in kinds)]))
     return Answer(query.intent, status, text, roles=roles, sources=[source], question=query.text)
+
+
+def _described(query: Query, described: list[SectionView], topic: str, page_of: str, asked: RoleRef | None) -> Answer:
+    """Specialties a page describes without making them roles ("### Domestic" under the Tax page's
+    "## Specialties", a list and no sections): each with its text, or the one a {topic} names."""
+    lines = focus_lines([Line(view.heading, 0, None) for view in described], topic)
+    named = None if lines is None else [v for v in described if any(line.text == v.heading for line in lines)]
+    shown = named or described
+    if named == []:  # none is the one asked about: their names are enough
+        body = "\n".join(f"• *{view.heading}*" for view in shown)
+    else:
+        body = "\n".join(f"*{view.heading}*\n{lines_text(view.lines)}" for view in shown)
+    if named is None:
+        head = f"{capitalized(page_of)} describes {counted(len(described), 'specialty', 'specialties')}:"
+    elif named:
+        head = f"Yes, {page_of} describes {' and '.join(f'*{v.heading}*' for v in named)}:"
+    else:
+        head = f"{capitalized(page_of)} describes no specialty for “{echo(topic)}”. Its specialties:"
+    sources = [view_source(view, asked) for view in shown]
+    status = "not_documented" if named == [] else "answered"
+    text = f"{head}\n{body}\n{source_footer(sources)}"
+    return Answer(query.intent, status, text, roles=[asked.name] if asked else [], sources=sources, question=query.text)
 
 
 def capitalized(text: str) -> str:
