@@ -26,6 +26,7 @@ FOLLOW_UP = re.compile(
 )
 
 GRADE_WORDS = r"(?:grades?|levels?|bands?)"  # what a grade number follows or precedes
+GRADE_DIGITS = r"\d{1,2}(?:\.\d)?"  # "7", "9.5"
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -111,7 +112,7 @@ class Query:
         lowered = self.clean.lower()
         return "grade" in lowered or "level" in lowered or "band" in lowered
 
-    def numbers(self) -> list[int]:
+    def numbers(self) -> list[int | float]:
         """Every grade number asked about: "grade 6 and 7", "grades 5, 6 or 8"."""
         first = self.number()
         if first is None:
@@ -119,27 +120,35 @@ class Query:
         tail = re.search(r"\bgrades?\b(.*)$", self.clean, re.I)
         found = [first]
         if tail:
-            for word in re.findall(r"\b(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")\b", tail.group(1), re.I):
-                value = int(word) if word.isdigit() else NUMBER_WORDS[word.lower()]
+            for word in re.findall(r"\b(" + GRADE_DIGITS + "|" + "|".join(NUMBER_WORDS) + r")\b", tail.group(1), re.I):
+                value = grade_value(word)
                 if value not in found:
                     found.append(value)
         return found
 
-    def number(self, after: str = GRADE_WORDS) -> int | None:
-        """A number after a keyword, in digits or words ("grade 7", "grade seven")."""
+    def number(self, after: str = GRADE_WORDS) -> int | float | None:
+        """A number after a keyword, in digits or words ("grade 7", "grade seven", "grade 9.5":
+        the handbook has half grades, and "9.5" read as 9 listed the grade 9 roles)."""
         if after == GRADE_WORDS and not self._names_a_grade_word:
             return None  # routing asks every question; most have neither pattern's keyword
         following, preceding = _number_patterns(after)
         match = following.search(self.clean) or preceding.search(self.clean)
         if not match:
             return None
-        value = match.group(1).lower()
-        return int(value) if value.isdigit() else NUMBER_WORDS[value]
+        return grade_value(match.group(1))
+
+
+def grade_value(word: str) -> int | float:
+    """"7" -> 7, "9.5" -> 9.5, "seven" -> 7."""
+    if word[:1].isdigit():
+        number = float(word)
+        return int(number) if number.is_integer() else number
+    return NUMBER_WORDS[word.lower()]
 
 
 @lru_cache(maxsize=64)
 def _number_patterns(after: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """:meth:`Query.number`'s two patterns for a keyword, compiled once (every question asks)."""
     words = "|".join(NUMBER_WORDS)
-    return (re.compile(after + r"\s*(?:#|no\.?|number)?\s*(\d{1,2}|" + words + r")\b", re.I),
-            re.compile(r"\b(\d{1,2}|" + words + r")\s*" + after, re.I))
+    return (re.compile(after + r"\s*(?:#|no\.?|number)?\s*(" + GRADE_DIGITS + "|" + words + r")\b", re.I),
+            re.compile(r"\b(" + GRADE_DIGITS + "|" + words + r")\s*" + after, re.I))

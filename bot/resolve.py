@@ -33,7 +33,7 @@ ASKED_WORD = re.compile(r"[\w&][\w&.'’-]*")  # a word as asked_phrase reads it
 POSSESSIVE_OF_ROLE = re.compile(r"(\w)['’]s\s+(?:line\s+)?(?:manager|boss|supervisor|lead|reports?|team|direct reports)\b", re.I)
 # Little words names leave out that still part two names in a question ("of", "and", "in" join them).
 SEPARATORS = frozenset({"the", "a", "an", "for", "to", "at", "on", "with"})
-VICE_PRESIDENT = re.compile(r"\bvice[\s-]+presidents?\b", re.I)
+VICE_PRESIDENT = re.compile(r"\bvice[\s-]+(p[a-z]{6,10})\b", re.I)  # "president", or a typo of it (see _vp)
 UNKNOWN = ""  # marks a word of the question that no role name contains
 INITIALISM = "\x00"  # a word that may be the initials of name words, expanded once all words are read
 PRONOUN = "\x01"  # an "it" that is the pronoun unless a role word is beside it (see Resolver.read)
@@ -341,11 +341,13 @@ class Resolver:
             swapped = process.extractOne(typed, self.raw_vocab_words, scorer=DamerauLevenshtein.normalized_similarity, score_cutoff=0.85)
             if swapped and not _agent_noun_of(typed, swapped[0]):
                 return self.raw_vocab[swapped[0]]
-        elif len(typed) == 5:
-            # five letters: only two neighbours swapped ("slaes"), never another letter ("stuff" is not "staff")
-            swapped = process.extractOne(typed, self.raw_vocab_words, scorer=DamerauLevenshtein.distance, score_cutoff=1)
-            if swapped and sorted(swapped[0]) == sorted(typed):
-                return self.raw_vocab[swapped[0]]
+        if 5 <= len(typed) <= 6:
+            # five or six letters: only two neighbours swapped ("slaes", "senoir"), never another
+            # letter ("stuff" is not "staff"); one swap of six letters is under the cutoff above
+            near = process.extract(typed, self.raw_vocab_words, scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=None)
+            swaps = [word for word, _, _ in near if sorted(word) == sorted(typed)]
+            if len(swaps) == 1:
+                return self.raw_vocab[swaps[0]]
         return None
 
     def _completions(self, word: str) -> list[str]:
@@ -399,7 +401,7 @@ class Resolver:
         if "'" in text or "’" in text:  # the apostrophe the possessive needs (most questions have none)
             text = POSSESSIVE_OF_ROLE.sub(r"\1", text)
         if _may_say_vice(text):
-            text = VICE_PRESIDENT.sub("vp", text)  # names read "Vice President" as one word, "vp"
+            text = VICE_PRESIDENT.sub(_vp, text)  # names read "Vice President" as one word, "vp"
         out: list[str | None] = []
         typed: list[str] = []  # the word as typed, for initialisms
         pronouns: list[int] = []
@@ -1483,6 +1485,15 @@ def _missing_at_most_one(bits: list[int]) -> list[int] | None:
         near |= before[j] & after
         after &= bits[j]
     return _bit_positions(near)
+
+
+def _vp(match: re.Match[str]) -> str:
+    """"vice president" as the names read it, "vp"; a typo of "president" too ("vice preisdent"
+    found no role: "vice" is no name's word once the names say "vp")."""
+    word = match.group(1).lower()
+    if word in ("president", "presidents") or DamerauLevenshtein.normalized_similarity(word, "president") >= 0.75:
+        return "vp"
+    return match.group(0)
 
 
 def _may_say_vice(text: str) -> bool:

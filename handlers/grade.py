@@ -9,17 +9,17 @@ from bot.answer import Answer, Source
 from bot.knowledge import Grade
 from bot.compose import bold, clarify, counted, echo, link, need_role, not_documented, source_footer, unknown_role
 from bot.names import tokens
-from bot.query import Query
+from bot.query import GRADE_DIGITS, Query, grade_value
 from bot.resolve import FamilyRef, RoleRef, asked_phrase
 from bot.router import intent
 
 MAX_LISTED = 15
 PAY = re.compile(r"\b(?:salary|salaries|pay|paid|compensation|comp|earn|earns|bonus|equity|stock|ote|wage|wages)\b|\bhow much\b.*\bmake\b", re.I)
 # "above grade 10" / "grade 10 and up": group 1 leaves the grade itself out, group 2 keeps it
-ABOVE = re.compile(r"\b(?:above|over|higher than|greater than|more than|beyond)\s+(?:(?:a|the)\s+)?(?:job\s+)?grade\s*(\d{1,2})\b"
-                   r"|\bgrades?\s*(\d{1,2})\s*(?:\+|(?:and|or)\s+(?:above|up|higher|over|more)\b)", re.I)
-BELOW = re.compile(r"\b(?:below|under|lower than|less than)\s+(?:(?:a|the)\s+)?(?:job\s+)?grade\s*(\d{1,2})\b"
-                   r"|\bgrades?\s*(\d{1,2})\s*(?:and|or)\s+(?:below|under|lower|less)\b", re.I)
+ABOVE = re.compile(r"\b(?:above|over|higher than|greater than|more than|beyond)\s+(?:(?:a|the)\s+)?(?:job\s+)?grade\s*(" + GRADE_DIGITS + r")\b"
+                   r"|\bgrades?\s*(" + GRADE_DIGITS + r")\s*(?:\+|(?:and|or)\s+(?:above|up|higher|over|more)\b)", re.I)
+BELOW = re.compile(r"\b(?:below|under|lower than|less than)\s+(?:(?:a|the)\s+)?(?:job\s+)?grade\s*(" + GRADE_DIGITS + r")\b"
+                   r"|\bgrades?\s*(" + GRADE_DIGITS + r")\s*(?:and|or)\s+(?:below|under|lower|less)\b", re.I)
 LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\bgrades\b.*\b(?:are there|exist)\b"
                          r"|\b(?:highest|lowest|top|max(?:imum)?|min(?:imum)?)\s+(?:job\s+)?grade\b", re.I)
 
@@ -77,12 +77,17 @@ def grade(query: Query) -> Answer:
     bound = grade_bound(query.clean)
     if bound is not None and len(numbers) == 1:
         return roles_beyond(query, *bound)
-    if len(numbers) > 1:
-        return several_grades(query, numbers)
-    number = numbers[0]
     res = query.resolution
     if res.status == "one" and res.role and res.span != "(follow-up)":
-        return is_role_at_grade(query, res.role, number)
+        return is_role_at_grade(query, res.role, numbers)
+    if len(numbers) > 1:
+        return several_grades(query, numbers)
+    return at_grade(query, numbers[0])
+
+
+def at_grade(query: Query, number: int | float) -> Answer:
+    """The roles at one grade, within the family, department or kind of role the question names."""
+    res = query.resolution
     family = res.family if res.status == "family" else None
     if family is None and res.status == "ambiguous":
         families = {c.page_id for c in res.choices}
@@ -153,24 +158,25 @@ def no_grade(query: Query, role: RoleRef) -> Answer:
     return not_documented(query, role, f"The handbook page for {bold(role)} {lead}{quotes}")
 
 
-def is_role_at_grade(query: Query, role: RoleRef, number: int) -> Answer:
-    """"Is the Sr. Sales Operations Analyst a grade 7?": yes or no, with the page's sentence."""
+def is_role_at_grade(query: Query, role: RoleRef, asked: list[int | float]) -> Answer:
+    """"Is the Sr. Sales Operations Analyst a grade 7?" (or "grade 6 or 7"): yes or no, with the
+    page's sentence."""
     def first_line(grades: list[Grade], numbers: str) -> str:
-        return f"{'Yes' if any(g.grade == number for g in grades) else 'No'}: {bold(role)} is grade {numbers}."
+        return f"{'Yes' if any(g.grade in asked for g in grades) else 'No'}: {bold(role)} is grade {numbers}."
     return stated_grade(query, role, first_line)
 
 
-def grade_bound(text: str) -> tuple[bool, int, bool] | None:
+def grade_bound(text: str) -> tuple[bool, int | float, bool] | None:
     """"above grade 10" -> (True, 10, False), "grade 9 and below" -> (False, 9, True): whether the
     roles wanted are above the grade, the grade, and whether it counts itself; None for one grade."""
     for above, pattern in ((True, ABOVE), (False, BELOW)):
         found = pattern.search(text)
         if found:
-            return above, int(found.group(1) or found.group(2)), found.group(1) is None
+            return above, grade_value(found.group(1) or found.group(2)), found.group(1) is None
     return None
 
 
-def roles_beyond(query: Query, above: bool, number: int, inclusive: bool) -> Answer:
+def roles_beyond(query: Query, above: bool, number: int | float, inclusive: bool) -> Answer:
     """"Which roles are above grade 10 (in finance)?": every role past the grade, highest first
     when above (lowest first below), within the family or department the question names."""
     kb = query.kb
@@ -279,8 +285,9 @@ def grade_overview(query: Query) -> Answer:
 
 
 def several_grades(query: Query, numbers: list[int]) -> Answer:
-    """"What's grade 6 and 7?": one list per grade, in the order asked."""
-    parts = [roles_at_grade(query, n, None) for n in numbers]
+    """"What's grade 6 and 7?": one list per grade, in the order asked, each within the family or
+    department asked about ("grade 6 and 7 roles in tax" listed every grade 6 and 7 role)."""
+    parts = [at_grade(query, n) for n in numbers]
     status = "answered" if any(p.status == "answered" for p in parts) else "not_found"
     roles = [r for p in parts for r in p.roles]
     sources = [s for p in parts for s in p.sources]

@@ -41,6 +41,8 @@ REPORTING_LINE = re.compile(r"\breport(?:s|ing)?\s+(?:in)?to\b|\breports?\s+(?:s
         'who is {role} supervisor',
         'reporting line of {role}',
         'who would {role} report into',
+        'where does {role} sit in the org',
+        'where does {role} fit in the org chart',
     ],
     examples=["Who does the Associate Sales Operations Analyst report to?", "sr sales ops analyst's manager?"],
     order=10,

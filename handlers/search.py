@@ -23,6 +23,8 @@ TERM = re.compile(
     patterns={
         r"\b(?:which|what|any|list)\b.*\b(?:roles?|jobs?|positions?|people|pages?|titles?)\b.*\b(?:needs?|requires?|mentions?|uses?|involves?|asks? for|works? with|experience with|knowledge of|knows?)\b": 4.5,
         r"^\s*(?:search|find)\b": 5,
+        # "roles that require spanish": the question starts with what is looked for
+        r"^\s*(?:roles?|jobs?|positions?)\s+(?:that|which|who)\s+(?:needs?|requires?|mentions?|uses?|involves?)\b": 4.5,
         r"\bwho (?:needs|uses|works with|knows|requires)\b|\bwhere (?:is|are|does)\b.*\bmention": 3.5,
         r"\bmentions?\b": 2,
         r"\binterviews? with\b|\bwho (?:handles|owns|runs|deals with|takes care of|is responsible for)\b": 2,
@@ -46,6 +48,12 @@ TERM = re.compile(
         'which roles work with {topic}',
         'which roles interview with {topic}',
         'which jobs involve {topic}',
+        'what jobs need {topic}',
+        'what roles require {topic}',
+        'roles that require {topic}',
+        'jobs that need {topic}',
+        'find roles about {topic}',
+        'roles about {topic}',
     ],
     examples=["Which roles need Zuora?", "search Salesforce"],
     order=70,
@@ -165,5 +173,7 @@ def extract_term(text: str, topic: str = "") -> str:
     if not match and re.search(r"\b(?:need|needs|require|requires|mention|mentions|use|uses|search|find)\W*$", text, re.I):
         return ""  # "which roles need" with nothing after: ask what to look for
     term = match.group("term") if match else text
-    term = re.sub(r"^(?:a|an|the|experience (?:with|in)|knowledge of)\s+", "", term.strip(), flags=re.I)
+    # "find roles about onboarding": what is found is not what is looked for
+    term = re.sub(r"^(?:roles?|jobs?|positions?)\s+(?:about|with|for|on|mentioning|needing|using)\s+", "", term.strip(), flags=re.I)
+    term = re.sub(r"^(?:a|an|the|experience (?:with|in)|knowledge of)\s+", "", term, flags=re.I)
     return term.strip(" ?!.\"'“”")

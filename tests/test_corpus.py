@@ -699,3 +699,49 @@ def test_specialties_a_page_describes_without_making_them_roles_are_given(corpus
     assert none.text.startswith("The *Tax* page describes no specialty for “transfer pricing”. Its specialties:\n• *Domestic*\n• *International*")
     # a specialty with sections of its own is still a role of the page
     assert "[Backend Engineering (Database)]" in corpus.ask("what are the specialties of backend engineer").text
+
+
+def test_half_grades_and_several_grades_within_a_family(corpus: Engine):
+    """"what is a grade 9.5" listed the grade 9 roles: the number was read up to its point. "grade 6
+    and 7 roles in tax" listed every grade 6 and 7 role in the handbook: the scope was dropped for
+    several grades. "is X grade 6 or 7" is one yes or no."""
+    half = corpus.ask("what is a grade 9.5")
+    assert half.text.startswith("1 role is at grade 9.5:\n• [Principal Pricing Manager]")
+    assert corpus.ask("grade 9.5 and above in product").text.startswith("9 roles are at grade 9.5 or higher in the *Product* department:")
+    assert corpus.ask("is the principal pricing manager above grade 9").text.startswith(
+        "Yes: *Principal Pricing Manager* is grade 9.5, above grade 9.")
+    tax = corpus.ask("grade 6 and 7 roles in tax")
+    assert tax.text.startswith("1 role is at grade 6 in the *Tax* family:")
+    assert "1 role is at grade 7 in the *Tax* family:\n• [Senior Tax Analyst]" in tax.text
+    assert "Alliances" not in tax.text
+    assert corpus.ask("is the senior tax analyst grade 6 or 7").text.startswith("Yes: *Senior Tax Analyst* is grade 7.")
+
+
+def test_where_a_role_sits_in_the_org_is_who_it_reports_to(corpus: Engine):
+    asked = corpus.ask("where does the ux research operations coordinator sit in the org")
+    assert asked.intent == "reports_to"
+    assert asked.text.startswith("*UX Research Operations Coordinator (Intermediate)* reports to *UX Research Director*.")
+
+
+def test_what_a_role_leads_to_and_roles_that_need_something_are_asked_as_such(corpus: Engine):
+    """"can the staff red team engineer move into management" is the career ladder, not its
+    requirements; "roles that require spanish" looked for a role named Spanish; "what jobs need a
+    bachelor's degree in accounting" listed all 627 roles; "find roles about onboarding" searched
+    for "roles about onboarding"."""
+    ladder = corpus.ask("can the staff red team engineer move into management")
+    assert (ladder.intent, ladder.roles[:1]) == ("career_ladder", ["Staff Red Team Engineer"])
+    assert corpus.ask("how do I become a senior director of renewals").intent == "requirements"
+    spanish = corpus.ask("roles that require spanish")
+    assert (spanish.intent, spanish.text) == ("search", "No role's page mentions “spanish”.")
+    degree = corpus.ask("what jobs need a bachelor's degree in accounting")
+    assert degree.intent == "search" and degree.text.startswith("4 roles match “bachelor's degree in accounting”")
+    assert corpus.ask("find roles about onboarding").text.startswith("45 roles match “onboarding”")
+
+
+def test_six_letter_swaps_and_a_misspelled_vice_president_are_read(corpus: Engine):
+    """"senoir" (one swap of "senior") and "vice preisdent" found no role: a swap in six letters
+    fell under the spelling cutoff, and "vice president" is read as the names' "vp" only when spelled
+    right. A six-letter word with another letter changed is still no name's ("stuff engineer")."""
+    assert corpus.ask("who does the senoir tax analyst report to").roles == ["Senior Tax Analyst"]
+    assert corpus.ask("what grade is the vice preisdent of ux").roles == ["Vice President of UX"]
+    assert corpus.ask("what grade is a stuff engineer").status == "not_found"
