@@ -69,6 +69,7 @@ def two_roles(query: Query) -> tuple[RoleRef, RoleRef] | Answer:
     and Y"); a bare level on one side ("senior vs staff backend engineer") is read in the other's family."""
     body = TAIL_WORDS.sub("", COMPARE_WORDS.sub("", query.clean, count=1))
     resolver = query.kb.resolver
+    missing: Resolution | None = None  # a side that names no role, beside one that does
     for separator in SEPARATORS:
         for match in re.finditer(separator, body, re.I):
             left, right = body[: match.start()].strip(" ,"), body[match.end():].strip(" ,")
@@ -89,6 +90,11 @@ def two_roles(query: Query) -> tuple[RoleRef, RoleRef] | Answer:
                     roles = query.kb.family_roles(unclear.family)
                     unclear = Resolution("ambiguous", choices=roles[:8], span=unclear.span)
                 return clarify(query, unclear)
+            if missing is None and {a.status, b.status} & {"none"} and {a.status, b.status} - {"none"}:
+                missing = a if a.status == "none" else b
+    if missing is not None and missing.span:
+        # "difference between csm and tam": say which one is not in the handbook, not both as one
+        return unknown_role(query, missing)
     text = "Which two roles should I compare? For example: “Sales Operations Analyst vs Sr. Sales Operations Analyst”."
     res = query.resolution
     if res.status == "none" and res.span:

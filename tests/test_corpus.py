@@ -745,3 +745,13 @@ def test_six_letter_swaps_and_a_misspelled_vice_president_are_read(corpus: Engin
     assert corpus.ask("who does the senoir tax analyst report to").roles == ["Senior Tax Analyst"]
     assert corpus.ask("what grade is the vice preisdent of ux").roles == ["Vice President of UX"]
     assert corpus.ask("what grade is a stuff engineer").status == "not_found"
+
+
+def test_a_comparison_names_the_side_that_is_not_in_the_handbook(corpus: Engine):
+    """"senior tax analyst vs chief happiness officer" said it found no “senior tax analyst chief
+    happiness officer”: the two sides were echoed as one name."""
+    asked = corpus.ask("senior tax analyst vs chief happiness officer")
+    assert (asked.intent, asked.status) == ("compare", "not_found")
+    assert asked.text.startswith("I couldn't find a role matching “chief happiness officer” in the handbook.")
+    assert corpus.ask("difference between csm and tam").text.startswith(
+        "I couldn't find a role matching “tam” (technical account manager) in the handbook.")
