@@ -635,6 +635,13 @@ class Knowledge:
                 rows = self._rows("select * from sections where role_id = ? and kind = ? order by line", [target.id, target_kind])
                 if not rows and target_kind in SECTION_FALLBACK_KINDS:
                     rows = self._rows("select * from sections where role_id = ? and kind = 'overview' order by line", [target.id])
+                if not rows:
+                    # a role with none of its own has its family's, as asking about it gives ("Extends
+                    # that of the AVP Requirements": the Area Vice President page's Requirements)
+                    rows = self._rows("select * from sections where page_id = ? and role_id is null and kind = ? order by line",
+                                      [target.page_id, target_kind])
+                    if len(rows) > 1:
+                        rows = self._part_heading(target, rows)
                 seen = seen | {(target.id, target_kind)}
                 source = target.name
             else:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from bot.names import norm
 from bot.page_names import is_level_only, looks_like_role
 from bot.page_model import ExtendsFact, GradeFact, Item, Page, ReportsFact, Section
-from bot.page_structure import in_order
+from bot.page_structure import in_order, is_acronym_of
 
 NUMBER = r"[#+]?\s*(?P<n>\d{1,2}(?:\.\d)?)(?![\d.]\d)"
 GRADE_WORD = r"(?:job\s+)?(?:grade|level)"
@@ -536,6 +536,9 @@ class _FactReader:
         whose role is "Senior Product Data Analyst" is that role, when it is the only one."""
         if self.find_role(target, 85):
             return self.find_role(target, 85) or target
+        spelled = [r.name for r in self.page.roles.values() if is_acronym_of(target, r.name)]
+        if len(spelled) == 1:  # "Extends that of the AVP Requirements": the page's Area Vice President
+            return spelled[0]
         words = set(norm(target).split())
         if not words:
             return target

@@ -755,3 +755,13 @@ def test_a_comparison_names_the_side_that_is_not_in_the_handbook(corpus: Engine)
     assert asked.text.startswith("I couldn't find a role matching “chief happiness officer” in the handbook.")
     assert corpus.ask("difference between csm and tam").text.startswith(
         "I couldn't find a role matching “tam” (technical account manager) in the handbook.")
+
+
+def test_an_extends_naming_the_pages_role_by_its_initials_inherits_what_that_role_has(corpus: Engine):
+    """"Extends that of the AVP Requirements" on the Area Vice President page named no role, so the
+    public sector AVP's requirements lacked the base ones ("$20m+ ACV annual quota"). Initials of
+    one role of the page name it; a role with no section of its own passes on its family's."""
+    asked = corpus.ask("avp public sector requirements")
+    assert asked.roles == ["Area Vice President (Public Sector)"]
+    assert "• Extends that of the AVP Requirements\n    Inherited from Area Vice President:\n" in asked.text
+    assert "$20m+ ACV annual quota" in asked.text
