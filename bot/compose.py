@@ -148,6 +148,11 @@ def initialisms(text: str) -> set[str]:
     return out
 
 
+# Words a requirement uses in another sense than the one a recruiter asks about: "a high degree of
+# accuracy" is no degree, so "does X need a degree?" is not answered yes from it.
+OTHER_SENSE = re.compile(r"\bdegrees? of\b")
+
+
 def focus_lines(lines: list[Line], topic: str) -> list[Line] | None:
     """The lines about a topic ("does X need Netsuite?"): each word of the topic, or its stem,
     occurs in the line. None when there is no topic to look for."""
@@ -162,6 +167,8 @@ def focus_lines(lines: list[Line], topic: str) -> list[Line] | None:
         if line.note:
             continue
         text = line.text.lower()
+        if "degree" in text:
+            text = OTHER_SENSE.sub(" ", text)
         initials = initialisms(line.text)
         hits = sum(1 for stem, pattern in zip(stems, patterns) if pattern.search(text) or stem in initials)
         if hits:

@@ -765,3 +765,11 @@ def test_an_extends_naming_the_pages_role_by_its_initials_inherits_what_that_rol
     assert asked.roles == ["Area Vice President (Public Sector)"]
     assert "• Extends that of the AVP Requirements\n    Inherited from Area Vice President:\n" in asked.text
     assert "$20m+ ACV annual quota" in asked.text
+
+
+def test_a_high_degree_of_accuracy_is_no_degree(corpus: Engine):
+    """"does the associate EBA need a degree" answered yes, quoting "a high degree of accuracy"."""
+    associate = corpus.ask("does the associate EBA need a degree")
+    assert associate.text.startswith("The requirements of *Executive Business Administrator (Associate)* don't mention “degree”.")
+    assert corpus.ask("does the senior EBA need a degree").text.startswith(
+        "Yes, the requirements of *Senior Executive Business Administrator* mention “degree”:\n• Bachelor's’ Degree preferred.")
