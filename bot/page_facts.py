@@ -122,6 +122,7 @@ LEADING_TARGET_ARTICLE = re.compile(r"^(?:the|our|a|an|either|one of)\s+(?:(?:to
 LINK_LIST = re.compile(r"(\x01\d+\x02)((?:\s*,\s*(?:(?:the|a|an)\s+)?\x01\d+\x02)*(?:\s*,?\s*(?:or|and)\s+(?:(?:the|a|an)\s+)?\x01\d+\x02)?)(?:[\s,;:].*)?", re.S)
 LEAD_IN_WORDS = re.compile(r"^(?:(?:regional|respective|appropriate|local|relevant|global|functional|assigned)\s+){1,2}(?=[A-Z])")
 NEXT_TARGET = re.compile(r"\s+(?:and|or)\s+(?=(?:the|a|an|our)\s)")
+OR_ANOTHER = re.compile(r",?\s+or\s+(?:(?:the|a|an|our)\s+)?(?=[A-Z])")
 ANY_LETTER = re.compile(r"[A-Za-z]")
 LEADING_SUBJECT_ARTICLE = re.compile(r"^(?:the|our|all)\s+", re.I)
 PLURAL_END = re.compile(r"[a-z]s$")
@@ -446,10 +447,28 @@ class _FactReader:
             obj = obj[lead_in.end():]  # "the regional Field Marketing Leader"
         if not obj[0].isupper():
             return None  # "ad hoc reporting to support projects": not a person or role
+        either = self.either_of(obj, links)
+        if either:
+            return either
         obj = TARGET_END.split(obj, maxsplit=1)[0]
         obj = NEXT_TARGET.split(obj, maxsplit=1)[0]
         obj = clean_target(unlink(unshield(obj, links)))
         return [(name, "") for name in alternatives(obj)] if obj and ANY_LETTER.search(obj) else []
+
+    def either_of(self, obj: str, links: list[str]) -> list[tuple[str, str]]:
+        """"the Director of Legal, or Senior Director of Legal" and "the A or the B": two managers,
+        each a title of its own (the second was cut at ", or" or dropped). Levels sharing one
+        title's words ("Manager or Senior Manager, Sales Strategy") are :func:`alternatives`'."""
+        parts = OR_ANOTHER.split(obj, maxsplit=1)
+        if len(parts) != 2:
+            return []
+        names = []
+        for part in parts:
+            part = NEXT_TARGET.split(TARGET_END.split(part, maxsplit=1)[0], maxsplit=1)[0]
+            names.append(clean_target(unlink(unshield(part, links))))
+        if all(name and looks_like_role(name) and not is_level_only(name) and not MANAGER_LEVEL.fullmatch(name) for name in names):
+            return [(name, "") for name in names]
+        return []
 
     def names_every_role(self, subject: str) -> bool:
         """"This job family", or the roles in the plural ("Product Designers" on a page whose

@@ -713,13 +713,19 @@ class Resolver:
             letters_of = letters[:-1]
         else:
             letters_of = letters
+        table = " ".join(tokens(letters)) if letters in ROLE_ACRONYMS else ""
+        # the question's other role words: not a reading of the letters themselves (masking passes
+        # the words the resolver read, "ASM" among them as "area sales manager")
+        plain = {singular(w) for w in context}
+        own = {w for reading in (table, *(runs or ())) if (words := {singular(x) for x in reading.split()}) <= plain for w in words}
+        if own:
+            context = {w for w in context if singular(w) not in own}
         # words of the work, not just a level or a job noun, among the question's other role words
         telling = {w for w in context if w not in JOB_NOUNS and w not in LEVEL_WORDS and w not in LEVEL_TOKENS}
         if not telling:  # beside them, the letters must make a name with them, below: evidence enough
             runs = self._attested(letters_of, runs)
         if not runs:
             runs = self._contractions(letters)
-        table = " ".join(tokens(letters)) if letters in ROLE_ACRONYMS else ""
         if table:
             # the common reading ("pm": product manager, "sre manager") unless the words of the work
             # make a name with another reading ("technical enablement pm")
@@ -1422,18 +1428,23 @@ def _typed_words(text: str) -> frozenset[str]:
 
 def _swapped_words(span: str, bag: str) -> set[str]:
     """The span's words the name matched only by reading them as another word ("technical *account*
-    manager" scored 96 against *Manager, Technical Accounting*). The question's words are already
-    corrected to name words (:meth:`Resolver.read`), so a word left over beside a name word spelled
-    like it is not a misspelling but a different word: a role for a different job, offered as "did
-    you mean" when the word was typed as it is (the caller checks: words an abbreviation stands
-    for, "eng", "sa", were not typed, and may be either). Not for a job noun beside its field
-    ("frontend *engineers*" for *Frontend Engineering, Marketing*: the same people)."""
+    manager" scored 96 against *Manager, Technical Accounting*; "senior director of *legal*" 90
+    against *Senior Director, ESG*). The question's words are already corrected to name words
+    (:meth:`Resolver.read`), so a word of the work left over where the name has another is not a
+    misspelling but a different word: a role for a different job, offered as "did you mean" when
+    the word was typed as it is (the caller checks: words an abbreviation stands for, "eng", "sa",
+    were not typed, and may be either). Not for job nouns and levels ("frontend *engineers*" for
+    *Frontend Engineering, Marketing*: the same people)."""
     if _bag(span.split()) == bag:  # the name's very words (most questions): none was swapped
         return set()
     asked = {singular(w) for w in span.split()}
     named = {singular(w) for w in bag.split()}
-    extra = [x for x in named - asked if x not in JOB_NOUNS]
-    return {m for m in asked - named if m not in JOB_NOUNS and any(_spelled_alike(m, x) for x in extra)}
+    extra = [x for x in named - asked if x not in JOB_NOUNS and x not in LEVEL_TOKENS]
+    if not extra:
+        return set()
+    # a word of the work in another's place is another job too, spelled alike or not: "senior director
+    # of *legal*" scored 90 against *Senior Director, ESG* (no role is named with "legal" there)
+    return {m for m in asked - named if m not in JOB_NOUNS and m not in LEVEL_TOKENS}
 
 
 def _spelled_alike(a: str, b: str) -> bool:

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from bot.names import singular
+
 if TYPE_CHECKING:
     from bot.answer import Answer
     from bot.query import Query
@@ -467,8 +469,11 @@ def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], Sequen
     cover what is still missing follow ("manager of sales operations"). A possessive ends a run."""
     if not role_words:
         return text
+    # singular on both sides: the resolver reads a table acronym as its words as written ("ISR":
+    # "inside sales representative"), the names' tokens are singular ("sale"); "ISR" went unmasked
+    role_words = frozenset(map(singular, role_words))
     raws = MASK_TOKEN.findall(text)
-    toks = [token_of(raw) for raw in raws]
+    toks = [tuple(map(singular, token_of(raw))) for raw in raws]
     named = [bool(t) and role_words.issuperset(t) for t in toks]  # every token of it is a role word
     n = len(raws)
     runs: list[tuple[int, int, frozenset[str]]] = []

@@ -9,6 +9,7 @@ from bot.router import intent
 
 
 # A sentence about a reporting line that could not be read as a fact ("report so the Director, ...").
+OR_WORD = re.compile(r"\bor\b")
 REPORTING_LINE = re.compile(r"\breport(?:s|ing)?\s+(?:in)?to\b|\breports?\s+(?:so|the|into)\b", re.I)
 
 
@@ -60,8 +61,14 @@ def reports_to(query: Query) -> Answer:
         return not_documented(query, role, f"The handbook page for {bold(role)} {lead}{quotes}")
     lines: list[str] = []
     sources = [Source(page=role.page, heading=role.name, url=role.url)]
-    for edge in edges:
-        lines.append(f"{bold(role)} reports to {manager_link(edge, '*{}*')}.")
-        lines.append(f"> {edge.sentence}")
+    # managers one sentence names as alternatives ("the Director or VP, Alliances") are one line, one quote
+    by_sentence: dict[tuple[str, int], list[str]] = {}
+    for n, edge in enumerate(edges):
+        key = (edge.sentence, -1) if OR_WORD.search(edge.sentence) else (edge.sentence, n)
+        by_sentence.setdefault(key, []).append(manager_link(edge, '*{}*'))
+    for (sentence, _), managers in by_sentence.items():
+        named = managers[0] if len(managers) == 1 else f"{', '.join(managers[:-1])} or {managers[-1]}"
+        lines.append(f"{bold(role)} reports to {named}.")
+        lines.append(f"> {sentence}")
     text = "\n".join(lines + [source_footer(sources)])
     return Answer(query.intent, "answered", text, roles=[role.name], sources=sources, question=query.text)

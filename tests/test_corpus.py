@@ -773,3 +773,20 @@ def test_a_high_degree_of_accuracy_is_no_degree(corpus: Engine):
     assert associate.text.startswith("The requirements of *Executive Business Administrator (Associate)* don't mention “degree”.")
     assert corpus.ask("does the senior EBA need a degree").text.startswith(
         "Yes, the requirements of *Senior Executive Business Administrator* mention “degree”:\n• Bachelor's’ Degree preferred.")
+
+
+def test_a_table_acronym_is_masked_as_the_role_and_a_different_word_of_the_work_is_another_role(corpus: Engine):
+    """"what skills does an ASM need" answered that the requirements don't mention “ASM”: the
+    router masked no role, since the resolver read "ASM" as "area sales manager" and the names'
+    tokens are singular ("sale"); the seeds' "What skills does an ISR need?" likewise. "who reports to the senior director of legal" answered
+    for *Senior Director, ESG*: "legal" in the place of "ESG" scored 90, as a typo would. It is
+    another role; no page defines it, and the roles whose reports-to name it are the answer."""
+    legal = corpus.ask("who reports to the senior director of legal")
+    assert legal.text.startswith("No page defines *Senior Director of Legal*, but these roles report to it:")
+    assert "Associate Paralegal" in legal.text and "ESG" not in legal.text
+    # two titles joined by "or" are two managers, answered on one line
+    assert corpus.ask("who does the paralegal report to").text.startswith(
+        "*Paralegal* reports to *Director of Legal* or *Senior Director of Legal*.\n"
+        "> The Paralegal reports to the Director of Legal, or Senior Director of Legal.")
+    asm = corpus.ask("what skills does an ASM need")
+    assert asm.text.startswith("Requirements of *Area Sales Manager*:\n• Demonstrated progressive experience in field sales")
