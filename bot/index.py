@@ -160,7 +160,7 @@ def _parse_rows(args: tuple[Path, str, str, bool]) -> ParseResult:
             raw = None
         else:
             sha = hashlib.sha256(raw).hexdigest()
-    page, problems = parse_page(path, base_url=base_url, display_path=shown, raw=raw)
+    page, problems = parse_page(path, base_url=base_url, display_path=shown, raw=raw, raw_sha256=sha)
     plain = [(p.path, p.line, p.message, p.severity) for p in problems]
     if page is None:
         return None, plain, [], sha

@@ -214,11 +214,27 @@ def bag(text: str) -> str:
     return " ".join(sorted(set(tokens(text))))
 
 
+# compiled once, not looked up in re's cache on every call (the parser asks these of every heading)
+_IMPLIED_LEVEL = re.compile(r"\s*\((?:intermediate|mid-level)\)\s*$", re.I)
+_LEADING_INTERMEDIATE = re.compile(r"^intermediate\s+", re.I)
+_SPACES = re.compile(r"\s+")
+_LEVEL_WORD = re.compile(r"[a-z.]+")
+_TRAILING_BRACKETS = re.compile(r"\s*\([^()]*\)\s*$")
+_TOPIC_START = re.compile(r"^(about|what|how|why|who|our|your|working|the team|as an?|q&a|levels?|general$|responsibilities|requirements|being|becoming|joining|life|a day|an? )\b")
+_TOPIC_WORDS = re.compile(r"(benefits|compensation|overview|apply|perks|culture)(\s*(&|and)\s*\w+)?")
+_PROCESS_END = re.compile(r"\b(candidates?|interviews?|screening|call|initiatives?|process|assessment)$")
+_TWO_NAMES = re.compile(r"[a-z]+(?: [a-z]+)? (?:and|&) [a-z]+(?: [a-z]+)?")
+_ADDRESSED = re.compile(r"\b(you will|you'll|we are|roles?)$|\byou\b")
+_LETTERS = re.compile(r"[a-z]+")
+_NOT_SLUG = re.compile(r"[^a-z0-9 _-]")
+_SPACE = re.compile(r"\s")
+
+
 def plain_level_variants(name: str) -> set[str]:
     """"Recruiter (Intermediate)" is what people call "Recruiter": the implied level is dropped."""
     variants = set()
-    stripped = re.sub(r"\s*\((?:intermediate|mid-level)\)\s*$", "", name, flags=re.I).strip()
-    stripped = re.sub(r"^intermediate\s+", "", stripped, flags=re.I).strip()
+    stripped = _IMPLIED_LEVEL.sub("", name).strip()
+    stripped = _LEADING_INTERMEDIATE.sub("", stripped).strip()
     if stripped and stripped != name:
         variants.add(stripped)
     return variants
@@ -226,35 +242,35 @@ def plain_level_variants(name: str) -> set[str]:
 
 def clean_heading(text: str) -> str:
     """A heading as a name: no trailing colon, anchors or runs of spaces."""
-    text = re.sub(r"\s+", " ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
     return text.rstrip(":").strip()
 
 
 def is_level_only(text: str) -> bool:
     """``Senior``, ``Staff``, ``Intermediate`` ... a level of the family, not a full role name."""
-    words = re.findall(r"[a-z.]+", fold(text))
+    words = _LEVEL_WORD.findall(fold(text))
     return bool(words) and all(w.strip(".") in LEVEL_WORDS or w in LEVEL_WORDS for w in words)
 
 
 def looks_like_role(text: str) -> bool:
     """Whether a heading reads like a job title ("Manager, Sales Operations") and not a topic."""
     folded = fold(text).strip()
-    folded = re.sub(r"\s*\([^()]*\)\s*$", "", folded) or folded  # "X (Staff level is only obtainable ...)"
+    folded = _TRAILING_BRACKETS.sub("", folded) or folded  # "X (Staff level is only obtainable ...)"
     if not folded or "?" in folded or len(folded.split()) > 10:
         return False
-    if re.match(r"^(about|what|how|why|who|our|your|working|the team|as an?|q&a|levels?|general$|responsibilities|requirements|being|becoming|joining|life|a day|an? )\b", folded):
+    if _TOPIC_START.match(folded):
         return False
-    if re.fullmatch(r"(benefits|compensation|overview|apply|perks|culture)(\s*(&|and)\s*\w+)?", folded):
+    if _TOPIC_WORDS.fullmatch(folded):
         return False  # "## Benefits" is about perks; "Benefits Internal Auditor" is a role
-    if re.search(r"\b(candidates?|interviews?|screening|call|initiatives?|process|assessment)$", folded):
+    if _PROCESS_END.search(folded):
         return False
-    if re.fullmatch(r"[a-z]+(?: [a-z]+)? (?:and|&) [a-z]+(?: [a-z]+)?", folded) and all(
+    if _TWO_NAMES.fullmatch(folded) and all(
         w in JOB_NOUNS or w in LEVEL_WORDS or w in ("and", "&") for w in folded.split()
     ):
         return False  # "Manager and Senior Manager": a heading shared by levels
-    if re.search(r"\b(you will|you'll|we are|roles?)$|\byou\b", folded):
+    if _ADDRESSED.search(folded):
         return False
-    words = set(re.findall(r"[a-z]+", folded))
+    words = set(_LETTERS.findall(folded))
     return bool(words & JOB_NOUNS)
 
 
@@ -274,5 +290,5 @@ def ranks(words: list[str] | str) -> frozenset[str]:
 def slug(text: str) -> str:
     """The anchor kramdown gives a heading, so links land on the right section."""
     text = fold(text)
-    text = re.sub(r"[^a-z0-9 _-]", "", text)
-    return re.sub(r"\s", "-", text.strip())
+    text = _NOT_SLUG.sub("", text)
+    return _SPACE.sub("-", text.strip())

@@ -149,6 +149,40 @@ def _unless_only_brackets(rest: str) -> str:
     return "" if ONLY_BRACKETS.match(rest) else rest
 
 
+Match = tuple[str, str, bool, float]  # phrase, kind, whole, score
+
+
+@lru_cache(maxsize=65536)
+def _run_matches(start: str, candidate: str) -> tuple[Match, ...]:
+    """The vocabulary phrases a run of folded words scores against at or above the floor, in the
+    vocabulary's order, with their scores (``start``: the first two letters of the run's first
+    word, which pick the phrases it can be). Cached: a run's scores depend on its words alone, and headings share most runs
+    ("senior", "requirements", "senior product") while each heading is new, so classify_heading
+    scored the same runs again on page after page; it now only judges the matches in place."""
+    starts = _NEAR_LENGTH[start].get(len(candidate))
+    if not starts:  # a run scores only when its length is within 3 of a phrase's
+        return ()
+    spaces = candidate.count(" ")
+    out: list[Match] = []
+    for phrase, kind, whole, phrase_spaces, phrase_length in starts:
+        if abs(phrase_spaces - spaces) > 1:
+            continue
+        # the score: exact for short words (a typo of "kpi" is another word), else the rapidfuzz
+        # ratio of a run that has the phrase's first two letters and is within 3 characters of
+        # its length (by construction); the cutoff lets rapidfuzz stop early on the many runs
+        # that score below it (0)
+        if candidate == phrase:
+            score = 100.0
+        elif phrase_length <= 6:
+            continue
+        else:
+            score = fuzz.ratio(candidate, phrase, score_cutoff=FUZZY_FLOOR)
+            if score < FUZZY_FLOOR:
+                continue
+        out.append((phrase, kind, whole, score))
+    return tuple(out)
+
+
 @lru_cache(maxsize=32768)
 def classify_heading(heading: str) -> HeadingKind | None:
     """The section kind a heading opens, or None when it names no section (a role, a topic)."""
@@ -164,37 +198,18 @@ def classify_heading(heading: str) -> HeadingKind | None:
         # every run from word i starts with that word's first two letters (a one-letter word gives
         # "x" or "x ", never a phrase's start): when no phrase starts so, no run from i can match
         first = words[i][2]
-        near = _NEAR_LENGTH.get(first[:2])
-        if near is None:
+        start = first[:2]
+        if start not in _LENGTHS:
             continue
-        longest = _LENGTHS[first[:2]][1]
+        longest = _LENGTHS[start][1]
         candidate = ""
         for j in range(i + 1, min(count, i + MAX_RUN) + 1):
             # the run's words joined by single spaces, grown by one word a step (as " ".join gave)
             candidate = first if j == i + 1 else f"{candidate} {words[j - 1][2]}"
-            # a run scores only when its length is within 3 of a phrase's; runs from i
-            # only grow, so past the longest phrase no longer run can match either
+            # runs from i only grow, so past the longest phrase no longer run can match either
             if len(candidate) > longest + 3:
                 break
-            starts = near.get(len(candidate))
-            if not starts:
-                continue
-            spaces = candidate.count(" ")
-            for phrase, kind, whole, phrase_spaces, phrase_length in starts:
-                if abs(phrase_spaces - spaces) > 1:
-                    continue
-                # the score: exact for short words (a typo of "kpi" is another word), else the rapidfuzz
-                # ratio of a run that has the phrase's first two letters and is within 3 characters of
-                # its length (by construction); the cutoff lets rapidfuzz stop early on the many runs
-                # that score below it (0)
-                if candidate == phrase:
-                    score = 100.0
-                elif phrase_length <= 6:
-                    continue
-                else:
-                    score = fuzz.ratio(candidate, phrase, score_cutoff=FUZZY_FLOOR)
-                    if score < FUZZY_FLOOR:
-                        continue
+            for phrase, kind, whole, score in _run_matches(start, candidate):
                 prefix = text[: words[i][0]].strip(" -–:,(")
                 rest = _unless_only_brackets(text[words[j - 1][1]:]).strip(" -–:,.)")
                 found = _accept(kind, whole, prefix, rest, text[words[i][0]:words[j - 1][1]], phrase, score)

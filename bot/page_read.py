@@ -129,10 +129,21 @@ def split_front_matter(path: Path, text: str, problems: list[Problem]) -> tuple[
     return meta, body, offset
 
 
+def text_sha256(text: str, raw: bytes | None, raw_sha256: str) -> str:
+    """The SHA-256 of the decoded text as UTF-8: ``raw_sha256`` when that is exactly the bytes
+    hashed (no byte-order mark, nothing replaced), which a fresh build's workers hashed already
+    (a second SHA-256 of every page was 1.5% of a worker's instructions; the comparison costs
+    a copy), else hashed here."""
+    encoded = text.encode("utf-8", "replace")
+    if raw_sha256 and encoded == raw:
+        return raw_sha256
+    return hashlib.sha256(encoded).hexdigest()
+
+
 def read_source(path: Path, *, base_url: str, display_path: str | None = None,
-                raw: bytes | None = None) -> Source | list[Problem]:
-    """Read one file (or its bytes ``raw``, already read) into a :class:`Source`, or the problems
-    that make it unusable."""
+                raw: bytes | None = None, raw_sha256: str = "") -> Source | list[Problem]:
+    """Read one file (or its bytes ``raw``, already read, and ``raw_sha256`` their SHA-256 when
+    the caller hashed them) into a :class:`Source`, or the problems that make it unusable."""
     shown = display_path or str(path)
     problems: list[Problem] = []
     text = read_page_text(path, problems, raw)
@@ -166,7 +177,7 @@ def read_source(path: Path, *, base_url: str, display_path: str | None = None,
         title=title,
         family=family_name(title),
         url=url,
-        sha256=hashlib.sha256(text.encode("utf-8", "replace")).hexdigest(),
+        sha256=text_sha256(text, raw, raw_sha256),
         description=str(meta.get("description") or ""),
         blocks=blocks,
         problems=problems,

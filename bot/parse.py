@@ -36,10 +36,11 @@ DOUBTFUL_SCORE = 100.0
 
 
 def parse_page(path: Path, *, base_url: str = DEFAULT_BASE_URL, display_path: str | None = None,
-               raw: bytes | None = None) -> tuple[Page | None, list[Problem]]:
-    """Parse one file (``raw``: its bytes, when the caller already read them). Returns the page
-    (None when nothing usable) and the problems found."""
-    source = read_source(path, base_url=base_url, display_path=display_path, raw=raw)
+               raw: bytes | None = None, raw_sha256: str = "") -> tuple[Page | None, list[Problem]]:
+    """Parse one file (``raw``: its bytes, when the caller already read them; ``raw_sha256``: their
+    SHA-256, when it hashed them too). Returns the page (None when nothing usable) and the
+    problems found."""
+    source = read_source(path, base_url=base_url, display_path=display_path, raw=raw, raw_sha256=raw_sha256)
     if isinstance(source, list):
         return None, source
     page = build_structure(source)

@@ -35,6 +35,22 @@ def test_reading_gives_title_family_address_and_file_lines(tmp_path: Path):
     assert [(b.kind, b.text, b.line) for b in source.blocks] == [("heading", "Widget Seller", 5), ("paragraph", "Text.", 7)]
 
 
+def test_a_page_hashed_by_the_worker_keeps_the_hash_of_its_decoded_text(tmp_path: Path):
+    # the worker's hash of the bytes is the page's hash only when the text is exactly those bytes
+    import hashlib
+
+    page = '---\ntitle: "Widget Roles"\n---\n\n## Widget Seller \u2019\n\nText.\n'
+    for raw in (page.encode(), b"\xef\xbb\xbf" + page.encode(), page.encode().replace(b"Text.", b"Te\xffxt.")):
+        path = tmp_path / "x--widget.md"
+        path.write_bytes(raw)
+        raw_sha = hashlib.sha256(raw).hexdigest()
+        text_sha = hashlib.sha256(raw.decode("utf-8-sig", errors="replace").encode()).hexdigest()
+        alone = read_source(path, base_url="https://h.example")
+        given = read_source(path, base_url="https://h.example", raw=raw, raw_sha256=raw_sha)
+        assert alone.sha256 == given.sha256 == text_sha
+        assert (given.sha256 == raw_sha) == (raw == page.encode())
+
+
 def test_reading_a_file_without_front_matter_returns_the_problem(tmp_path: Path):
     path = write_page(tmp_path, "notes.md", "# Notes\n")
     assert read_source(path, base_url="https://h.example", display_path="notes.md") == [
