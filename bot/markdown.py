@@ -285,8 +285,8 @@ class _Flattener:
 
     The blocks are the ones the markdown-it-py token stream gave before (the parse tests and the
     saved snapshot of every real page hold it to that): a list item's first paragraph in a tight
-    list is the item's text, a later one a paragraph one level deeper; a paragraph of a loose list
-    is a paragraph at the list's depth; table rows keep every cell, empty ones too.
+    list is the item's text, a later one a paragraph one level deeper, and so in a loose list; table
+    rows keep every cell, empty ones too.
     """
 
     def __init__(self, base_url: str, page_url: str, lines: _LineIndex) -> None:
@@ -361,6 +361,13 @@ class _Flattener:
                     # a later paragraph of the same item: keep it with the item
                     blocks.append(make_block("paragraph", text, self.lines.line(child), 0, depth + 1))
                 else:
+                    blocks[place] = make_block("item", text, line, 0, depth, number)
+                    has_text = True
+            elif child.name == "paragraph" and not has_text:
+                # a loose list's item (a blank line between items): its first paragraph is its text,
+                # as in a tight list; it was a paragraph, and answers lost the item's bullet
+                text = render_inline(_text(child), self.base_url, self.page_url, True)
+                if text:
                     blocks[place] = make_block("item", text, line, 0, depth, number)
                     has_text = True
             else:
