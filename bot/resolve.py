@@ -442,6 +442,37 @@ class Resolver:
             out, typed = expanded, expanded_typed
         return out, typed
 
+    def _agents_beside_names(self, text: str, words: list[str | None]) -> list[str | None]:
+        """The words with an agent noun of a name word ("researcher" of "research") read as that
+        word when, with the words of the work beside it, it makes a name: a "security researcher"
+        is a *Security Research* Engineer. Alone it stays another word: "what does a sourcer do" is
+        not the *Open Source* Program Manager. Asked only when no role was found."""
+        read, typed = self.read(text)
+        if len(read) != len(words):
+            return words
+        out = list(words)
+        for i, word in enumerate(words):
+            if word is None:
+                continue
+            base = self._agent_base(typed[i] if word == UNKNOWN else word)
+            if not base:
+                continue
+            beside = {w for w in (words[i - 1] if i else None, words[i + 1] if i + 1 < len(words) else None) if w}
+            telling = {w for w in beside if w not in JOB_NOUNS and w not in LEVEL_WORDS and w not in LEVEL_TOKENS}
+            if telling and self._entries_with(telling | {base}):
+                out[i] = base
+        return out
+
+    def _agent_base(self, letters: str) -> str:
+        """The name word ``letters`` is the agent noun of ("researcher": "research"), or ""."""
+        for ending in AGENT_ENDINGS:
+            if letters.endswith(ending) and len(letters) > len(ending) + 2:
+                stem = letters[: -len(ending)]
+                for base in (stem, stem + "e"):
+                    if base in self.vocab_set and _agent_noun_of(letters, base):
+                        return base
+        return ""
+
     def _read_raw(self, raw: str) -> tuple[tuple[str | None, str], ...]:
         """One typed word as :meth:`read` reads it, out of context: (word, token as typed) per
         token, the word PRONOUN for an "it" or "us" that its neighbours decide. Remembered per index
@@ -788,6 +819,12 @@ class Resolver:
                 # alone was answered; read without it, the longer name wins
                 alternative = self._resolve(text, plain)
                 if alternative.status in ("one", "ambiguous") and len(alternative.span.split()) > len(found.span.split()):
+                    found = alternative
+        if found.status == "none" and words:
+            agents = self._agents_beside_names(text, words)
+            if agents != words:
+                alternative = self._resolve(text, agents)
+                if alternative.status != "none":
                     found = alternative
         if found.status == "none" and found.span and not found.suggestions:
             found.suggestions = self.suggest(text)

@@ -791,3 +791,13 @@ def test_a_table_acronym_is_masked_as_the_role_and_a_different_word_of_the_work_
         "> The Paralegal reports to the Director of Legal, or Senior Director of Legal.")
     asm = corpus.ask("what skills does an ASM need")
     assert asm.text.startswith("Requirements of *Area Sales Manager*:\n• Demonstrated progressive experience in field sales")
+
+
+def test_the_one_who_does_the_work_beside_its_field_names_the_role(corpus: Engine):
+    """"requirements for a security researcher" found no role: "researcher" is a name word (UX
+    Researcher) and no name has both words. Beside "security", the researcher is who does security
+    research: the Security Research roles are asked about. Alone, "sourcer" is still no role."""
+    asked = corpus.ask("what are the requirements for a security researcher")
+    assert asked.status == "ambiguous"
+    assert {c.role for c in asked.choices} >= {"Staff Security Research Engineer", "Senior Security Research Engineer"}
+    assert corpus.ask("what does a sourcer do").status == "not_found"
