@@ -109,6 +109,10 @@ def section_answer(query: Query, role: RoleRef, view: SectionView | None, kind: 
         said = said_instead(query, role, name)
         if said:
             return not_documented(query, role, f"The handbook page for {bold(role)} has no {name} section; under its heading it says:\n{said}")
+        described = described_role(query, role) if kind == "responsibilities" else ""
+        if described:
+            # "what does a growth PM do": the page has no duties listed, but says what the role is
+            return not_documented(query, role, f"The handbook page for {bold(role)} has no {name} section; it describes the role:\n{described}")
         return not_documented(query, role, f"The handbook page for {bold(role)} has no {name} section.")
     if view.family_wide:
         verb = "apply" if kind in PLURAL_KINDS else "applies"
@@ -189,6 +193,17 @@ def said_instead(query: Query, role: RoleRef, name: str) -> str:
         return ""
     stem = re.compile(re.escape(name[: max(6, len(name) - 3)]), re.I)
     return "\n".join(f"> {line.text}" for line in view.lines if stem.search(line.text))
+
+
+DESCRIPTION_LINES = 2  # of the role's own text, quoted when it has no responsibilities section
+
+
+def described_role(query: Query, role: RoleRef) -> str:
+    """The first lines of the role's own text under its heading, quoted; "" when it has none."""
+    view = query.kb.overview(role)
+    if view is None or view.family_wide:
+        return ""
+    return "\n".join(f"> {line.text}" for line in [ln for ln in view.lines if not ln.note][:DESCRIPTION_LINES])
 
 
 def not_documented(query: Query, role: RoleRef, sentence: str) -> Answer:

@@ -801,3 +801,12 @@ def test_the_one_who_does_the_work_beside_its_field_names_the_role(corpus: Engin
     assert asked.status == "ambiguous"
     assert {c.role for c in asked.choices} >= {"Staff Security Research Engineer", "Senior Security Research Engineer"}
     assert corpus.ask("what does a sourcer do").status == "not_found"
+
+
+def test_a_role_with_no_duties_listed_is_described_from_its_own_text(corpus: Engine):
+    """"what does a growth pm do" said only that the page has no responsibilities section; the page
+    says what the role is under its heading, and that is quoted (still ``not_documented``)."""
+    asked = corpus.ask("what does a growth pm do")
+    assert asked.status == "not_documented"
+    assert asked.text.startswith("The handbook page for *Growth Product Manager* has no responsibilities section; it describes the role:\n"
+                                 "> Growth Product Managers help us grow our customer base")
