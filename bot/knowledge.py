@@ -609,7 +609,14 @@ class Knowledge:
         page = self.pages[first["page_id"]]
         view = SectionView(kind=kind, heading=first["heading"], url=first["url"], page=page["title"])
         seen = {(role.id, kind)} if role else set()
-        for row in rows:
+        shown = {_plain_heading(first["heading"]), kind.replace("_", " ")}
+        for n, row in enumerate(rows):
+            heading = _plain_heading(row["heading"])
+            if n and heading not in shown:
+                # a second section of the kind under a heading of its own ("US Payroll Requirements",
+                # "AMER Specific Requirements"): its lines are that part's, and say so
+                view.lines.append(Line(f"{row['heading']}:", note=True))
+                shown.add(heading)
             view.lines.extend(self._expand(row, kind, seen, depth=0, inherited_from=""))
         return view
 
@@ -712,6 +719,11 @@ class Knowledge:
             return []
         # the items' texts, which is all the search handler reads of them
         return [{**dict(row), "items": [t for t, _ln, _k, _d, _n in unpack_items(row["items"])]} for row in rows]
+
+
+def _plain_heading(heading: str) -> str:
+    """A heading as compared with another: lower case, letters and spaces ("Requirements:" = "requirements")."""
+    return " ".join(re.findall(r"[a-z0-9]+", heading.lower()))
 
 
 def _weakly(method: weakref.WeakMethod) -> Callable[[str], tuple[frozenset[int], tuple[str, ...]]]:

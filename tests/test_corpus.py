@@ -810,3 +810,12 @@ def test_a_role_with_no_duties_listed_is_described_from_its_own_text(corpus: Eng
     assert asked.status == "not_documented"
     assert asked.text.startswith("The handbook page for *Growth Product Manager* has no responsibilities section; it describes the role:\n"
                                  "> Growth Product Managers help us grow our customer base")
+
+
+def test_a_second_section_of_a_kind_under_its_own_heading_is_labelled(corpus: Engine):
+    """The Manager, Payroll's requirements ran on into the US and the International payroll
+    requirements with nothing to tell them apart; each part now opens with its own heading."""
+    text = corpus.ask("requirements for the manager, payroll").text
+    us = text.index("US Payroll Requirements:\n• Experience with full-cycle payroll")
+    international = text.index("International Payroll (EMEA, APAC, LATAM) Requirements:\n• Experience with international payroll")
+    assert text.index("• 7+ years experience in payroll administration") < us < international
