@@ -489,10 +489,28 @@ class _StructureReader:
         if not top & {"responsibilities", "requirements", "grade", "other"}:
             return
         title_words = set(name_key(title).split())
-        if not all(title_words <= set(name_key(r.name).split()) or SPECIALTIES.match(r.group.split(" / ")[0]) for r in page.roles.values()):
+        if not all(self.level_or_specialty_of(r, title_words) for r in page.roles.values()):
             return  # the roles are not levels or specialties of the title: it names the family
+        for role in page.roles.values():
+            words = name_key(role.name).split()
+            if not title_words <= set(words) and not SPECIALTIES.match(role.group.split(" / ")[0]):
+                # "Staff Engineer" on the Service Engineer page is also "Staff Service Engineer"
+                levels = [w for w in role.name.split() if is_level_only(w)]
+                if levels:
+                    role.aliases.add(f"{' '.join(levels)} {title}")
         page.roles = {title: Role(name=title, line=1, anchor="", group=""), **page.roles}
         page.title_role = title
+
+    @staticmethod
+    def level_or_specialty_of(role: Role, title_words: set[str]) -> bool:
+        """A role that is the title with a level or specialty added ("Senior Service Engineer"), a
+        specialty filed under one, or a level of the title written short ("Staff Engineer" on the
+        Service Engineer page: its words other than levels are the title's)."""
+        words = set(name_key(role.name).split())
+        if title_words <= words or SPECIALTIES.match(role.group.split(" / ")[0]):
+            return True
+        plain = {w for w in words if not is_level_only(w)}
+        return bool(plain) and plain < title_words and len(plain) < len(words)
 
     def split_grade_sections(self) -> None:
         """A Job Grade heading over a list of duties (the writer forgot a heading): the grade
