@@ -47,7 +47,6 @@ ACCEPT = 90.0  # a span must match a name at least this well to count
 FLOOR = 62.0  # a span's match with a name below this is not kept at all (SUGGEST - 10)
 TIE = 2.0  # candidates this close to the best are equally likely
 SUGGEST = 72.0  # "did you mean" below this is noise
-SPELLED_ALIKE = 70.0  # two different name words this alike read as one another (see _swapped_words)
 AGENT_ENDINGS = frozenset({"r", "er", "or", "rs", "ers", "ors"})  # "sourcer" is who sources: another word (see _agent_noun_of)
 SUGGEST_FLOOR = 50.0  # ... in the name-only "did you mean" (no span matched at all)
 CUTOFF_SLACK = 0.5  # score points under a floor that rapidfuzz is asked for (its cutoffs round)
@@ -1482,12 +1481,6 @@ def _swapped_words(span: str, bag: str) -> set[str]:
     # a word of the work in another's place is another job too, spelled alike or not: "senior director
     # of *legal*" scored 90 against *Senior Director, ESG* (no role is named with "legal" there)
     return {m for m in asked - named if m not in JOB_NOUNS and m not in LEVEL_TOKENS}
-
-
-def _spelled_alike(a: str, b: str) -> bool:
-    """Two different words one could be taken for the other's spelling: one begins the other
-    ("account" / "accounting") or most letters agree ("analyst" / "analytics")."""
-    return a.startswith(b) or b.startswith(a) or fuzz.ratio(a, b) >= SPELLED_ALIKE
 
 
 def _bitset(entries: list[int]) -> int:
