@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import accumulate, compress
 from operator import attrgetter, itemgetter
-from typing import Literal
+from typing import Iterable, Literal
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -807,7 +807,8 @@ class Resolver:
             carried = found.status != "none" and set(found.span.split()) <= optional
             if found.status == "none" or carried:
                 alternative = self._resolve(text, plain)
-                if alternative.status != "none" or found.status == "none":
+                # neither found a role: the "did you mean" of the reading with every word, if it has one
+                if alternative.status != "none" or (found.status == "none" and not found.suggestions):
                     found = alternative
                 elif carried and len(set(found.span.split())) == 1:
                     # "what's the interview process?": one question word never names a role alone
@@ -912,7 +913,7 @@ class Resolver:
             typed = _typed_words(text)
             kept = [e for e in tied if not swaps[e] & typed]
         if not kept:
-            return Resolution("none", suggestions=self._distinct_roles(tied)[:3], span=self.asked(text))
+            return Resolution("none", suggestions=self._with_most_of(self._distinct_roles(tied), words)[:3], span=self.asked(text))
         span = readings_of[kept[0]][2]
         return self._named_more(self._decide(kept, text, span), words, span)
 
@@ -928,7 +929,23 @@ class Resolver:
             holding = []
         asked = _bag([w for w in words if w])
         holding.sort(key=lambda r: fuzz.ratio(asked, _bag(tokens(r.name))), reverse=True)
-        return list({r.id: r for r in [*holding, *self._distinct_roles(near)]}.values())[:limit]
+        nearest = self._with_most_of(self._distinct_roles(near), core)
+        return list({r.id: r for r in [*holding, *nearest]}.values())[:limit]
+
+    @staticmethod
+    def _with_most_of(roles: list[RoleRef], words: Iterable[str | None]) -> list[RoleRef]:
+        """Of names near by spelling, those with most of the words of the work asked: "SDR" (sales
+        development representative) is not the *VP of Development* nor the *Senior Director,
+        Development*, "TAM" (technical account manager) not the *Manager, Accounting*. Asked
+        nothing but levels and job nouns ("chief happiness officer"), every name stays."""
+        telling = {w for w in words if w and w not in JOB_NOUNS and w not in LEVEL_WORDS and w not in LEVEL_TOKENS}
+        if not telling:
+            return roles
+
+        def shared(role: RoleRef) -> int:  # a word and its kin count ("account" / "accounting")
+            own = tokens(role.name)
+            return sum(1 for w in telling if any(x.startswith(w[:5]) or w.startswith(x[:5]) for x in own))
+        return [r for r in roles if 2 * shared(r) > len(telling)]
 
     def _named_more(self, found: Resolution, words: list[str | None], span: str) -> Resolution:
         """One role, unless the question named more than it: a name word typed right beside the span
@@ -1236,7 +1253,7 @@ class Resolver:
         lo, hi = bisect_left(lengths, shortest), bisect_right(lengths, longest)
         found = process.extract(asked, by_length[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
         ranked = sorted((-score, order[lo + pos]) for _, score, pos in found)[:wanted]
-        return self._distinct_roles(entry for _, entry in ranked)[:limit]
+        return self._with_most_of(self._distinct_roles(entry for _, entry in ranked), words)[:limit]
 
     def _sharing_some(self, words: list[str], enough: int) -> list[int]:
         """Entries whose names have some of ``words``, rarest words first, about ``enough`` of them."""

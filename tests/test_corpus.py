@@ -469,11 +469,12 @@ def test_the_role_above_is_the_career_ladder_and_a_familys_grades_are_listed(cor
 def test_a_role_acronym_names_its_words_as_typed(corpus: Engine):
     """"TAM" is the Technical *Account* Manager: no page has one, and *Manager, Technical Accounting*
     matched only by reading "account" as "accounting", as when the words are typed. The bot says
-    what it looked for."""
+    what it looked for; the accountants are a "did you mean" as for the words typed, never the answer."""
     asked = corpus.ask("what is a TAM")
     assert (asked.status, asked.roles) == ("not_found", [])
     assert asked.text.startswith("I couldn't find a role matching “TAM” (technical account manager) in the handbook.")
-    assert "Technical Accounting" not in asked.text
+    # offered at most as the words typed are ("technical account manager"), never answered for
+    assert "\nDid you mean *Manager, Technical Accounting*?" in asked.text
     assert corpus.ask("ae requirements").roles == ["Account Executive"]
 
 
@@ -831,3 +832,12 @@ def test_a_page_titled_with_a_job_whose_levels_are_written_short_has_the_title_a
     assert corpus.ask("what does a service engineer do").text.startswith(
         "*Service Engineer* has no responsibilities of its own; the *Service Engineer* family's responsibilities apply to it:")
     assert corpus.ask("what does a staff service engineer do").roles == ["Staff Engineer"]
+
+
+def test_a_did_you_mean_has_most_of_the_words_of_the_work_asked(corpus: Engine):
+    """"what does an SDR do" offered the *VP of Development*: one word of "sales development
+    representative", near by spelling. A name offered has most of the words of the work asked
+    (a word's kin counts: "account" / "accounting"); none is better than a wrong one."""
+    sdr = corpus.ask("what does an SDR do")
+    assert sdr.status == "not_found" and "Did you mean" not in sdr.text
+    assert "Did you mean *Senior Director, Renewals*?" in corpus.ask("who does the renewals mgr report to").text
