@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from bot import router
 from bot.engine import Engine
 from bot.names import tokens
-from bot.resolve import ACCEPT, FLOOR, SUGGEST, TIE, Resolution, Resolver, _bag, _matches, _spans, _spells
+from bot.resolve import ACCEPT, FLOOR, SUGGEST, TIE, Resolution, Resolver, RoleRef, _bag, _matches, _spans, _spells
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.generate import generate  # noqa: E402
@@ -206,6 +206,7 @@ def test_one_name_within_reach_is_read_from_the_matches_like_rescoring_it(genera
         return fast
 
     monkeypatch.setattr(Resolver, "_one_within_reach", staticmethod(both))
+    monkeypatch.setattr(Resolver, "_exactly_named", lambda self, words: None)  # every question scored
     for text in questions:
         resolver.resolve(text)
     assert len(compared) > len(questions) // 2
@@ -492,3 +493,37 @@ def test_a_question_is_cleaned_of_every_whitespace_the_regex_folded(generated):
         text = f"{space}who{space}{space}does the&nbsp;<@U1> BDR report to?{space}"
         plain = re.sub(r"\s+", " ", text.replace("&nbsp;", "\xa0").replace("<@U1>", " ")).strip()
         assert Query(text=text, kb=engine.kb).clean == plain, repr(space)
+
+
+def test_a_name_typed_as_it_is_resolves_as_scoring_every_span_does(generated):
+    """The exact-name shortcut (no span scored against the candidates) decides what scoring does,
+    for most questions: the roles, ties, choices and "did you mean" are the same."""
+    engine, questions = generated
+    resolver = engine.kb.resolver
+    settled = 0
+    for text in questions:
+        words = resolver.query_words(text)
+        plain = [None if w and resolver.is_question_word(w) else w for w in words]
+        for reading in (words, plain):
+            settled += resolver._exactly_named(reading) is not None
+            assert resolver._resolve(text, reading) == resolver._scored(text, reading), text
+    assert settled > len(questions) // 2
+
+
+def test_a_name_one_letter_from_the_read_one_still_ties_with_it():
+    """A long name one letter longer than the words read ("Plattform" beside "platform", typed
+    "platfrom") scores within the tie band of the exact name: the shortcut leaves it to the
+    scoring, which asks which one; without that rival the exact name is answered."""
+    names = ["Cloud Platform Ops Engineer, Senior", "Senior Cloud Plattform Ops Engineer", "Staff Cloud Platform Ops Engineer"]
+    roles = [RoleRef(i, name, "Cloud", f"p{i}.md", f"u{i}", f"u{i}#r", i) for i, name in enumerate(names, 1)]
+    text = "who does the senior cloud platfrom ops engineer report to"
+    resolver = Resolver(roles, [(r.id, r.name) for r in roles], [])
+    words = resolver.query_words(text)
+    assert fuzz.ratio(resolver._bag_at(0), resolver._bag_at(1)) >= 100 - TIE
+    assert resolver._exactly_named(words) is None
+    found = resolver.resolve(text)
+    assert found.status == "ambiguous" and [r.id for r in found.choices] == [1, 2]
+    alone = Resolver([roles[0], roles[2]], [(r.id, r.name) for r in (roles[0], roles[2])], [])
+    words = alone.query_words(text)
+    assert alone._exactly_named(words) == ([0], words[3:8])
+    assert alone.resolve(text) == alone._scored(text, words) and alone.resolve(text).role == roles[0]
