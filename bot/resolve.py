@@ -359,11 +359,10 @@ class Resolver:
         adjacent words of letters whose concatenation (or its singular) is a role-name word, or an
         abbreviation of name words ("dev rel" is "devrel", developer relations). Plain string work,
         no regex: every question passes here, and most leave at the first check."""
-        vocab = self._joinable
         split = text.lower().replace("-", " ").split()
-        pairs = {a + b for a, b in zip(split, split[1:])}
-        if pairs.isdisjoint(vocab) and not any(p[-1] == "s" and p[:-1] in vocab for p in pairs):
-            return text  # most questions: no two neighbours make a name word
+        if self._joinable_or_plural.isdisjoint([a + b for a, b in zip(split, split[1:])]):
+            return text  # most questions: no two neighbours make a name word (or its plural)
+        vocab = self._joinable
         words = text.split(" ")
         out: list[str] = []
         for word in words:
@@ -377,6 +376,11 @@ class Resolver:
         """What two typed parts may make (see :meth:`join_compounds`): the name words and the
         abbreviations that stand for name words."""
         return self.vocab_set | frozenset(WORD_ABBREVIATIONS)
+
+    @cached_property
+    def _joinable_or_plural(self) -> frozenset[str]:
+        """:attr:`_joinable` and each of its words with an "s": a pair that is neither joins nothing."""
+        return self._joinable | {w + "s" for w in self._joinable}
 
     def query_words(self, text: str) -> list[str | None]:
         """The question's words, corrected (see :meth:`read`)."""
@@ -861,13 +865,12 @@ class Resolver:
           question to the full scoring;
         - the names with the run's bag hold every word of it, so they are candidates; they score
           alike against every span, so they rank in entry order; no word of theirs was swapped."""
-        runs = _runs(words)
-        if len(runs) != 1:
+        run = _the_one_run(words)
+        if run is None or len(run) > MAX_SPAN:
             return None
-        run, touching = runs[0]
         wanted = set(run)
         by_token = self.by_token
-        if touching or len(run) > MAX_SPAN or any(w not in by_token for w in wanted):
+        if any(w not in by_token for w in wanted):
             return None
         postings = [self._bits(w) for w in wanted]
         common = -1
@@ -877,13 +880,16 @@ class Resolver:
             return None
         bag = _bag(run)
         bags, bag_at = self._bags, self._bag_at
-        exact = [i for i in _bit_positions(common) if (bags[i] or bag_at(i)) == bag]
+        having = [common.bit_length() - 1] if not common & (common - 1) else _bit_positions(common)  # most: one name
+        exact = [i for i in having if (bags[i] or bag_at(i)) == bag]
         if not exact:
             return None
-        near = postings[0] if len(postings) == 1 else _near_bits(postings)
-        rivals = near & self._length_window(len(bag)) & ~_bitset(exact)
-        if rivals and any(fuzz.ratio(bag, bags[i] or bag_at(i)) >= 100 - TIE for i in _bit_positions(rivals)):
-            return None
+        window = self._length_window(len(bag))
+        if window:  # a bag of 25 characters or more: a name one letter longer or shorter may tie
+            near = postings[0] if len(postings) == 1 else _near_bits(postings)
+            rivals = near & window & ~(common if len(exact) == len(having) else _bitset(exact))
+            if rivals and any(fuzz.ratio(bag, bags[i] or bag_at(i)) >= 100 - TIE for i in _bit_positions(rivals)):
+                return None
         return exact, run
 
     def _length_window(self, size: int) -> int:
@@ -1540,6 +1546,21 @@ def _may_say_vice(text: str) -> bool:
 
 def _bag(words: list[str]) -> str:
     return " ".join(sorted(set(words)))
+
+
+def _the_one_run(words: list[str | None]) -> list[str] | None:
+    """The question's role words when they are one run touching no unknown word (as
+    :func:`_runs` would find it: one run, touching 0), else None."""
+    n = len(words)
+    start = 0
+    while start < n and not words[start]:
+        start += 1
+    end = start
+    while end < n and words[end]:
+        end += 1
+    if start == n or any(words[end:]) or (start and words[start - 1] == UNKNOWN) or (end < n and words[end] == UNKNOWN):
+        return None
+    return words[start:end]  # type: ignore[return-value]
 
 
 def _runs(words: list[str | None]) -> list[tuple[list[str], int]]:
