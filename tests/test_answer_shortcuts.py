@@ -508,6 +508,11 @@ def test_a_name_typed_as_it_is_resolves_as_scoring_every_span_does(generated):
             settled += resolver._exactly_named(reading) is not None
             assert resolver._resolve(text, reading) == resolver._scored(text, reading), text
     assert settled > len(questions) // 2
+    from bot.resolve import _bitset
+
+    lengths = {len(key) for key in resolver.keys}
+    assert resolver._by_length == {n: _bitset([i for i, key in enumerate(resolver.keys) if len(key) == n]) for n in lengths}
+    assert all(len(resolver._bag_at(i)) == len(key) for i, key in enumerate(resolver.keys))  # a bag is as long as its key
 
 
 def test_a_name_one_letter_from_the_read_one_still_ties_with_it():
