@@ -28,6 +28,17 @@ from bot.page_model import Problem
 from bot.resolve import FamilyRef, Resolver, RoleRef, updated_name_table
 
 SECTION_FALLBACK_KINDS = ("responsibilities", "requirements")
+# A section row as answers read it: a plain tuple of these columns (S_* are their positions).
+SECTION_COLUMNS = "page_id, role_id, kind, heading, line, url, items"
+S_PAGE, S_ROLE, S_KIND, S_HEADING, S_LINE, S_URL, S_ITEMS = range(7)
+_ROLE_ROWS = f"select {SECTION_COLUMNS} from sections where role_id = ? and kind = ? order by line"
+_FAMILY_ROWS = f"select {SECTION_COLUMNS} from sections where page_id = ? and role_id is null and kind = ? order by line"
+# Knowledge.section's one statement: the role's rows of the kind (and of the kinds a
+# responsibilities or requirements answer falls back to) and the page's family rows of the kind.
+_SECTION_CHOICES = (f"select {SECTION_COLUMNS} from sections where role_id = ?1 and kind in (?2, 'overview', 'other')"
+                    " or page_id = ?3 and role_id is null and kind = ?2 order by line, id")
+_SECTION_OWN_OR_FAMILY = (f"select {SECTION_COLUMNS} from sections where role_id = ?1 and kind = ?2"
+                          " or page_id = ?3 and role_id is null and kind = ?2 order by line, id")
 LINK_LABEL = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
 RETIRE_GRACE_SECONDS = 5.0
 SPECIALTY_GROUP = re.compile(r"\b(?:specialt(?:y|ies)|specialit(?:y|ies)|speciali[sz]ations?)\s*$", re.I)  # a group of specialties, by its heading
@@ -438,7 +449,7 @@ class Knowledge:
         """The kinds of work a page lists under its Specialties heading that are no roles (no
         sections of their own: "Domestic" and "International" on the Tax page), each with its
         text, in page order."""
-        rows = self._rows("select * from sections where page_id = ? and kind = 'specialty' order by line", [page_id])
+        rows = self._tuples_locked(f"select {SECTION_COLUMNS} from sections where page_id = ? and kind = 'specialty' order by line", (page_id,))
         return [self._view([row], None, "specialty") for row in rows]
 
     def family_roles(self, family: FamilyRef) -> list[RoleRef]:
@@ -544,33 +555,37 @@ class Knowledge:
         return cursor.execute(sql, params).fetchall()
 
     def section(self, role: RoleRef, kind: str) -> SectionView | None:
-        """The role's own section of this kind, else the list under its heading, else the family's."""
-        own = self._rows("select * from sections where role_id = ? and kind = ? order by line", [role.id, kind])
+        """The role's own section of this kind, else the list under its heading, else the family's.
+        Every row it may fall back to is read by one statement (the role's rows of this kind and
+        of the kinds it falls back to, the page's family rows of this kind), then told apart."""
+        fallback = kind in SECTION_FALLBACK_KINDS
+        rows = self._tuples_locked(_SECTION_CHOICES if fallback else _SECTION_OWN_OR_FAMILY, (role.id, kind, role.page_id))
+        own = [row for row in rows if row[S_ROLE] is not None and row[S_KIND] == kind]
         if own:
             return self._view(own, role, kind)
-        if kind in SECTION_FALLBACK_KINDS:
-            overview = self._rows("select * from sections where role_id = ? and kind = 'overview' order by line", [role.id])
-            if overview and any(i[2] == "item" for row in overview for i in unpack_items(row["items"])):
+        if fallback:
+            overview = [row for row in rows if row[S_ROLE] is not None and row[S_KIND] == "overview"]
+            if overview and any(i[2] == "item" for row in overview for i in unpack_items(row[S_ITEMS])):
                 view = self._view(overview, role, kind)
                 view.from_overview = True
                 return view
-        family = self._rows("select * from sections where page_id = ? and role_id is null and kind = ? order by line", [role.page_id, kind])
+        family = [row for row in rows if row[S_ROLE] is None]
         if len(family) > 1:
             family = self._part_heading(role, family)
         if family:
             view = self._view(family, role, kind)
             view.family_wide = not self.pages[role.page_id]["single_role"]
             return view
-        if kind in SECTION_FALLBACK_KINDS:
+        if fallback:
             # a list under a heading that is no known section name is still the role's own text
-            other = self._rows("select * from sections where role_id = ? and kind = 'other' order by line", [role.id])
-            if any(i[2] == "item" for row in other for i in unpack_items(row["items"])):
+            other = [row for row in rows if row[S_ROLE] is not None and row[S_KIND] == "other"]
+            if any(i[2] == "item" for row in other for i in unpack_items(row[S_ITEMS])):
                 view = self._view(other, role, kind)
                 view.from_overview = True
                 return view
         return None
 
-    def _part_heading(self, role: RoleRef, rows: list[sqlite3.Row]) -> list[sqlite3.Row]:
+    def _part_heading(self, role: RoleRef, rows: list[tuple]) -> list[tuple]:
         """Of a page's several family-wide sections of one kind, the one over the role's part of the
         page, when each is named for a part that its roles follow ("Benefits Requirements" above the
         benefits roles, "Compensation Requirements" above the compensation ones, on the Total
@@ -579,15 +594,15 @@ class Knowledge:
         level, "Hiring Process for EMEA" beside the one for North America) are the family's, all."""
         from bot.page_headings import classify_heading  # the parser's reading of a heading; only here
 
-        named = [classify_heading(row["heading"]) for row in rows]
+        named = [classify_heading(row[S_HEADING]) for row in rows]
         if not all(found and found.prefix and found.role_first for found in named):
             return rows
         at = self._tuples_locked("select line from roles where id = ?", (role.id,))
-        above = [row for row in rows if at and row["line"] < at[0][0]]
+        above = [row for row in rows if at and row[S_LINE] < at[0][0]]
         return above[-1:] or rows
 
     def family_section(self, family: FamilyRef, kind: str) -> SectionView | None:
-        rows = self._rows("select * from sections where page_id = ? and role_id is null and kind = ? order by line", [family.page_id, kind])
+        rows = self._tuples_locked(_FAMILY_ROWS, (family.page_id, kind))
         if not rows:
             return None
         view = self._view(rows, None, kind)
@@ -595,36 +610,38 @@ class Knowledge:
         return view
 
     def overview(self, role: RoleRef) -> SectionView | None:
-        rows = self._rows("select * from sections where role_id = ? and kind = 'overview' order by line", [role.id])
+        rows = self._tuples_locked(_ROLE_ROWS, (role.id, "overview"))
         if not rows and self.pages[role.page_id]["single_role"]:
-            rows = self._rows("select * from sections where page_id = ? and kind = 'overview' order by line", [role.page_id])
+            rows = self._tuples_locked(f"select {SECTION_COLUMNS} from sections where page_id = ? and kind = 'overview' order by line", (role.page_id,))
         return self._view(rows, role, "overview") if rows else None
 
     def family_overview(self, family: FamilyRef) -> SectionView | None:
-        rows = self._rows("select * from sections where page_id = ? and role_id is null and kind = 'overview' order by line", [family.page_id])
+        rows = self._tuples_locked(_FAMILY_ROWS, (family.page_id, "overview"))
         return self._view(rows, None, "overview") if rows else None
 
-    def _view(self, rows: list[dict], role: RoleRef | None, kind: str) -> SectionView:
+    def _view(self, rows: list[tuple], role: RoleRef | None, kind: str) -> SectionView:
+        """``rows``: section rows as :data:`SECTION_COLUMNS` tuples, in page order."""
         first = rows[0]
-        page = self.pages[first["page_id"]]
-        view = SectionView(kind=kind, heading=first["heading"], url=first["url"], page=page["title"])
+        page = self.pages[first[S_PAGE]]
+        view = SectionView(kind=kind, heading=first[S_HEADING], url=first[S_URL], page=page["title"])
         seen = {(role.id, kind)} if role else set()
-        shown = {_plain_heading(first["heading"]), kind.replace("_", " ")}
+        shown = {_plain_heading(first[S_HEADING]), kind.replace("_", " ")}
         for n, row in enumerate(rows):
-            heading = _plain_heading(row["heading"])
+            heading = _plain_heading(row[S_HEADING])
             if n and heading not in shown:
                 # a second section of the kind under a heading of its own ("US Payroll Requirements",
                 # "AMER Specific Requirements"): its lines are that part's, and say so
-                view.lines.append(Line(f"{row['heading']}:", note=True))
+                view.lines.append(Line(f"{row[S_HEADING]}:", note=True))
                 shown.add(heading)
             view.lines.extend(self._expand(row, kind, seen, depth=0, inherited_from=""))
         return view
 
-    def _expand(self, row: dict, kind: str, seen: set[tuple[int, str]], depth: int, inherited_from: str) -> list[Line]:
+    def _expand(self, row: tuple, kind: str, seen: set[tuple[int, str]], depth: int, inherited_from: str) -> list[Line]:
         """A section's lines with every "Extends that of X" followed by X's lines, transitively."""
         lines: list[Line] = []
-        extends_at = self.extends.of_page(row["page_id"])  # once a section, not once a line
-        for text, line, item_kind, item_depth, number in unpack_items(row["items"]):
+        page_id = row[S_PAGE]
+        extends_at = self.extends.of_page(page_id)  # once a section, not once a line
+        for text, line, item_kind, item_depth, number in unpack_items(row[S_ITEMS]):
             is_item = item_kind == "item"
             lines.append(Line(text, depth + (item_depth if is_item else 0), number, inherited_from, paragraph=not is_item))
             ext = extends_at.get(line)
@@ -632,21 +649,20 @@ class Knowledge:
                 continue
             target_kind = ext["target_kind"] or (kind if kind in SECTION_FALLBACK_KINDS else ext["section_kind"])
             if ext["target_family"]:
-                rows = self._rows("select * from sections where page_id = ? and role_id is null and kind = ? order by line", [row["page_id"], target_kind])
-                source = self.pages[row["page_id"]]["family"] + " (all roles)"
+                rows = self._tuples_locked(_FAMILY_ROWS, (page_id, target_kind))
+                source = self.pages[page_id]["family"] + " (all roles)"
             elif ext["target_role_id"]:
                 target = self.roles[ext["target_role_id"]]
                 if (target.id, target_kind) in seen:
                     lines.append(Line(f"(not repeated: {target.name} extends back to this role)", depth + 1, note=True))
                     continue
-                rows = self._rows("select * from sections where role_id = ? and kind = ? order by line", [target.id, target_kind])
+                rows = self._tuples_locked(_ROLE_ROWS, (target.id, target_kind))
                 if not rows and target_kind in SECTION_FALLBACK_KINDS:
-                    rows = self._rows("select * from sections where role_id = ? and kind = 'overview' order by line", [target.id])
+                    rows = self._tuples_locked(_ROLE_ROWS, (target.id, "overview"))
                 if not rows:
                     # a role with none of its own has its family's, as asking about it gives ("Extends
                     # that of the AVP Requirements": the Area Vice President page's Requirements)
-                    rows = self._rows("select * from sections where page_id = ? and role_id is null and kind = ? order by line",
-                                      [target.page_id, target_kind])
+                    rows = self._tuples_locked(_FAMILY_ROWS, (target.page_id, target_kind))
                     if len(rows) > 1:
                         rows = self._part_heading(target, rows)
                 seen = seen | {(target.id, target_kind)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from bot.knowledge import Knowledge
 from bot.names import clean_slack
@@ -25,6 +25,7 @@ FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 
+DIGIT = re.compile(r"\d")  # what a number in digits needs (the patterns' \d{1,2})
 GRADE_WORDS = r"(?:grades?|levels?|bands?)"  # what a grade number follows or precedes
 GRADE_DIGITS = r"\d{1,2}(?:\.\d)?"  # "7", "9.5"
 
@@ -33,6 +34,24 @@ NUMBER_WORDS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
 }
+
+
+class once:
+    """A property computed on first use and kept in the instance (``functools.cached_property``
+    without its lock: Python 3.11's takes one class-wide lock on every first use, a few a
+    question, though a Query belongs to the one thread answering it)."""
+
+    def __init__(self, func: Any) -> None:
+        self.func, self.name, self.__doc__ = func, func.__name__, func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
 
 
 @dataclass
@@ -54,12 +73,12 @@ class Query:
         """The previous answer's intent, when there is a conversation to follow."""
         return self.last_intent if self.last_role or self.last_family else ""
 
-    @cached_property
+    @once
     def elliptical(self) -> bool:
         """"and the senior one?", "what about staff?": the question leans on the previous one."""
         return bool(ELLIPSIS.search(self.clean))
 
-    @cached_property
+    @once
     def clean(self) -> str:
         """The question without Slack markup, whitespace folded (``str.split`` splits at exactly the
         characters ``\\s`` matches: as ``re.sub(r"\\s+", " ", ...).strip()``, without the regex), a
@@ -74,7 +93,7 @@ class Query:
         masked = getattr(self.decision, "masked", "")
         return masked or self.clean
 
-    @cached_property
+    @once
     def resolution(self) -> Resolution:
         """Which role the question is about, using the conversation for follow-ups."""
         if self.forced_role:
@@ -104,13 +123,25 @@ class Query:
             return Resolution("family", family=self.last_family, span="(follow-up)")
         return found
 
-    @cached_property
+    @once
     def _names_a_grade_word(self) -> bool:
         """Whether a word of :data:`GRADE_WORDS` is in the question at all, as both of
         :meth:`number`'s patterns need (their twenty-odd alternatives tried at every position cost
         more than the rest of routing a question that has none)."""
         lowered = self.clean.lower()
         return "grade" in lowered or "level" in lowered or "band" in lowered
+
+    @once
+    def _names_a_number(self) -> bool:
+        """Whether a digit or a number word ("seven") is in the question in any case ``re.I``
+        takes, as both of :meth:`number`'s patterns need (most grade questions have none: "what
+        grade is the X"). Under ``re.I`` only "İ", the dotless "ı" and "ſ" stand for an ASCII
+        letter of a number word beside its two cases (checked over all of Unicode), and
+        ``lower`` makes "İ" an "i" with a combining dot."""
+        if DIGIT.search(self.clean):
+            return True
+        lowered = _as_ascii_lower(self.clean)
+        return any(word in lowered for word in NUMBER_WORDS)
 
     def numbers(self) -> list[int | float]:
         """Every grade number asked about: "grade 6 and 7", "grades 5, 6 or 8"."""
@@ -131,6 +162,8 @@ class Query:
         the handbook has half grades, and "9.5" read as 9 listed the grade 9 roles)."""
         if after == GRADE_WORDS and not self._names_a_grade_word:
             return None  # routing asks every question; most have neither pattern's keyword
+        if not self._names_a_number:
+            return None
         following, preceding = _number_patterns(after)
         match = following.search(self.clean) or preceding.search(self.clean)
         if not match:
@@ -139,11 +172,16 @@ class Query:
 
 
 def grade_value(word: str) -> int | float:
-    """"7" -> 7, "9.5" -> 9.5, "seven" -> 7."""
+    """"7" -> 7, "9.5" -> 9.5, "seven" -> 7 ("ſix" too: it is six, not a KeyError)."""
     if word[:1].isdigit():
         number = float(word)
         return int(number) if number.is_integer() else number
-    return NUMBER_WORDS[word.lower()]
+    return NUMBER_WORDS[_as_ascii_lower(word)]
+
+
+def _as_ascii_lower(text: str) -> str:
+    """``text`` lower-cased, with the letters ``re.I`` reads as ASCII ones ("İ", "ı", "ſ") made them."""
+    return text.lower().replace("\u0131", "i").replace("i\u0307", "i").replace("\u017f", "s")
 
 
 @lru_cache(maxsize=64)

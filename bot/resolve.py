@@ -52,6 +52,7 @@ SUGGEST_FLOOR = 50.0  # ... in the name-only "did you mean" (no span matched at 
 CUTOFF_SLACK = 0.5  # score points under a floor that rapidfuzz is asked for (its cutoffs round)
 NEAR_NAMES = 2000  # names sharing a word scored first, for a "did you mean" floor
 MAX_CHOICES = 8
+BOUND_SLACK = 1e-9  # a length bound is computed in floats: never leave a tie out on rounding
 # Words that name a level rather than the work: swapped when a follow-up asks for another level.
 LEVEL_TOKENS = frozenset(
     "junior intermediate senior staff principal distinguished associate lead manager director vp head "
@@ -260,6 +261,7 @@ class Resolver:
         self._read_memo: dict[str, tuple[tuple[str | None, str], ...]] = {}  # see _read_raw
         self._posting_sets: dict[str, frozenset[int]] = {}
         self._posting_bits: dict[str, int] = {}  # see _bits
+        self._windows: dict[int, int] = {}  # see _length_window
 
     def _words_at(self, i: int) -> frozenset[str]:
         """Entry ``i``'s words as a set, made on first use (one shared object per distinct set)."""
@@ -366,11 +368,10 @@ class Resolver:
         adjacent words of letters whose concatenation (or its singular) is a role-name word, or an
         abbreviation of name words ("dev rel" is "devrel", developer relations). Plain string work,
         no regex: every question passes here, and most leave at the first check."""
-        vocab = self._joinable
         split = text.lower().replace("-", " ").split()
-        pairs = {a + b for a, b in zip(split, split[1:])}
-        if pairs.isdisjoint(vocab) and not any(p[-1] == "s" and p[:-1] in vocab for p in pairs):
-            return text  # most questions: no two neighbours make a name word
+        if self._joinable_or_plural.isdisjoint([a + b for a, b in zip(split, split[1:])]):
+            return text  # most questions: no two neighbours make a name word (or its plural)
+        vocab = self._joinable
         words = text.split(" ")
         out: list[str] = []
         for word in words:
@@ -384,6 +385,11 @@ class Resolver:
         """What two typed parts may make (see :meth:`join_compounds`): the name words and the
         abbreviations that stand for name words."""
         return self.vocab_set | frozenset(WORD_ABBREVIATIONS)
+
+    @cached_property
+    def _joinable_or_plural(self) -> frozenset[str]:
+        """:attr:`_joinable` and each of its words with an "s": a pair that is neither joins nothing."""
+        return self._joinable | {w + "s" for w in self._joinable}
 
     def query_words(self, text: str) -> list[str | None]:
         """The question's words, corrected (see :meth:`read`)."""
@@ -852,6 +858,15 @@ class Resolver:
         return word in QUERY_FILLER or word in SOFT_FILLER or word in question_vocabulary()
 
     def _resolve(self, text: str, words: list[str | None]) -> Resolution:
+        exact = self._exactly_named(words)
+        if exact is not None:  # most questions: a name typed as it is
+            # no _named_more: the words beside the one run are the question's own (None), never a
+            # name word it could have named more with
+            return self._decide(exact[0], text, " ".join(exact[1]))
+        return self._scored(text, words)
+
+    def _scored(self, text: str, words: list[str | None]) -> Resolution:
+        """:meth:`_resolve` by scoring the question's spans against the candidate names."""
         spans = _spans(words)
         if not spans:
             return Resolution("none", span=self.asked(text))
@@ -916,6 +931,83 @@ class Resolver:
             return Resolution("none", suggestions=self._with_most_of(self._distinct_roles(tied), words)[:3], span=self.asked(text))
         span = readings_of[kept[0]][2]
         return self._named_more(self._decide(kept, text, span), words, span)
+
+    def _exactly_named(self, words: list[str | None]) -> tuple[list[int], list[str]] | None:
+        """The names whose words are exactly the question's one run of role words (the common
+        case: "who does the senior backend engineer report to"), in entry order, with that run;
+        None when the full scoring of :meth:`_resolve` is needed. It returns what that scoring
+        ties at the top, so the decision made from it is the same, without scoring spans against
+        every candidate:
+
+        - with one run touching no unknown word, the whole run is the only span without a penalty
+          (a shorter one loses at least :data:`UNUSED_WORD_PENALTY`), so a name whose bag is the
+          run's scores 100, nothing scores more, and no other span is scored or comes within
+          :data:`TIE` of it;
+        - another candidate's bag ties only if its ratio with the run's bag is within :data:`TIE`
+          of 100; the ratio is ``100 * (1 - d / (la + lb))`` for an indel distance ``d`` of at
+          least ``|la - lb|`` (and 1), so only bags of a few lengths can: those candidates (the
+          names missing at most one of the words, as bits) are scored, and any tie leaves the
+          question to the full scoring;
+        - the names with the run's bag hold every word of it, so they are candidates; they score
+          alike against every span, so they rank in entry order; no word of theirs was swapped."""
+        run = _the_one_run(words)
+        if run is None or len(run) > MAX_SPAN:
+            return None
+        wanted = set(run)
+        by_token = self.by_token
+        if any(w not in by_token for w in wanted):
+            return None
+        postings = [self._bits(w) for w in wanted]
+        common = -1
+        for bits in postings:
+            common &= bits
+        if not common:
+            return None
+        bag = _bag(run)
+        bags, bag_at = self._bags, self._bag_at
+        having = [common.bit_length() - 1] if not common & (common - 1) else _bit_positions(common)  # most: one name
+        exact = [i for i in having if (bags[i] or bag_at(i)) == bag]
+        if not exact:
+            return None
+        window = self._length_window(len(bag))
+        if window:  # a bag of 25 characters or more: a name one letter longer or shorter may tie
+            near = postings[0] if len(postings) == 1 else _near_bits(postings)
+            rivals = near & window & ~(common if len(exact) == len(having) else _bitset(exact))
+            tie = 100 - TIE  # as _resolve compares; rapidfuzz's cutoff (which rounds) only drops the far ones
+            if rivals and any(fuzz.ratio(bag, bags[i] or bag_at(i), score_cutoff=tie - CUTOFF_SLACK) >= tie
+                              for i in _bit_positions(rivals)):
+                return None
+        return exact, run
+
+    def _length_window(self, size: int) -> int:
+        """The entries whose bag's length lets it score within :data:`TIE` of 100 against a
+        different bag of ``size`` characters (see :meth:`_exactly_named`), as bits: none below 25
+        characters, two lengths up to 49. A bag is its key's words in another order, so it is as
+        long as the key."""
+        found = self._windows.get(size)
+        if found is None:
+            by_length = self._by_length
+            found = 0
+            for length, bits in by_length.items():
+                # the least indel distance between different strings of these lengths: their
+                # difference, or 2 for equal lengths (a distance has the parity of la + lb)
+                if (abs(length - size) or 2) <= TIE / 100 * (length + size) + BOUND_SLACK:
+                    found |= bits
+            self._windows[size] = found
+        return found
+
+    @cached_property
+    def _by_length(self) -> dict[int, int]:
+        """Bag length -> the entries of that length, as bits (made on first use, kept per index:
+        one pass setting bits in a bytearray per length, a few milliseconds at 28,000 names)."""
+        size = len(self.keys) // 8 + 1
+        packed: dict[int, bytearray] = {}
+        for i, length in enumerate(map(len, self.keys)):
+            row = packed.get(length)
+            if row is None:
+                row = packed[length] = bytearray(size)
+            row[i >> 3] |= 1 << (i & 7)
+        return {length: int.from_bytes(row, "little") for length, row in packed.items()}
 
     def _suggestions(self, words: list[str | None], near: list[int], limit: int = 3) -> list[RoleRef]:
         """A "did you mean" for a question no name matched well enough: first the few roles whose
@@ -1530,19 +1622,25 @@ def _bit_positions(bits: int) -> list[int]:
 
 
 def _missing_at_most_one(bits: list[int]) -> list[int] | None:
-    """The entries in all but at most one of the postings ``bits`` (two or more), in entry order;
-    None when no entry is in all of them. The union of the leave-one-out ands, each the and of
-    the postings before it and of those after it (running ands both ways: 3k ands for k words)."""
+    """:func:`_near_bits` as entries, in entry order; None when no entry is in all of them."""
+    near = _near_bits(bits)
+    return _bit_positions(near) if near else None
+
+
+def _near_bits(bits: list[int]) -> int:
+    """The entries in all but at most one of the postings ``bits`` (two or more), as bits; 0 when
+    no entry is in all of them. The union of the leave-one-out ands, each the and of the postings
+    before it and of those after it (running ands both ways: 3k ands for k words)."""
     before = [-1]  # before[j]: the and of bits[:j]; -1 has every bit set
     for b in bits:
         before.append(before[-1] & b)
     if not before[-1]:
-        return None
+        return 0
     near, after = before[-1], -1
     for j in range(len(bits) - 1, -1, -1):
         near |= before[j] & after
         after &= bits[j]
-    return _bit_positions(near)
+    return near
 
 
 def _vp(match: re.Match[str]) -> str:
@@ -1564,6 +1662,21 @@ def _may_say_vice(text: str) -> bool:
 
 def _bag(words: list[str]) -> str:
     return " ".join(sorted(set(words)))
+
+
+def _the_one_run(words: list[str | None]) -> list[str] | None:
+    """The question's role words when they are one run touching no unknown word (as
+    :func:`_runs` would find it: one run, touching 0), else None."""
+    n = len(words)
+    start = 0
+    while start < n and not words[start]:
+        start += 1
+    end = start
+    while end < n and words[end]:
+        end += 1
+    if start == n or any(words[end:]) or (start and words[start - 1] == UNKNOWN) or (end < n and words[end] == UNKNOWN):
+        return None
+    return words[start:end]  # type: ignore[return-value]
 
 
 def _runs(words: list[str | None]) -> list[tuple[list[str], int]]:

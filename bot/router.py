@@ -28,7 +28,7 @@ import math
 import pkgutil
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from rapidfuzz import process
@@ -530,7 +530,7 @@ def route(query: "Query") -> Decision:
         role_words = frozenset(res.span.split()) if res.span and res.span != "(follow-up)" else frozenset()
     else:  # no role found, but a name's words are still not the question's: "what's after area vice president"
         role_words = query.kb.resolver.name_like_words(query.clean)
-    role_masked = mask(query.clean, role_words, lambda raw: query.kb.resolver.tokens_of(raw, role_words))
+    role_masked = mask(query.clean, role_words, partial(query.kb.resolver.tokens_of, context=role_words))
     masked = NUMBER.sub("{n}", role_masked) if query.number() is not None else role_masked
     scores, phrases = score_text(masked, frozenset(query.kb.resolver.vocab_set), cue_text=role_masked, plain=query.clean)
     order = ranked(scores)

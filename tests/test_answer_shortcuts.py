@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from bot import router
 from bot.engine import Engine
 from bot.names import tokens
-from bot.resolve import ACCEPT, FLOOR, SUGGEST, TIE, Resolution, Resolver, _bag, _matches, _spans, _spells
+from bot.resolve import ACCEPT, FLOOR, SUGGEST, TIE, Resolution, Resolver, RoleRef, _bag, _matches, _spans, _spells
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.generate import generate  # noqa: E402
@@ -206,6 +206,7 @@ def test_one_name_within_reach_is_read_from_the_matches_like_rescoring_it(genera
         return fast
 
     monkeypatch.setattr(Resolver, "_one_within_reach", staticmethod(both))
+    monkeypatch.setattr(Resolver, "_exactly_named", lambda self, words: None)  # every question scored
     for text in questions:
         resolver.resolve(text)
     assert len(compared) > len(questions) // 2
@@ -493,3 +494,124 @@ def test_a_question_is_cleaned_of_every_whitespace_the_regex_folded(generated):
         text = f"{space}who{space}{space}does the&nbsp;<@U1> BDR report to?{space}"
         plain = re.sub(r"\s+", " ", text.replace("&nbsp;", "\xa0").replace("<@U1>", " ")).strip()
         assert Query(text=text, kb=engine.kb).clean == plain, repr(space)
+
+
+def test_a_name_typed_as_it_is_resolves_as_scoring_every_span_does(generated):
+    """The exact-name shortcut (no span scored against the candidates) decides what scoring does,
+    for most questions: the roles, ties, choices and "did you mean" are the same."""
+    engine, questions = generated
+    resolver = engine.kb.resolver
+    settled = 0
+    for text in questions:
+        words = resolver.query_words(text)
+        plain = [None if w and resolver.is_question_word(w) else w for w in words]
+        for reading in (words, plain):
+            settled += resolver._exactly_named(reading) is not None
+            assert resolver._resolve(text, reading) == resolver._scored(text, reading), text
+    assert settled > len(questions) // 2
+    from bot.resolve import _bitset
+
+    lengths = {len(key) for key in resolver.keys}
+    assert resolver._by_length == {n: _bitset([i for i, key in enumerate(resolver.keys) if len(key) == n]) for n in lengths}
+    assert all(len(resolver._bag_at(i)) == len(key) for i, key in enumerate(resolver.keys))  # a bag is as long as its key
+
+
+def test_a_name_one_letter_from_the_read_one_still_ties_with_it():
+    """A long name one letter longer than the words read ("Plattform" beside "platform", typed
+    "platfrom") scores within the tie band of the exact name: the shortcut leaves it to the
+    scoring, which asks which one; without that rival the exact name is answered."""
+    names = ["Cloud Platform Ops Engineer, Senior", "Senior Cloud Plattform Ops Engineer", "Staff Cloud Platform Ops Engineer"]
+    roles = [RoleRef(i, name, "Cloud", f"p{i}.md", f"u{i}", f"u{i}#r", i) for i, name in enumerate(names, 1)]
+    text = "who does the senior cloud platfrom ops engineer report to"
+    resolver = Resolver(roles, [(r.id, r.name) for r in roles], [])
+    words = resolver.query_words(text)
+    assert fuzz.ratio(resolver._bag_at(0), resolver._bag_at(1)) >= 100 - TIE
+    assert resolver._exactly_named(words) is None
+    found = resolver.resolve(text)
+    assert found.status == "ambiguous" and [r.id for r in found.choices] == [1, 2]
+    alone = Resolver([roles[0], roles[2]], [(r.id, r.name) for r in (roles[0], roles[2])], [])
+    words = alone.query_words(text)
+    assert alone._exactly_named(words) == ([0], words[3:8])
+    assert alone.resolve(text) == alone._scored(text, words) and alone.resolve(text).role == roles[0]
+
+
+def section_by_statements(kb, role, kind: str):
+    """Knowledge.section the plain way: one statement per place a section may come from, in turn."""
+    from bot.knowledge import SECTION_COLUMNS, SECTION_FALLBACK_KINDS
+    from bot.index import unpack_items
+
+    def rows(where: str, params: tuple) -> list[tuple]:
+        return kb._tuples_locked(f"select {SECTION_COLUMNS} from sections where {where} order by line", params)
+
+    own = rows("role_id = ? and kind = ?", (role.id, kind))
+    if own:
+        return kb._view(own, role, kind)
+    has_items = lambda found: any(i[2] == "item" for row in found for i in unpack_items(row[-1]))  # noqa: E731
+    if kind in SECTION_FALLBACK_KINDS:
+        overview = rows("role_id = ? and kind = 'overview'", (role.id,))
+        if overview and has_items(overview):
+            view = kb._view(overview, role, kind)
+            view.from_overview = True
+            return view
+    family = rows("page_id = ? and role_id is null and kind = ?", (role.page_id, kind))
+    if len(family) > 1:
+        family = kb._part_heading(role, family)  # the part of the page the role is in, as section() reads it
+    if family:
+        view = kb._view(family, role, kind)
+        view.family_wide = not kb.pages[role.page_id]["single_role"]
+        return view
+    if kind in SECTION_FALLBACK_KINDS:
+        other = rows("role_id = ? and kind = 'other'", (role.id,))
+        if has_items(other):
+            view = kb._view(other, role, kind)
+            view.from_overview = True
+            return view
+    return None
+
+
+@pytest.mark.parametrize("corpus", ["generated", "handbook"])
+def test_a_section_read_by_one_statement_is_the_one_read_place_by_place(corpus, generated, tmp_path: Path):
+    """Knowledge.section reads the role's own rows, the rows it falls back to and the family's in
+    one statement: for every role and kind, the view (lines, heading, where it came from) is the
+    one of reading each place in turn, on a generated handbook and on the real pages."""
+    if corpus == "generated":
+        kb = generated[0].kb
+    else:
+        from conftest import CORPUS
+
+        if not CORPUS.is_dir():
+            pytest.skip("../shared/corpus is not beside this checkout")
+        kb = Engine(CORPUS, tmp_path / "index.sqlite", question_log=False).kb
+    kinds = ["responsibilities", "requirements", "nice_to_have", "hiring_process", "performance_indicators", "career_ladder", "grade"]
+    outcomes = set()
+    for role in kb.roles.values():
+        for kind in kinds:
+            found, plain = kb.section(role, kind), section_by_statements(kb, role, kind)
+            assert found == plain, (role.name, kind)
+            outcomes.add("none" if found is None else "family" if found.family_wide else "overview" if found.from_overview else "own")
+    assert outcomes >= {"own", "none"} and (corpus == "generated" or outcomes >= {"family", "overview"})
+
+
+def test_a_number_is_looked_for_only_when_a_digit_or_number_word_is_there(generated):
+    """:meth:`Query.number` tries its patterns only when a digit or a number word is in the
+    question in a case their ``re.I`` takes: the same numbers for every question and every
+    keyword, the letters that ``re.I`` reads as another's (İ, ı, ſ) and other scripts' digits."""
+    from bot.query import Query, _number_patterns, GRADE_WORDS
+
+    engine, questions = generated
+    texts = [*questions, "grade ſix roles", "what is grade nİne", "grade nıne", "grade \u0663 roles", "level twelve",
+             "GRADE SEVEN", "band Eleven", "grade ten?", "grade often", "someone at grade", "grade 10 and up",
+             "roles above 7", "over ten", "above ſeven", "OVER 12 grades", "above often"]
+    for after in (GRADE_WORDS, "grade", r"(?:above|over)"):
+        following, preceding = _number_patterns(after)
+        seen = 0
+        for text in texts:
+            query = Query(text=text, kb=engine.kb)
+            match = following.search(query.clean) or preceding.search(query.clean)
+            got = query.number(after)
+            seen += match is not None
+            assert (got is None) == (match is None), text
+            if match is not None and match.group(1).isdigit():
+                assert got == int(match.group(1)), text
+        assert seen >= 4
+    assert Query(text="grade ſix roles", kb=engine.kb).number() == 6 == Query(text="grade nİne", kb=engine.kb).number() - 3
