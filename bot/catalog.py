@@ -23,7 +23,6 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from bot.knowledge import Knowledge
 from bot.resolve import FamilyRef, RoleRef
@@ -82,9 +81,6 @@ class Catalog:
     def __init__(self, kb: Knowledge, seeds_dir: Path | None = None, previous: "Catalog | None" = None) -> None:
         self.kb = kb
         self.seeds_dir = Path(seeds_dir) if seeds_dir else None
-        self._by_path: dict[str, list[RoleRef]] = {}
-        for role in kb.roles.values():
-            self._by_path.setdefault(_path_of(role.page_url or role.url), []).append(role)
         self._descriptions = {r["path"]: r["description"] or "" for r in kb._query("select path, description from pages")}
         self._words = {role.id: WORD.findall(role.name.lower()) for role in kb.roles.values()}
         self._titles = {p["path"]: p["title"] or p["path"] for p in kb.pages.values()}
@@ -100,21 +96,11 @@ class Catalog:
     # --- lookups ------------------------------------------------------------------
 
     def at_url(self, url: str) -> RoleCard | FamilyCard | None:
-        """The role a handbook link points at (its anchor, or a section anchor inside the role),
-        the family when it points at a page of several roles, or None when the index has no such page."""
-        parts = urlsplit(url)
-        roles = self._by_path.get(_path_of(url))
-        if not roles:
+        """The card of what a handbook link points at (:meth:`Knowledge.at_url`), or None."""
+        found = self.kb.at_url(url)
+        if found is None:
             return None
-        fragment = unquote(parts.fragment).lower()
-        if fragment:
-            anchored = [(len(a), r) for r in roles if (a := urlsplit(r.url).fragment.lower()) and fragment.startswith(a)]
-            if anchored:
-                return self.card(max(anchored, key=lambda pair: pair[0])[1])
-        family = self.kb.family_on(roles[0].page)
-        if family is None or len(roles) == 1:
-            return self.card(roles[0])
-        return self.family_card(family)
+        return self.card(found) if isinstance(found, RoleRef) else self.family_card(found)
 
     def title(self, page: str) -> str:
         """A page's title ("Sales Operations Roles"), or its file name."""
@@ -307,12 +293,6 @@ def _git_dirty(folder: Path) -> set[str]:
             path = path.split(" -> ", 1)[1]
         dirty.add(path[len(prefix):] if prefix and path.startswith(prefix) else path)
     return dirty
-
-
-def _path_of(url: str) -> str:
-    """A URL's path, as the index stores page URLs: lower case, with one trailing slash."""
-    path = unquote(urlsplit(url).path).lower().rstrip("/")
-    return path + "/"
 
 
 def _one_line(text: str) -> str:

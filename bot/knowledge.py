@@ -21,6 +21,7 @@ from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
+from urllib.parse import unquote, urlsplit
 
 from bot.index import SCHEMA_VERSION, section_text, unpack_items
 from bot.names import bag as name_bag, tokens
@@ -426,6 +427,29 @@ class Knowledge:
         """The department's roles in page order."""
         return [r for r in self.roles.values() if r.page_id in department.page_ids]
 
+    def at_url(self, url: str) -> RoleRef | FamilyRef | None:
+        """What a handbook link points at: the role of its anchor (or of a section anchor inside the
+        role), the family when it points at a page of several roles, the role of a one-role page;
+        None when no page of the index has that address."""
+        roles = self._roles_by_url_path.get(_url_path(url))
+        if not roles:
+            return None
+        fragment = unquote(urlsplit(url).fragment).lower()
+        if fragment:
+            anchored = [(len(a), r) for r in roles if (a := urlsplit(r.url).fragment.lower()) and fragment.startswith(a)]
+            if anchored:
+                return max(anchored, key=lambda pair: pair[0])[1]
+        family = self.family_on(roles[0].page)
+        return roles[0] if family is None or len(roles) == 1 else family
+
+    @cached_property
+    def _roles_by_url_path(self) -> dict[str, list[RoleRef]]:
+        """The roles by their page's address path (lower case, one trailing slash), in page order."""
+        by_path: dict[str, list[RoleRef]] = {}
+        for role in self.roles.values():
+            by_path.setdefault(_url_path(role.page_url or role.url), []).append(role)
+        return by_path
+
     def family_on(self, page: str) -> FamilyRef | None:
         """The family of a page, by the page's path (as a conversation remembers it)."""
         return self._family_by_path.get(page)
@@ -735,6 +759,11 @@ class Knowledge:
             return []
         # the items' texts, which is all the search handler reads of them
         return [{**dict(row), "items": [t for t, _ln, _k, _d, _n in unpack_items(row["items"])]} for row in rows]
+
+
+def _url_path(url: str) -> str:
+    """A URL's path, as the index stores page URLs: lower case, with one trailing slash."""
+    return unquote(urlsplit(url).path).lower().rstrip("/") + "/"
 
 
 def _plain_heading(heading: str) -> str:

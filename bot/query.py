@@ -26,6 +26,8 @@ FOLLOW_UP = re.compile(
 )
 
 DIGIT = re.compile(r"\d")  # what a number in digits needs (the patterns' \d{1,2})
+# a link as pasted ("https://…"), or as Slack sends it ("<https://…>", "<https://…|label>")
+HANDBOOK_LINK = re.compile(r"<(?P<url>https?://[^\s|>]+)(?:\|[^>]*)?>|(?<![<|])\b(?P<bare>https?://[^\s<>|]+)")
 GRADE_WORDS = r"(?:grades?|levels?|bands?)"  # what a grade number follows or precedes
 GRADE_DIGITS = r"\d{1,2}(?:\.\d)?"  # "7", "9.5"
 
@@ -83,7 +85,17 @@ class Query:
         """The question without Slack markup, whitespace folded (``str.split`` splits at exactly the
         characters ``\\s`` matches: as ``re.sub(r"\\s+", " ", ...).strip()``, without the regex), a
         name word typed in two parts written as one (see :meth:`bot.resolve.Resolver.join_compounds`)."""
-        return self.kb.resolver.join_compounds(" ".join(clean_slack(self.text).split()))
+        text = self.text
+        if "://" in text:
+            text = HANDBOOK_LINK.sub(self._named_link, text)
+        return self.kb.resolver.join_compounds(" ".join(clean_slack(text).split()))
+
+    def _named_link(self, match: re.Match[str]) -> str:
+        """A pasted link to a role's (or a family's) handbook page as that role's name: "who does
+        <https://about.gitlab.com/job-families/finance/tax/#manager-tax> report to" asks about the
+        Manager, Tax. Any other link stays as it was."""
+        found = self.kb.at_url(match.group("url") or match.group("bare").rstrip(".,;:!?)"))
+        return f" {found.name} " if found is not None else match.group(0)
 
     @property
     def own_words(self) -> str:

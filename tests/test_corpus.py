@@ -841,3 +841,14 @@ def test_a_did_you_mean_has_most_of_the_words_of_the_work_asked(corpus: Engine):
     sdr = corpus.ask("what does an SDR do")
     assert sdr.status == "not_found" and "Did you mean" not in sdr.text
     assert "Did you mean *Senior Director, Renewals*?" in corpus.ask("who does the renewals mgr report to").text
+
+
+def test_a_pasted_link_to_a_role_asks_about_that_role(corpus: Engine):
+    """"what's the grade for https://…/tax/#manager-tax" looked for a role named by the address's
+    words. A link to a handbook page asks about the role at its anchor, or the page's family;
+    Slack's "<url|label>" too; a link to another site stays text."""
+    tax = "https://about.gitlab.com/job-families/finance/tax/"
+    assert corpus.ask(f"what's the grade for {tax}#manager-tax").text.startswith("*Manager, Tax* is grade 8.")
+    assert corpus.ask(f"who does <{tax}#senior-tax-analyst|this role> report to").roles == ["Senior Tax Analyst"]
+    assert corpus.ask(f"what roles are on <{tax}>").text.startswith("The *Tax* family has 9 roles:")
+    assert corpus.ask("who does <https://example.com/x> report to").status == "not_found"
