@@ -22,7 +22,7 @@ MANAGER_ORDER = ("manager", "senior manager", "director", "senior director", "vp
         r"\bladder\b|\bnext (?:step|level|role|move)\b": 3,
         r"\bcomes? (?:after|next)\b|\bwhat(?:'s| is| comes)? next\b|\b(?:what|who)(?:'s| is)? (?:after|above)\b|\bnext after\b": 3,
         r"\b(?:role|level|job|position|title|step)s? (?:is |are |comes? |sits? )?(?:above|after)\b": 3,
-        r"\bpromot|\bprogress(?:ion)?\b|\bgrow(?:th)? into\b|\bmove up\b|\badvance(?:ment)?\b": 2.5,
+        r"\bpromot|\bpromos?\b|\bprogress(?:ion)?\b|\bgrow(?:th)? into\b|\bmove up\b|\badvance(?:ment)?\b": 2.5,
         # "can a senior backend engineer become a manager": where the role leads, not what it needs
         r"\b(?:become|move into|switch to|transition (?:in)?to)\s+(?:an?\s+)?(?:people\s+)?(?:manager|management)\b|\bmanagement track\b": 3,
     },
@@ -45,6 +45,7 @@ MANAGER_ORDER = ("manager", "senior manager", "director", "senior director", "vp
         'how does {role} progress',
         'which role is above {role}',
         'what is the role above {role}',
+        'promo path for {role}',
         'can {role} become a manager',
         'can {role} move into management',
     ],

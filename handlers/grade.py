@@ -29,7 +29,7 @@ LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\b
     patterns={
         r"\bgrades?\b|\bgraded\b": 3,
         r"\b(?:pay|job|salary) (?:grade|band|level)\b|\bband\b": 2,
-        r"\blevel\s*(?:\d{1,2}|seven|eight|nine|ten|five|six|eleven|twelve)\b|\bwhat level\b": 2,
+        r"\blevel\s*(?:\d{1,2}|seven|eight|nine|ten|five|six|eleven|twelve)\b|\bwhat (?:level|lvl)\b": 2,
         r"\bseniority\b": 1,
         r"\b(?:salary|salaries|pay|paid|compensation|comp|earn|earns|bonus|equity|stock options?|ote|wage)\b|\bhow much (?:does|do|will|would)\b.*\bmake\b": 3,
     },
@@ -38,6 +38,7 @@ LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\b
         'what is the grade of {role}',
         '{role} grade',
         'what level is {role}',
+        'what lvl is {role}',
         'what job grade is {role}',
         'is {role} a grade {n}',
         'what is grade {n}',

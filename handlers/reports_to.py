@@ -18,7 +18,7 @@ REPORTING_LINE = re.compile(r"\breport(?:s|ing)?\s+(?:in)?to\b|\breports?\s+(?:s
     patterns={
         r"\bwho (?:does|do|will|would|should|did)\b.*\breport(?:s|ing)?\b": 3,
         r"\breports?\s+(?:in)?to\s+(?:whom|who)\b|\bto whom\b": 3,
-        r"\b(?:manager|boss|supervisor|line manager|lead) (?:of|for)\b|'s (?:manager|boss|supervisor)\b": 2,
+        r"\b(?:manager|mgr|boss|supervisor|line manager|lead) (?:of|for)\b|'s (?:manager|mgr|boss|supervisor)\b": 2,
         r"\breporting (?:line|structure|chain|to)\b|\breports? up\b|\bwho manages\b|\bwho supervises\b|\bwho oversees\b": 2.5,
         r"\breport(?:s|ing)?\s+(?:in)?to\b|\breport\b": 1,
     },
@@ -27,6 +27,7 @@ REPORTING_LINE = re.compile(r"\breport(?:s|ing)?\s+(?:in)?to\b|\breports?\s+(?:s
         'who do {role} report to',
         "who is {role}'s manager",
         'who is the manager of {role}',
+        'who is the mgr of {role}',
         "who is {role}'s boss",
         'who is the boss',
         'who is their boss',

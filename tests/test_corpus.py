@@ -852,3 +852,11 @@ def test_a_pasted_link_to_a_role_asks_about_that_role(corpus: Engine):
     assert corpus.ask(f"who does <{tax}#senior-tax-analyst|this role> report to").roles == ["Senior Tax Analyst"]
     assert corpus.ask(f"what roles are on <{tax}>").text.startswith("The *Tax* family has 9 roles:")
     assert corpus.ask("who does <https://example.com/x> report to").status == "not_found"
+
+
+def test_shorthand_question_words_are_read(corpus: Engine):
+    """"whos the mgr of the senior tax analyst" and "what lvl is a staff red team engineer" were
+    overviews; "promo path for junior tax analyst" too."""
+    assert corpus.ask("whos the mgr of the senior tax analyst").intent == "reports_to"
+    assert corpus.ask("what lvl is a staff red team engineer").text.startswith("*Staff Red Team Engineer* is grade 8.")
+    assert corpus.ask("promo path for junior tax analyst").intent == "career_ladder"
