@@ -119,6 +119,15 @@ def long_lived():
             gc.enable()
 
 
+def _load_handlers_quietly() -> None:
+    """:func:`bot.router.load_handlers` in a thread beside the opening of an index (see
+    ``Engine.__init__``); a failure is raised by the engine's own call after it, as before."""
+    try:
+        load_handlers()
+    except Exception:
+        pass
+
+
 class Engine:
     """An index of one pages folder and the handlers that answer from it."""
 
@@ -155,8 +164,16 @@ class Engine:
         self.snapshots_written = 0  # serving snapshots this engine stored (see _store_snapshot)
         if readonly and index_identity(self.db_path) is None:
             raise FileNotFoundError(f"no index at {self.db_path} to open read-only (build it with `rolecall index`)")
-        with self._lock:  # a snapshot thread of a version opened here and then replaced finds it is not served
-            self.last_sync: SyncReport = self._open_synced()
+        # The handlers are imported and their patterns compiled (80 regexes: interpreter work, 25 ms
+        # and more) while opening the index waits on zlib, SQLite and the file system, which let
+        # another thread run; on a second engine in a process this is nothing.
+        handlers = threading.Thread(target=_load_handlers_quietly, name="rolecall-handlers", daemon=True)
+        handlers.start()
+        try:
+            with self._lock:  # a snapshot thread of a version opened here and then replaced finds it is not served
+                self.last_sync: SyncReport = self._open_synced()
+        finally:
+            handlers.join()
         self._logged_problems = set(str(p) for p in self.kb.problems())  # `rolecall index` and App Home show these
         if question_log is True:
             log_path = default_log_path(self.db_path)

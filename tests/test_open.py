@@ -342,3 +342,18 @@ def test_a_page_changed_before_a_start_is_answered_from_its_new_content_by_the_f
     assert started.kb.opened_from == "previous"  # the version opened beside the comparison, then synced
     assert "12" in started.ask("what grade is the Manager, Sales Operations?").text
     assert started.generation == read_generation(db) and started.snapshots_written == 1
+
+
+def test_opening_an_index_and_answering_imports_nothing_only_a_writer_needs(tmp_path: Path):
+    """Temporary files (tempfile, and with it shutil, bz2, lzma, random) are made only by a writer,
+    and the question log's secret (secrets, base64) only once: a process that opens an existing
+    index and log and answers imports none of them."""
+    writers_only = ("tempfile", "shutil", "lzma", "bz2", "random", "secrets", "base64")
+    script = ("import sys; from pathlib import Path; from bot.engine import Engine;"
+              "e = Engine(Path(sys.argv[1]), Path(sys.argv[2]));"
+              "a = e.ask('who does the Manager, Sales Operations report to?');"
+              f"print(a.status, *sorted(m for m in {writers_only!r} if m in sys.modules))")
+    runs = [subprocess.run([sys.executable, "-c", script, str(SEEDS), str(tmp_path / "index.sqlite")],
+                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.split() for _ in range(2)]
+    assert runs[0][0] == "answered" and {"tempfile", "secrets"} <= set(runs[0])  # building the index and the log
+    assert runs[1] == ["answered"]  # opening them
