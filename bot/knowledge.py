@@ -367,17 +367,22 @@ class Knowledge:
     def role_named(self, name: str, page: str | None = None) -> RoleRef | None:
         """A role by its exact canonical name (a Slack button's choice); ``page`` tells apart two
         pages that define the same title."""
-        for role in self.by_name.get(name, ()):
+        for role_id in self.by_name.get(name, ()):
+            role = self.roles[role_id]
             if page is None or role.page == page:
                 return role
         return None
 
     @cached_property
-    def by_name(self) -> dict[str, list[RoleRef]]:
-        """Roles by their exact name, in page order (a title may be on several pages)."""
-        out: dict[str, list[RoleRef]] = {}
-        for role in self.roles.values():
-            out.setdefault(role.name, []).append(role)
+    def by_name(self) -> dict[str, list[int]]:
+        """Role ids by their exact name, in page order (a title may be on several pages), read from
+        the names alone: a version whose roles are made on first use makes none for it (an
+        ambiguous first answer asks it for every choice)."""
+        out: dict[str, list[int]] = {}
+        roles = self.roles
+        pairs = roles.names() if isinstance(roles, _StoredRoles) else ((role_id, role.name) for role_id, role in roles.items())
+        for role_id, name in pairs:
+            out.setdefault(name, []).append(role_id)
         return out
 
     @cached_property
@@ -761,6 +766,10 @@ class _StoredRoles(Mapping):
 
     def __contains__(self, role_id: object) -> bool:
         return role_id in self._place
+
+    def names(self) -> Iterable[tuple[int, str]]:
+        """(id, name) of every role in page order, without making one."""
+        return zip(self._columns[0], self._columns[2])
 
     def keys(self):  # type: ignore[no-untyped-def, override]
         return self._place.keys()  # a set-like view without a role made (the resolver checks its names' ids against it)

@@ -357,3 +357,27 @@ def test_opening_an_index_and_answering_imports_nothing_only_a_writer_needs(tmp_
                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.split() for _ in range(2)]
     assert runs[0][0] == "answered" and {"tempfile", "secrets"} <= set(runs[0])  # building the index and the log
     assert runs[1] == ["answered"]  # opening them
+
+
+def test_an_ambiguous_first_answer_and_its_choice_make_only_the_roles_they_name(pages: Path, tmp_path: Path):
+    """Choosing among roles looks each choice up by its name (Knowledge.role_named): read from the
+    names, not from every role made."""
+    db = tmp_path / "index.sqlite"
+    writer(pages, db)
+    kb = Knowledge(db)
+    assert kb.opened_from == "snapshot"
+    engine = Engine(pages, db, question_log=False)
+    question = "who does the director report to?"
+    expected = engine.ask(question)
+    picked = engine.choose(expected, "2")
+    engine.kb.close()
+    engine.kb = kb
+    answer = engine.ask(question)
+    assert answer.status == "ambiguous" and len(answer.choices) > 2 and answer.to_dict() == expected.to_dict()
+    assert engine.choose(answer, "2").to_dict() == picked.to_dict()  # type: ignore[union-attr]
+    for choice in answer.choices:
+        role = kb.role_named(choice.role, choice.page)
+        assert role is not None and (role.name, role.page) == (choice.role, choice.page)
+    made = kb.roles._made  # type: ignore[attr-defined]
+    assert 0 < len(made) < len(kb.roles) // 2 and kb.roles._every is None  # type: ignore[attr-defined]
+    assert [r.id for r in kb.roles.values() if r.name == answer.choices[0].role] == kb.by_name[answer.choices[0].role]
