@@ -796,10 +796,25 @@ class _StoredRoles(Mapping):
             return every
         with self._lock:
             if self._every is None:
-                made, make = self._made, self._make
-                self._every = {role_id: made.get(role_id) or made.setdefault(role_id, make(place))
-                               for role_id, place in self._place.items()}
+                self._every = self._make_all()
             return self._every
+
+    def _make_all(self) -> dict[int, RoleRef]:
+        """What :meth:`_make` makes, for every role at once: one loop without a call per role (a
+        fifth faster than calling it 24,000 times; a reload right after opening waits for it)."""
+        ids, page_ids, names, fragments, urls, families = self._columns
+        where, made, new, cls = self._where, self._made, object.__new__, self._cls
+        roles: dict[int, RoleRef] = {}
+        for place, (role_id, page_id, name, fragment) in enumerate(zip(ids, page_ids, names, fragments)):
+            role = made.get(role_id)
+            if role is None:
+                path, page_url, family = where[page_id]
+                role = new(cls)
+                role.__dict__.update(id=role_id, name=name, family=families.get(place, family), page=path, page_url=page_url,
+                                     url=urls[place] if place in urls else page_url + fragment, page_id=page_id)
+                role = made.setdefault(role_id, role)
+            roles[role_id] = role
+        return roles
 
 
 def _frozen(cls: type, **fields: object):  # type: ignore[no-untyped-def]
