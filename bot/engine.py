@@ -19,7 +19,8 @@ from pathlib import Path
 
 from bot import settings
 from bot.answer import Answer, Context
-from bot.index import SyncReport, checkpoint, default_db_path, index_identity, read_generation, update_index, write_serving_snapshot
+from bot.index import (SyncReport, checkpoint, default_db_path, index_identity, read_generation, unchanged_report, update_index,
+                       write_serving_snapshot)
 from bot.compose import clarify_intent
 from bot.knowledge import Knowledge, snapshot_checksum
 from bot.page_model import DEFAULT_BASE_URL
@@ -43,6 +44,7 @@ AND = re.compile(r"\s+and\s+|\s*&\s*", re.I)  # between two roles named in one q
 DELIVERED_SURFACES = ("slack:",)
 MAX_QUESTION = 500  # longer input is cut; nobody asks a 10,000-character question on purpose
 PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+FILL_ROLES_AFTER_SECONDS = 1.0  # after opening a version from its snapshot: see Engine._warm
 
 
 def default_seeds_dir() -> Path:
@@ -117,6 +119,15 @@ def long_lived():
             gc.enable()
 
 
+def _load_handlers_quietly() -> None:
+    """:func:`bot.router.load_handlers` in a thread beside the opening of an index (see
+    ``Engine.__init__``); a failure is raised by the engine's own call after it, as before."""
+    try:
+        load_handlers()
+    except Exception:
+        pass
+
+
 class Engine:
     """An index of one pages folder and the handlers that answer from it."""
 
@@ -153,8 +164,16 @@ class Engine:
         self.snapshots_written = 0  # serving snapshots this engine stored (see _store_snapshot)
         if readonly and index_identity(self.db_path) is None:
             raise FileNotFoundError(f"no index at {self.db_path} to open read-only (build it with `rolecall index`)")
-        self.last_sync: SyncReport = SyncReport() if readonly else self._update_index()
-        self._load()
+        # The handlers are imported and their patterns compiled (80 regexes: interpreter work, 25 ms
+        # and more) while opening the index waits on zlib, SQLite and the file system, which let
+        # another thread run; on a second engine in a process this is nothing.
+        handlers = threading.Thread(target=_load_handlers_quietly, name="rolecall-handlers", daemon=True)
+        handlers.start()
+        try:
+            with self._lock:  # a snapshot thread of a version opened here and then replaced finds it is not served
+                self.last_sync: SyncReport = self._open_synced()
+        finally:
+            handlers.join()
         self._logged_problems = set(str(p) for p in self.kb.problems())  # `rolecall index` and App Home show these
         if question_log is True:
             log_path = default_log_path(self.db_path)
@@ -176,6 +195,52 @@ class Engine:
         """Sync the index file with the pages without disturbing anyone reading it
         (see :func:`bot.index.update_index`: one writer at a time, atomic swaps, foreign files refused)."""
         return update_index(self.db_path, self.seeds_dir, self.base_url)
+
+    def _open_synced(self) -> SyncReport:
+        """Serve the index as the pages are now, and say what syncing it changed.
+
+        An index that exists is opened while a thread compares the pages with it (read only:
+        :func:`bot.index.unchanged_report`): the comparison is mostly waiting for the file system
+        (a ``stat`` of every page, 3,000 at 3,000 families, and the index's stamps), opening is
+        mostly the interpreter's, so the two overlap instead of adding up on the way to the first
+        answer. Nothing is answered before the comparison is done. When a page changed (or the
+        index must be rebuilt, or the comparison failed) the index is synced here as before
+        (:func:`bot.index.update_index`, which raises what it cannot do) and the version opened
+        meanwhile is replaced by the synced one, reusing what did not change, as a reload does."""
+        if self.readonly:
+            self._load()
+            return SyncReport()
+        if index_identity(self.db_path) is None:  # nothing to open yet: build it first
+            report = self._update_index()
+            self._load()
+            return report
+        found: list[SyncReport | None] = []
+
+        def compare() -> None:
+            try:
+                found.append(unchanged_report(self.db_path, self.seeds_dir, self.base_url))
+            except Exception:  # the sync below meets the same problem, and says what it is
+                found.append(None)
+
+        comparing = threading.Thread(target=compare, name="rolecall-compare", daemon=True)
+        comparing.start()
+        try:
+            self._load()
+        except Exception:  # a file being replaced or repaired: opened again once synced
+            log.debug("opening the index before syncing it failed; opening it once synced", exc_info=True)
+        comparing.join()
+        report = found[0] if found else None
+        try:
+            if report is None:
+                report = self._update_index()
+        except BaseException:
+            if getattr(self, "kb", None) is not None:
+                self.kb.close()
+            raise
+        if (getattr(self, "kb", None) is None or report.parsed or report.removed or report.full_rebuild
+                or index_identity(self.db_path) != self._served or read_generation(self.db_path) != self.generation):
+            self._load()
+        return report
 
     def _load(self) -> None:
         """Serve the index file as it is now (called under ``self._lock`` or from ``__init__``).
@@ -220,6 +285,8 @@ class Engine:
         def store() -> None:
             with self._lock:  # a refresh serving this version returns first
                 pass
+            if self.kb is not kb:  # replaced meanwhile (opened while syncing, see _open_synced)
+                return
             with kb.using():
                 if kb.closed:
                     return
@@ -283,10 +350,23 @@ class Engine:
             log.warning("page problem: %s", problem)
         self._logged_problems = current
 
-    @staticmethod
-    def _warm(kb: Knowledge) -> None:
-        """Build the typo vocabulary off the question path, so the first misspelled question is not slow."""
+    def _warm(self, kb: Knowledge) -> None:
+        """Build the typo vocabulary off the question path, so the first misspelled question is not
+        slow; and, a moment later (past a first answer), every role of a version opened from its
+        snapshot (:meth:`Knowledge.fill_roles`), so lookups are plain ones from then on. Making
+        them is tens of milliseconds of the interpreter's lock at 3,000 families: in the same
+        moment as the first answer it would only have moved there."""
         threading.Thread(target=lambda: kb.resolver.raw_vocab, name="rolecall-warm", daemon=True).start()
+
+        def fill() -> None:
+            if self.kb is kb:  # not for a version opened and replaced at once (see _open_synced)
+                with long_lived():
+                    kb.fill_roles()
+
+        timer = threading.Timer(FILL_ROLES_AFTER_SECONDS, fill)
+        timer.daemon = True
+        timer.name = "rolecall-fill-roles"
+        timer.start()
 
     def watch(self, interval: float | None = None) -> None:
         """Poll the pages folder in a daemon thread (``ROLECALL_RELOAD_SECONDS``, default 5 s; 0 turns it off)."""

@@ -1318,10 +1318,10 @@ def update_index(db_path: Path, seeds_dir: Path, base_url: str = DEFAULT_BASE_UR
     check_index_path(db_path, seeds_dir)
     touched: dict[str, tuple[str, str]] = {}
     first = _pending_if_current(db_path, seeds_dir, base_url, touched)
-    if first is not None and not first[1][0] and not first[1][1]:
+    if _unchanged(first):
         if touched:
             _restamp(db_path, touched)
-        return SyncReport(reused=first[1][2])
+        return SyncReport(reused=first[1][2])  # type: ignore[index]
     safefiles.ensure_parent(db_path)
     if not os.access(db_path.parent, os.W_OK):
         raise safefiles.FileSafetyError(f"cannot write the index {db_path}: the folder {db_path.parent} is read-only")
@@ -1346,6 +1346,22 @@ def update_index(db_path: Path, seeds_dir: Path, base_url: str = DEFAULT_BASE_UR
             raise
         except (OSError, sqlite3.Error) as error:
             raise safefiles.FileSafetyError(f"cannot write the index {db_path}: {safefiles.describe(error)}") from None
+
+
+def unchanged_report(db_path: Path, seeds_dir: Path, base_url: str = DEFAULT_BASE_URL) -> SyncReport | None:
+    """What :func:`update_index` would report when it has nothing to write (the index is current,
+    no page changed, none was even touched: what a start usually finds), else None. Only reads,
+    so it may run beside an open of the index (:meth:`bot.engine.Engine._open_synced`); None
+    means: sync with :func:`update_index`."""
+    check_index_path(db_path, seeds_dir)
+    touched: dict[str, tuple[str, str]] = {}
+    first = _pending_if_current(db_path, seeds_dir, base_url, touched)
+    return SyncReport(reused=first[1][2]) if _unchanged(first) and not touched else None  # type: ignore[index]
+
+
+def _unchanged(pending: tuple | None) -> bool:
+    """A current index (``_pending_if_current`` found one) with no page changed, added or removed."""
+    return pending is not None and not pending[1][0] and not pending[1][1]
 
 
 def _restamp(db_path: Path, touched: dict[str, tuple[str, str]]) -> None:

@@ -32,7 +32,6 @@ import json
 import logging
 import os
 import re
-import secrets
 import sqlite3
 import threading
 import time
@@ -171,6 +170,8 @@ def log_key(log_path: Path) -> bytes:
         return _read_secret(path)
     except OSError as error:
         raise safefiles.FileSafetyError(f"cannot create the question log's secret {path}: {safefiles.describe(error)}") from None
+    import secrets  # only where the secret is made: opening an existing log never imports it (nor base64, random)
+
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_hex(32) + "\n")
         handle.flush()
@@ -720,6 +721,8 @@ class PostgresQuestionLog(BaseQuestionLog):
         salt = settings.get("ROLECALL_LOG_SALT")
         if salt:
             return salt.encode()
+        import secrets  # see log_key: made once
+
         with self._conn.transaction():
             self._conn.execute("insert into log_secret (id, secret) values (1, %s) on conflict do nothing", (secrets.token_hex(32),))
             return str(self._conn.execute("select secret from log_secret where id = 1").fetchone()[0]).encode()

@@ -15,7 +15,7 @@ import re
 import sys
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import accumulate, compress
@@ -187,6 +187,44 @@ class _Entry:
     canonical: bool = True  # the role's own name, not an alias
 
 
+def _by_id(roles: list[RoleRef]) -> dict[int, RoleRef]:
+    return dict(zip(map(attrgetter("id"), roles), roles))
+
+
+class _RolesAt(Sequence):
+    """The role of each resolver entry (None for a family's), looked up by id in a version's roles
+    as they are made (``bot.knowledge``: a version opened from its snapshot makes a role when it
+    is first used, and the first answer looks at a few of 28,000 names), until
+    :meth:`Resolver.fill_roles` puts a plain list in its place."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, roles: Mapping[int, RoleRef], ids: list[int], families: int) -> None:
+        self.roles, self.ids, self.families = roles, ids, families
+        self._size = len(ids) + families
+
+    @staticmethod
+    def listed(roles: Mapping[int, RoleRef], ids: list[int], families: int) -> list[RoleRef | None]:
+        """The same entries as a plain list (every role made)."""
+        return [*map(roles.__getitem__, ids), *[None] * families]
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, i: int) -> RoleRef | None:  # type: ignore[override]
+        if isinstance(i, int) and i >= 0:
+            ids = self.ids
+            if i < len(ids):
+                return self.roles[ids[i]]
+            if i < self._size:
+                return None
+            raise IndexError(i)
+        return self.listed(self.roles, self.ids, self.families)[i]  # a negative index or a slice, as a list takes it
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, (list, _RolesAt)) and list(self) == list(other)
+
+
 class Resolver:
     """Built once per index version; resolving is read-only and thread-safe."""
 
@@ -199,22 +237,31 @@ class Resolver:
         """``alias_norms``, beside ``aliases``, are their ``names.norm`` as the index stored them:
         the key is then read from it instead of tokenising every alias again on each load
         (most of opening an index of 24,000 roles)."""
-        self._setup(roles, families, name_table(roles, aliases, families, alias_norms))
+        self._setup(_by_id(roles), families, name_table(roles, aliases, families, alias_norms))
 
     @classmethod
-    def from_table(cls, roles: list[RoleRef], families: list[FamilyRef], table: dict) -> "Resolver":
-        """The resolver whose :meth:`table` this is, for the same roles and families (in the same
-        order): the serving snapshot (``bot.knowledge``) stores the table, so opening an index does
-        not tokenise and post 28,000 names again. Raises ``ValueError`` when the table does not
-        fit them (a damaged or foreign snapshot is then not used)."""
+    def from_table(cls, roles: Mapping[int, RoleRef] | list[RoleRef], families: list[FamilyRef], table: dict) -> "Resolver":
+        """The resolver whose :meth:`table` this is, for the same roles (by id, or a list in the
+        same order) and families: the serving snapshot (``bot.knowledge``) stores the table, so
+        opening an index does not tokenise and post 28,000 names again. Roles given as a mapping
+        that is not a dict (a version's roles made on first use, ``bot.knowledge``) are looked up
+        in it only when a name is looked at (:class:`_RolesAt`). Raises ``ValueError`` when the
+        table does not fit them (a damaged or foreign snapshot is then not used)."""
         resolver = cls.__new__(cls)
-        resolver._setup(roles, families, table)
+        resolver._setup(roles if isinstance(roles, Mapping) else _by_id(roles), families, table)
         raw_vocab = table.get("raw_vocab")
         if raw_vocab is not None:  # stored with it: no warm-up work beside the first answers
             if not isinstance(raw_vocab, dict):
                 raise ValueError("a typo vocabulary that is not a mapping")
             resolver.__dict__["raw_vocab"] = raw_vocab
         return resolver
+
+    def fill_roles(self, roles: dict[int, RoleRef]) -> None:
+        """Every role is made now (:meth:`bot.knowledge.Knowledge.fill_roles`): look names' roles up
+        in a plain list from here on, the same objects, at a tenth of the lazy lookup's cost."""
+        if isinstance(self.entry_role, _RolesAt):
+            self.entry_role = self.entry_role.listed(roles, self.entry_role.ids, self.entry_role.families)
+        self.roles = roles
 
     def table(self) -> dict:
         """What this resolver was built from, as plain data (lists, tuples, a dict of strings and
@@ -226,24 +273,26 @@ class Resolver:
         yet), for the serving snapshot: a version opened from it then has its vocabulary at once."""
         return {**self._table, "raw_vocab": self.raw_vocab}
 
-    def _setup(self, roles: list[RoleRef], families: list[FamilyRef], table: dict) -> None:
-        self.roles = dict(zip(map(attrgetter("id"), roles), roles))
+    def _setup(self, roles: Mapping[int, RoleRef], families: list[FamilyRef], table: dict) -> None:
+        self.roles = roles
         aliases, entry_alias, keys = table["aliases"], table["entry_alias"], table["keys"]
         family_entry, by_token = table["family_entry"], table["by_token"]
         if len(entry_alias) + len(family_entry) != len(keys):
             raise ValueError("a name table whose entries do not add up")
         # One slot per name (aliases first, then families), kept as plain columns: building an
         # object per name was most of the construction, and most names are never looked at.
-        get_role = self.roles.__getitem__
         try:
-            self.entry_role: list[RoleRef | None] = [get_role(aliases[a][0]) for a in entry_alias]
-            written = [aliases[a][1] for a in entry_alias]
+            named = list(map(aliases.__getitem__, entry_alias))
+            entry_ids, written = list(map(itemgetter(0), named)), list(map(itemgetter(1), named))
             self.first_family = len(written)  # entries from here on are families
             written.extend(families[f].name for f in family_entry)
             self.entry_family: list[FamilyRef | None] = [None] * self.first_family + [families[f] for f in family_entry]
+            if not roles.keys() >= set(entry_ids):
+                raise KeyError("a role not given")
         except (KeyError, IndexError, TypeError):
             raise ValueError("a name table that names roles or families not given") from None
-        self.entry_role.extend([None] * len(family_entry))
+        self.entry_role: list[RoleRef | None] | _RolesAt = (
+            _RolesAt(roles, entry_ids, len(family_entry)) if not isinstance(roles, dict) else _RolesAt.listed(roles, entry_ids, len(family_entry)))
         self.keys: list[str] = keys  # the name's normalised words, repeats dropped, in its word order
         self.written: list[str] = written  # the name as written (literal tie breaks, canonical or alias)
         self.by_token: dict[str, list[int]] = by_token

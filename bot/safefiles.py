@@ -23,7 +23,6 @@ import errno
 import fcntl
 import os
 import sqlite3
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -171,6 +170,8 @@ def describe(error: BaseException) -> str:
 
 def temp_path(path: Path, tag: str) -> Path:
     """A new, unique, empty file beside ``path`` (``<name>.<tag>-XXXX``), for a write that is swapped in later."""
+    import tempfile  # only a writer makes one: opening and answering never import it (nor shutil, bz2, lzma, random)
+
     fd, name = tempfile.mkstemp(prefix=f"{path.name}.{tag}-", dir=path.parent)
     os.close(fd)
     return Path(name)

@@ -19,6 +19,7 @@ import pytest
 
 from bot import knowledge
 from bot.engine import Engine
+from bot.index import read_generation
 from bot.knowledge import Knowledge, snapshot_checksum
 
 from conftest import ROOT, SEEDS
@@ -297,3 +298,86 @@ def test_a_reload_keeps_the_families_of_the_pages_that_did_not_change(pages: Pat
     assert after[SALES_OPS] is not before[SALES_OPS] and after[SALES_OPS].page_id != before[SALES_OPS].page_id
     assert all(after[page] is before[page] for page in after if page != SALES_OPS)
     assert [f.page for f in tables_version(pages, tmp_path / "index.sqlite").families] == [f.page for f in engine.kb.families]
+
+
+def test_a_version_opened_from_its_snapshot_makes_its_roles_on_first_use_and_all_of_them_when_filled(pages: Path, tmp_path: Path):
+    """Opening from the snapshot makes no role object until one is looked up; the first answer
+    makes a few; filling makes the rest, keeps the ones made, and leaves plain dicts and lists
+    equal to the version read from the tables."""
+    db = tmp_path / "index.sqlite"
+    writer(pages, db)
+    kb = Knowledge(db)  # no engine: nothing fills it in the background
+    assert kb.opened_from == "snapshot"
+    assert not isinstance(kb.roles, dict) and not isinstance(kb.resolver.entry_role, list)
+    total = len(kb.roles)
+    assert total > 20 and len(kb.roles._made) == 0  # type: ignore[attr-defined]
+    engine = Engine(pages, db, question_log=False)
+    engine.kb.close()
+    engine.kb = kb  # answer from this version, unfilled
+    answer = engine.ask("who does the Manager, Sales Operations report to?")
+    assert answer.status == "answered" and "Manager, Sales Operations" in answer.roles
+    made = dict(kb.roles._made)  # type: ignore[attr-defined]
+    assert 0 < len(made) < total // 2
+    asked = next(role for role in made.values() if role.name == "Manager, Sales Operations")
+    kb.fill_roles()
+    assert type(kb.roles) is dict and type(kb.resolver.entry_role) is list and kb.resolver.roles is kb.roles
+    assert kb.roles[asked.id] is asked and all(kb.roles[rid] is role for rid, role in made.items())
+    plain = tables_version(pages, db)
+    assert list(kb.roles.items()) == list(plain.roles.items())
+    assert all(vars(kb.roles[rid]) == vars(role) for rid, role in plain.roles.items())
+    assert kb.resolver.entry_role == plain.resolver.entry_role
+    assert answers(engine, questions_about(plain)[::5]) == answers(writer(pages, tmp_path / "other.sqlite"), questions_about(plain)[::5])
+
+
+def test_a_page_changed_before_a_start_is_answered_from_its_new_content_by_the_first_answer(pages: Path, tmp_path: Path):
+    """A start opens the index while it compares the pages with it; a page changed meanwhile is
+    synced and served before anything is answered, reusing the rest of the version opened."""
+    db = tmp_path / "index.sqlite"
+    writer(pages, db)
+    unchanged = writer(pages, db)
+    assert unchanged.kb.opened_from == "snapshot" and not unchanged.last_sync.parsed and unchanged.last_sync.reused == len(list(pages.glob("*.md")))
+    set_grade(pages, 12)
+    started = writer(pages, db)
+    assert started.last_sync.parsed == [SALES_OPS]
+    assert started.kb.opened_from == "previous"  # the version opened beside the comparison, then synced
+    assert "12" in started.ask("what grade is the Manager, Sales Operations?").text
+    assert started.generation == read_generation(db) and started.snapshots_written == 1
+
+
+def test_opening_an_index_and_answering_imports_nothing_only_a_writer_needs(tmp_path: Path):
+    """Temporary files (tempfile, and with it shutil, bz2, lzma, random) are made only by a writer,
+    and the question log's secret (secrets, base64) only once: a process that opens an existing
+    index and log and answers imports none of them."""
+    writers_only = ("tempfile", "shutil", "lzma", "bz2", "random", "secrets", "base64")
+    script = ("import sys; from pathlib import Path; from bot.engine import Engine;"
+              "e = Engine(Path(sys.argv[1]), Path(sys.argv[2]));"
+              "a = e.ask('who does the Manager, Sales Operations report to?');"
+              f"print(a.status, *sorted(m for m in {writers_only!r} if m in sys.modules))")
+    runs = [subprocess.run([sys.executable, "-c", script, str(SEEDS), str(tmp_path / "index.sqlite")],
+                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.split() for _ in range(2)]
+    assert runs[0][0] == "answered" and {"tempfile", "secrets"} <= set(runs[0])  # building the index and the log
+    assert runs[1] == ["answered"]  # opening them
+
+
+def test_an_ambiguous_first_answer_and_its_choice_make_only_the_roles_they_name(pages: Path, tmp_path: Path):
+    """Choosing among roles looks each choice up by its name (Knowledge.role_named): read from the
+    names, not from every role made."""
+    db = tmp_path / "index.sqlite"
+    writer(pages, db)
+    kb = Knowledge(db)
+    assert kb.opened_from == "snapshot"
+    engine = Engine(pages, db, question_log=False)
+    question = "who does the director report to?"
+    expected = engine.ask(question)
+    picked = engine.choose(expected, "2")
+    engine.kb.close()
+    engine.kb = kb
+    answer = engine.ask(question)
+    assert answer.status == "ambiguous" and len(answer.choices) > 2 and answer.to_dict() == expected.to_dict()
+    assert engine.choose(answer, "2").to_dict() == picked.to_dict()  # type: ignore[union-attr]
+    for choice in answer.choices:
+        role = kb.role_named(choice.role, choice.page)
+        assert role is not None and (role.name, role.page) == (choice.role, choice.page)
+    made = kb.roles._made  # type: ignore[attr-defined]
+    assert 0 < len(made) < len(kb.roles) // 2 and kb.roles._every is None  # type: ignore[attr-defined]
+    assert [r.id for r in kb.roles.values() if r.name == answer.choices[0].role] == kb.by_name[answer.choices[0].role]
