@@ -2,6 +2,8 @@
 
 import re
 
+from rapidfuzz.distance import DamerauLevenshtein
+
 from bot.answer import Answer, Source
 from bot.compose import bold, manager_link, need_role, not_documented, source_footer
 from bot.query import Query
@@ -10,6 +12,13 @@ from bot.router import intent
 
 # A sentence about a reporting line that could not be read as a fact ("report so the Director, ...").
 OR_WORD = re.compile(r"\bor\b")
+VERB_TO = re.compile(r"\b([a-z]{5,9})\s+(?:directly\s+)?(?:in)?to\s+the\b", re.I)
+
+
+def misspelled_report(line: str) -> bool:
+    """A line whose verb before "to the" is one or two letters from "reports" ("resorts to the
+    Manager, Tax"): quoted, never read as a fact, when the page states no reporting line."""
+    return any(0 < DamerauLevenshtein.distance(verb.lower(), "reports") <= 2 for verb in VERB_TO.findall(line))
 REPORTING_LINE = re.compile(r"\breport(?:s|ing)?\s+(?:in)?to\b|\breports?\s+(?:so|the|into)\b", re.I)
 
 
@@ -57,6 +66,8 @@ def reports_to(query: Query) -> Answer:
     edges = query.kb.reports_to(role)
     if not edges:
         said = [line for line in query.kb.lines_mentioning(role, "report") if REPORTING_LINE.search(line)][:2]
+        if not said:  # "The Senior Tax Analyst resorts to the Manager, Tax": a reporting line misspelled
+            said = [line for line in query.kb.lines_mentioning(role, "to the") if misspelled_report(line)][:2]
         quotes = "".join(f"\n> {line}" for line in said)
         lead = "doesn't say who it reports to" + ("; about reporting it says:" if said else ".")
         return not_documented(query, role, f"The handbook page for {bold(role)} {lead}{quotes}")

@@ -860,3 +860,12 @@ def test_shorthand_question_words_are_read(corpus: Engine):
     assert corpus.ask("whos the mgr of the senior tax analyst").intent == "reports_to"
     assert corpus.ask("what lvl is a staff red team engineer").text.startswith("*Staff Red Team Engineer* is grade 8.")
     assert corpus.ask("promo path for junior tax analyst").intent == "career_ladder"
+
+
+def test_a_misspelled_reporting_line_is_quoted_not_read(corpus: Engine):
+    """"The Senior Tax Analyst resorts to the Manager, Tax": the page states no reporting line, and
+    the answer said only that; it quotes the line, leaving the reading to the asker."""
+    asked = corpus.ask("who does the senior tax analyst report to")
+    assert asked.status == "not_documented"
+    assert asked.text.startswith("The handbook page for *Senior Tax Analyst* doesn't say who it reports to; about reporting it says:\n"
+                                 "> The Senior Tax Analyst resorts to the Manager, Tax.")
