@@ -106,10 +106,11 @@ def section_answer(query: Query, role: RoleRef, view: SectionView | None, kind: 
     line before it all (why this section answers what was asked)."""
     name = KIND_NAMES.get(kind, kind)
     if view is None or not view.lines:
-        said = said_instead(query, role, name)
+        own = own_text(query, role)
+        said = said_instead(own, name)
         if said:
             return not_documented(query, role, f"The handbook page for {bold(role)} has no {name} section; under its heading it says:\n{said}")
-        described = described_role(query, role) if kind == "responsibilities" else ""
+        described = described_role(own) if kind == "responsibilities" else ""
         if described:
             # "what does a growth PM do": the page has no duties listed, but says what the role is
             return not_documented(query, role, f"The handbook page for {bold(role)} has no {name} section; it describes the role:\n{described}")
@@ -183,27 +184,27 @@ def focus_lines(lines: list[Line], topic: str) -> list[Line] | None:
     return [line for hits, line in scored if hits == best]
 
 
-def said_instead(query: Query, role: RoleRef, name: str) -> str:
-    """The lines under the role's own heading that speak of a section it lacks, quoted ("The
-    responsibilities for a Compensation Analyst will be added at the time of a business need for
-    this role."): the page does say something about them, and "no such section" alone hid it. The
-    section's name is matched by its beginning ("responsibilit", "requireme"), so singulars count."""
+def own_text(query: Query, role: RoleRef) -> list[Line]:
+    """The lines under the role's own heading (its overview), none when it has none of its own."""
     view = query.kb.overview(role)
-    if view is None or view.family_wide:
-        return ""
+    return [] if view is None or view.family_wide else view.lines
+
+
+def said_instead(own: list[Line], name: str) -> str:
+    """Of the role's own lines (:func:`own_text`), those that speak of a section it lacks, quoted
+    ("The responsibilities for a Compensation Analyst will be added at the time of a business need
+    for this role."): the page does say something about them, and "no such section" alone hid it.
+    The section's name is matched by its beginning ("responsibilit", "requireme"), so singulars count."""
     stem = re.compile(re.escape(name[: max(6, len(name) - 3)]), re.I)
-    return "\n".join(f"> {line.text}" for line in view.lines if stem.search(line.text))
+    return "\n".join(f"> {line.text}" for line in own if stem.search(line.text))
 
 
 DESCRIPTION_LINES = 2  # of the role's own text, quoted when it has no responsibilities section
 
 
-def described_role(query: Query, role: RoleRef) -> str:
-    """The first lines of the role's own text under its heading, quoted; "" when it has none."""
-    view = query.kb.overview(role)
-    if view is None or view.family_wide:
-        return ""
-    return "\n".join(f"> {line.text}" for line in [ln for ln in view.lines if not ln.note][:DESCRIPTION_LINES])
+def described_role(own: list[Line]) -> str:
+    """The first of the role's own lines (:func:`own_text`), quoted; "" when it has none."""
+    return "\n".join(f"> {line.text}" for line in [ln for ln in own if not ln.note][:DESCRIPTION_LINES])
 
 
 def not_documented(query: Query, role: RoleRef, sentence: str) -> Answer:

@@ -263,7 +263,7 @@ class Knowledge:
         nothing kept) when it does not fit the pages of this version."""
         try:
             columns = content["roles"]
-            roles = _roles_from_columns(columns, self.pages)
+            roles = _StoredRoles(columns, self.pages)  # raises when the columns do not fit these pages
             table = content["resolver"]
             if not self._fits(roles, table):
                 return False
@@ -617,9 +617,7 @@ class Knowledge:
                 view = self._view(overview, role, kind)
                 view.from_overview = True
                 return view
-        family = [row for row in rows if row[S_ROLE] is None]
-        if len(family) > 1:
-            family = self._part_heading(role, family)
+        family = self._part_heading(role, [row for row in rows if row[S_ROLE] is None])
         if family:
             view = self._view(family, role, kind)
             view.family_wide = not self.pages[role.page_id]["single_role"]
@@ -639,7 +637,10 @@ class Knowledge:
         benefits roles, "Compensation Requirements" above the compensation ones, on the Total
         Rewards page): the nearest one above the role. Given all, the compensation analyst got the
         benefits requirements first. Sections not named so ("Performance Indicators" after each
-        level, "Hiring Process for EMEA" beside the one for North America) are the family's, all."""
+        level, "Hiring Process for EMEA" beside the one for North America) are the family's, all, as
+        is one alone."""
+        if len(rows) < 2:
+            return rows
         from bot.page_headings import classify_heading  # the parser's reading of a heading; only here
 
         named = [classify_heading(row[S_HEADING]) for row in rows]
@@ -710,9 +711,7 @@ class Knowledge:
                 if not rows:
                     # a role with none of its own has its family's, as asking about it gives ("Extends
                     # that of the AVP Requirements": the Area Vice President page's Requirements)
-                    rows = self._tuples_locked(_FAMILY_ROWS, (target.page_id, target_kind))
-                    if len(rows) > 1:
-                        rows = self._part_heading(target, rows)
+                    rows = self._part_heading(target, self._tuples_locked(_FAMILY_ROWS, (target.page_id, target_kind)))
                 seen = seen | {(target.id, target_kind)}
                 source = target.name
             else:
@@ -829,13 +828,6 @@ def _role_columns(roles: Iterable[RoleRef], pages: dict[int, sqlite3.Row], share
         if role.family != page["family"]:
             families[place] = role.family
     return {"ids": ids, "page_ids": page_ids, "names": names, "fragments": fragments, "urls": urls, "families": families}
-
-
-def _roles_from_columns(columns: dict, pages: dict[int, sqlite3.Row]) -> "_StoredRoles":
-    """The roles of :func:`_role_columns`, by id in the stored order (each made on first use, see
-    :class:`_StoredRoles`). Raises KeyError, ValueError or TypeError when the columns do not fit
-    these pages (a snapshot of other content)."""
-    return _StoredRoles(columns, pages)
 
 
 class _StoredRoles(Mapping):

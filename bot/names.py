@@ -140,6 +140,12 @@ def clean_slack(text: str) -> str:
     return text
 
 
+def ascii_lower(text: str) -> str:
+    """``text`` lower-cased, with the letters ``re.I`` reads as ASCII ones ("İ", "ı", "ſ") made
+    them: a plain ``in`` test on it finds what a case-blind pattern would."""
+    return text.lower().replace("\u0131", "i").replace("i\u0307", "i").replace("\u017f", "s")
+
+
 def fold(text: str) -> str:
     """Lowercase ASCII-ish form: accents and curly quotes folded, so typing style does not matter."""
     if text.isascii():

@@ -489,26 +489,27 @@ class _StructureReader:
         if not top & {"responsibilities", "requirements", "grade", "other"}:
             return
         title_words = set(name_key(title).split())
-        if not all(self.level_or_specialty_of(r, title_words) for r in page.roles.values()):
+        short = [r for r in page.roles.values() if not self.holds_title(r, title_words)]
+        if not all(self.short_level_of(r, title_words) for r in short):
             return  # the roles are not levels or specialties of the title: it names the family
-        for role in page.roles.values():
-            words = name_key(role.name).split()
-            if not title_words <= set(words) and not SPECIALTIES.match(role.group.split(" / ")[0]):
-                # "Staff Engineer" on the Service Engineer page is also "Staff Service Engineer"
-                levels = [w for w in role.name.split() if is_level_only(w)]
-                if levels:
-                    role.aliases.add(f"{' '.join(levels)} {title}")
+        for role in short:  # "Staff Engineer" on the Service Engineer page is also "Staff Service Engineer"
+            levels = [w for w in role.name.split() if is_level_only(w)]
+            if levels:
+                role.aliases.add(f"{' '.join(levels)} {title}")
         page.roles = {title: Role(name=title, line=1, anchor="", group=""), **page.roles}
         page.title_role = title
 
     @staticmethod
-    def level_or_specialty_of(role: Role, title_words: set[str]) -> bool:
-        """A role that is the title with a level or specialty added ("Senior Service Engineer"), a
-        specialty filed under one, or a level of the title written short ("Staff Engineer" on the
-        Service Engineer page: its words other than levels are the title's)."""
+    def holds_title(role: Role, title_words: set[str]) -> bool:
+        """A role that is the title with a level or specialty added ("Senior Service Engineer"), or
+        a specialty filed under one."""
+        return title_words <= set(name_key(role.name).split()) or bool(SPECIALTIES.match(role.group.split(" / ")[0]))
+
+    @staticmethod
+    def short_level_of(role: Role, title_words: set[str]) -> bool:
+        """A level of the title written short ("Staff Engineer" on the Service Engineer page): its
+        words other than levels are some of the title's, and it has a level."""
         words = set(name_key(role.name).split())
-        if title_words <= words or SPECIALTIES.match(role.group.split(" / ")[0]):
-            return True
         plain = {w for w in words if not is_level_only(w)}
         return bool(plain) and plain < title_words and len(plain) < len(words)
 

@@ -8,7 +8,7 @@ from typing import Any
 from functools import lru_cache
 
 from bot.knowledge import Knowledge
-from bot.names import clean_slack
+from bot.names import ascii_lower, clean_slack
 from bot.resolve import FamilyRef, Resolution, RoleRef
 
 # "and the senior one?", "what about staff?", "same for the director": a follow-up naming a level.
@@ -152,7 +152,7 @@ class Query:
         ``lower`` makes "İ" an "i" with a combining dot."""
         if DIGIT.search(self.clean):
             return True
-        lowered = _as_ascii_lower(self.clean)
+        lowered = ascii_lower(self.clean)
         return any(word in lowered for word in NUMBER_WORDS)
 
     def numbers(self) -> list[int | float]:
@@ -188,12 +188,7 @@ def grade_value(word: str) -> int | float:
     if word[:1].isdigit():
         number = float(word)
         return int(number) if number.is_integer() else number
-    return NUMBER_WORDS[_as_ascii_lower(word)]
-
-
-def _as_ascii_lower(text: str) -> str:
-    """``text`` lower-cased, with the letters ``re.I`` reads as ASCII ones ("İ", "ı", "ſ") made them."""
-    return text.lower().replace("\u0131", "i").replace("i\u0307", "i").replace("\u017f", "s")
+    return NUMBER_WORDS[ascii_lower(word)]
 
 
 @lru_cache(maxsize=64)

@@ -25,7 +25,7 @@ from typing import Iterable, Literal
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.names import JOB_NOUNS, LEVEL_WORDS, RANK_WORDS, ROLE_ACRONYMS, WORD_ABBREVIATIONS, clean_slack, fold, key as name_key, singular, tokens
+from bot.names import JOB_NOUNS, LEVEL_WORDS, RANK_WORDS, ROLE_ACRONYMS, WORD_ABBREVIATIONS, ascii_lower, clean_slack, fold, key as name_key, singular, tokens
 
 NOT_ALNUM = re.compile(r"[^a-z0-9]")
 RAW_WORD = re.compile(r"[a-z0-9&][a-z0-9&'.-]*")
@@ -386,12 +386,15 @@ class Resolver:
         if len(prefixed) == 1:  # "infra" -> "infrastructure", "comms" -> "communications"
             return prefixed[0]
         typed = NOT_ALNUM.sub("", raw) or word
-        if len(typed) >= 6:
-            # swapped letters ("roboitcs", "logisitcs") are one edit for Damerau-Levenshtein, two for ratio
+        if len(typed) >= 5 and typed in self.raw_vocab:  # as some name writes it
+            return self.raw_vocab[typed]
+        if len(typed) >= 7:
+            # swapped letters ("roboitcs", "logisitcs") are one edit for Damerau-Levenshtein, two for
+            # ratio; at six letters one edit is under the cutoff (1 - 1/6), so only longer words
             swapped = process.extractOne(typed, self.raw_vocab_words, scorer=DamerauLevenshtein.normalized_similarity, score_cutoff=0.85)
             if swapped and not _agent_noun_of(typed, swapped[0]):
                 return self.raw_vocab[swapped[0]]
-        if 5 <= len(typed) <= 6:
+        elif len(typed) >= 5:
             # five or six letters: only two neighbours swapped ("slaes", "senoir"), never another
             # letter ("stuff" is not "staff"); one swap of six letters is under the cutoff above
             near = process.extract(typed, self.raw_vocab_words, scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=None)
@@ -496,14 +499,12 @@ class Resolver:
             out, typed = expanded, expanded_typed
         return out, typed
 
-    def _agents_beside_names(self, text: str, words: list[str | None]) -> list[str | None]:
+    def _agents_beside_names(self, words: list[str | None], typed: list[str]) -> list[str | None]:
         """The words with an agent noun of a name word ("researcher" of "research") read as that
         word when, with the words of the work beside it, it makes a name: a "security researcher"
         is a *Security Research* Engineer. Alone it stays another word: "what does a sourcer do" is
-        not the *Open Source* Program Manager. Asked only when no role was found."""
-        read, typed = self.read(text)
-        if len(read) != len(words):
-            return words
+        not the *Open Source* Program Manager. Asked only when no role was found; ``typed`` is each
+        word as typed (:meth:`read`)."""
         out = list(words)
         for i, word in enumerate(words):
             if word is None:
@@ -511,8 +512,7 @@ class Resolver:
             base = self._agent_base(typed[i] if word == UNKNOWN else word)
             if not base:
                 continue
-            beside = {w for w in (words[i - 1] if i else None, words[i + 1] if i + 1 < len(words) else None) if w}
-            telling = {w for w in beside if w not in JOB_NOUNS and w not in LEVEL_WORDS and w not in LEVEL_TOKENS}
+            telling = _of_the_work((words[i - 1] if i else None, words[i + 1] if i + 1 < len(words) else None))
             if telling and self._entries_with(telling | {base}):
                 out[i] = base
         return out
@@ -806,7 +806,7 @@ class Resolver:
         if own:
             context = {w for w in context if singular(w) not in own}
         # words of the work, not just a level or a job noun, among the question's other role words
-        telling = {w for w in context if w not in JOB_NOUNS and w not in LEVEL_WORDS and w not in LEVEL_TOKENS}
+        telling = _of_the_work(context)
         if not telling:  # beside them, the letters must make a name with them, below: evidence enough
             runs = self._attested(letters_of, runs)
         if not runs:
@@ -850,7 +850,7 @@ class Resolver:
         A question word that some name also has ("process" in "interview process", and in
         "Business Process Automation") is tried both ways: as part of the name, and as the
         question's own word when the name does not need it."""
-        words = self.query_words(text)
+        words, typed = self.read(text)
         found = self._resolve(text, words)
         # optional: a question word beside another question word or an end ("interview process"),
         # not one inside a name ("director, technical writer")
@@ -876,7 +876,7 @@ class Resolver:
                 if alternative.status in ("one", "ambiguous") and len(alternative.span.split()) > len(found.span.split()):
                     found = alternative
         if found.status == "none" and words:
-            agents = self._agents_beside_names(text, words)
+            agents = self._agents_beside_names(words, typed)
             if agents != words:
                 alternative = self._resolve(text, agents)
                 if alternative.status != "none":
@@ -1079,7 +1079,7 @@ class Resolver:
         development representative) is not the *VP of Development* nor the *Senior Director,
         Development*, "TAM" (technical account manager) not the *Manager, Accounting*. Asked
         nothing but levels and job nouns ("chief happiness officer"), every name stays."""
-        telling = {w for w in words if w and w not in JOB_NOUNS and w not in LEVEL_WORDS and w not in LEVEL_TOKENS}
+        telling = _of_the_work(words)
         if not telling:
             return roles
 
@@ -1692,6 +1692,12 @@ def _near_bits(bits: list[int]) -> int:
     return near
 
 
+def _of_the_work(words: Iterable[str | None]) -> set[str]:
+    """The words that say what the work is, not just a level or a job noun ("tax", not "senior" or
+    "analyst"); empty words (no word, UNKNOWN) left out."""
+    return {w for w in words if w and w not in JOB_NOUNS and w not in LEVEL_WORDS and w not in LEVEL_TOKENS}
+
+
 def _vp(match: re.Match[str]) -> str:
     """"vice president" as the names read it, "vp"; a typo of "president" too ("vice preisdent"
     found no role: "vice" is no name's word once the names say "vp")."""
@@ -1703,10 +1709,9 @@ def _vp(match: re.Match[str]) -> str:
 
 def _may_say_vice(text: str) -> bool:
     """Whether :data:`VICE_PRESIDENT` can match: "vice" in any case, tested in C before the pattern
-    is tried at every position. Its ``re.I`` also takes "İ" and the dotless "ı" for "i" (no other
-    letter of "vice" has such a form), and ``lower`` makes "İ" an "i" with a combining dot."""
-    lowered = text.lower().replace("\u0131", "i").replace("i\u0307", "i")
-    return "vice" in lowered
+    is tried at every position (its ``re.I`` also takes "İ" and the dotless "ı" for "i":
+    :func:`bot.names.ascii_lower`)."""
+    return "vice" in ascii_lower(text)
 
 
 def _bag(words: list[str]) -> str:

@@ -53,7 +53,8 @@ def specialties(query: Query) -> Answer:
         text = f"I found no specialty roles on the *{family}* page; the page itself may say more.\n{source_footer([source])}"
         return Answer(query.intent, "not_documented", text, sources=[source], question=query.text)
     listing = "\n".join(f"• {link(r.name, r.url)}" for r in kinds)
-    named = _named(kinds, topic)
+    names = _named([r.name for r in kinds], topic)
+    named = None if names is None else [r for r in kinds if r.name in names]
     if named is None:
         head = f"{capitalized(page_of)} lists {counted(len(kinds), 'specialty', 'specialties')}:"
     elif named:
@@ -69,8 +70,8 @@ def specialties(query: Query) -> Answer:
 def _described(query: Query, described: list[SectionView], topic: str, page_of: str, asked: RoleRef | None) -> Answer:
     """Specialties a page describes without making them roles ("### Domestic" under the Tax page's
     "## Specialties", a list and no sections): each with its text, or the one a {topic} names."""
-    lines = focus_lines([Line(view.heading, 0, None) for view in described], topic)
-    named = None if lines is None else [v for v in described if any(line.text == v.heading for line in lines)]
+    names = _named([view.heading for view in described], topic)
+    named = None if names is None else [v for v in described if v.heading in names]
     shown = named or described
     if named == []:  # none is the one asked about: their names are enough
         body = "\n".join(f"• *{view.heading}*" for view in shown)
@@ -93,10 +94,8 @@ def capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _named(kinds: list[RoleRef], topic: str) -> list[RoleRef] | None:
-    """The specialties a {topic} names ("is there a *database* specialty"), found in their names as
-    the requirements' yes/no finds a word in a line; None when no topic was asked."""
-    lines = focus_lines([Line(r.name, 0, None) for r in kinds], topic)
-    if lines is None:
-        return None
-    return [r for r in kinds if any(line.text == r.name for line in lines)]
+def _named(names: list[str], topic: str) -> set[str] | None:
+    """The specialties' names a {topic} names ("is there a *database* specialty"), found as the
+    requirements' yes/no finds a word in a line; None when no topic was asked."""
+    lines = focus_lines([Line(name, 0, None) for name in names], topic)
+    return None if lines is None else {line.text for line in lines}

@@ -554,8 +554,7 @@ def section_by_statements(kb, role, kind: str):
             view.from_overview = True
             return view
     family = rows("page_id = ? and role_id is null and kind = ?", (role.page_id, kind))
-    if len(family) > 1:
-        family = kb._part_heading(role, family)  # the part of the page the role is in, as section() reads it
+    family = kb._part_heading(role, family)  # the part of the page the role is in, as section() reads it
     if family:
         view = kb._view(family, role, kind)
         view.family_wide = not kb.pages[role.page_id]["single_role"]

@@ -280,12 +280,12 @@ def test_roles_whose_address_or_family_is_not_their_pages_come_back_from_the_sna
     shared: dict[str, str] = {}
     columns = knowledge._role_columns(roles.values(), kb.pages, shared)
     assert columns["urls"] == {0: "https://elsewhere.example/other/#moved"} and columns["families"] == {1: "A family of its own"}
-    back = knowledge._roles_from_columns(marshal.loads(marshal.dumps(columns)), kb.pages)
+    back = knowledge._StoredRoles(marshal.loads(marshal.dumps(columns)), kb.pages)
     assert list(back.items()) == list(roles.items())
     assert all(vars(back[rid]) == vars(roles[rid]) for rid in roles)
     columns["names"].pop()
     with pytest.raises(ValueError):
-        knowledge._roles_from_columns(columns, kb.pages)
+        knowledge._StoredRoles(columns, kb.pages)
 
 
 def test_a_reload_keeps_the_families_of_the_pages_that_did_not_change(pages: Path, tmp_path: Path):
