@@ -488,9 +488,10 @@ class Knowledge:
     def specialties_on(self, page_id: int) -> list[RoleRef]:
         """The roles a page lists under its Specialties heading ("Backend Engineering (Database)"),
         in page order: the parser files each under that group (``group_name`` "Specialties",
-        "Specializations", "Specialties / Marketing", "Application Security Engineer Specialties")."""
+        "Specializations", "Specialties / Marketing", "Application Security Engineer Specialties",
+        "Levels / Specialties" under a page-wide "# Levels")."""
         ids = {rid for rid, group in self._tuples_locked("select id, group_name from roles where page_id = ?", (page_id,))
-               if SPECIALTY_GROUP.search(str(group or "").split(" / ")[0])}
+               if any(SPECIALTY_GROUP.search(part) for part in str(group or "").split(" / "))}
         return [r for r in self._roles_by_page.get(page_id, ()) if r.id in ids]
 
     def specialty_sections(self, page_id: int) -> list[SectionView]:

@@ -80,6 +80,7 @@ class _Frame:
     name: str
     role: str | None = None
     line: int = 1
+    part_of: str | None = None  # a role heading inside the family's section of this kind: its text is that kind
 
 
 def without_parenthesis(name: str) -> str:
@@ -149,6 +150,7 @@ class _StructureReader:
         self.section: Section | None = None
         self.last_role_frame: _Frame | None = None  # the most recent role heading, for flat pages
         self.role_headings: set[str] = set()  # keys of every heading that reads like a role
+        self.specialty_groups: dict[int, str] = {}  # a specialty section's line -> the group it was under
 
     def read(self) -> None:
         headings = [clean_heading(b.text) for b in self.blocks if b.kind == "heading"]
@@ -368,9 +370,10 @@ class _StructureReader:
                 f.kind == "section" and f.role is None and (classify_heading(f.name) or _NO_KIND).kind in FAMILY_ONLY_KINDS
                 for f in self.stack)
             known = self.exact_role(heading) or (self.loose_role(heading) if under_family_section else None)
+            part_of = self.family_section_kind() if under_family_section and self.is_leaf_list(block) else None
             if known and under_family_section:
                 # "### Group Manager" under the family's Performance Indicators: that role's part of it
-                self.stack.append(_Frame(block.level, "role", heading, known, block.line))
+                self.stack.append(_Frame(block.level, "role", heading, known, block.line, part_of))
                 self.section = None
                 return
             remark = TRAILING_REMARK.match(heading)
@@ -384,7 +387,7 @@ class _StructureReader:
                 else:
                     self.open_section("other", heading, block.line, owner, "role name followed by a remark: text of that role", 0.0)
                 return
-            self.push_role(block, heading, self.add_role(role_name_of(heading), block.line))
+            self.push_role(block, heading, self.add_role(role_name_of(heading), block.line), part_of)
             return
         if self.in_specialties() and not self.current_role():
             self.stack.append(_Frame(block.level, "group", heading, None, block.line))
@@ -397,11 +400,32 @@ class _StructureReader:
         self.stack.append(_Frame(block.level, "section", heading, owner, block.line))
         self.open_section("other", heading, block.line, owner, reason, 0.0)
 
-    def push_role(self, block: Block, heading: str, name: str) -> None:
-        frame = _Frame(block.level, "role", heading, name, block.line)
+    def push_role(self, block: Block, heading: str, name: str, part_of: str | None = None) -> None:
+        frame = _Frame(block.level, "role", heading, name, block.line, part_of)
         self.stack.append(frame)
         self.last_role_frame = frame
         self.section = None
+
+    def is_leaf_list(self, heading: Block) -> bool:
+        """A heading with no heading under it whose text starts with a list: a role's part of a
+        family section ("### Legal Counsel (Commercial)" and its indicators), not a role's own part of
+        the page that a heading level too high happens to put inside one ("### Senior Analyst", a
+        sentence about its grade, then its "### Responsibilities")."""
+        at = self.blocks.index(heading)
+        for block in self.blocks[at + 1:]:
+            if block.kind == "heading":
+                return False
+            return block.kind == "item"
+        return False
+
+    def family_section_kind(self) -> str | None:
+        """The kind of the family-wide section we are inside ("## Performance Indicators"), if any."""
+        for frame in reversed(self.stack):
+            if frame.kind == "section" and frame.role is None:
+                found = classify_heading(frame.name)
+                if found and found.kind in FAMILY_ONLY_KINDS:
+                    return found.kind
+        return None
 
     def sibling_role(self, level: int) -> str | None:
         """On flat pages ("## Senior X", "## Responsibilities", "## Requirements") the sections
@@ -452,6 +476,10 @@ class _StructureReader:
                 # "### Domestic" under "## Specialties": a kind of the work, a role only once it has
                 # sections of its own (specialty_role makes it one then, and its text an overview)
                 kind, reason = "specialty", "text under a specialty heading"
+                self.specialty_groups[block.line] = self.current_group()
+            elif top and top.kind == "role" and top.part_of:
+                # "### Legal Counsel (Commercial)" under "## Performance Indicators": that role's indicators
+                kind, reason = top.part_of, f"text under a role heading inside the family's {top.part_of} section"
             else:
                 kind, reason = "overview", "text directly under the heading"
             self.section = Section(kind=kind, heading=heading, line=block.line, owner=owner,
@@ -472,9 +500,29 @@ class _StructureReader:
             page.roles[name] = Role(name=name, line=1, anchor="")
             for section in page.sections:
                 section.owner = name
+        self.attach_specialty_texts()
         page.sections = [s for s in page.sections if s.items or s.kind == "grade"]
         self.split_grade_sections()
         self.lift_family_sections()
+
+    def attach_specialty_texts(self) -> None:
+        """A specialty described under "## Specialties" ("### Product and Privacy") that the page
+        makes a role elsewhere ("### Legal Counsel (Privacy and Product)" under its Performance
+        Indicators): the description is that role's text, so "what does the legal counsel, product
+        and privacy do" quotes it."""
+        by_note: dict[str, str] = {}
+        for role in self.page.roles.values():
+            inner = TRAILING_BRACKETS.search(role.name)
+            if inner:
+                by_note.setdefault(bag(inner.group(1)), role.name)
+        if not by_note:
+            return
+        for s in self.page.sections:
+            if s.owner is None and s.kind == "specialty":
+                owner = by_note.get(bag(s.heading))
+                if owner:
+                    s.owner, s.kind, s.reason = owner, "overview", "a specialty's text: the role named for it"
+                    self.page.roles[owner].group = self.specialty_groups.get(s.line, self.page.roles[owner].group)
 
     def add_title_role(self) -> None:
         """A page titled with a job title ("Technical Marketing Manager") whose headings only add

@@ -869,3 +869,22 @@ def test_a_misspelled_reporting_line_is_quoted_not_read(corpus: Engine):
     assert asked.status == "not_documented"
     assert asked.text.startswith("The handbook page for *Senior Tax Analyst* doesn't say who it reports to; about reporting it says:\n"
                                  "> The Senior Tax Analyst resorts to the Manager, Tax.")
+
+
+def test_role_headings_inside_the_family_indicators_are_those_roles_indicators(corpus: Engine):
+    """The Legal Counsel page lists its indicators under "## Performance Indicators" as
+    "### Legal Counsel (Commercial)" and a list: "KPIs for legal counsel commercial" said the page
+    has none (the list was the role's overview). And the specialties it describes under
+    "## Specialties" ("### Product and Privacy") are those roles' text, and listed as specialties."""
+    kpis = corpus.ask("what are the KPIs for legal counsel commercial")
+    assert kpis.status == "answered" and kpis.roles == ["Legal Counsel (Commercial)"]
+    assert kpis.text.startswith("Performance indicators of *Legal Counsel (Commercial)*:\n"
+                                "• Engage in creation of applicable internal SLAs and drive efficiency to meet such standards\n")
+    duties = corpus.ask("what does the legal counsel employment emea do")
+    assert "under its heading it says:\nThe Legal Counsel, Employment - EMEA collaborates with clients" in duties.text
+    assert "#employment---emea" in duties.text
+    listed = corpus.ask("what specialties does legal counsel have")
+    assert listed.text.startswith("The *Legal Counsel* page lists 3 specialties:\n")
+    assert "Legal Counsel (Privacy and Product)" in listed.text
+    # a role's own part of the page put inside an indicators heading by its level is still its own
+    assert corpus.ask("what grade is the senior sales commissions analyst").text.startswith("*Senior Sales Commissions Analyst* is grade 7.")
