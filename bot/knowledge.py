@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 from bot.index import SCHEMA_VERSION, section_text, unpack_items
 from bot.names import bag as name_bag, tokens
 from bot.page_model import Problem
+from bot.page_names import in_specialty_group
 from bot.resolve import FamilyRef, Resolver, RoleRef, updated_name_table
 
 SECTION_FALLBACK_KINDS = ("responsibilities", "requirements")
@@ -45,7 +46,6 @@ _SECTION_OWN_OR_FAMILY = (f"select {SECTION_COLUMNS} from sections where role_id
                           " or page_id = ?3 and role_id is null and kind = ?2 order by line, id")
 LINK_LABEL = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
 RETIRE_GRACE_SECONDS = 5.0
-SPECIALTY_GROUP = re.compile(r"\b(?:specialt(?:y|ies)|specialit(?:y|ies)|speciali[sz]ations?)\s*$", re.I)  # a group of specialties, by its heading
 SNAPSHOT_FORMAT = 4  # 2: with the typo vocabulary; 3: zlib-compressed; 4: roles by column, names shared; the layout of the serving snapshot's data (see Knowledge.serving_snapshot)
 # a link to a compensation page: "compensation" in its path, not only in its #fragment (on the
 # Total Rewards page "#compensation-coordinator" is a role's heading)
@@ -491,7 +491,7 @@ class Knowledge:
         "Specializations", "Specialties / Marketing", "Application Security Engineer Specialties",
         "Levels / Specialties" under a page-wide "# Levels")."""
         ids = {rid for rid, group in self._tuples_locked("select id, group_name from roles where page_id = ?", (page_id,))
-               if any(SPECIALTY_GROUP.search(part) for part in str(group or "").split(" / "))}
+               if in_specialty_group(str(group or ""))}
         return [r for r in self._roles_by_page.get(page_id, ()) if r.id in ids]
 
     def specialty_sections(self, page_id: int) -> list[SectionView]:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from bot.names import norm
-from bot.page_names import is_level_only, looks_like_role
+from bot.page_names import in_specialty_group, is_level_only, looks_like_role
 from bot.page_model import ExtendsFact, GradeFact, Item, Page, ReportsFact, Section
 from bot.page_structure import in_order, is_acronym_of
 
@@ -31,7 +31,6 @@ GRADE_SENTENCE_START = re.compile(r"(?:^|(?<=[.;!?|]))" + GRADE_SENTENCE.pattern
 # A link whose whole text is the number ("[6](…grades)", "[level 11](…)") stands for "grade N".
 NUMBER_LINK = re.compile(r"\[\s*(?:(?:job\s+)?(?:grade|level)\s*)?[#+]?\s*(\d{1,2}(?:\.\d)?)\s*\]\(([^()\s]*)\)", re.I)
 MORE_GRADES = re.compile(r"(?:\s*(?:or|and|/|-|to)\s*(?:an?\s+)?(?:(?:job\s+)?grade\s*)?\d{1,2}(?:\.\d)?\b)*", re.I)
-SPECIALTY_GROUP = re.compile(r"^(?:.*\s)?(?:specialt(?:y|ies)|specialit(?:y|ies)|specializations?)\b", re.I)
 MAY_HOLD_GRADE = re.compile(r"grade|level\s*\[?\s*\d|\[\s*\d", re.I)
 PLAIN_GRADE = re.compile(r"\b(?:grade|level)\s*\[?\s*(?P<n>\d{1,2}(?:\.\d)?)\b", re.I)
 LINK_MD = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
@@ -231,7 +230,7 @@ def specialties_extend_the_family(page: Page) -> None:
     for section in page.sections:
         role = page.roles.get(section.owner or "")
         if (role is None or section.kind not in ("responsibilities", "requirements") or section.kind not in family_kinds
-                or not (SPECIALTY_GROUP.match(role.group) or ALSO_WORD.search(section.heading)) or not section.items):
+                or not (in_specialty_group(role.group) or ALSO_WORD.search(section.heading)) or not section.items):
             continue
         if any(i.line in extended for i in section.items):
             continue  # it says what it extends

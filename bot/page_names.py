@@ -8,6 +8,7 @@ stays as it is; the parser imports them from here.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from bot import names
@@ -28,3 +29,15 @@ def _plain_level_variants(name: str) -> frozenset[str]:
 def plain_level_variants(name: str) -> set[str]:
     """A new set each call: callers add aliases to it."""
     return set(_plain_level_variants(name))
+
+
+# A heading that opens a page's specialties: "Specialties", "Marketing Specializations",
+# "Specialties for Security Engineer roles".
+SPECIALTY_HEADING = re.compile(
+    r"^(?:.*\s)?(?:specialt(?:y|ies)|specialit(?:y|ies)|speciali[sz]ations?)(?:\s+(?:for|of|in)\s+.+)?$", re.I)
+
+
+def in_specialty_group(group: str) -> bool:
+    """Whether a role's group path ("Levels / Specialties / Commercial", "Specialties / Marketing")
+    passes through a specialties heading: the role is a specialty."""
+    return any(SPECIALTY_HEADING.match(part) for part in group.split(" / "))

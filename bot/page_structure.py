@@ -18,7 +18,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.markdown import Block
 from bot.names import bag, fold, key as name_key, norm
-from bot.page_names import clean_heading, is_level_only, looks_like_role, plain_level_variants, slug
+from bot.page_names import SPECIALTY_HEADING, clean_heading, in_specialty_group, is_level_only, looks_like_role, plain_level_variants, slug
 from bot.page_headings import HeadingKind, classify_heading
 from bot.page_model import Item, Page, Role, Section
 from bot.page_read import Source
@@ -28,7 +28,6 @@ GROUP_HEADING = re.compile(
     r"|^levels?\s+(?:for|of)\b",
     re.I,
 )
-SPECIALTIES = re.compile(r"^(?:.*\s)?(specialt(?:y|ies)|specialit(?:y|ies)|specializations?)$", re.I)
 MANAGEMENT_LEVEL = re.compile(r"^(?:(?:senior|sr\.?|associate)\s+)?(manager|director|vp|vice president|intern|head)$", re.I)
 PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*")
 # A sub-heading of a hiring process is a step ("Recruiter Screening", "Call with the Director"),
@@ -182,7 +181,7 @@ class _StructureReader:
         return " / ".join(f.name for f in self.stack if f.kind == "group")
 
     def in_specialties(self) -> bool:
-        return any(SPECIALTIES.match(f.name) for f in self.stack if f.kind == "group")
+        return any(SPECIALTY_HEADING.match(f.name) for f in self.stack if f.kind == "group")
 
     # --- roles -------------------------------------------------------------
 
@@ -249,7 +248,7 @@ class _StructureReader:
     def level_base(self) -> str:
         """The role a bare level heading is a level of: its "X Levels" group, the role above, or the family."""
         for frame in reversed(self.stack):
-            if frame.kind == "group" and not SPECIALTIES.match(frame.name):
+            if frame.kind == "group" and not SPECIALTY_HEADING.match(frame.name):
                 stripped = LEVELS_OF.sub("", GROUP_HEADING.sub("", frame.name))
                 stripped = TRAILING_ROLES.sub("", stripped.strip(" -–:"))
                 if stripped:
@@ -280,7 +279,7 @@ class _StructureReader:
         for frame in reversed(self.stack):
             if frame.kind == "role":
                 return frame.role
-            if frame.kind == "group" and not SPECIALTIES.match(frame.name) and self.in_specialties():
+            if frame.kind == "group" and not SPECIALTY_HEADING.match(frame.name) and self.in_specialties():
                 frame.kind = "role"
                 frame.role = self.add_role(f"{self.page.family} ({frame.name})", frame.line)
                 for s in self.page.sections:  # the text under the specialty's heading is the new role's
@@ -289,13 +288,17 @@ class _StructureReader:
                 return frame.role
         return None
 
-    def owner_for_prefix(self, prefix: str, line: int) -> tuple[str | None, bool, str]:
+    def owner_for_prefix(self, prefix: str, line: int, kind: str = "") -> tuple[str | None, bool, str]:
         """Who a "<prefix> Responsibilities" heading belongs to, whether it is family-wide, and why."""
         prefix = prefix.strip(" -–:,")
         current = self.current_role()
         if not prefix or GENERIC_PREFIX_WORD.fullmatch(prefix):
             owner = current or self.specialty_role()
             return owner, False, "under role" if owner else "before any role: family-wide"
+        if kind in FAMILY_ONLY_KINDS and current is None and self.names_this_family(prefix):
+            # "## Security Engineer Hiring Process" outside every role: the family's, even when a
+            # level ("Intermediate Security Engineer") has the family's name as an alias
+            return None, True, "role words name the family"
         if JOINED_NAMES.search(prefix) and not self.find_role(prefix):
             # "Coordinator and Intermediate Performance Indicators": shared by several levels
             return current, current is None, "shared by several levels"
@@ -316,7 +319,7 @@ class _StructureReader:
         existing = self.find_role(prefix) or self.find_role(without_note(prefix))
         if existing:
             return existing, False, f"role words name role '{existing}' (nearly)"
-        if any(names_the_family(name_key(prefix), name_key(name)) for name in (self.page.family, self.page.title)):
+        if self.names_this_family(prefix):
             return None, True, "role words name the family"
         if name_key(prefix) in self.role_headings and looks_like_role(prefix):
             return self.add_role(prefix, line), False, "role words name a role heading elsewhere on the page"
@@ -329,6 +332,9 @@ class _StructureReader:
         if looks_like_role(prefix):
             return self.add_role(prefix, line), False, "role words name a new role"
         return self.specialty_role(), False, "role words name no role"
+
+    def names_this_family(self, words: str) -> bool:
+        return any(names_the_family(name_key(words), name_key(name)) for name in (self.page.family, self.page.title))
 
     # --- headings ----------------------------------------------------------
 
@@ -354,7 +360,7 @@ class _StructureReader:
         if found:
             self.open_kind_section(block, heading, found)
             return
-        if GROUP_HEADING.search(heading) or SPECIALTIES.match(heading):
+        if GROUP_HEADING.search(heading) or SPECIALTY_HEADING.match(heading):
             self.pop_to(block.level)
             self.stack.append(_Frame(block.level, "group", heading, None, block.line))
             self.section = None
@@ -439,7 +445,7 @@ class _StructureReader:
 
     def open_kind_section(self, block: Block, heading: str, found: HeadingKind) -> None:
         self.pop_to(block.level)
-        owner, family_wide, why = self.owner_for_prefix(found.prefix, block.line)
+        owner, family_wide, why = self.owner_for_prefix(found.prefix, block.line, found.kind)
         if owner is None and not family_wide and not found.prefix and found.kind not in FAMILY_ONLY_KINDS:
             sibling = self.sibling_role(block.level)
             if sibling:
@@ -472,7 +478,7 @@ class _StructureReader:
             owner = self.current_role()
             top = self.stack[-1] if self.stack else None
             heading = top.name if top else self.page.title
-            if top and top.kind == "group" and not SPECIALTIES.match(top.name) and self.in_specialties():
+            if top and top.kind == "group" and not SPECIALTY_HEADING.match(top.name) and self.in_specialties():
                 # "### Domestic" under "## Specialties": a kind of the work, a role only once it has
                 # sections of its own (specialty_role makes it one then, and its text an overview)
                 kind, reason = "specialty", "text under a specialty heading"
@@ -551,7 +557,7 @@ class _StructureReader:
     def holds_title(role: Role, title_words: set[str]) -> bool:
         """A role that is the title with a level or specialty added ("Senior Service Engineer"), or
         a specialty filed under one."""
-        return title_words <= set(name_key(role.name).split()) or bool(SPECIALTIES.match(role.group.split(" / ")[0]))
+        return title_words <= set(name_key(role.name).split()) or in_specialty_group(role.group)
 
     @staticmethod
     def short_level_of(role: Role, title_words: set[str]) -> bool:

@@ -1313,10 +1313,18 @@ class Resolver:
                 # "field marketing manager" typed: the roles of that very name (an old job page and a
                 # family page), answered page by page, not also *Manager, Field Marketing*
                 return Resolution("ambiguous", choices=self._distinct_roles([i for i, e in zip(tied, entries) if e in own]), span=span)
-            pick = {(e.role.id if e.role else None, e.family.name if e.family else None) for e in literal if len(e.literal) == longest}
+            longest_typed = [e for e in literal if len(e.literal) == longest]
+            pick = {(e.role.id if e.role else None, e.family.name if e.family else None) for e in longest_typed}
             if len(pick) == 1:
-                e = next(e for e in literal if len(e.literal) == longest)
+                e = longest_typed[0]
                 return Resolution("one", role=e.role, span=span) if e.role else Resolution("family", family=e.family, span=span)
+            typed_roles = {e.role.id: e.role for e in longest_typed if e.role}
+            if len(typed_roles) == 1:
+                # "security engineer" typed, a level's alias and its own page's family name (beside
+                # "red team", another family's name, asked as the specialty): the role on that page
+                role = next(iter(typed_roles.values()))
+                if all(e.family.page_id == role.page_id for e in longest_typed if e.family):
+                    return Resolution("one", role=role, span=span)
         ordered = [e for e in entries if e.key == _once(span)]
         ordered_roles = {e.role.id for e in ordered if e.role}
         if len(ordered_roles) == 1 and not any(e.family for e in ordered):

@@ -41,24 +41,26 @@ def specialties(query: Query) -> Answer:
         asked = role
         page_id, page, url, family = role.page_id, role.page, role.page_url, role.family
     kinds = query.kb.specialties_on(page_id)
+    described = query.kb.specialty_sections(page_id)
     source = Source(page=page, heading=family, url=url)
     topic = query.decision.topic if query.decision else ""
     # the page, named after the role asked about when it is one ("*Backend Engineer* is on the ... page, which")
     page_of = f"*{asked.name}* is on the *{family}* page, which" if asked and asked.name != family else f"the *{family}* page"
     if not kinds:
-        described = query.kb.specialty_sections(page_id)
         if described:
             return _described(query, described, topic, page_of, asked)
         # the page may still describe kinds of work in other words, under other headings
         text = f"I found no specialty roles on the *{family}* page; the page itself may say more.\n{source_footer([source])}"
         return Answer(query.intent, "not_documented", text, sources=[source], question=query.text)
-    listing = "\n".join(f"• {link(r.name, r.url)}" for r in kinds)
-    names = _named([r.name for r in kinds], topic)
-    named = None if names is None else [r for r in kinds if r.name in names]
+    # the specialties that are roles, then those the page only describes ("### Red Team" and a list)
+    every = [(r.name, r.url) for r in kinds] + [(view.heading, view.url) for view in described]
+    listing = "\n".join(f"• {link(name, where)}" for name, where in every)
+    names = _named([name for name, _ in every], topic)
+    named = None if names is None else [name for name, _ in every if name in names]
     if named is None:
-        head = f"{capitalized(page_of)} lists {counted(len(kinds), 'specialty', 'specialties')}:"
+        head = f"{capitalized(page_of)} lists {counted(len(every), 'specialty', 'specialties')}:"
     elif named:
-        head = f"Yes, {page_of} lists {' and '.join(f'*{r.name}*' for r in named)}. All of its specialties:"
+        head = f"Yes, {page_of} lists {' and '.join(f'*{name}*' for name in named)}. All of its specialties:"
     else:
         head = f"{capitalized(page_of)} lists no specialty for “{echo(topic)}”. Its specialties:"
     status = "not_documented" if named == [] else "answered"

@@ -888,3 +888,18 @@ def test_role_headings_inside_the_family_indicators_are_those_roles_indicators(c
     assert "Legal Counsel (Privacy and Product)" in listed.text
     # a role's own part of the page put inside an indicators heading by its level is still its own
     assert corpus.ask("what grade is the senior sales commissions analyst").text.startswith("*Senior Sales Commissions Analyst* is grade 7.")
+
+
+def test_specialties_for_x_roles_are_specialties_and_the_family_s_hiring_process_is_the_family_s(corpus: Engine):
+    """The Security Engineer page lists its specialties under "## Specialties for Security Engineer
+    roles" (they were read as unknown sections) and its "## Security Engineer Hiring Process" went to
+    *Intermediate Security Engineer*, whose alias is the family's name, so a senior had none. And
+    "is there a red team specialty for the security engineer" asked "which one?" with one choice."""
+    listed = corpus.ask("what specialties does the security engineer family have")
+    assert "lists 8 specialties:\n• [Security Architect](" in listed.text
+    assert "\n• [Red Team](https://about.gitlab.com/job-families/engineering/security-engineer/#red-team)\n" in listed.text
+    red = corpus.ask("is there a red team specialty for the security engineer")
+    assert red.status == "answered" and red.text.startswith("Yes, *Intermediate Security Engineer* is on the *Security Engineer* page, which lists *Red Team*.")
+    steps = corpus.ask("what is the interview process for a principal security engineer")
+    assert steps.text.startswith("*Principal Security Engineer* has no hiring process of its own; the *Security Engineer* family's hiring process applies to it:\n")
+    assert "• 60 Minute Interview with Director of Security or VP of Security, or both" in steps.text
