@@ -76,6 +76,14 @@ ALL_OF_ROLE = re.compile(
 SAME_AS_ROLE = re.compile(
     r"^\s*(?:the\s+)?same\s+(?P<k>responsibilities|requirements)\s+(?:of|as)\s+(?:a|an|the)\s+(?P<x>.+?)(?:,?\s*plus\b.*)?[\s.:;,]*$", re.I
 )
+# "Senior recruiters share the same requirements as the Intermediate recruiter listed above, but
+# also carry the following:", "... shares the same responsibilities and requirements as the Open
+# Source Program Manager listed above": an Extends of that role, said as a sentence.
+SHARES_SAME_AS_ROLE = re.compile(
+    r"\bshares?\s+(?:all\s+)?(?:of\s+)?the\s+same\s+"
+    r"(?P<k>(?:responsibilities|requirements)(?:\s+(?:and|&)\s+(?:responsibilities|requirements))?)\s+(?:as|of|with)\s+"
+    r"(?:the\s+|a\s+|an\s+)?(?P<x>[^,.;:]+?)(?:\s+roles?)?(?:\s+(?:listed|outlined|described|stated|mentioned)\s+above)?"
+    r"\s*(?:[,.;:]|\bbut\b|\bwith\s+the\s+addition\b|\bplus\b|\band\s+also\b|$)", re.I)
 # "The X Specialists share the same responsibilities outlined above": the family's section.
 SAME_AS_ABOVE = re.compile(
     r"\b(?:share|shares|has|have)\s+(?:all\s+)?the\s+same\s+(?:responsibilities|requirements)\s+(?:outlined|listed|described|stated|as)\s+above\b", re.I
@@ -511,6 +519,13 @@ class _FactReader:
         if sentence and item.depth <= 1:
             target = self.anchor_target(item.text) or sentence.group("x").strip(" ,")
             kind = "requirements" if sentence.group("k").lower().startswith("req") else "responsibilities"
+            self.page.extends.append(ExtendsFact(section.owner, section.kind, self.near_miss(target), kind, item.line, item.text))
+            return
+        shares = SHARES_SAME_AS_ROLE.search(text)
+        if shares and item.depth <= 1:
+            kinds = [k for k in ("responsibilities", "requirements") if k in shares.group("k").lower()]
+            kind = section.kind if section.kind in kinds else kinds[0]
+            target = self.anchor_target(item.text) or shares.group("x").strip()
             self.page.extends.append(ExtendsFact(section.owner, section.kind, self.near_miss(target), kind, item.line, item.text))
             return
         if SAME_AS_ABOVE.search(text) and item.depth <= 1:

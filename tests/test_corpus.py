@@ -903,3 +903,16 @@ def test_specialties_for_x_roles_are_specialties_and_the_family_s_hiring_process
     steps = corpus.ask("what is the interview process for a principal security engineer")
     assert steps.text.startswith("*Principal Security Engineer* has no hiring process of its own; the *Security Engineer* family's hiring process applies to it:\n")
     assert "• 60 Minute Interview with Director of Security or VP of Security, or both" in steps.text
+
+
+def test_a_level_that_shares_the_same_requirements_as_another_inherits_them(corpus: Engine):
+    """"Senior recruiters share the same requirements as the Intermediate recruiter listed above,
+    but also carry the following:" was quoted with the six additions only; it is an Extends of
+    *Recruiter (Intermediate)*, as "... shares the same responsibilities and requirements as the Open
+    Source Program Manager listed above" is of that role."""
+    senior = corpus.ask("what are the requirements for the senior recruiter").text
+    assert "but also carry the following:\n    Inherited from Recruiter (Intermediate):\n" in senior
+    assert "    • Proven success in recruiting and filling technical positions\n" in senior
+    assert "1. 5 plus years recruiting experience" in senior
+    osp = corpus.ask("what are the responsibilities of the senior open source program manager").text
+    assert "Inherited from Open Source Program Manager:\n    • Identify and cultivate strategic relationships" in osp
