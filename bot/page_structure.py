@@ -483,6 +483,9 @@ class _StructureReader:
                 # sections of its own (specialty_role makes it one then, and its text an overview)
                 kind, reason = "specialty", "text under a specialty heading"
                 self.specialty_groups[block.line] = self.current_group()
+            elif top and top.kind == "group" and SPECIALTY_HEADING.match(top.name) and block.kind == "item" and not owner:
+                # "## Functional Specialties" and a list: the specialties, one an item
+                kind, reason = "specialty", "a list under a specialties heading"
             elif top and top.kind == "role" and top.part_of:
                 # "### Legal Counsel (Commercial)" under "## Performance Indicators": that role's indicators
                 kind, reason = top.part_of, f"text under a role heading inside the family's {top.part_of} section"

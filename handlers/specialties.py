@@ -5,9 +5,12 @@ from __future__ import annotations
 from bot.answer import Answer, Source
 from bot.compose import counted, echo, focus_lines, lines_text, link, need_role, source_footer, view_source
 from bot.knowledge import Line, SectionView
+from bot.page_names import SPECIALTY_HEADING
 from bot.query import Query
 from bot.resolve import RoleRef
 from bot.router import intent
+
+LISTED_NAME_WORDS = 4  # "Go-to-market: provide data insights ...": a name is a few words before the colon
 
 
 @intent(
@@ -69,9 +72,26 @@ def specialties(query: Query) -> Answer:
     return Answer(query.intent, status, text, roles=roles, sources=[source], question=query.text)
 
 
+def _listed(view: SectionView) -> list[SectionView]:
+    """A list straight under the specialties heading ("## Functional Specialties", then "- Product:
+    provide insights for ..."): each item is a specialty, named by its words before a colon."""
+    if not SPECIALTY_HEADING.match(view.heading.strip()):
+        return [view]
+    parts = []
+    for line in view.lines:
+        name, colon, rest = line.text.partition(":")
+        named = bool(colon) and 0 < len(name.split()) <= LISTED_NAME_WORDS
+        parts.append(SectionView(kind=view.kind, heading=name.strip() if named else line.text, url=view.url, page=view.page,
+                                 lines=[Line(rest.strip(), 0, None)] if named and rest.strip() else []))
+    return parts
+
+
 def _described(query: Query, described: list[SectionView], topic: str, page_of: str, asked: RoleRef | None) -> Answer:
     """Specialties a page describes without making them roles ("### Domestic" under the Tax page's
     "## Specialties", a list and no sections): each with its text, or the one a {topic} names."""
+    pairs = [(part, view) for view in described for part in _listed(view)]
+    described = [part for part, _ in pairs]
+    origin = {id(part): view for part, view in pairs}  # a listed specialty's source is its list's heading
     names = _named([view.heading for view in described], topic)
     named = None if names is None else [v for v in described if v.heading in names]
     shown = named or described
@@ -85,7 +105,7 @@ def _described(query: Query, described: list[SectionView], topic: str, page_of: 
         head = f"Yes, {page_of} describes {' and '.join(f'*{v.heading}*' for v in named)}:"
     else:
         head = f"{capitalized(page_of)} describes no specialty for “{echo(topic)}”. Its specialties:"
-    sources = [view_source(view, asked) for view in shown]
+    sources = [view_source(origin[id(view)], asked) for view in shown]
     status = "not_documented" if named == [] else "answered"
     text = f"{head}\n{body}\n{source_footer(sources)}"
     return Answer(query.intent, status, text, roles=[asked.name] if asked else [], sources=sources, question=query.text)

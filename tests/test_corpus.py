@@ -916,3 +916,15 @@ def test_a_level_that_shares_the_same_requirements_as_another_inherits_them(corp
     assert "1. 5 plus years recruiting experience" in senior
     osp = corpus.ask("what are the responsibilities of the senior open source program manager").text
     assert "Inherited from Open Source Program Manager:\n    • Identify and cultivate strategic relationships" in osp
+
+
+def test_a_list_under_a_specialties_heading_is_the_specialties(corpus: Engine):
+    """"## Functional Specialties" then "- Product: provide insights for growth, ..." on the
+    Analytics and Insights page was read as the family's overview: no specialties were found."""
+    listed = corpus.ask("what are the functional specialties for analytics and insights")
+    assert listed.text.startswith("The *Analytics and Insights* page describes 6 specialties:\n*Go-to-market*\n")
+    one = corpus.ask("is there a product specialty for the analytics and insights analyst")
+    assert one.status == "answered"
+    assert one.text.startswith("Yes, *Analytics and Insights Analyst* is on the *Analytics and Insights* page, which describes *Product*:\n"
+                               "*Product*\n• provide insights for growth, product managers and pricing teams.\n")
+    assert "#functional-specialties" in one.text
