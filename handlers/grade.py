@@ -15,6 +15,8 @@ from bot.router import intent
 
 MAX_LISTED = 15
 PAY = re.compile(r"\b(?:salary|salaries|pay|paid|compensation|comp|earn|earns|bonus|equity|stock|ote|wage|wages)\b|\bhow much\b.*\bmake\b", re.I)
+# "what is the pay grade of X", "salary grade": the job grade, in the words of pay
+PAY_GRADE = re.compile(r"\b(?:pay|salary|compensation|comp)\s+(?:grades?|levels?)\b", re.I)
 # "above grade 10" / "grade 10 and up": group 1 leaves the grade itself out, group 2 keeps it
 ABOVE = re.compile(r"\b(?:above|over|higher than|greater than|more than|beyond)\s+(?:(?:a|the)\s+)?(?:job\s+)?grade\s*(" + GRADE_DIGITS + r")\b"
                    r"|\bgrades?\s*(" + GRADE_DIGITS + r")\s*(?:\+|(?:and|or)\s+(?:above|up|higher|over|more)\b)", re.I)
@@ -67,7 +69,7 @@ LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\b
 def grade(query: Query) -> Answer:
     """Job grades: a role's grade, or every role at a grade (optionally in one family)."""
     numbers = query.numbers()
-    if PAY.search(query.own_words):
+    if PAY.search(PAY_GRADE.sub(" grade ", query.own_words)):
         return pay(query)
     if not numbers:
         if query.resolution.status == "none" and LIST_GRADES.search(query.clean):

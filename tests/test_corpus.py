@@ -928,3 +928,13 @@ def test_a_list_under_a_specialties_heading_is_the_specialties(corpus: Engine):
     assert one.text.startswith("Yes, *Analytics and Insights Analyst* is on the *Analytics and Insights* page, which describes *Product*:\n"
                                "*Product*\n• provide insights for growth, product managers and pricing teams.\n")
     assert "#functional-specialties" in one.text
+
+
+def test_a_pay_grade_is_the_job_grade(corpus: Engine):
+    """"what is the pay grade for the vp of revenue ops" said the page doesn't state pay: a pay or
+    salary grade is the job grade; a pay band, a salary or "how much" is still pay."""
+    asked = corpus.ask("what is the pay grade for the vp of revenue ops")
+    assert asked.status == "answered" and asked.text.startswith("*Vice President, Revenue Operations* is grade 12.")
+    assert corpus.ask("salary grade of the manager, it").text.startswith("*Manager, IT* is grade 8.")
+    assert corpus.ask("what pay band is the vp of revenue operations").status == "not_documented"
+    assert corpus.ask("how much does a manager, it make").text.startswith("The handbook page for *Manager, IT* doesn't state pay.")
