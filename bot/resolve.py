@@ -1299,7 +1299,11 @@ class Resolver:
         # questions are decided above, by one role)
         entries = [self._entry(i) for i in tied]
         families = [e for e in entries if e.family]
-        # Tie breaks, strongest first: the name typed literally, then in the same word order.
+        # Tie breaks, strongest first: the words typed with their repeats, the name typed
+        # literally, then in the same word order.
+        repeated = self._with_repeats(tied, entries, span)
+        if repeated is not None:
+            return Resolution("one", role=repeated, span=span)
         folded = fold(clean_slack(text))
         # a plural typed is still the name typed: "backend engineers" names *Backend Engineer* as written
         literal = [e for e in entries if e.literal and re.search(r"(?<![a-z0-9])" + re.escape(e.literal) + r"(?:e?s)?(?![a-z0-9])", folded)]
@@ -1338,6 +1342,18 @@ class Resolver:
             if all(r.page_id == fam.page_id for r in roles):
                 return Resolution("family", family=fam, span=span)
         return Resolution("ambiguous", choices=roles[:MAX_CHOICES], span=span, too_many=len(roles) if len(roles) > MAX_CHOICES else 0)
+
+    def _with_repeats(self, tied: list[int], entries: list[_Entry], span: str) -> RoleRef | None:
+        """The one role whose name has the span's words as often as the span has them, when the
+        span repeats one: "the manager of alliances partner managers" is *Manager, Alliances Partner
+        Managers*, not *Alliances Partner Manager* (whose name, with a plural, is typed inside it);
+        keys and bags keep a word once, so both tie."""
+        words = span.split()
+        if len(set(words)) == len(words):
+            return None
+        wanted = sorted(words)
+        found = {e.role.id: e.role for i, e in zip(tied, entries) if e.role and sorted(tokens(self.written[i])) == wanted}
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def _unlevelled(self, roles: list[RoleRef], text: str, family_pages: list[int]) -> RoleRef | None:
         """:func:`_the_unlevelled` for a question that names no level, as the resolver reads its
@@ -1763,7 +1779,8 @@ def _once(span: str) -> str:
     """A span with a word it has twice kept once, as a name's key has it: "manager csm" reads
     "manager customer success manager", which is *Manager, CSM* (key "manager customer success"),
     not *Customer Success Manager (CSM)*. A word twice in a row stays twice: "csm manager" reads
-    "customer success manager manager", the manager of those, which no key can say."""
+    "customer success manager manager", the manager of those, which no key can say (the name with
+    the word twice, :meth:`Resolver._with_repeats`, can)."""
     words = span.split()
     if len(set(words)) == len(words) or any(a == b for a, b in zip(words, words[1:])):
         return span

@@ -679,10 +679,10 @@ def test_a_section_named_for_a_part_of_the_page_is_that_parts_and_what_a_role_he
 def test_a_word_typed_twice_by_an_acronym_is_the_name_typed_in_that_order(corpus: Engine):
     """"manager csm" reads "manager customer success manager": *Manager, CSM* typed in its own word
     order (its key has the word once), not a choice with *Customer Success Manager (CSM)*. "csm
-    manager", the word twice in a row, still asks."""
+    manager", the word twice in a row, is the manager of those: the one name with "manager" twice."""
     assert corpus.ask("who does the manager csm report to").roles == ["Manager, CSM"]
     assert corpus.ask("sr manager, csm requirements").roles == ["Senior Manager, CSM"]
-    assert corpus.ask("who does the csm manager report to").status == "ambiguous"
+    assert corpus.ask("who does the csm manager report to").roles == ["Manager, CSM"]
 
 
 def test_specialties_a_page_describes_without_making_them_roles_are_given(corpus: Engine):
@@ -938,3 +938,12 @@ def test_a_pay_grade_is_the_job_grade(corpus: Engine):
     assert corpus.ask("salary grade of the manager, it").text.startswith("*Manager, IT* is grade 8.")
     assert corpus.ask("what pay band is the vp of revenue operations").status == "not_documented"
     assert corpus.ask("how much does a manager, it make").text.startswith("The handbook page for *Manager, IT* doesn't state pay.")
+
+
+def test_a_word_typed_twice_names_the_role_that_has_it_twice(corpus: Engine):
+    """"what grade is the manager of alliances partner managers" answered for *Alliances Partner
+    Manager* (grade 6), whose name (with a plural) is typed inside the question; the role asked
+    about is *Manager, Alliances Partner Managers* (grade 8)."""
+    assert corpus.ask("what grade is the manager of alliances partner managers").text.startswith("*Manager, Alliances Partner Managers* is grade 8.")
+    assert corpus.ask("mgr, alliances partner managers grade").roles == ["Manager, Alliances Partner Managers"]
+    assert corpus.ask("who does the alliances partner manager report to").roles == ["Alliances Partner Manager"]
