@@ -461,6 +461,20 @@ MASK_TOKEN = re.compile(r"[\w&][\w&'’.-]*|\S")  # a word (with its inner dots 
 POSSESSIVE = ("'s", "’s")
 
 
+def _vice_presidents(raws: list[str]) -> list[str]:
+    """"vice president" as one word, as the names read it ("vp"): word by word neither is a role
+    word, and "vice president of ux level" kept them outside its {role}."""
+    if "vice" not in (raw.lower() for raw in raws):
+        return raws
+    out: list[str] = []
+    for raw in raws:
+        if out and out[-1].lower() == "vice" and raw.lower().startswith("president"):
+            out[-1] = f"{out[-1]} {raw}"
+        else:
+            out.append(raw)
+    return out
+
+
 def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], Sequence[str]]) -> str:
     """The question with the resolved role's name replaced by ``{role}``.
 
@@ -472,7 +486,7 @@ def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], Sequen
     # singular on both sides: the resolver reads a table acronym as its words as written ("ISR":
     # "inside sales representative"), the names' tokens are singular ("sale"); "ISR" went unmasked
     role_words = frozenset(map(singular, role_words))
-    raws = MASK_TOKEN.findall(text)
+    raws = _vice_presidents(MASK_TOKEN.findall(text))
     toks = [tuple(map(singular, token_of(raw))) for raw in raws]
     named = [bool(t) and role_words.issuperset(t) for t in toks]  # every token of it is a role word
     n = len(raws)
@@ -520,6 +534,13 @@ def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], Sequen
 NUMBER = re.compile(r"\b(?:\d{1,2}(?:\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen)\b", re.I)
 
 
+def _words_only_in_role(phrase: str, masked: str) -> bool:
+    """Whether a phrase fit the question only through the role's name: none of its own words is
+    among the masked question's."""
+    own = [w for w in phrase_words(phrase) if not w.startswith("{")]
+    return bool(own) and not set(own) & set(phrase_words(masked))
+
+
 def route(query: "Query") -> Decision:
     """The one routing policy: which intent answers this question, and why."""
     load_handlers()
@@ -533,8 +554,12 @@ def route(query: "Query") -> Decision:
     role_masked = mask(query.clean, role_words, partial(query.kb.resolver.tokens_of, context=role_words))
     masked = NUMBER.sub("{n}", role_masked) if query.number() is not None else role_masked
     scores, phrases = score_text(masked, frozenset(query.kb.resolver.vocab_set), cue_text=role_masked, plain=query.clean)
-    order = ranked(scores)
     registry = load_handlers()
+    if role_words and res.status != "none" and any(registry[name].topic_names_roles and _words_only_in_role(phrase, masked) for name, phrase in phrases.items()):
+        # "executive search hiring steps": "search {topic}" fit the unmasked question on the role's own
+        # word; an intent whose topic may be a role's words is scored on the masked question then
+        scores, phrases = score_text(masked, frozenset(query.kb.resolver.vocab_set), cue_text=role_masked, plain=masked)
+    order = ranked(scores)
     topics = {name: topic_of(query.clean if registry[name].topic_names_roles else masked, phrase_words(p))
               for name, p in phrases.items() if "{topic}" in p}
     decision = Decision("unknown", scores=scores, masked=masked, role_span=" ".join(sorted(role_words)), phrase=phrases, topics=topics)

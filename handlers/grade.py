@@ -39,6 +39,7 @@ LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\b
         'what grade is {role}',
         'what is the grade of {role}',
         '{role} grade',
+        '{role} level',
         'what level is {role}',
         'what lvl is {role}',
         'what job grade is {role}',

@@ -947,3 +947,14 @@ def test_a_word_typed_twice_names_the_role_that_has_it_twice(corpus: Engine):
     assert corpus.ask("what grade is the manager of alliances partner managers").text.startswith("*Manager, Alliances Partner Managers* is grade 8.")
     assert corpus.ask("mgr, alliances partner managers grade").roles == ["Manager, Alliances Partner Managers"]
     assert corpus.ask("who does the alliances partner manager report to").roles == ["Alliances Partner Manager"]
+
+
+def test_a_role_s_own_words_do_not_route_and_vice_president_is_masked_whole(corpus: Engine):
+    """"executive search hiring steps" was a search for "hiring steps" ("search {topic}" fit the
+    unmasked question on the role's own word), and "vice president of ux level" an overview: the
+    mask took "ux" alone, leaving "vice president of" beside {role}."""
+    steps = corpus.ask("executive search hiring steps")
+    assert steps.intent == "interview_steps" and steps.roles == ["Executive Search"]
+    level = corpus.ask("vice president of ux level")
+    assert level.intent == "grade" and level.roles == ["Vice President of UX"]
+    assert corpus.ask("search Figma").intent == "search"  # no role resolved: "search" is the question's word
