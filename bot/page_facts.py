@@ -253,7 +253,7 @@ class _FactReader:
         self.page = page
         self.roles = _StructureReader(page, [])
         self.grade_counts: dict[int, int] = {}
-        self.family_reports: list[tuple[list[tuple[str, str]], Item, str, re.Match[str]]] = []
+        self.family_reports: list[tuple[list[tuple[str, str]], Item, str, bool]] = []  # targets, item, quote, dotted
 
     def find_role(self, name: str, threshold: float = 90) -> str | None:
         return self.roles.find_role(name, threshold)
@@ -416,7 +416,8 @@ class _FactReader:
             # page's own text above its roles, the role the page is titled with
             owner = section.owner or self.page.title_role or (next(iter(self.page.roles)) if len(self.page.roles) == 1 else None)
             if section.owner is None and self.names_every_role(subject.strip()):
-                self.family_reports.append((targets, item, text, match))
+                quote = unlink(unshield(sentence_around(text, match.start("obj"), match.end("obj")), links))
+                self.family_reports.append((targets, item, quote, bool(match.group("dotted"))))
                 continue
             role = self.resolve_subject(subject.strip(), owner)
             if role is None:
@@ -491,14 +492,13 @@ class _FactReader:
     def apply_family_reports(self) -> None:
         """"This job family reports to the IT Manager": every role of the page that states no
         reporting line of its own reports there."""
-        for targets, item, text, match in self.family_reports:
-            quote = unlink(sentence_around(text, match.start("obj"), match.end("obj")))
+        for targets, item, quote, dotted in self.family_reports:
             stated = {r.role for r in self.page.reports}
             for role in self.page.roles:
                 if role in stated:
                     continue
                 for obj, url in targets:
-                    self.page.reports.append(ReportsFact(role, obj, url, item.line, quote, dotted=bool(match.group("dotted"))))
+                    self.page.reports.append(ReportsFact(role, obj, url, item.line, quote, dotted=dotted))
 
     def copied_subject(self, section: Section, named: str) -> bool:
         """A reporting line under one role's heading that names another role of the page whose

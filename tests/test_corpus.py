@@ -958,3 +958,16 @@ def test_a_role_s_own_words_do_not_route_and_vice_president_is_masked_whole(corp
     level = corpus.ask("vice president of ux level")
     assert level.intent == "grade" and level.roles == ["Vice President of UX"]
     assert corpus.ask("search Figma").intent == "search"  # no role resolved: "search" is the question's word
+
+
+def test_a_family_s_reporting_line_is_quoted_with_its_link_label(corpus: Engine):
+    """"This job family reports to the [IT Manager](...)" was quoted as "This job family reports to
+    the 0." (the parser's stand-in for the link), in the reports-to and the direct-reports answers."""
+    asked = corpus.ask("who does the senior it systems engineer report to")
+    assert "> This job family reports to the IT Manager." in asked.text
+    reports = corpus.ask("how many direct reports does the manager, it have")
+    assert "“This job family reports to the IT Manager.”" in reports.text and "the 0." not in reports.text
+    for page in sorted(CORPUS.glob("*.md")):
+        parsed, _ = parse_page(page)
+        if parsed:
+            assert not any("\x01" in r.sentence or "\x02" in r.sentence for r in parsed.reports), page.name
