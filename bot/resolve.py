@@ -40,6 +40,9 @@ PRONOUN = "\x01"  # an "it" that is the pronoun unless a role word is beside it 
 # Pronouns that are name words too ("Manager, IT", "Payroll Analyst, US"): a name's word only
 # beside another role word; "tell us the grade of ..." names no US role.
 BESIDE_NAME_ONLY = frozenset({"it", "us"})
+# Little words inside a name or between two ("Software Engineer in Test", "manager of sales"): not
+# the words of a question's phrase, for Resolver._phrase_words_off.
+LINK_WORDS = frozenset({"of", "the", "a", "an", "in", "for", "to", "and", "or", "at", "on", "with", "&", "s"})
 UNUSED_WORD_PENALTY = 6.0  # per role word next to the matched name that the name does not explain
 RANK_WORD_PENALTY = 6.0  # on top, per left-out level or rank word ("manager", "senior", "director")
 UNKNOWN_WORD_PENALTY = 12.0  # per unknown word touching it: "sales operations *wizard*" is no known role
@@ -483,6 +486,9 @@ class Resolver:
         for i in range(1, len(out)):  # "the hiring manager for the senior product designer" asks who interviews:
             if out[i] == "manager" and out[i - 1] is None and typed[i - 1] == "hiring":  # no name's "manager"
                 out[i] = None
+        shared = self._question_name_words
+        if shared.intersection(out):
+            self._phrase_words_off(out, typed, shared)
         if INITIALISM in out:
             known = {w for w in out if w and w != INITIALISM and not self.is_question_word(w)}
             expanded: list[str | None] = []
@@ -545,6 +551,26 @@ class Resolver:
                 continue
             read.append((self._word(w, raw), w))
         return tuple(read)
+
+    @cached_property
+    def _question_name_words(self) -> frozenset[str]:
+        """Words of the intents' phrases that some names use too ("process": *Director of Business
+        Process Automation*; "performance", "career", "technical"), never a whole name alone."""
+        return frozenset(w for w in question_vocabulary() | QUERY_FILLER if w in self.vocab_set) - BESIDE_NAME_ONLY
+
+    @staticmethod
+    def _phrase_words_off(out: list[str | None], typed: list[str], shared: frozenset[str]) -> None:
+        """Such a word beside a word of the question's phrase and no role word is the phrase's:
+        "technical accounting interview *process*", "*performance* indicators for ...". It took
+        "process" for a name's and read *technical accounting* as "accounting" alone."""
+        for i, word in enumerate(out):
+            if word not in shared:
+                continue
+            beside = [j for j in (i - 1, i + 1) if 0 <= j < len(out)]
+            if any(out[j] for j in beside):
+                continue
+            if any(typed[j] not in LINK_WORDS and (typed[j] in QUERY_FILLER or typed[j] in question_vocabulary()) for j in beside):
+                out[i] = None
 
     def name_like_words(self, text: str) -> frozenset[str]:
         """When no role is found, the words that still look like a name, so they do not count

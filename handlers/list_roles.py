@@ -91,24 +91,34 @@ def list_roles(query: Query) -> Answer:
     if family is None and res.status == "ambiguous":
         return clarify(query, res)
     if family:
-        roles = kb.family_roles(family)
-        header = f"The *{family.name}* family has {counted(len(roles), 'role')}:"
-        narrowed = narrow(words, family.name, roles)
-        if narrowed and len(narrowed) < len(roles):
-            # "list the sales ops analyst levels": the analysts of the family, not all 17 roles
-            beyond = " ".join(w for w in words if w not in tokens(family.name))
-            header = f"{len(narrowed)} of the {len(roles)} roles in the *{family.name}* family match “{echo(beyond)}”:"
-            roles = narrowed
-        lines = [header]
-        for role in roles:
-            grades = kb.grade_of(role)
-            grade = f" (grade {' or '.join(str(g.grade) for g in grades)})" if grades else ""
-            lines.append(f"• {link(role.name, role.url)}{grade}")
         source = Source(page=family.page, heading=family.name, url=family.page_url)
-        lines.append(source_footer([source]))
-        return Answer(query.intent, "answered", "\n".join(lines), roles=[r.name for r in roles], sources=[source], question=query.text)
+        return listing(query, kb.family_roles(family), family.name, source, words)
+    if res.status == "one" and res.role and res.span != "(follow-up)":
+        # "executive assistant levels": a page of one role has no family to list, but is no
+        # question about every role either
+        role = res.role
+        return listing(query, kb.family_roles_of(role), role.family, Source(page=role.page, heading=role.family, url=role.page_url), words)
     text = by_family(list(kb.roles.values()), "I know")
     return Answer(query.intent, "answered", text, roles=[], sources=[], question=query.text)
+
+
+def listing(query: Query, roles: list, name: str, source: Source, words: list[str]) -> Answer:
+    """The roles of one family (or one page), with their grades; those a question's further
+    words pick out when they pick out some."""
+    header = f"The *{name}* family has {counted(len(roles), 'role')}:"
+    narrowed = narrow(words, name, roles)
+    if narrowed and len(narrowed) < len(roles):
+        # "list the sales ops analyst levels": the analysts of the family, not all 17 roles
+        beyond = " ".join(w for w in words if w not in tokens(name))
+        header = f"{len(narrowed)} of the {len(roles)} roles in the *{name}* family match “{echo(beyond)}”:"
+        roles = narrowed
+    lines = [header]
+    for role in roles:
+        grades = query.kb.grade_of(role)
+        grade = f" (grade {' or '.join(str(g.grade) for g in grades)})" if grades else ""
+        lines.append(f"• {link(role.name, role.url)}{grade}")
+    lines.append(source_footer([source]))
+    return Answer(query.intent, "answered", "\n".join(lines), roles=[r.name for r in roles], sources=[source], question=query.text)
 
 
 def role_words(query: Query) -> list[str]:

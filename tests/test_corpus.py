@@ -971,3 +971,17 @@ def test_a_family_s_reporting_line_is_quoted_with_its_link_label(corpus: Engine)
         parsed, _ = parse_page(page)
         if parsed:
             assert not any("\x01" in r.sentence or "\x02" in r.sentence for r in parsed.reports), page.name
+
+
+def test_the_levels_of_a_one_role_page_are_that_role_and_phrase_words_are_not_name_words(corpus: Engine):
+    """"executive assistant levels" listed all 628 roles of the handbook (a page of one role has no
+    family to list). And "technical accounting interview process" read *technical accounting* as
+    "accounting" alone (a choice of eight accounting roles): "process" was taken for a word of
+    *Director of Business Process Automation*'s name."""
+    levels = corpus.ask("executive assistant levels")
+    assert levels.text.startswith("The *Executive Assistant* family has 1 role:\n• [Executive Assistant](")
+    steps = corpus.ask("technical accounting interview process")
+    assert steps.status == "answered" and steps.text.startswith(
+        "All 3 roles that match get the same answer (*Manager, Technical Accounting*, *Director, Technical Accounting*, "
+        "*Senior Director, Technical Accounting*):\nCandidates for this position")
+    assert corpus.ask("who does the director of business process automation report to").roles == ["Director of Business Process Automation"]
