@@ -13,7 +13,12 @@ from bot.router import intent
 
 MAX_DIFFERENCES = 6  # lines shown per side and section; the rest are counted
 # Where a question puts the second role: strongest first, so "Trust and Safety vs X" splits at "vs".
-SEPARATORS = (r"\bvs\.?|\bversus\b|\bcompared (?:to|with)\b|\bdiffer(?:s|ent)? (?:from|than)\b", r"\bfrom\b|\bto\b|\bwith\b", r"\band\b|\bor\b|&")
+SEPARATORS = (r"\bvs\.?|\bversus\b|\bcompared (?:to|with)\b|\bdiffer(?:s|ent)? (?:from|than)\b"
+              r"|\b(?:above|below|outranks?)\b|\b(?:higher|lower|more senior|less senior|senior|junior|bigger)\s+(?:than|to)\b",
+              r"\bfrom\b|\bto\b|\bwith\b", r"\band\b|\bor\b|&")
+# "is a staff data engineer above a senior data engineer", "which is higher, X or Y": which ranks higher
+RANK = re.compile(r"\b(?:above|below|higher|lower|more senior|less senior|senior to|junior to|outranks?)\b", re.I)
+RANK_LEAD = re.compile(r"^\s*(?:which|who)\s+(?:one\s+|role\s+)?(?:is|ranks?)\s+(?:higher|more senior|senior|bigger|above)\s*[,:]?\s*", re.I)
 COMPARE_WORDS = re.compile(
     r"^\s*(?:what(?:'s| is| are)?\s+(?:the\s+)?|how\s+(?:is|does|do)\s+(?:a|an|the)?\s*)?"
     r"(?:(?:key\s+|main\s+)?differences?\s+(?:between|of)\s+|compare\s+|comparison\s+(?:of|between)\s+|diff\s+)?(?:the\s+|a\s+|an\s+)?",
@@ -26,6 +31,8 @@ TAIL_WORDS = re.compile(r"\s+(?:differ|different|compare|comparison)\s*[?!.]*\s*
     "compare",
     patterns={
         r"\bvs\.?\b|\bversus\b": 4,
+        r"\b(?:is|are)\s+(?:a|an|the)?\s*\S.*\b(?:above|below|higher than|lower than|more senior than|less senior than|senior to|junior to)\s+(?:a|an|the)?\s*\S"
+        r"|^\s*(?:which|who)\s+(?:one\s+)?(?:is|ranks?)\s+(?:higher|more senior|senior|bigger)\b.*\bor\b": 4,
         r"\bcompare\b|\bcomparison\b|\bcompared (?:to|with)\b": 4,
         r"\bdifferences?\b|\bdiffer(?:s|ent)?\b": 3.5,
     },
@@ -49,7 +56,8 @@ def compare(query: Query) -> Answer:
         return pair
     first, second = pair
     kb = query.kb
-    lines = [f"{bold(first)} ({first.family}) vs {bold(second)} ({second.family}):"]
+    lines = [rank_line(kb, first, second)] if RANK.search(query.clean) else []
+    lines.append(f"{bold(first)} ({first.family}) vs {bold(second)} ({second.family}):")
     lines.append("• Grade: " + "; ".join(f"{r.name}: {grades(kb, r)}" for r in (first, second)))
     lines.append("• Reports to: " + "; ".join(f"{r.name}: {manager(kb, r)}" for r in (first, second)))
     for kind, name in (("responsibilities", "Responsibilities"), ("requirements", "Requirements")):
@@ -67,7 +75,7 @@ def compare(query: Query) -> Answer:
 def two_roles(query: Query) -> tuple[RoleRef, RoleRef] | Answer:
     """The two roles asked about, split where the question puts the second ("X vs Y", "between X
     and Y"); a bare level on one side ("senior vs staff backend engineer") is read in the other's family."""
-    body = TAIL_WORDS.sub("", COMPARE_WORDS.sub("", query.clean, count=1))
+    body = TAIL_WORDS.sub("", COMPARE_WORDS.sub("", RANK_LEAD.sub("", query.clean, count=1), count=1))
     resolver = query.kb.resolver
     missing: Resolution | None = None  # a side that names no role, beside one that does
     for separator in SEPARATORS:
@@ -100,6 +108,19 @@ def two_roles(query: Query) -> tuple[RoleRef, RoleRef] | Answer:
     if res.status == "none" and res.span:
         return unknown_role(query, res)
     return Answer(query.intent, "unknown", text, question=query.text)
+
+
+def rank_line(kb: Knowledge, first: RoleRef, second: RoleRef) -> str:
+    """Which of two roles ranks higher, by the job grades their pages state; no grade, no verdict."""
+    ours, theirs = kb.grade_of(first), kb.grade_of(second)
+    if len(ours) != 1 or len(theirs) != 1:
+        missing = [r.name for r, g in ((first, ours), (second, theirs)) if len(g) != 1]
+        return f"I can't rank them by grade: the handbook states no single grade for {' or '.join(f'*{m}*' for m in missing)}."
+    a, b = ours[0].grade, theirs[0].grade
+    if a == b:
+        return f"Neither, by grade: both are grade {a}."
+    high, low = (first, second) if a > b else (second, first)
+    return f"*{high.name}* ranks higher: grade {max(a, b)}, against grade {min(a, b)} for *{low.name}*."
 
 
 def one_title(res: Resolution) -> Resolution:

@@ -33,6 +33,8 @@ LIST_GRADES = re.compile(r"\b(?:all|list|which|what|every|show)\b.*\bgrades\b|\b
         r"\b(?:pay|job|salary) (?:grade|band|level)\b|\bband\b": 2,
         r"\blevel\s*(?:\d{1,2}|seven|eight|nine|ten|five|six|eleven|twelve)\b|\bwhat (?:level|lvl)\b": 2,
         r"\bseniority\b": 1,
+        # "is the senior tax analyst a 7?": a bare grade number closing a yes/no question
+        r"^\s*(?:is|are)\b.*\b(?:a|an)\s+\d{1,2}(?:\.5)?\s*[?!.]*\s*$": 3,
         r"\b(?:salary|salaries|pay|paid|compensation|comp|earn|earns|bonus|equity|stock options?|ote|wage)\b|\bhow much (?:does|do|will|would)\b.*\bmake\b": 3,
     },
     phrases=[

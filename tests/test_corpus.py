@@ -985,3 +985,15 @@ def test_the_levels_of_a_one_role_page_are_that_role_and_phrase_words_are_not_na
         "All 3 roles that match get the same answer (*Manager, Technical Accounting*, *Director, Technical Accounting*, "
         "*Senior Director, Technical Accounting*):\nCandidates for this position")
     assert corpus.ask("who does the director of business process automation report to").roles == ["Director of Business Process Automation"]
+
+
+def test_which_of_two_roles_ranks_higher_is_answered_by_their_grades(corpus: Engine):
+    """"is a staff data engineer above a senior data engineer" and "which is higher, senior recruiter
+    or lead recruiter" gave one role's overview; "is the senior tax analyst a 7?" too."""
+    above = corpus.ask("is a staff data engineer above a senior data engineer")
+    assert above.intent == "compare" and above.text.startswith(
+        "*Staff Data Engineer* ranks higher: grade 8, against grade 7 for *Senior Data Engineer*.\n")
+    higher = corpus.ask("which is higher, senior recruiter or lead recruiter")
+    assert higher.text.startswith("*Lead Recruiter* ranks higher: grade 8, against grade 7 for *Senior Recruiter*.\n")
+    assert corpus.ask("which role is above senior recruiter").intent == "career_ladder"  # one role: its ladder
+    assert corpus.ask("is the senior tax analyst a 7?").text.startswith("*Senior Tax Analyst* is grade 7.")
