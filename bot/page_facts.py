@@ -84,6 +84,14 @@ SHARES_SAME_AS_ROLE = re.compile(
     r"(?P<k>(?:responsibilities|requirements)(?:\s+(?:and|&)\s+(?:responsibilities|requirements))?)\s+(?:as|of|with)\s+"
     r"(?:the\s+|a\s+|an\s+)?(?P<x>[^,.;:]+?)(?:\s+roles?)?(?:\s+(?:listed|outlined|described|stated|mentioned)\s+above)?"
     r"\s*(?:[,.;:]|\bbut\b|\bwith\s+the\s+addition\b|\bplus\b|\band\s+also\b|$)", re.I)
+# "The Junior Data Analyst Requirements extend the Requirements section above", "... are listed in
+# the Responsibilities section above", "has all the same requirements as the ones outlined above":
+# the family's section of that kind, further up the page.
+SECTION_ABOVE = re.compile(
+    r"\b(?:extends?|includes?|including|shar(?:e|es|ing)|listed\s+in|in\s+addition\s+to)\b[^.;:]*?"
+    r"\b(?:the|same|all|general)\s+(?:general\s+)?(?:(?P<k>responsibilities|requirements)(?:\s+(?:and|&)\s+(?:responsibilities|requirements))?\s+"
+    r"(?:section\s+)?(?:(?:outlined|listed|described|stated|mentioned|defined)\s+)?above\b"
+    r"|(?P<k2>responsibilities|requirements)\s+as\s+the\s+ones\s+(?:outlined|listed|described|stated|mentioned|defined)\s+above\b)", re.I)
 # "The X Specialists share the same responsibilities outlined above": the family's section.
 SAME_AS_ABOVE = re.compile(
     r"\b(?:share|shares|has|have)\s+(?:all\s+)?the\s+same\s+(?:responsibilities|requirements)\s+(?:outlined|listed|described|stated|as)\s+above\b", re.I
@@ -191,10 +199,10 @@ def may_extend(text: str, lowered: str) -> str | None:
     """The head (:func:`extends_head`) of a text that can be any kind of "Extends", else None:
     every pattern of read_extends needs one of these words. They are looked for in the lowered
     text first (the head is part of it), so most items never make a head."""
-    if "extend" not in lowered and "all " not in lowered and "same" not in lowered:
+    if "extend" not in lowered and "all " not in lowered and "same" not in lowered and "above" not in lowered:
         return None
     head = extends_head(text)
-    return head if head.startswith(("extend", "all ")) or "same" in lowered or " extend" in lowered else None
+    return head if head.startswith(("extend", "all ")) or "same" in lowered or " extend" in lowered or "above" in lowered else None
 
 
 def grade_text(text: str) -> str:
@@ -532,6 +540,20 @@ class _FactReader:
             kind = section.kind if section.kind in ("responsibilities", "requirements") else "responsibilities"
             self.page.extends.append(ExtendsFact(section.owner, section.kind, "family", kind, item.line, item.text))
             return
+        above = SECTION_ABOVE.search(text)
+        if above and item.depth <= 1 and section.owner:
+            named = above.group(0).lower()
+            # the section's own kind when the sentence names it, else the one it names, for a text
+            # under the role's heading; a requirements list pointing at the responsibilities is not one
+            kind = section.kind if section.kind in named else (above.group("k") or above.group("k2")).lower()
+            if section.kind == "overview" or kind == section.kind:
+                # the family's section, or (a page whose levels each have their own) the nearest
+                # role's above: "This role includes all of the requirements above, plus:"
+                target = "family" if self.family_has(kind) else \
+                    self.nearest_above(kind, section.owner, item.line) if section.kind == kind else None
+                if target:
+                    self.page.extends.append(ExtendsFact(section.owner, section.kind, target, kind, item.line, item.text))
+            return
         same = SAME_AS_ROLE.match(text)
         if same and item.depth <= 1:
             target = self.anchor_target(item.text) or same.group("x").strip()
@@ -549,6 +571,15 @@ class _FactReader:
         self.page.extends.append(
             ExtendsFact(section.owner, section.kind, self.near_miss(target), target_kind, item.line, item.text)
         )
+
+    def nearest_above(self, kind: str, owner: str, line: int) -> str | None:
+        """The role whose own section of this kind is the nearest one above ``line`` (not ``owner``'s)."""
+        above = [s for s in self.page.sections if s.kind == kind and s.owner and s.owner != owner and s.line < line and s.items]
+        return max(above, key=lambda s: s.line).owner if above else None
+
+    def family_has(self, kind: str) -> bool:
+        """Whether the page has a family-wide section of this kind to inherit."""
+        return any(s.owner is None and s.kind == kind and s.items for s in self.page.sections)
 
     def anchor_target(self, text: str) -> str | None:
         """"Extends that of the [Senior X](#senior-y)": the link's anchor names the role meant."""

@@ -997,3 +997,18 @@ def test_which_of_two_roles_ranks_higher_is_answered_by_their_grades(corpus: Eng
     assert higher.text.startswith("*Lead Recruiter* ranks higher: grade 8, against grade 7 for *Senior Recruiter*.\n")
     assert corpus.ask("which role is above senior recruiter").intent == "career_ladder"  # one role: its ladder
     assert corpus.ask("is the senior tax analyst a 7?").text.startswith("*Senior Tax Analyst* is grade 7.")
+
+
+def test_a_section_that_points_at_the_requirements_above_inherits_them(corpus: Engine):
+    """"The Junior Data Analyst Requirements extend the Requirements section above" stopped the
+    chain of Extends there, so "is sql required for the data analyst" said no; "This role includes
+    all of the requirements above, plus:" (Senior IT Compliance Engineer), on a page whose levels
+    each have their own, inherits the nearest role's above. A line that only mentions them ("5 years
+    ... related to the responsibilities listed above") inherits nothing."""
+    sql = corpus.ask("is sql required for the data analyst")
+    assert sql.status == "answered" and sql.text.startswith('Yes, the requirements of *Data Analyst (Intermediate)* mention “sql”:')
+    assert "        Inherited from Data Analytics (all roles):\n" in sql.text
+    senior = corpus.ask("requirements for the senior it compliance engineer").text
+    assert "This role includes all of the requirements above, plus:\n    Inherited from IT Compliance Engineer:\n" in senior
+    page, _ = parse_page(CORPUS / "marketing--frontend-engineer-marketing.md")
+    assert not any("responsibilities listed above" in e.text for e in page.extends)
