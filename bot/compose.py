@@ -153,6 +153,10 @@ def initialisms(text: str) -> set[str]:
     return out
 
 
+# "how many people does X manage", "what's the span of control of X", "how big is X's team": the
+# size of its team, which direct reports and responsibilities answers add when the page gives it
+TEAM_SIZE_ASKED = re.compile(r"\bhow many\b|\bteam size\b|\bspans? of control\b|\bhow (?:big|large)\b|\bsize of\b", re.I)
+
 # Words a requirement uses in another sense than the one a recruiter asks about: "a high degree of
 # accuracy" is no degree, so "does X need a degree?" is not answered yes from it.
 OTHER_SENSE = re.compile(r"\bdegrees? of\b")

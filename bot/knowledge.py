@@ -46,6 +46,11 @@ _SECTION_OWN_OR_FAMILY = (f"select {SECTION_COLUMNS} from sections where role_id
                           " or page_id = ?3 and role_id is null and kind = ?2 order by line, id")
 LINK_LABEL = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
 RETIRE_GRACE_SECONDS = 5.0
+# A line that sizes a team ("a team of 3-5", "4-6 direct reports", "~10 Support Engineers") and the
+# family sections about it ("Span of Control in Support Management Positions"), for Knowledge.team_lines.
+TEAM_SIZE = re.compile(r"\bteam of (?:~|up to |over |about )?\d|\b\d+(?:\s*(?:-|to)\s*\d+)?\+?\s+direct reports\b|~\s?\d+\s+[A-Za-z]"
+                       r"|\bmanages?\s+(?:up to\s+)?(?:\d+|two|three|four|five|six|seven|eight|nine|ten)\b", re.I)
+TEAM_HEADING = re.compile(r"\bspans? of control\b|\bteam (?:size|structure)\b", re.I)
 SNAPSHOT_FORMAT = 4  # 2: with the typo vocabulary; 3: zlib-compressed; 4: roles by column, names shared; the layout of the serving snapshot's data (see Knowledge.serving_snapshot)
 # a link to a compensation page: "compensation" in its path, not only in its #fragment (on the
 # Total Rewards page "#compensation-coordinator" is a role's heading)
@@ -724,6 +729,21 @@ class Knowledge:
             for sub in rows:
                 lines.extend(self._expand(sub, target_kind, seen, depth + 1, source))
         return lines
+
+    def team_lines(self, role: RoleRef) -> list[str]:
+        """Lines that give the size of the role's team, from its own text and its page's family
+        sections on spans of control ("Manages a team of 3-5 Strategic Account Leaders", "Support
+        Managers: ~10 Intermediate and Senior Support Engineers"), in page order."""
+        found = []
+        rows = self._rows("select heading, role_id, items from sections where page_id = ? and (role_id = ? or role_id is null) order by line",
+                          [role.page_id, role.id])
+        for row in rows:
+            if row["role_id"] is None and not TEAM_HEADING.search(row["heading"]):
+                continue
+            for text, *_ in unpack_items(row["items"]):
+                if TEAM_SIZE.search(text):
+                    found.append(LINK_LABEL.sub(r"\1", text))
+        return found
 
     def lines_mentioning(self, role: RoleRef, word: str) -> list[str]:
         """The role's own lines that use a word ("not aligned to a job grade"), for saying what the

@@ -3,7 +3,7 @@
 import re
 
 from bot.answer import Answer, Source
-from bot.compose import bold, link, need_role, not_documented, source_footer
+from bot.compose import TEAM_SIZE_ASKED, bold, link, need_role, not_documented, source_footer
 from bot.resolve import asked_phrase
 from bot.query import Query
 from bot.router import intent
@@ -55,6 +55,13 @@ def direct_reports(query: Query) -> Answer:
     if isinstance(role, Answer):
         return role
     reports = query.kb.direct_reports(role)
+    team = query.kb.team_lines(role) if TEAM_SIZE_ASKED.search(query.own_words) else []
+    said = "\n".join(f"> {line}" for line in team)
+    if not reports and team:
+        # "how many people does the Director of X manage": no role names it as its manager, but its page sizes its team
+        source = Source(page=role.page, heading=role.name, url=role.url)
+        text = f"No page lists the roles that report to {bold(role)}; about its team its page says:\n{said}\n{source_footer([source])}"
+        return Answer(query.intent, "answered", text, roles=[role.name], sources=[source], question=query.text)
     if not reports:
         unmatched = _named_as_written(query)
         if unmatched:
@@ -70,6 +77,8 @@ def direct_reports(query: Query) -> Answer:
     for report, sentence in reports:
         lines.append(f"• {link(report.name, report.url)}: “{sentence}”")
         sources.append(Source(page=report.page, heading=report.name, url=report.url))
+    if team:
+        lines.append(f"About its team its page says:\n{said}")
     text = "\n".join(lines + [source_footer(sources)])
     return Answer(query.intent, "answered", text, roles=[role.name], sources=sources, question=query.text)
 

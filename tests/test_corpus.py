@@ -1012,3 +1012,16 @@ def test_a_section_that_points_at_the_requirements_above_inherits_them(corpus: E
     assert "This role includes all of the requirements above, plus:\n    Inherited from IT Compliance Engineer:\n" in senior
     page, _ = parse_page(CORPUS / "marketing--frontend-engineer-marketing.md")
     assert not any("responsibilities listed above" in e.text for e in page.extends)
+
+
+def test_the_size_of_a_team_is_quoted_from_the_page_s_span_of_control(corpus: Engine):
+    """"how many people does the manager, support engineering manage" listed its duties, none of
+    which says; the page's "## Span of Control in Support Management Positions" does. Asked how
+    big a role's team is, the answer adds the lines that size it from outside the section shown."""
+    asked = corpus.ask("how many people does the manager, support engineering manage")
+    assert asked.intent == "responsibilities"
+    assert "\nAbout its team its page also says:\n> Support Managers: ~10 Intermediate and Senior Support Engineers\n" in asked.text
+    plain = corpus.ask("what does the manager, support engineering do")
+    assert "About its team" not in plain.text
+    counted = corpus.ask("how many people report to the director of product management").text
+    assert "\nAbout its team its page says:\n> This role typically manages 4-6 direct reports" in counted
