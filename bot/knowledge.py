@@ -1042,13 +1042,15 @@ class _ExtendsByPlace:
         return self.of_page(page_id).get(line, default)
 
     def of_page(self, page_id: int) -> dict[int, sqlite3.Row]:
-        """The page's "Extends" rows by line (read once per page and version)."""
+        """The page's "Extends" rows by line (read once per page and version; of two at one line,
+        the later row, as reading them in row order gave). Read in the page index's order (page,
+        line, then row id) rather than sorted by row id afterwards: no sort a read."""
         rows = self._pages.get(page_id)
         if rows is None:
             kb = self._kb()
             if kb is None:
                 raise sqlite3.ProgrammingError("this version of the index is no longer served")
-            rows = {r["line"]: r for r in kb._rows("select * from extends where page_id = ? order by id", (page_id,))}
+            rows = {r["line"]: r for r in kb._rows("select * from extends where page_id = ? order by line, id", (page_id,))}
             self._pages[page_id] = rows
         return rows
 

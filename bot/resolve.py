@@ -481,9 +481,10 @@ class Resolver:
             beside = [out[j] for j in (i - 1, i + 1) if 0 <= j < len(out)]
             if any(b for b in beside):
                 out[i] = typed[i]
-        for i in range(1, len(out)):  # "the hiring manager for the senior product designer" asks who interviews:
-            if out[i] == "manager" and out[i - 1] is None and typed[i - 1] == "hiring":  # no name's "manager"
-                out[i] = None
+        if "hiring" in typed:  # "the hiring manager for the senior product designer" asks who interviews:
+            for i in range(1, len(out)):  # no name's "manager"
+                if out[i] == "manager" and out[i - 1] is None and typed[i - 1] == "hiring":
+                    out[i] = None
         if INITIALISM in out:
             known = {w for w in out if w and w != INITIALISM and not self.is_question_word(w)}
             expanded: list[str | None] = []
