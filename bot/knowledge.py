@@ -38,12 +38,14 @@ SECTION_COLUMNS = "page_id, role_id, kind, heading, line, url, items"
 S_PAGE, S_ROLE, S_KIND, S_HEADING, S_LINE, S_URL, S_ITEMS = range(7)
 _ROLE_ROWS = f"select {SECTION_COLUMNS} from sections where role_id = ? and kind = ? order by line"
 _FAMILY_ROWS = f"select {SECTION_COLUMNS} from sections where page_id = ? and role_id is null and kind = ? order by line"
-# Knowledge.section's one statement: the role's rows of the kind (and of the kinds a
-# responsibilities or requirements answer falls back to) and the page's family rows of the kind.
-_SECTION_CHOICES = (f"select {SECTION_COLUMNS} from sections where role_id = ?1 and kind in (?2, 'overview', 'other')"
-                    " or page_id = ?3 and role_id is null and kind = ?2 order by line, id")
-_SECTION_OWN_OR_FAMILY = (f"select {SECTION_COLUMNS} from sections where role_id = ?1 and kind = ?2"
-                          " or page_id = ?3 and role_id is null and kind = ?2 order by line, id")
+# Knowledge.section's statements, each read only when the one before found nothing: the role's rows
+# of the kind (most answers stop here), its rows a responsibilities or requirements answer falls
+# back to, the page's family rows of the kind. Read as one statement (an OR of the two indexes),
+# every answer paid for all three: the family's part reads every role row of the page's kind to
+# test ``role_id is null`` (the page index has no role column), three times the cost of the own.
+_OWN_OF_KIND = f"select {SECTION_COLUMNS} from sections where role_id = ?1 and kind = ?2 order by line, id"
+_OWN_FALLBACK = f"select {SECTION_COLUMNS} from sections where role_id = ?1 and kind in ('overview', 'other') order by line, id"
+_FAMILY_OF_KIND = f"select {SECTION_COLUMNS} from sections where page_id = ?1 and role_id is null and kind = ?2 order by line, id"
 LINK_LABEL = re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)")
 RETIRE_GRACE_SECONDS = 5.0
 # A line that sizes a team ("a team of 3-5", "4-6 direct reports", "~10 Support Engineers") and the
@@ -67,6 +69,15 @@ class Line:
     inherited_from: str = ""
     note: bool = False  # a line we wrote (e.g. "inherited from"), not a quote
     paragraph: bool = False  # prose, not a list item
+
+
+def quoted_line(text: str, depth: int, number: int | None, inherited_from: str, paragraph: bool) -> Line:
+    """``Line(text, depth, number, inherited_from, paragraph=paragraph)``, a line of the page's own
+    text, made without the frozen dataclass's generated ``__init__`` (an ``object.__setattr__``
+    per field, for every line of every section shown): the same fields, in the same order."""
+    made = object.__new__(Line)
+    made.__dict__.update(text=text, depth=depth, number=number, inherited_from=inherited_from, note=False, paragraph=paragraph)
+    return made
 
 
 @dataclass
@@ -610,27 +621,28 @@ class Knowledge:
 
     def section(self, role: RoleRef, kind: str) -> SectionView | None:
         """The role's own section of this kind, else the list under its heading, else the family's.
-        Every row it may fall back to is read by one statement (the role's rows of this kind and
-        of the kinds it falls back to, the page's family rows of this kind), then told apart."""
-        fallback = kind in SECTION_FALLBACK_KINDS
-        rows = self._tuples_locked(_SECTION_CHOICES if fallback else _SECTION_OWN_OR_FAMILY, (role.id, kind, role.page_id))
-        own = [row for row in rows if row[S_ROLE] is not None and row[S_KIND] == kind]
+        Each place is read only when the one before it has nothing (see :data:`_OWN_OF_KIND`):
+        the role's own rows of the kind, where most answers stop, then its overview and other
+        rows, then the family's."""
+        own = self._tuples_locked(_OWN_OF_KIND, (role.id, kind))
         if own:
             return self._view(own, role, kind)
+        fallback = kind in SECTION_FALLBACK_KINDS
+        rows = self._tuples_locked(_OWN_FALLBACK, (role.id,)) if fallback else []
         if fallback:
-            overview = [row for row in rows if row[S_ROLE] is not None and row[S_KIND] == "overview"]
+            overview = [row for row in rows if row[S_KIND] == "overview"]
             if overview and any(i[2] == "item" for row in overview for i in unpack_items(row[S_ITEMS])):
                 view = self._view(overview, role, kind)
                 view.from_overview = True
                 return view
-        family = self._part_heading(role, [row for row in rows if row[S_ROLE] is None])
+        family = self._part_heading(role, self._tuples_locked(_FAMILY_OF_KIND, (role.page_id, kind)))
         if family:
             view = self._view(family, role, kind)
             view.family_wide = not self.pages[role.page_id]["single_role"]
             return view
         if fallback:
             # a list under a heading that is no known section name is still the role's own text
-            other = [row for row in rows if row[S_ROLE] is not None and row[S_KIND] == "other"]
+            other = [row for row in rows if row[S_KIND] == "other"]
             if any(i[2] == "item" for row in other for i in unpack_items(row[S_ITEMS])):
                 view = self._view(other, role, kind)
                 view.from_overview = True
@@ -698,7 +710,7 @@ class Knowledge:
         extends_at = self.extends.of_page(page_id)  # once a section, not once a line
         for text, line, item_kind, item_depth, number in unpack_items(row[S_ITEMS]):
             is_item = item_kind == "item"
-            lines.append(Line(text, depth + (item_depth if is_item else 0), number, inherited_from, paragraph=not is_item))
+            lines.append(quoted_line(text, depth + (item_depth if is_item else 0), number, inherited_from, not is_item))
             ext = extends_at.get(line)
             if not ext:
                 continue
@@ -1051,13 +1063,15 @@ class _ExtendsByPlace:
         return self.of_page(page_id).get(line, default)
 
     def of_page(self, page_id: int) -> dict[int, sqlite3.Row]:
-        """The page's "Extends" rows by line (read once per page and version)."""
+        """The page's "Extends" rows by line (read once per page and version; of two at one line,
+        the later row, as reading them in row order gave). Read in the page index's order (page,
+        line, then row id) rather than sorted by row id afterwards: no sort a read."""
         rows = self._pages.get(page_id)
         if rows is None:
             kb = self._kb()
             if kb is None:
                 raise sqlite3.ProgrammingError("this version of the index is no longer served")
-            rows = {r["line"]: r for r in kb._rows("select * from extends where page_id = ? order by id", (page_id,))}
+            rows = {r["line"]: r for r in kb._rows("select * from extends where page_id = ? order by line, id", (page_id,))}
             self._pages[page_id] = rows
         return rows
 

@@ -310,6 +310,7 @@ class Resolver:
         self._contraction_memo: dict[str, dict[str, int]] = {}
         self._word_memo: dict[tuple[str, str], str | None] = {}
         self._tokens_memo: dict[str, tuple[str, ...]] = {}  # see tokens_of
+        self._singular_memo: dict[str, tuple[str, ...]] = {}  # see singular_tokens_of
         self._read_memo: dict[str, tuple[tuple[str | None, str], ...]] = {}  # see _read_raw
         self._posting_sets: dict[str, frozenset[int]] = {}
         self._posting_bits: dict[str, int] = {}  # see _bits
@@ -483,9 +484,10 @@ class Resolver:
             beside = [out[j] for j in (i - 1, i + 1) if 0 <= j < len(out)]
             if any(b for b in beside):
                 out[i] = typed[i]
-        for i in range(1, len(out)):  # "the hiring manager for the senior product designer" asks who interviews:
-            if out[i] == "manager" and out[i - 1] is None and typed[i - 1] == "hiring":  # no name's "manager"
-                out[i] = None
+        if "hiring" in typed:  # "the hiring manager for the senior product designer" asks who interviews:
+            for i in range(1, len(out)):  # no name's "manager"
+                if out[i] == "manager" and out[i - 1] is None and typed[i - 1] == "hiring":
+                    out[i] = None
         shared = self._question_name_words
         if shared.intersection(out):
             self._phrase_words_off(out, typed, shared)
@@ -615,6 +617,19 @@ class Resolver:
         if 2 <= len(w) <= 8 and w.isalpha() and (self._initialisms(w) or self._initialisms(w[:-1]) or self._contractions(w)):
             return INITIALISM
         return UNKNOWN
+
+    def singular_tokens_of(self, raw: str, context: frozenset[str] = frozenset()) -> tuple[str, ...]:
+        """:meth:`tokens_of` each made singular, as masking compares them with the role's words
+        (remembered beside it: masking reads every word of every question)."""
+        known = self._singular_memo.get(raw)
+        if known is not None:
+            return known
+        found = tuple(map(singular, self.tokens_of(raw, context)))
+        if raw in self._tokens_memo:  # not read in context (no initialism): the same every time
+            if len(self._singular_memo) >= MEMO_LIMIT:
+                self._singular_memo.clear()
+            self._singular_memo[raw] = found
+        return found
 
     def tokens_of(self, raw: str, context: frozenset[str] = frozenset()) -> tuple[str, ...]:
         """A typed word's tokens as the resolver reads them (corrected, initialisms expanded).
@@ -881,7 +896,7 @@ class Resolver:
         # optional: a question word beside another question word or an end ("interview process"),
         # not one inside a name ("director, technical writer")
         padded = [None] + words + [None]
-        optional_at = {i for i, w in enumerate(words) if w and self.is_question_word(w) and (padded[i] is None or padded[i + 2] is None)}
+        optional_at = {i for i, w in enumerate(words) if w and (padded[i] is None or padded[i + 2] is None) and self.is_question_word(w)}
         optional = {words[i] for i in optional_at}
         if optional:
             plain = [None if i in optional_at else w for i, w in enumerate(words)]
@@ -1029,8 +1044,7 @@ class Resolver:
         if run is None or len(run) > MAX_SPAN:
             return None
         wanted = set(run)
-        by_token = self.by_token
-        if any(w not in by_token for w in wanted):
+        if not wanted <= self.vocab_set:  # a word no name has (vocab_set: the words of by_token)
             return None
         postings = [self._bits(w) for w in wanted]
         common = -1
@@ -1049,9 +1063,11 @@ class Resolver:
             near = postings[0] if len(postings) == 1 else _near_bits(postings)
             rivals = near & window & ~(common if len(exact) == len(having) else _bitset(exact))
             tie = 100 - TIE  # as _resolve compares; rapidfuzz's cutoff (which rounds) only drops the far ones
-            if rivals and any(fuzz.ratio(bag, bags[i] or bag_at(i), score_cutoff=tie - CUTOFF_SLACK) >= tie
-                              for i in _bit_positions(rivals)):
-                return None
+            if rivals:  # the best of them, scored in one call (a ratio call each cost more than the ratio)
+                best = process.extractOne(bag, [bags[i] or bag_at(i) for i in _bit_positions(rivals)],
+                                          scorer=fuzz.ratio, score_cutoff=tie - CUTOFF_SLACK)
+                if best is not None and best[1] >= tie:
+                    return None
         return exact, run
 
     def _length_window(self, size: int) -> int:

@@ -476,7 +476,9 @@ def _vice_presidents(raws: list[str]) -> list[str]:
 
 
 def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], Sequence[str]]) -> str:
-    """The question with the resolved role's name replaced by ``{role}``.
+    """The question with the resolved role's name replaced by ``{role}``; ``token_of`` gives a
+    typed word's tokens as the resolver reads them, made singular
+    (:meth:`bot.resolve.Resolver.singular_tokens_of`).
 
     The name is the run of consecutive role words that covers most of the role's words ("which
     security frameworks does a field security engineer need": the second "security"); runs that
@@ -487,7 +489,7 @@ def mask(text: str, role_words: frozenset[str], token_of: Callable[[str], Sequen
     # "inside sales representative"), the names' tokens are singular ("sale"); "ISR" went unmasked
     role_words = frozenset(map(singular, role_words))
     raws = _vice_presidents(MASK_TOKEN.findall(text))
-    toks = [tuple(map(singular, token_of(raw))) for raw in raws]
+    toks = list(map(token_of, raws))
     named = [bool(t) and role_words.issuperset(t) for t in toks]  # every token of it is a role word
     n = len(raws)
     runs: list[tuple[int, int, frozenset[str]]] = []
@@ -551,7 +553,7 @@ def route(query: "Query") -> Decision:
         role_words = frozenset(res.span.split()) if res.span and res.span != "(follow-up)" else frozenset()
     else:  # no role found, but a name's words are still not the question's: "what's after area vice president"
         role_words = query.kb.resolver.name_like_words(query.clean)
-    role_masked = mask(query.clean, role_words, partial(query.kb.resolver.tokens_of, context=role_words))
+    role_masked = mask(query.clean, role_words, partial(query.kb.resolver.singular_tokens_of, context=role_words))
     masked = NUMBER.sub("{n}", role_masked) if query.number() is not None else role_masked
     scores, phrases = score_text(masked, frozenset(query.kb.resolver.vocab_set), cue_text=role_masked, plain=query.clean)
     registry = load_handlers()

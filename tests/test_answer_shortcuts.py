@@ -570,9 +570,10 @@ def section_by_statements(kb, role, kind: str):
 
 @pytest.mark.parametrize("corpus", ["generated", "handbook"])
 def test_a_section_read_by_one_statement_is_the_one_read_place_by_place(corpus, generated, tmp_path: Path):
-    """Knowledge.section reads the role's own rows, the rows it falls back to and the family's in
-    one statement: for every role and kind, the view (lines, heading, where it came from) is the
-    one of reading each place in turn, on a generated handbook and on the real pages."""
+    """Knowledge.section reads the role's own rows and the rows it falls back to in one statement,
+    the family's in a second only when the role has none of the kind: for every role and kind, the
+    view (lines, heading, where it came from) is the one of reading each place in turn, on a
+    generated handbook and on the real pages."""
     if corpus == "generated":
         kb = generated[0].kb
     else:
@@ -589,6 +590,24 @@ def test_a_section_read_by_one_statement_is_the_one_read_place_by_place(corpus, 
             assert found == plain, (role.name, kind)
             outcomes.add("none" if found is None else "family" if found.family_wide else "overview" if found.from_overview else "own")
     assert outcomes >= {"own", "none"} and (corpus == "generated" or outcomes >= {"family", "overview"})
+
+
+def test_a_quoted_line_is_the_line_its_constructor_makes():
+    """Sections' lines are made without Line's generated __init__ (quoted_line): equal, hashing
+    alike, with the same fields in the same order, and still frozen; a field added to Line that
+    quoted_line does not fill fails here."""
+    from dataclasses import FrozenInstanceError, fields
+
+    from bot.knowledge import Line, quoted_line
+
+    for text, depth, number, inherited_from, paragraph in [("Own the roadmap", 0, None, "", False), ("Ship it", 2, 3, "Senior Analyst", True)]:
+        made = quoted_line(text, depth, number, inherited_from, paragraph)
+        plain = Line(text, depth, number, inherited_from, paragraph=paragraph)
+        assert made == plain and hash(made) == hash(plain) and repr(made) == repr(plain)
+        assert list(vars(made).items()) == list(vars(plain).items())
+        assert list(vars(made)) == [f.name for f in fields(Line)]
+        with pytest.raises(FrozenInstanceError):
+            made.text = "changed"  # type: ignore[misc]
 
 
 def test_a_number_is_looked_for_only_when_a_digit_or_number_word_is_there(generated):
