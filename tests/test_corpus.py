@@ -1025,3 +1025,16 @@ def test_the_size_of_a_team_is_quoted_from_the_page_s_span_of_control(corpus: En
     assert "About its team" not in plain.text
     counted = corpus.ask("how many people report to the director of product management").text
     assert "\nAbout its team its page says:\n> This role typically manages 4-6 direct reports" in counted
+
+
+def test_what_comes_before_a_role_is_the_step_down(corpus: Engine):
+    """"what comes before the senior recruiter" gave the next roles up (Lead Recruiter, Manager,
+    Recruiting): the question asks the step down."""
+    before = corpus.ask("what comes before the senior recruiter")
+    assert before.intent == "career_ladder" and before.text.startswith(
+        "The roles one step below *Senior Recruiter* (grade 7) in the *Recruiting* family, by grade:\n• [Recruiter (Intermediate)](")
+    assert "Lead Recruiter" not in before.text
+    assert corpus.ask("which role is below the staff data engineer").text.startswith(
+        "The roles one step below *Staff Data Engineer* (grade 8) in the *Data Engineering* family, by grade:\n• [Senior Data Engineer](")
+    assert corpus.ask("what is the level before junior tax analyst").status == "not_documented"
+    assert "Lead Recruiter" in corpus.ask("what comes after the senior recruiter").text
