@@ -140,6 +140,8 @@ def is_question_word_typo(word: str) -> bool:
     """"reprots", "responsibilites": a misspelled question word, not an unknown role word."""
     from bot.router import misspelled_word  # the router's rule for misspelled question words
 
+    if 3 <= len(word) <= 4:  # "teh", "waht", "hwo": two letters swapped in a little word, not a name's word
+        return any(word[:i] + word[i + 1] + word[i] + word[i + 2:] in QUERY_FILLER for i in range(len(word) - 1))
     return misspelled_word(word, list(question_vocabulary() | QUERY_FILLER)) is not None
 
 
@@ -1680,9 +1682,10 @@ def _typed_words(text: str) -> frozenset[str]:
     (a word abbreviation, "eng", may stand for either of two words, and is not expanded)."""
     typed: set[str] = set()
     for raw in RAW_WORD.findall(fold(clean_slack(text))):
-        word = NOT_ALNUM.sub("", raw)
+        word = NOT_ALNUM.sub("", raw.removesuffix("'s").removesuffix("’s"))  # "the tam's manager": the TAM's
         typed.add(singular(word))
-        typed.update(singular(w) for w in ROLE_ACRONYMS.get(word, "").split())
+        acronym = ROLE_ACRONYMS.get(word) or (ROLE_ACRONYMS.get(word[:-1], "") if word.endswith("s") else "")  # "TAMs"
+        typed.update(singular(w) for w in acronym.split())
     return frozenset(typed)
 
 

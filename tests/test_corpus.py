@@ -1038,3 +1038,15 @@ def test_what_comes_before_a_role_is_the_step_down(corpus: Engine):
         "The roles one step below *Staff Data Engineer* (grade 8) in the *Data Engineering* family, by grade:\n• [Senior Data Engineer](")
     assert corpus.ask("what is the level before junior tax analyst").status == "not_documented"
     assert "Lead Recruiter" in corpus.ask("what comes after the senior recruiter").text
+
+
+def test_a_possessive_acronym_is_still_the_acronym_and_little_words_may_be_misspelled(corpus: Engine):
+    """"who's the tam's manager" answered for *Manager, Technical Accounting* (no TAM is in the
+    handbook: "account" read as "accounting"), while "who does the tam report to" said not found:
+    the acronym's words were only counted as typed without the possessive. "who does teh senior
+    paralegal reprot to" was not found ("teh")."""
+    for asked in ("who's the tam's manager", "who do TAMs report to"):
+        answer = corpus.ask(asked)
+        assert answer.status == "not_found" and "Did you mean *Manager, Technical Accounting*?" in answer.text
+    assert corpus.ask("who does teh senior paralegal reprot to").roles == ["Senior Paralegal"]
+    assert corpus.ask("waht grade is the staff data engineer").text.startswith("*Staff Data Engineer* is grade 8.")
