@@ -572,6 +572,11 @@ def route(query: "Query") -> Decision:
     if best and best[0] >= MIN_SCORE:
         name = best[1].name
         rivals = [item.name for value, item in order[1:] if value >= STRONG and best[0] - value < TIE_MARGIN]
+        topical = [n for n in (name, *rivals) if registry[n].topic_names_roles]
+        if rivals and res.status == "none" and len(topical) == 1:
+            # "who is responsible for SOX compliance": no role was named, so of the two readings only
+            # the one that looks for the words on every page (search) can answer
+            name, rivals = topical[0], []
         if rivals and best[0] >= STRONG:
             decision.intent, decision.rivals = name, rivals
             decision.reason = f"{name} and {', '.join(rivals)} fit equally ({best[0]:.2f}): asking which"

@@ -43,8 +43,10 @@ from bot.router import intent
     order=30,
 )
 def responsibilities(query: Query) -> Answer:
-    """Responsibilities: what a role does; asked how big its team is, also what the page says of it
-    outside them (a family's "Span of Control" section)."""
+    """Responsibilities: what a role does.
+
+    Asked how big its team is, also what the page says of that outside them (a family's "Span of
+    Control" section)."""
     if not TEAM_SIZE_ASKED.search(query.own_words):
         return section_intent(query, "responsibilities")
     return section_intent(query, "responsibilities", more=lambda role: team_note(query, role))

@@ -1050,3 +1050,10 @@ def test_a_possessive_acronym_is_still_the_acronym_and_little_words_may_be_missp
         assert answer.status == "not_found" and "Did you mean *Manager, Technical Accounting*?" in answer.text
     assert corpus.ask("who does teh senior paralegal reprot to").roles == ["Senior Paralegal"]
     assert corpus.ask("waht grade is the staff data engineer").text.startswith("*Staff Data Engineer* is grade 8.")
+
+
+def test_with_no_role_named_a_tie_with_search_is_a_search(corpus: Engine):
+    """"who is responsible for SOX compliance" asked whether it was a search or a role's
+    responsibilities: no role was named, so only the search can answer."""
+    asked = corpus.ask("who is responsible for SOX compliance")
+    assert asked.intent == "search" and asked.text.startswith("20 roles mention “SOX compliance”:")
