@@ -707,11 +707,12 @@ class Knowledge:
         """A section's lines with every "Extends that of X" followed by X's lines, transitively."""
         lines: list[Line] = []
         page_id = row[S_PAGE]
-        extends_at = self.extends.of_page(page_id)  # once a section, not once a line
+        extends_at = self.extends.of_page_by_kind(page_id)  # once a section, not once a line
+        section_kind = row[S_KIND]
         for text, line, item_kind, item_depth, number in unpack_items(row[S_ITEMS]):
             is_item = item_kind == "item"
             lines.append(quoted_line(text, depth + (item_depth if is_item else 0), number, inherited_from, not is_item))
-            ext = extends_at.get(line)
+            ext = extends_at.get((line, section_kind))
             if not ext:
                 continue
             target_kind = ext["target_kind"] or (kind if kind in SECTION_FALLBACK_KINDS else ext["section_kind"])
@@ -1057,6 +1058,7 @@ class _ExtendsByPlace:
     def __init__(self, kb: Knowledge) -> None:
         self._kb = weakref.ref(kb)
         self._pages: dict[int, dict[int, sqlite3.Row]] = {}
+        self._kinds: dict[int, dict[tuple[int, str], sqlite3.Row]] = {}
 
     def get(self, place: tuple[int, int], default: sqlite3.Row | None = None) -> sqlite3.Row | None:
         page_id, line = place
@@ -1071,9 +1073,18 @@ class _ExtendsByPlace:
             kb = self._kb()
             if kb is None:
                 raise sqlite3.ProgrammingError("this version of the index is no longer served")
-            rows = {r["line"]: r for r in kb._rows("select * from extends where page_id = ? order by line, id", (page_id,))}
+            read = kb._rows("select * from extends where page_id = ? order by line, id", (page_id,))
+            rows = {r["line"]: r for r in read}
             self._pages[page_id] = rows
+            self._kinds[page_id] = {(r["line"], r["section_kind"]): r for r in read}
         return rows
+
+    def of_page_by_kind(self, page_id: int) -> dict[tuple[int, str], sqlite3.Row]:
+        """The page's "Extends" rows by line and the kind of section they sit in: one list under a
+        heading naming two kinds ("Responsibilities & Requirements") is both sections, and its
+        "same responsibilities and requirements as X" line extends each with X's own kind."""
+        self.of_page(page_id)
+        return self._kinds[page_id]
 
 
 class _ReportedBy:

@@ -80,8 +80,8 @@ SAME_AS_ROLE = re.compile(
 # also carry the following:", "... shares the same responsibilities and requirements as the Open
 # Source Program Manager listed above": an Extends of that role, said as a sentence.
 SHARES_SAME_AS_ROLE = re.compile(
-    r"\bshares?\s+(?:all\s+)?(?:of\s+)?the\s+same\s+"
-    r"(?P<k>(?:responsibilities|requirements)(?:\s+(?:and|&)\s+(?:responsibilities|requirements))?)\s+(?:as|of|with)\s+"
+    r"\b(?:shares?|has|have)\s+(?:all\s+)?(?:of\s+)?the\s+same\s+"
+    r"(?P<k>(?:responsibilit\w*|requirements?)(?:\s+(?:and|&)\s+(?:responsibilit\w*|requirements?))?)\s+(?:as|of|with)\s+"
     r"(?:the\s+|a\s+|an\s+)?(?P<x>[^,.;:]+?)(?:\s+roles?)?(?:\s+(?:listed|outlined|described|stated|mentioned)\s+above)?"
     r"\s*(?:[,.;:]|\bbut\b|\bwith\s+the\s+addition\b|\bplus\b|\band\s+also\b|$)", re.I)
 # "The Junior Data Analyst Requirements extend the Requirements section above", "... are listed in
@@ -531,11 +531,14 @@ class _FactReader:
             return
         shares = SHARES_SAME_AS_ROLE.search(text)
         if shares and item.depth <= 1:
-            kinds = [k for k in ("responsibilities", "requirements") if k in shares.group("k").lower()]
+            kinds = [k for k in ("responsibilities", "requirements") if k[:9] in shares.group("k").lower()]
             kind = section.kind if section.kind in kinds else kinds[0]
-            target = self.anchor_target(item.text) or shares.group("x").strip()
-            self.page.extends.append(ExtendsFact(section.owner, section.kind, self.near_miss(target), kind, item.line, item.text))
-            return
+            target = self.near_miss(self.anchor_target(item.text) or shares.group("x").strip())
+            # "has the same requirements as the ones outlined above" / "as other [X]s": no role of
+            # this page, so no Extends; "shares the same ... as the Y" may name one the index links
+            if target in self.page.roles or shares.group(0).lower().startswith("share"):
+                self.page.extends.append(ExtendsFact(section.owner, section.kind, target, kind, item.line, item.text))
+                return
         if SAME_AS_ABOVE.search(text) and item.depth <= 1:
             kind = section.kind if section.kind in ("responsibilities", "requirements") else "responsibilities"
             self.page.extends.append(ExtendsFact(section.owner, section.kind, "family", kind, item.line, item.text))

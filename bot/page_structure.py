@@ -39,6 +39,9 @@ FAMILY_ONLY_KINDS = ("hiring_process", "performance_indicators", "career_ladder"
 # Sections whose sub-headings that name no section are parts of them ("Requirements" > "Technical").
 PART_KINDS = ("responsibilities", "requirements", "nice_to_have", "performance_indicators")
 BOLD_HEADING_WORDS = 6
+# A heading that names both kinds ("Responsibilities & Requirements"): the other kind, and its word.
+BOTH_KINDS = {"responsibilities": ("requirements", re.compile(r"\brequirements?\b", re.I)),
+              "requirements": ("responsibilities", re.compile(r"\bresponsibilit(?:y|ies)\b", re.I))}
 TRAILING_REMARK = re.compile(r"^(.*?[A-Za-z)])((?:\s+[a-z][\w']*)+)$")
 # compiled once, not looked up in re's cache on every call (every heading of every page)
 PLURAL_S = re.compile(r"(?<=[a-z])s$")
@@ -454,6 +457,13 @@ class _StructureReader:
             owner = None
         self.stack.append(_Frame(block.level, "section", heading, owner, block.line))
         self.open_section(found.kind, heading, block.line, owner, f"{found.reason}; {why}", found.score)
+        other = BOTH_KINDS.get(found.kind)
+        if other and other[1].search(heading) and owner and not any(s.owner == owner and s.kind == other[0] for s in self.page.sections):
+            # "Associate Solutions Architect Responsibilities & Requirements": one list, both sections
+            twin = Section(kind=other[0], heading=heading, line=block.line, owner=owner, anchor=slug(heading),
+                           reason=f"the heading names {other[0]} too", score=found.score)
+            twin.items = self.section.items  # the same list: what follows the heading is in both
+            self.page.sections.append(twin)
 
     def bold_heading(self, block: Block) -> bool:
         """A short bold paragraph naming a section ("**Requirements**") is used as a heading."""

@@ -1057,3 +1057,16 @@ def test_with_no_role_named_a_tie_with_search_is_a_search(corpus: Engine):
     responsibilities: no role was named, so only the search can answer."""
     asked = corpus.ask("who is responsible for SOX compliance")
     assert asked.intent == "search" and asked.text.startswith("20 roles mention “SOX compliance”:")
+
+
+def test_a_heading_that_names_both_kinds_is_both_sections(corpus: Engine):
+    """"#### Associate Solutions Architect Responsibilities & Requirements" was only the
+    responsibilities, so "requirements for the associate solutions architect" said the page has
+    none; its line "has the same responsibilites and requirements as a Solutions Architect" (sic)
+    now extends each section with that role's own kind."""
+    needs = corpus.ask("what are the requirements for the associate solutions architect").text
+    assert needs.startswith("Requirements of *Associate Solutions Architect*:\nThe Associate Solutions Architect has the same")
+    assert "    Inherited from Solutions Architect:\n    • Technical presentation and communication skills\n" in needs
+    does = corpus.ask("responsibilities of the associate solutions architect").text
+    assert "    Inherited from Solutions Architect:\n    • Engage with customers, both onsite and remote" in does
+    assert "Technical presentation and communication skills" not in does
