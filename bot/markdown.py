@@ -1,9 +1,11 @@
 """Markdown structure: turn a page body into a flat list of blocks with line numbers.
 
 markdown-it.rs does the real parsing (lists, nesting, tables, fences, HTML);
-this module only flattens its tree into the four kinds of block the
+this module flattens its tree into the four kinds of block the
 role parser cares about, rendering inline content as the light Markdown used
 in answers (``[label](absolute-url)`` links, everything else as plain text).
+Parts of a page made only of plain lines (headings, paragraphs, one-line
+items) are read by a line scan that gives the same blocks (_plain_blocks).
 """
 
 from __future__ import annotations
@@ -231,9 +233,187 @@ def parse_blocks(body: str, *, base_url: str, page_url: str, line_offset: int = 
     matter), so every block's ``line`` is a line number in the file itself.
     """
     source = normalize(inline_references(strip_templates(body)))
+    if _odd_space(source):  # tabs, form feeds, no-break spaces: markdown-it.rs reads it all
+        return _parsed_blocks(source, base_url, page_url, line_offset)
+    lines = source.split("\n")
+    blocks: list[Block] = []
+    for start, end in _sections(source, lines):
+        part = _plain_blocks(lines, start, end, base_url, page_url, line_offset)
+        if part is None:  # structure the scan does not read: markdown-it.rs reads this part
+            text = "\n".join(lines[start:end]) + ("\n" if end < len(lines) else "")
+            part = _parsed_blocks(text, base_url, page_url, line_offset + start)
+        blocks.extend(part)
+    return blocks
+
+
+def _parsed_blocks(source: str, base_url: str, page_url: str, line_offset: int) -> list[Block]:
+    """Blocks of a text parsed by markdown-it.rs, its tree flattened."""
     flat = _Flattener(base_url, page_url, _LineIndex(source, line_offset))
     flat.visit(_tree(source).children)
     return flat.result()
+
+
+# The line scan (_plain_blocks) reads the plain Markdown most of a job page is (ATX headings,
+# paragraphs, top-level bullet items, horizontal rules) straight from the lines, and leaves every
+# other line to markdown-it.rs: walking its tree through Python objects was a third of a page's
+# parse. The page is cut into parts at headings that nothing can hold (no fence or HTML block on the
+# page, no table row beside them), so a part with a table, an ordered or nested list is parsed alone
+# and the plain parts beside it are scanned. tests/test_markdown_scan.py holds the two readings equal.
+# whitespace other than the space and the line end (what str.isspace is true of, tests/test_markdown_scan.py
+# checks): markdown-it.rs, Rust's trim and Python's strip may each read it differently
+ASCII_ODD_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f"
+OTHER_ODD_SPACES = "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+HOLDING_LINE = re.compile(r"^ *(?:<|```|~~~)", re.M)  # a fence or HTML block can hold a heading line
+CUT_HEADING = re.compile(r"#{1,6}(?: |$)")
+HEADING_LINE = re.compile(r"(#{1,6}) +(.*[^ #]) *")  # no closing #s
+THEMATIC_BREAK = re.compile(r"([-*_])(?: *\1){2,} *")
+ORDERED_START = re.compile(r"\d{1,9}[.)](?: |$)")
+
+
+def _odd_space(source: str) -> bool:
+    """Whether the text holds whitespace other than spaces and line ends: a substring test a
+    character (each a fast C scan; a regex character class tested every position in Python's
+    regex engine, as long as the rest of the scan)."""
+    return any(space in source for space in ASCII_ODD_SPACES) or (
+        not source.isascii() and any(space in source for space in OTHER_ODD_SPACES))
+
+
+def _sections(source: str, lines: list[str]) -> list[tuple[int, int]]:
+    """The page's lines cut into parts (start, end) before each heading line that no other block
+    can hold: markdown-it.rs ends every paragraph and list at such a line, so each part reads the
+    same alone. Without cuts when a fence or HTML block could hold one."""
+    if ("<" in source or "```" in source or "~~~" in source) and HOLDING_LINE.search(source):
+        return [(0, len(lines))]
+    cuts = [0]
+    number, counted = 0, 0
+    at = source.find("\n#")  # heading lines found by a C scan, not a Python loop over every line
+    while at != -1:
+        number += source.count("\n", counted, at + 1)
+        counted = at + 1
+        line = lines[number]
+        if CUT_HEADING.match(line) and "|" not in line and "|" not in lines[number - 1]:
+            cuts.append(number)
+        at = source.find("\n#", at + 1)
+    cuts.append(len(lines))
+    return list(zip(cuts, cuts[1:]))
+
+
+def _plain_start(text: str) -> bool:
+    """Whether a line (or an item's text) at this place is paragraph text: no block starts there."""
+    first = text[0]
+    if first in "#>|<-+ =" or first.isdigit() and ORDERED_START.match(text):
+        return False
+    if first == "*" and text[1:2] in ("", " ") or first in "`~" and text[1:3] == first * 2:
+        return False  # a bullet item, a fence
+    return not (first in "*_" and THEMATIC_BREAK.fullmatch(text))
+
+
+ITEM_MARKER = re.compile(r"(?:[-*+]|(\d{1,9})[.)]) (?! )")  # a list item's marker and its one space
+
+
+def _list_item(text: str) -> tuple[str, int | None, str] | None:
+    """A list item's marker, number (None for a bullet) and text, when the line starts one whose
+    text is paragraph text; else None."""
+    match = ITEM_MARKER.match(text)
+    if match is None:
+        return None
+    content = text[match.end():]
+    if not content or not _plain_start(content):
+        return None
+    digits = match.group(1)
+    if digits is None:
+        return text[0], None, content
+    return text[match.end() - 2], int(digits), content
+
+
+def _plain_blocks(lines: list[str], start: int, end: int, base_url: str, page_url: str,
+                  line_offset: int) -> list[Block] | None:
+    """The blocks of lines[start:end] read line by line, as markdown-it.rs and the flattener give
+    them, or None when a line is anything but a blank, an ATX heading, a horizontal rule,
+    paragraph text at the margin (a continuation line of a paragraph or item included), or a list
+    item with one line of text: at the margin, or right under another such item at its text's
+    indent (one level of nesting)."""
+    blocks: list[Block] = []
+    text_lines: list[str] = []  # the open paragraph's or item's lines
+    text_kind, text_line, text_depth, text_number = "", 0, 0, None
+    lists: list[list] = []  # the open lists, outermost first: [marker, next number, indent of the items' text]
+    after_marker = False  # whether the line before was an item's first line
+
+    def close() -> None:
+        content = "\n".join(text_lines).strip(" ")
+        text = render_inline(content, base_url, page_url, True)
+        if text:
+            if text_kind == "item":
+                blocks.append(make_block("item", text, text_line, 0, text_depth, text_number))
+            else:  # never inside a list here, so the flattener's bold test applies
+                blocks.append(make_block("paragraph", text, text_line, 0, 0, None, (), ALL_BOLD.fullmatch(content) is not None))
+        text_lines.clear()
+
+    for number in range(start, end):
+        line = lines[number]
+        if not line.strip(" "):  # a blank line ends the open paragraph or item
+            if text_lines:
+                close()
+            after_marker = False
+            continue
+        if "|" in line:
+            return None  # a table's row, or a pipe markdown-it.rs might read as one
+        first = line[0]
+        if first == " ":  # only a nested item right under an item, at its text's indent
+            body = line.lstrip(" ")
+            item = _list_item(body)
+            if item is None or not after_marker or len(line) - len(body) != lists[0][2]:
+                return None
+            depth = 1
+        elif _plain_start(line):  # paragraph text, or a continuation line of the open one or item
+            if not text_lines:
+                lists.clear()  # paragraph text after a blank ends the lists
+                text_kind, text_line = "paragraph", number + 1 + line_offset
+            text_lines.append(line)
+            after_marker = False
+            continue
+        elif first == "#":
+            match = HEADING_LINE.fullmatch(line)
+            if match is None:
+                return None
+            if text_lines:
+                close()
+            lists.clear()
+            blocks.append(make_block("heading", render_inline(match.group(2), base_url, page_url, False),
+                                     number + 1 + line_offset, len(match.group(1))))
+            after_marker = False
+            continue
+        elif first in "-*_" and line.count(first) >= 3 and THEMATIC_BREAK.fullmatch(line):  # no content
+            if text_lines:
+                close()
+            lists.clear()
+            after_marker = False
+            continue
+        else:
+            item = _list_item(line)
+            if item is None:
+                return None
+            depth = 0
+        marker, value, content = item
+        del lists[depth + 1:]
+        if len(lists) > depth and lists[depth][0] == marker and (value is None) == (lists[depth][1] is None):
+            current = lists[depth]  # the next item of the same list
+        else:
+            if value is not None and value != 1 and (text_lines or depth):
+                return None  # may not start a list here: markdown-it.rs would read a continuation line
+            del lists[depth:]
+            current = [marker, None if value is None else value or 1, len(line) - len(content)]
+            lists.append(current)
+        if text_lines:
+            close()
+        text_kind, text_line, text_depth, text_number = "item", number + 1 + line_offset, depth, current[1]
+        if current[1] is not None:
+            current[1] += 1
+        text_lines.append(content)
+        after_marker = True
+    if text_lines:
+        close()
+    return blocks
 
 
 def _tree(source: str) -> Node:
