@@ -756,11 +756,15 @@ class IndexStore:
         return {}
 
     def sync(self, pending: tuple[list[tuple[str, Path, str]], list[str], int] | None = None,
-             meta: dict[str, str] | None = None) -> SyncReport:
+             meta: dict[str, str] | None = None, stamps: dict[str, str] | None = None) -> SyncReport:
         """Bring the index in line with the folder, re-parsing only what changed, in one transaction.
 
         ``pending`` is a result of :meth:`pending` already computed for this folder, so the folder
-        is not read twice; ``meta`` rows are written in the same transaction (the generation).
+        is not read twice, and ``stamps`` the stamps :func:`pending_changes` read with it, before it
+        hashed the files: a stamp read after the hash could be that of an edit made in between, and
+        the edit would never be seen (the next poll finds the stamp recorded). A changed file with
+        no stamp read gets none, so the next poll hashes it again. ``meta`` rows are written in the
+        same transaction (the generation).
         """
         report = SyncReport()
         if self.needs_schema():
@@ -770,8 +774,7 @@ class IndexStore:
         if pending is None:
             pending = every_file(self.seeds_dir, self._stamps) if report.full_rebuild else self.pending()
         else:
-            for shown, path, _ in pending[0]:
-                self._stamps.setdefault(shown, file_stamp(path))
+            self._stamps.update(stamps or {})
         changed, removed, report.reused = pending
         if not changed and not removed:
             return report
@@ -1317,7 +1320,8 @@ def update_index(db_path: Path, seeds_dir: Path, base_url: str = DEFAULT_BASE_UR
     """
     check_index_path(db_path, seeds_dir)
     touched: dict[str, tuple[str, str]] = {}
-    first = _pending_if_current(db_path, seeds_dir, base_url, touched)
+    stamps: dict[str, str] = {}
+    first = _pending_if_current(db_path, seeds_dir, base_url, touched, stamps)
     if _unchanged(first):
         if touched:
             _restamp(db_path, touched)
@@ -1330,13 +1334,14 @@ def update_index(db_path: Path, seeds_dir: Path, base_url: str = DEFAULT_BASE_UR
             safefiles.remove_quietly(stale)  # left by a writer that was killed (we hold the lock)
         current = first
         if first is None or read_generation(db_path) != first[0]:
-            current = _pending_if_current(db_path, seeds_dir, base_url)  # another writer got there first
+            stamps = {}
+            current = _pending_if_current(db_path, seeds_dir, base_url, stamps=stamps)  # another writer got there first
         if current is not None and not current[1][0] and not current[1][1]:
             return SyncReport(reused=current[1][2])
         try:
             if current is not None:
                 try:
-                    return _update_in_place(db_path, seeds_dir, base_url, current)
+                    return _update_in_place(db_path, seeds_dir, base_url, current, stamps)
                 except sqlite3.DatabaseError as error:
                     if not _is_damage(error):
                         raise
@@ -1451,11 +1456,13 @@ def _is_damage(error: sqlite3.DatabaseError) -> bool:
 
 
 def _update_in_place(db_path: Path, seeds_dir: Path, base_url: str,
-                     current: tuple[int, tuple[list[tuple[str, Path, str]], list[str], int]]) -> SyncReport:
-    """One transaction on the served file (we hold the writer lock)."""
+                     current: tuple[int, tuple[list[tuple[str, Path, str]], list[str], int]],
+                     stamps: dict[str, str]) -> SyncReport:
+    """One transaction on the served file (we hold the writer lock), recording the ``stamps``
+    read with ``current``."""
     store = IndexStore(db_path, seeds_dir, base_url)
     try:
-        return store.sync(pending=current[1], meta={"generation": str(current[0] + 1)})
+        return store.sync(pending=current[1], meta={"generation": str(current[0] + 1)}, stamps=stamps)
     finally:
         store.close()
 
@@ -1546,11 +1553,13 @@ def _swap_in(temp: Path, db_path: Path) -> None:
     safefiles.fsync_dir(db_path.parent)
 
 
-def _pending_if_current(db_path: Path, seeds_dir: Path, base_url: str, touched: dict[str, tuple[str, str]] | None = None
+def _pending_if_current(db_path: Path, seeds_dir: Path, base_url: str, touched: dict[str, tuple[str, str]] | None = None,
+                        stamps: dict[str, str] | None = None
                         ) -> tuple[int, tuple[list[tuple[str, Path, str]], list[str], int]] | None:
     """The generation and what changed since, or None when the file must be built from scratch
     (missing, empty, damaged, old format, or made by other code / for another base URL). Read on
-    a read-only connection; refuses a foreign file."""
+    a read-only connection; refuses a foreign file. ``touched`` and ``stamps`` as for
+    :func:`pending_changes`."""
     state = safefiles.inspect(db_path, safefiles.INDEX_APPLICATION_ID, "meta", check=False)
     if state == safefiles.FOREIGN:
         raise not_an_index(db_path)
@@ -1566,7 +1575,7 @@ def _pending_if_current(db_path: Path, seeds_dir: Path, base_url: str, touched: 
         meta = dict(conn.execute("select key, value from meta where key in ('schema', 'base_url', 'generation')"))
         if meta.get("schema") != SCHEMA_VERSION or meta.get("base_url") != base_url:
             return None
-        return int(meta.get("generation") or 0), pending_changes(conn, seeds_dir, touched=touched)
+        return int(meta.get("generation") or 0), pending_changes(conn, seeds_dir, stamps, touched)
     except (sqlite3.DatabaseError, ValueError):
         return None
     finally:
