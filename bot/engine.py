@@ -165,7 +165,7 @@ class Engine:
         if readonly and index_identity(self.db_path) is None:
             raise FileNotFoundError(f"no index at {self.db_path} to open read-only (build it with `rolecall index`)")
         # The handlers are imported and their patterns compiled (80 regexes: interpreter work, 25 ms
-        # and more) while opening the index waits on zlib, SQLite and the file system, which let
+        # and more) while opening the index waits on LZ4, SQLite and the file system, which let
         # another thread run; on a second engine in a process this is nothing.
         handlers = threading.Thread(target=_load_handlers_quietly, name="rolecall-handlers", daemon=True)
         handlers.start()

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 import weakref
-import zlib
 from pathlib import Path
 
 import pytest
@@ -111,8 +110,8 @@ def test_a_stale_damaged_or_foreign_snapshot_is_not_used_and_is_stored_again(pag
             conn.execute("update serving set data = ?", (bytes(data),))
         elif spoil == "foreign content":  # well-formed and checksummed, but not of these roles
             ghost = {"ids": [999_999], "page_ids": [1], "names": ["Ghost"], "fragments": ["#ghost"], "urls": {}, "families": {}}
-            data = zlib.compress(marshal.dumps({"roles": ghost, "resolver": {"aliases": [(999_999, "Ghost")], "entry_alias": [0],
-                                                "keys": ["ghost"], "family_entry": [], "by_token": {"ghost": [0]}}}))
+            data = knowledge.pack_snapshot({"roles": ghost, "resolver": {"aliases": [(999_999, "Ghost")], "entry_alias": [0],
+                                            "keys": ["ghost"], "family_entry": [], "by_token": {"ghost": [0]}}})
             conn.execute("update serving set data = ?, checksum = ?", (data, snapshot_checksum(data)))
         else:
             conn.execute("drop table serving")
@@ -327,6 +326,34 @@ def test_a_version_opened_from_its_snapshot_makes_its_roles_on_first_use_and_all
     assert all(vars(kb.roles[rid]) == vars(role) for rid, role in plain.roles.items())
     assert kb.resolver.entry_role == plain.resolver.entry_role
     assert answers(engine, questions_about(plain)[::5]) == answers(writer(pages, tmp_path / "other.sqlite"), questions_about(plain)[::5])
+
+
+def test_a_version_opened_from_its_snapshot_has_the_names_by_length_its_first_answer_needs(pages: Path, tmp_path: Path):
+    """A question naming a role exactly needs the names by bag length (one pass over every name,
+    in the first such answer of each new process): the snapshot stores them, the same table the
+    names give; one that does not split the names between the lengths is refused with its snapshot."""
+    db = tmp_path / "index.sqlite"
+    writer(pages, db)
+    opened = Knowledge(db)
+    assert opened.opened_from == "snapshot" and "_by_length" in vars(opened.resolver)
+    stored, expected = opened.resolver._by_length, {}
+    for i, key in enumerate(opened.resolver.keys):
+        expected[len(key)] = expected.get(len(key), 0) | 1 << i
+    assert stored == expected
+    opened.close()
+    row = serving_row(db)
+    content = knowledge.unpack_snapshot(row[5])
+    assert content["resolver"]["by_length"] == stored
+    spoiled = dict(stored)
+    length = next(iter(spoiled))
+    spoiled[length] &= spoiled[length] - 1  # its first name in no length
+    content["resolver"]["by_length"] = spoiled
+    data = knowledge.pack_snapshot(content)
+    with sqlite3.connect(db) as conn:
+        conn.execute("update serving set data = ?, checksum = ?", (data, snapshot_checksum(data)))
+    refused = Knowledge(db)
+    assert refused.opened_from == "tables"
+    refused.close()
 
 
 def test_a_page_changed_before_a_start_is_answered_from_its_new_content_by_the_first_answer(pages: Path, tmp_path: Path):
