@@ -270,3 +270,19 @@ def test_work_goes_through_one_bounded_stream_shared_by_the_replicas(replicas):
     assert len(r.xinfo_consumers(STREAM, GROUP)) == 2  # one consumer a replica
     assert r.xlen(STREAM) == 0  # every finished item acknowledged and deleted: the stream holds only unfinished work
     assert a.metric("rolecall_work_queue_depth") == 0 and b.metric("rolecall_work_queue_depth") == 0
+
+
+def test_a_slash_command_follow_up_on_the_other_replica_keeps_its_role(replicas):
+    """The front's hand-off to the stream reads the conversation's context in the call that adds the item
+    (bot.slack.workqueue, one round trip): the role one replica's answer set reaches the follow-up that
+    the other replica's front handed on."""
+    (a, b), fake, _, _ = replicas
+    channel = a.slack.new_id("C")
+    assert a.slack.command("who does the Associate Sales Operations Analyst report to?", channel=channel,
+                           user="U0FOLLOW").status == 200
+    [first] = fake.wait_for("response_url", 1)
+    assert "Manager, Sales Operations" in first.mrkdwn()
+    time.sleep(0.5)  # the answer's context goes to Redis with the answering replica's next write batch
+    assert b.slack.command("and what grade is it?", channel=channel, user="U0FOLLOW").status == 200
+    follow_up = fake.wait_for("response_url", 2)[-1]
+    assert "*Associate Sales Operations Analyst* is grade 5" in follow_up.mrkdwn()

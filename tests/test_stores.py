@@ -182,3 +182,27 @@ def test_a_malformed_redis_url_stops_start_up_by_name():
     with pytest.raises(ConfigError, match="ROLECALL_REDIS_URL must be a redis://"):
         SlackConfig.from_env({"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s", "ROLECALL_REDIS_URL": "localhost:6379"})
     SlackConfig.from_env({"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s", "ROLECALL_REDIS_URL": "redis://h:6379/0"})
+
+
+def test_a_context_read_at_the_hand_off_is_left_to_the_queue_unless_this_process_has_a_newer_one(redis_server):
+    """The front's context read on the way to a hand-off through the shared stream does not ask Redis (the
+    stream's add reads it, bot.slack.workqueue): the key is left for the queue to read, with this process's
+    own value as the fallback; a value this process set and has not sent yet is newer than Redis's, so it
+    is used as it is and not read again."""
+    from bot.slack.state import FrontContexts
+
+    link = RedisLink.from_url(redis_server.url)
+    store = RedisContexts(link, "context", 60, ExpiringMap(60))
+    link.client.set(redis_key("context", ("dm", "T1", "D1")), "in redis")
+    noted: dict = {}
+    later: list = []
+    contexts = FrontContexts(store, lambda: noted, lambda: later)
+    assert contexts.get(("dm", "T1", "D1")) is None and later == [("dm", "T1", "D1")]
+    store.local.set(("dm", "T1", "D2"), "set here while redis was away")
+    assert contexts.get(("dm", "T1", "D2")) == "set here while redis was away" and later[-1] == ("dm", "T1", "D2")
+    store._pending[("dm", "T1", "D3")] = "set here, not sent yet"
+    assert contexts.get(("dm", "T1", "D3")) == "set here, not sent yet" and len(later) == 2
+    assert noted == {("dm", "T1", "D1"): None, ("dm", "T1", "D2"): "set here while redis was away",
+                     ("dm", "T1", "D3"): "set here, not sent yet"}
+    outside = FrontContexts(store, lambda: noted, lambda: None)  # no hand-off to the stream: Redis read now
+    assert outside.get(("dm", "T1", "D1")) == "in redis"

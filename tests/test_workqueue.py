@@ -152,3 +152,58 @@ def test_an_item_finished_after_the_queue_closed_is_still_acknowledged(redis_ser
     other = StreamQueue(link, later, consumer="other", claim=0.3)
     other._claim()
     assert later.submitted == []  # nobody answers it again
+
+
+def wait_for(condition: Any, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def test_a_hand_off_reads_the_contexts_it_rereads_from_redis_in_the_call_that_adds_it(redis_server):
+    """An item's ``reread`` contexts come from Redis as it is added (one round trip for both): Redis's value
+    where it has one, the front's own where it has none; the contexts it does not reread stay as they were.
+    Items offered at once by many request threads are added by fewer calls than items."""
+    import threading
+
+    from bot.stores import CONTEXT_NAME, redis_key
+
+    link = RedisLink.from_url(redis_server.url)
+    pool = RecordingPool(limit=100, room=100)
+    queue = StreamQueue(link, pool, consumer="a")
+    thread_key, dm_key = ("thread", "T1", "C1", "1.000"), ("dm", "T1", "D1")
+    link.client.set(redis_key(CONTEXT_NAME, thread_key), "ctx from another replica")
+    link.client.set(redis_key(CONTEXT_NAME, ("dm", "T1", "D2")), "not asked for")
+    calls: list[int] = []
+    add_all = queue._add_all
+
+    def counted(items: list[WorkItem]) -> Any:
+        calls.append(len(items))
+        return add_all(items)
+
+    queue._add_all = counted  # type: ignore[method-assign]
+    queue.start()
+    try:
+        first = item(1)
+        first.reread = (thread_key, dm_key)
+        assert queue.offer(first) is True
+        wait_for(lambda: len(pool.submitted) == 1)
+        assert pool.submitted[0].contexts == {thread_key: "ctx from another replica", dm_key: None}
+        kept = item(2)  # not reread: the value the front had (a context it set and has not sent yet)
+        assert queue.offer(kept) is True
+        wait_for(lambda: len(pool.submitted) == 2)
+        assert pool.submitted[1].contexts == {thread_key: "ctx", dm_key: None}
+
+        outcomes: list[Any] = []
+        threads = [threading.Thread(target=lambda n=n: outcomes.append(queue.offer(item(n)))) for n in range(10, 40)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wait_for(lambda: len(pool.submitted) == 32)
+        assert sorted(i.body for i in pool.submitted[2:]) == sorted(item(n).body for n in range(10, 40))
+        assert len(calls) < 32 and sum(calls) == 32
+        assert outcomes == [True] * 30
+    finally:
+        queue.stop()

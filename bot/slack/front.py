@@ -85,6 +85,9 @@ class WorkItem:
     acked_at: float = field(default_factory=time.time)
     attempt: int = 1
     stream_id: str | None = None  # its entry in the shared Redis stream (bot.slack.workqueue), if it came from there
+    # Keys of ``contexts`` the shared work queue reads from Redis as it adds the item (``contexts`` holds
+    # this process's own value, kept when Redis has none): see FastCommands.
+    reread: tuple[Hashable, ...] = ()
 
 
 @dataclass
@@ -107,6 +110,10 @@ def in_front_pass() -> bool:
 
 def _noted() -> dict[Hashable, str | None] | None:
     return getattr(_local, "noted", None)
+
+
+def _read_later() -> list[Hashable] | None:
+    return getattr(_local, "read_later", None)
 
 
 class NoEngine:
@@ -152,7 +159,7 @@ class FrontBot(SlackBot):
         super().__init__(NoEngine(config.handbook_url), context_ttl=config.context_ttl, access=config.access,
                          http_timeout=config.http_timeout, handoff_channel=config.handoff_channel,
                          handbook_url=config.handbook_url)
-        self.contexts = FrontContexts(context_store(config.context_ttl), _noted)  # type: ignore[assignment]
+        self.contexts = FrontContexts(context_store(config.context_ttl), _noted, _read_later)  # type: ignore[assignment]
         # No answer slots in the front: it computes no answer, and its request threads must not queue
         # on a semaphore on their way to the hand-off.
         self.answering = contextlib.nullcontext()  # type: ignore[assignment]
@@ -198,7 +205,8 @@ class FrontBot(SlackBot):
                 logger.error("A listener needs an answer worker but its request is unknown")
                 return
             item = WorkItem(next_item_id(), request.raw_body, {k: list(v) for k, v in request.headers.items()},
-                            noted, wants_ack=not acked, reach=reach_of(request.body))
+                            noted, wants_ack=not acked, reach=reach_of(request.body),
+                            reread=tuple(_read_later() or ()))
             if acked:
                 if self._submit(item) is False:
                     self.busy(item, real_ack if takes_ack and request.body.get("command") else None)
@@ -346,13 +354,20 @@ class FastCommands:
     (:meth:`Commands.on_command` wrapped by :meth:`FrontBot.deferred`), called here directly.
     Anything that is not a ``/hiring`` form body (events, interactivity, ``ssl_check``) returns None
     and goes through Bolt as before.
+
+    ``queue_reads_contexts``: the work goes to the replicas' shared Redis stream, whose hand-off reads
+    the conversation's context from Redis in the same Lua call that adds the item (the item says which
+    keys, :attr:`WorkItem.reread`): one round trip to Redis on the way to the ack instead of two. A
+    command always acks and hands off (or is refused without reading a context), so the value the
+    listener reads before its hand-off is never used in the front.
     """
 
-    def __init__(self, bot: FrontBot, client: WebClient) -> None:
+    def __init__(self, bot: FrontBot, client: WebClient, *, queue_reads_contexts: bool = False) -> None:
         from bot.slack.listeners.commands import Commands
 
         self._run = bot.deferred(Commands(bot).on_command)
         self._client = client  # the front's client: inside the listener a Web API call is a hand-off
+        self._reads_later = queue_reads_contexts
 
     def __call__(self, environ: Mapping[str, Any]) -> BoltResponse | None:
         """The ack of a signed ``/hiring`` request (its work handed on), or None: not one, Bolt's to handle."""
@@ -366,10 +381,11 @@ class FastCommands:
         headers = build_normalized_headers(WsgiHttpRequest(environ).get_headers())  # as Bolt's WSGI adapter
         ack = Ack()
         _local.request = FastRequest(text, headers, body)
+        _local.read_later = [] if self._reads_later else None
         try:
             self._run(ack=ack, command=body, client=self._client)
         finally:
-            _local.request = None
+            _local.request = _local.read_later = None
         metrics.FAST_ACKS.inc()
         return ack.response if ack.response is not None else BoltResponse(status=200, body="")
 
@@ -391,9 +407,10 @@ def slash_command(text: str, form: Mapping[str, list[str]] | None = None) -> dic
 
 def build_front_app(config: SlackConfig, submit: Callable[[WorkItem], bool | None],
                     call: Callable[[WorkItem, float], WorkResult | None],
-                    client: WebClient | None = None) -> tuple[App, FrontBot]:
+                    client: WebClient | None = None, *, queue_reads_contexts: bool = False) -> tuple[App, FrontBot]:
     """The front's Bolt app (calls ``auth.test`` once) and its :class:`FrontBot` (whose ``fast`` is
-    the slash-command fast path to give :func:`bot.slack.server.make_wsgi_app`)."""
+    the slash-command fast path to give :func:`bot.slack.server.make_wsgi_app`). ``queue_reads_contexts``:
+    ``submit`` is the shared Redis stream's, which reads an item's contexts as it adds it."""
     from bot.slack.app import bolt_app
 
     app = bolt_app(config, client)
@@ -402,5 +419,5 @@ def build_front_app(config: SlackConfig, submit: Callable[[WorkItem], bool | Non
     bot = FrontBot(config, submit, call)
     bot.client = app.client
     bot.register(app)
-    bot.fast = FastCommands(bot, front_request.client)
+    bot.fast = FastCommands(bot, front_request.client, queue_reads_contexts=queue_reads_contexts)
     return app, bot

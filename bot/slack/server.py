@@ -519,7 +519,8 @@ def serve_front(spec: EngineSpec, config: SlackConfig, workers: int) -> int:
     previous_sigterm = None
     try:
         try:
-            app, bot = build_front_app(config, queue.offer if queue is not None else pool.offer, pool.call)
+            app, bot = build_front_app(config, queue.offer if queue is not None else pool.offer, pool.call,
+                                       queue_reads_contexts=queue is not None)
         except (BoltError, SlackApiError, SlackClientError, OSError) as error:
             print(f"rolecall serve: {describe_start_error(error, config)}", file=sys.stderr)
             return 1

@@ -120,14 +120,25 @@ def dedupe_store(kind: str, ttl: float = DEDUPE_TTL) -> "SeenStore":
 class FrontContexts:
     """The front's context store, noting what each hand-off read (``noted``: key -> value)."""
 
-    def __init__(self, store: ExpiringMap[str], noted: Callable[[], dict[Hashable, str | None] | None]) -> None:
+    def __init__(self, store: ExpiringMap[str], noted: Callable[[], dict[Hashable, str | None] | None],
+                 read_later: Callable[[], list[Hashable] | None] = lambda: None) -> None:
         self.store = store
         self._noted = noted
+        self._read_later = read_later  # this hand-off's keys the shared work queue reads from Redis, or None
         self.catch_up: Callable[[Hashable], None] = lambda key: None  # the workers' pending hand-backs, stored first
 
     def get(self, key: Hashable) -> str | None:
         self.catch_up(key)
-        value = self.store.get(key)
+        later = self._read_later()
+        known_here = getattr(self.store, "known_here", None)
+        if later is not None and known_here is not None:
+            # Read with the item's hand-off instead (one round trip for both); the listener's value is
+            # never used before its hand-off, the noted one is the fallback when Redis has none.
+            value, newest = known_here(key)
+            if not newest:
+                later.append(key)
+        else:
+            value = self.store.get(key)
         noted = self._noted()
         if noted is not None:
             noted[key] = value
